@@ -1,0 +1,1 @@
+// The DeltaLog layer; see ../shared/design/SYSTEM.md.

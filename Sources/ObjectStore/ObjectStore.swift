@@ -1,0 +1,1 @@
+// The ObjectStore layer; see ../shared/design/SYSTEM.md.

@@ -1,0 +1,1 @@
+// The Parquet layer; see ../shared/design/SYSTEM.md.

@@ -1,0 +1,1 @@
+// The TinyFS layer; see ../shared/design/SYSTEM.md.

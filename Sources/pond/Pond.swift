@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// The `pond` command: every user-facing operation on a pond.
+@main
+struct Pond: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "pond",
+    abstract: "DuckPond: a local-first, versioned filesystem for environmental time series.",
+    discussion: """
+      A pond keeps every change as one atomic commit in a Delta Lake table and can ship
+      those commits to object storage. See docs/ for the user guide.
+
+      Exit codes: 0 success; 1 the operation failed (the message says why);
+      64 the command line was not understood.
+      """,
+    version: PondVersion.current,
+    subcommands: []
+  )
+}
+
+/// The version of this build of `pond`.
+enum PondVersion {
+  static let current = "0.1.0"
+}

@@ -1,0 +1,9 @@
+import Testing
+@testable import DeltaLog
+
+@Suite("DeltaLog builds")
+struct DeltaLogSmokeTests {
+  @Test func moduleLinks() {
+    #expect(Bool(true))
+  }
+}

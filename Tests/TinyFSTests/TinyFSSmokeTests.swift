@@ -1,0 +1,9 @@
+import Testing
+@testable import TinyFS
+
+@Suite("TinyFS builds")
+struct TinyFSSmokeTests {
+  @Test func moduleLinks() {
+    #expect(Bool(true))
+  }
+}
