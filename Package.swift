@@ -30,6 +30,13 @@ let package = Package(
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto"]),
     .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl"]),
 
+    // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
+    .target(name: "PondTestSupport", path: "Sources/PondTestSupport"),
+
+    // Benchmarks run by `make bench`, each against a real peer on the same data.
+    .executableTarget(name: "ParquetBench", dependencies: ["Parquet", "PondZstd", "PondCrypto"]),
+    .executableTarget(name: "ObjectStoreBench", dependencies: ["ObjectStore", "PondCrypto"]),
+
     .executableTarget(
       name: "pond",
       dependencies: [
@@ -37,14 +44,14 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    .testTarget(name: "PondZstdTests", dependencies: ["PondZstd"]),
-    .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto"]),
-    .testTarget(name: "PondCurlTests", dependencies: ["PondCurl"]),
-    .testTarget(name: "TinyFSTests", dependencies: ["TinyFS"]),
-    .testTarget(name: "ParquetTests", dependencies: ["Parquet", "PondZstd"]),
-    .testTarget(name: "DeltaLogTests", dependencies: ["DeltaLog", "Parquet", "PondCrypto"]),
-    .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto"]),
-    .testTarget(name: "PondCLITests", dependencies: ["pond"]),
+    .testTarget(name: "PondZstdTests", dependencies: ["PondZstd", "PondTestSupport"]),
+    .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto", "PondTestSupport"]),
+    .testTarget(name: "PondCurlTests", dependencies: ["PondCurl", "PondTestSupport"]),
+    .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", "PondTestSupport"]),
+    .testTarget(name: "ParquetTests", dependencies: ["Parquet", "PondZstd", "PondTestSupport"]),
+    .testTarget(name: "DeltaLogTests", dependencies: ["DeltaLog", "Parquet", "PondCrypto", "PondTestSupport"]),
+    .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
+    .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -83,3 +83,57 @@ public enum Hex {
     return out
   }
 }
+
+/// Incremental SHA-256: feed bytes in any number of `update` calls, then `finalize` once.
+///
+/// Owns one OpenSSL `EVP_MD_CTX`, freed in `deinit`. Not `Sendable`: a hasher is used by one task at a time.
+public final class SHA256Hasher {
+  private let context: OpaquePointer
+  private var finished = false
+
+  public init() {
+    guard let ctx = EVP_MD_CTX_new() else { preconditionFailure("EVP_MD_CTX_new: out of memory") }
+    precondition(EVP_DigestInit_ex(ctx, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex(SHA-256) failed")
+    context = ctx
+  }
+
+  deinit { EVP_MD_CTX_free(context) }
+
+  /// Adds `data` to the hash.
+  public func update(_ data: UnsafeRawBufferPointer) {
+    precondition(!finished, "SHA256Hasher.update after finalize")
+    guard data.count > 0 else { return }
+    precondition(EVP_DigestUpdate(context, data.baseAddress, data.count) == 1, "EVP_DigestUpdate failed")
+  }
+
+  /// Adds `data` to the hash.
+  public func update(_ data: [UInt8]) {
+    data.withUnsafeBytes { update($0) }
+  }
+
+  /// Returns the digest of everything added; the hasher cannot be used afterwards.
+  public func finalize() -> [UInt8] {
+    precondition(!finished, "SHA256Hasher.finalize called twice")
+    finished = true
+    var digest = [UInt8](repeating: 0, count: SHA256.digestLength)
+    var length: UInt32 = 0
+    precondition(EVP_DigestFinal_ex(context, &digest, &length) == 1 && length == 32, "EVP_DigestFinal_ex failed")
+    return digest
+  }
+}
+
+/// HMAC-SHA256 through OpenSSL.
+public enum HMACSHA256 {
+  /// Returns HMAC-SHA256(`key`, `message`).
+  public static func authenticate(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: SHA256.digestLength)
+    var length: UInt32 = 0
+    let result = key.withUnsafeBytes { k in
+      message.withUnsafeBytes { m in
+        HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress?.assumingMemoryBound(to: UInt8.self), m.count, &out, &length)
+      }
+    }
+    precondition(result != nil && length == 32, "HMAC(SHA-256) failed")
+    return out
+  }
+}

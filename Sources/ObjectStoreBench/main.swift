@@ -1,0 +1,1 @@
+print("ObjectStoreBench: not written yet")

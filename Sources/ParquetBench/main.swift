@@ -1,0 +1,1 @@
+print("ParquetBench: not written yet")

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Helpers shared by the test targets: where the repository is, the interoperability Python, temporary
+/// directories and subprocesses. Never linked into `pond`.
+public enum TestSupport {
+  /// The repository root (the directory holding Package.swift).
+  public static let repositoryRoot: URL = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url
+  }()
+
+  /// True when running under CI (`CI=true`): checks that would otherwise be skipped must fail instead.
+  public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+  /// The Python of `.venv` that `make deps` prepares (or `$POND_TEST_PYTHON`), if it exists.
+  public static var python: URL? {
+    if let path = ProcessInfo.processInfo.environment["POND_TEST_PYTHON"] {
+      return URL(fileURLWithPath: path)
+    }
+    let url = repositoryRoot.appendingPathComponent(".venv/bin/python")
+    return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
+  }
+
+  /// A new empty directory under the system temporary directory; the caller removes it.
+  public static func makeTemporaryDirectory(_ label: String = "pond-test") throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("\(label)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  /// The result of a finished subprocess.
+  public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: Data
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+  }
+
+  /// Runs `executable` with `arguments` to completion, feeding `stdin` and collecting both outputs.
+  public static func run(
+    _ executable: URL, _ arguments: [String], stdin: Data? = nil,
+    environment: [String: String]? = nil, currentDirectory: URL? = nil
+  ) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    let out = Pipe()
+    let err = Pipe()
+    let input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    try process.run()
+    let group = DispatchGroup()
+    let box = DataBox()
+    group.enter()
+    DispatchQueue.global().async {
+      box.data = err.fileHandleForReading.readDataToEndOfFile()
+      group.leave()
+    }
+    if let stdin {
+      group.enter()
+      DispatchQueue.global().async {
+        try? input.fileHandleForWriting.write(contentsOf: stdin)
+        try? input.fileHandleForWriting.close()
+        group.leave()
+      }
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: box.data)
+  }
+
+  /// Runs a Python script with the interoperability venv. Throws `Unavailable` when there is no venv
+  /// (tests turn that into a failure under CI).
+  public static func runPython(_ script: String, _ arguments: [String] = [], stdin: Data? = nil) throws
+    -> ProcessResult
+  {
+    guard let python else { throw Unavailable(what: ".venv/bin/python (run `make deps`)") }
+    return try run(python, ["-c", script] + arguments, stdin: stdin)
+  }
+
+  /// A required external tool or environment is missing.
+  public struct Unavailable: Error, CustomStringConvertible {
+    public var what: String
+    public var description: String { "not available: \(what)" }
+  }
+
+  /// Finds an executable on PATH.
+  public static func which(_ name: String) -> URL? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for dir in path.split(separator: ":") {
+      let url = URL(fileURLWithPath: String(dir)).appendingPathComponent(name)
+      if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return nil
+  }
+}
+
+/// Holds data written by one thread and read by another after a `DispatchGroup.wait()`.
+private final class DataBox: @unchecked Sendable {
+  // Safe: written once before group.leave(), read only after group.wait().
+  var data = Data()
+}
