@@ -35,6 +35,10 @@ public struct ZstdFileError: Error, Sendable, Equatable, CustomStringConvertible
 /// let name = "sha256=\(Hex.encode(hasher.finalize())).zst"  // then rename temporary to name
 /// ```
 ///
+/// Destinations are created exclusively (never overwritten) and `fsync`ed; renaming them into place
+/// and syncing the directory is the caller's step. For sources and sinks other than files, use
+/// `ZstdCompressor.compressStream` and `ZstdDecompressor.decompressStream`.
+///
 /// These calls block on file I/O and compression: from async code, run them on a dedicated thread,
 /// not on Swift's cooperative pool.
 public enum ZstdFile {
