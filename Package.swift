@@ -44,7 +44,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    .testTarget(name: "PondZstdTests", dependencies: ["PondZstd", "PondTestSupport"]),
+    .testTarget(name: "PondZstdTests", dependencies: ["PondZstd", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCurlTests", dependencies: ["PondCurl", "PondTestSupport"]),
     .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", "PondTestSupport"]),

@@ -1,34 +1,22 @@
 internal import CZstd
 
-/// An error reported by libzstd, carrying zstd's own code and message.
-public struct ZstdError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// The zstd error code (`ZSTD_getErrorCode`), or 0 for errors raised by this wrapper.
-  public let code: Int
-  public let message: String
-
-  public init(code: Int, message: String) {
-    self.code = code
-    self.message = message
-  }
-
-  public var description: String { "zstd: \(message)" }
-
-  /// Converts a zstd return value into a result, throwing when it encodes an error.
-  static func check(_ result: Int) throws -> Int {
-    if ZSTD_isError(result) != 0 {
-      let name = String(cString: ZSTD_getErrorName(result))
-      throw ZstdError(code: Int(ZSTD_getErrorCode(result).rawValue), message: name)
-    }
-    return result
-  }
-}
-
-/// One-shot zstd compression and bounded decompression.
+/// One-shot zstd compression and bounded decompression of in-memory buffers, and the constants
+/// shared by the streaming types.
 public enum Zstd {
   /// The default level used by the pond (fast, as on field stations).
   public static let defaultLevel: Int32 = 3
+  /// The lowest (fastest, negative) level this libzstd accepts (`ZSTD_minCLevel`).
+  public static let minimumLevel: Int32 = ZSTD_minCLevel()
+  /// The highest level this libzstd accepts (`ZSTD_maxCLevel`).
+  public static let maximumLevel: Int32 = ZSTD_maxCLevel()
+  /// The input chunk size of the streaming helpers: large enough for few system calls, small
+  /// enough that memory stays bounded.
+  public static let defaultChunkSize = 1 << 20
+  /// An output buffer size that always lets a streaming call make progress
+  /// (`ZSTD_DStreamOutSize`, which also covers `ZSTD_CStreamOutSize`).
+  public static let streamOutputSize = max(ZSTD_DStreamOutSize(), ZSTD_CStreamOutSize())
 
-  /// Compresses `input` into a single zstd frame.
+  /// Compresses `input` into a single zstd frame (`ZSTD_compress`; no content checksum).
   public static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws
     -> [UInt8]
   {
@@ -49,34 +37,22 @@ public enum Zstd {
 
   /// Decompresses all frames in `input`, refusing to produce more than `maxOutputSize` bytes.
   ///
-  /// - Throws: `ZstdError` for corrupt input, or when the output would exceed `maxOutputSize`.
+  /// - Throws: `ZstdError` for corrupt, empty or truncated input, or when the output would exceed
+  ///   `maxOutputSize`.
   public static func decompress(_ input: UnsafeRawBufferPointer, maxOutputSize: Int) throws
     -> [UInt8]
   {
-    precondition(maxOutputSize >= 0, "maxOutputSize must not be negative")
-    guard let dctx = ZSTD_createDCtx() else {
-      throw ZstdError(code: 0, message: "cannot allocate a decompression context")
-    }
-    defer { ZSTD_freeDCtx(dctx) }
+    let decompressor = try ZstdDecompressor(maxOutputSize: maxOutputSize)
     var output: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: min(max(maxOutputSize, 1), ZSTD_DStreamOutSize()))
-    var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-    var lastResult = 0
-    repeat {
-      let produced = try chunk.withUnsafeMutableBytes { out -> Int in
-        var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
-        lastResult = try ZstdError.check(ZSTD_decompressStream(dctx, &outBuffer, &inBuffer))
-        return outBuffer.pos
+    if let base = input.baseAddress {
+      // A declared content size only sizes the allocation; the bound is still enforced.
+      let declared = ZSTD_getFrameContentSize(base, input.count)
+      if declared != pond_zstd_content_size_error(), declared != pond_zstd_content_size_unknown() {
+        output.reserveCapacity(Int(min(declared, UInt64(maxOutputSize))))
       }
-      if output.count + produced > maxOutputSize {
-        throw ZstdError(
-          code: 0, message: "decompressed data exceeds the limit of \(maxOutputSize) bytes")
-      }
-      output.append(contentsOf: chunk[0..<produced])
-      if produced == 0 && inBuffer.pos == inBuffer.size && lastResult != 0 {
-        throw ZstdError(code: 0, message: "truncated zstd frame")
-      }
-    } while inBuffer.pos < inBuffer.size || lastResult != 0
+    }
+    try decompressor.decompress(input) { output.append(contentsOf: $0) }
+    try decompressor.finish()
     return output
   }
 

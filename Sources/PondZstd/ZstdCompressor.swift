@@ -1,0 +1,195 @@
+internal import CZstd
+
+/// How far one streaming call got: bytes taken from the input and bytes placed in the output.
+public struct ZstdProgress: Sendable, Equatable {
+  public var bytesRead: Int
+  public var bytesWritten: Int
+
+  public init(bytesRead: Int, bytesWritten: Int) {
+    self.bytesRead = bytesRead
+    self.bytesWritten = bytesWritten
+  }
+}
+
+/// The sizes of one streamed pass: raw (uncompressed) bytes and compressed bytes.
+public struct ZstdStreamSummary: Sendable, Equatable {
+  public var rawBytes: Int
+  public var compressedBytes: Int
+
+  public init(rawBytes: Int, compressedBytes: Int) {
+    self.rawBytes = rawBytes
+    self.compressedBytes = compressedBytes
+  }
+}
+
+/// Streaming zstd compression: owns one `ZSTD_CCtx` (freed in `deinit`) and produces frames chunk by
+/// chunk with `ZSTD_compressStream2`, so memory does not grow with the data.
+///
+/// Feed a frame's data with `compress`, end it with `finishFrame`; the next `compress` starts a new
+/// frame with the same settings. Frames carry zstd's content checksum unless disabled, so corruption
+/// is detected on decompression. After a thrown error the frame in progress is discarded and the
+/// compressor is ready for a new frame. Not `Sendable`: the context is mutable C state used by one
+/// task at a time.
+public final class ZstdCompressor {
+  /// The compression level (`ZSTD_c_compressionLevel`).
+  public let level: Int32
+  private let context: OpaquePointer
+  /// Output staging for the closure-based methods, allocated once.
+  private let staging: UnsafeMutableRawBufferPointer
+
+  /// Creates a compressor (`ZSTD_createCCtx`).
+  ///
+  /// - Parameters:
+  ///   - level: between `Zstd.minimumLevel` and `Zstd.maximumLevel`; 1 is fastest.
+  ///   - checksum: append a content checksum to each frame (`ZSTD_c_checksumFlag`).
+  /// - Throws: `ZstdError` when the level is out of range or the context cannot be allocated.
+  public init(level: Int32 = Zstd.defaultLevel, checksum: Bool = true) throws {
+    guard (Zstd.minimumLevel...Zstd.maximumLevel).contains(level) else {
+      throw ZstdError(
+        code: Int(ZSTD_error_parameter_outOfBound.rawValue),
+        message:
+          "compression level \(level) is outside \(Zstd.minimumLevel)...\(Zstd.maximumLevel)")
+    }
+    guard let context = ZSTD_createCCtx() else {
+      throw ZstdError(
+        code: Int(ZSTD_error_memory_allocation.rawValue), message: "ZSTD_createCCtx failed")
+    }
+    do {
+      _ = try ZstdError.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level))
+      _ = try ZstdError.check(
+        ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, checksum ? 1 : 0))
+    } catch {
+      ZSTD_freeCCtx(context)
+      throw error
+    }
+    self.level = level
+    self.context = context
+    self.staging = .allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
+  }
+
+  deinit {
+    ZSTD_freeCCtx(context)
+    staging.deallocate()
+  }
+
+  /// Compresses as much of `input` as fits into `output` (`ZSTD_compressStream2`, `ZSTD_e_continue`).
+  ///
+  /// zstd may buffer input without writing anything yet. Call again with the rest of the input
+  /// (`input[bytesRead...]`) until all of it is read; an output of `Zstd.streamOutputSize` bytes
+  /// always makes progress.
+  public func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer)
+    throws -> ZstdProgress
+  {
+    precondition(output.count > 0, "ZstdCompressor.compress needs a non-empty output buffer")
+    var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+    var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+    try step(&outBuffer, &inBuffer, ZSTD_e_continue)
+    return ZstdProgress(bytesRead: inBuffer.pos, bytesWritten: outBuffer.pos)
+  }
+
+  /// Ends the current frame into `output` (`ZSTD_compressStream2`, `ZSTD_e_end`).
+  ///
+  /// - Returns: the bytes written and whether the frame is complete; when it is not, call again
+  ///   with fresh output space.
+  public func finishFrame(into output: UnsafeMutableRawBufferPointer) throws -> (
+    bytesWritten: Int, isComplete: Bool
+  ) {
+    precondition(output.count > 0, "ZstdCompressor.finishFrame needs a non-empty output buffer")
+    var inBuffer = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+    var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+    let remaining = try step(&outBuffer, &inBuffer, ZSTD_e_end)
+    return (outBuffer.pos, remaining == 0)
+  }
+
+  /// Compresses all of `input`, handing compressed bytes to `sink` in chunks of at most
+  /// `Zstd.streamOutputSize` bytes (the buffer passed to `sink` is only valid during the call).
+  public func compress(
+    _ input: UnsafeRawBufferPointer, to sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+    repeat {
+      var outBuffer = ZSTD_outBuffer(dst: staging.baseAddress, size: staging.count, pos: 0)
+      try step(&outBuffer, &inBuffer, ZSTD_e_continue)
+      try emit(outBuffer.pos, to: sink)
+    } while inBuffer.pos < inBuffer.size
+  }
+
+  /// Ends the current frame, handing the remaining compressed bytes to `sink`.
+  public func finishFrame(to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    var inBuffer = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+    var remaining = 0
+    repeat {
+      var outBuffer = ZSTD_outBuffer(dst: staging.baseAddress, size: staging.count, pos: 0)
+      remaining = try step(&outBuffer, &inBuffer, ZSTD_e_end)
+      try emit(outBuffer.pos, to: sink)
+    } while remaining != 0
+  }
+
+  /// Compresses everything `read` yields into one frame handed to `write`, in bounded chunks.
+  ///
+  /// `read` fills the buffer it is given and returns how many bytes it placed there, 0 at the end;
+  /// it sees every raw byte exactly once, in order, so it can hash them in the same pass.
+  ///
+  /// - Parameter chunkSize: the size of the input buffer passed to `read`.
+  public func compressStream(
+    chunkSize: Int = Zstd.defaultChunkSize,
+    read: (UnsafeMutableRawBufferPointer) throws -> Int,
+    write: (UnsafeRawBufferPointer) throws -> Void
+  ) throws -> ZstdStreamSummary {
+    precondition(chunkSize > 0, "chunkSize must be positive")
+    let input = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+    defer { input.deallocate() }
+    var summary = ZstdStreamSummary(rawBytes: 0, compressedBytes: 0)
+    func counting(_ chunk: UnsafeRawBufferPointer) throws {
+      summary.compressedBytes += chunk.count
+      try write(chunk)
+    }
+    do {
+      while true {
+        let count = try read(input)
+        precondition(
+          count >= 0 && count <= chunkSize, "read returned \(count) for a \(chunkSize)-byte buffer")
+        if count == 0 { break }
+        summary.rawBytes += count
+        try compress(UnsafeRawBufferPointer(rebasing: input[0..<count]), to: counting)
+      }
+      try finishFrame(to: counting)
+    } catch {
+      discardFrame()
+      throw error
+    }
+    return summary
+  }
+
+  /// Abandons the frame in progress, if any (`ZSTD_CCtx_reset`, session only); settings are kept.
+  public func discardFrame() {
+    _ = ZSTD_CCtx_reset(context, ZSTD_reset_session_only)
+  }
+
+  @discardableResult
+  private func step(
+    _ outBuffer: inout ZSTD_outBuffer, _ inBuffer: inout ZSTD_inBuffer, _ mode: ZSTD_EndDirective
+  ) throws -> Int {
+    do {
+      return try ZstdError.check(ZSTD_compressStream2(context, &outBuffer, &inBuffer, mode))
+    } catch {
+      discardFrame()
+      throw error
+    }
+  }
+
+  private func emit(_ count: Int, to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    guard count > 0 else { return }
+    do {
+      try sink(UnsafeRawBufferPointer(rebasing: staging[0..<count]))
+    } catch {
+      discardFrame()
+      throw error
+    }
+  }
+}
+
+@available(
+  *, unavailable, message: "a ZstdCompressor is mutable C state used by one task at a time"
+)
+extension ZstdCompressor: Sendable {}

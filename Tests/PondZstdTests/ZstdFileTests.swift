@@ -1,0 +1,222 @@
+import Foundation
+import PondCrypto
+import PondTestSupport
+import PondZstd
+import Testing
+
+/// The zstd command-line tool, an independent implementation of the format to check against.
+private let zstdCLI = TestSupport.which("zstd")
+
+/// A temporary directory removed when the test ends.
+private final class Scratch {
+  let url: URL
+  init() throws { url = try TestSupport.makeTemporaryDirectory("pond-zstd") }
+  deinit { try? FileManager.default.removeItem(at: url) }
+  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+  func write(_ bytes: [UInt8], to name: String) throws -> String {
+    let path = path(name)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+  func read(_ path: String) throws -> [UInt8] {
+    [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+  }
+  func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+}
+
+/// Runs the zstd CLI; fails the test on a non-zero exit.
+private func runCLI(_ arguments: [String], stdin: Data? = nil) throws -> TestSupport.ProcessResult {
+  let cli = try #require(zstdCLI, "the zstd CLI is required (apt-get install zstd)")
+  let result = try TestSupport.run(cli, arguments, stdin: stdin)
+  #expect(result.status == 0, "zstd \(arguments.joined(separator: " ")): \(result.stderrText)")
+  return result
+}
+
+@Suite("ZstdFile and the zstd CLI")
+struct ZstdFileTests {
+  @Test(
+    .enabled(if: zstdCLI != nil || TestSupport.isCI, "needs the zstd CLI (/usr/bin/zstd)"),
+    arguments: [Int32(1), 3, 19], [0, 1, 1 << 20])
+  func ourFramesDecodeWithTheCLI(level: Int32, size: Int) throws {
+    let scratch = try Scratch()
+    let data = TestData.sensorLike(count: size, seed: UInt64(size) + 1)
+    let raw = try scratch.write(data, to: "raw.bin")
+    let compressed = scratch.path("raw.bin.zst")
+    let hasher = SHA256Hasher()
+    let summary = try ZstdFile.compress(fileAt: raw, to: compressed, level: level) {
+      hasher.update($0)
+    }
+    #expect(hasher.finalize() == SHA256.hash(data))
+    #expect(summary.rawBytes == size)
+    #expect(summary.compressedBytes == (try scratch.read(compressed).count))
+
+    _ = try runCLI(["-q", "-t", compressed])
+    #expect([UInt8](try runCLI(["-q", "-d", "-c", compressed]).stdout) == data)
+  }
+
+  @Test(.enabled(if: zstdCLI != nil || TestSupport.isCI, "needs the zstd CLI (/usr/bin/zstd)"))
+  func ourMultiFrameStreamDecodesWithTheCLI() throws {
+    let scratch = try Scratch()
+    let compressor = try ZstdCompressor(level: 3)
+    var stream: [UInt8] = []
+    var expected: [UInt8] = []
+    for index in 0..<5 {
+      let piece = TestData.sensorLike(count: 10_000 * index, seed: UInt64(index))
+      expected += piece
+      try piece.withUnsafeBytes { try compressor.compress($0) { stream += $0 } }
+      try compressor.finishFrame { stream += $0 }
+    }
+    let path = try scratch.write(stream, to: "multi.zst")
+    #expect([UInt8](try runCLI(["-q", "-d", "-c", path]).stdout) == expected)
+  }
+
+  @Test(
+    .enabled(if: zstdCLI != nil || TestSupport.isCI, "needs the zstd CLI (/usr/bin/zstd)"),
+    arguments: [["-1"], ["-3"], ["-19"], ["-3", "--no-check"], ["-1", "-B65536"]])
+  func cliFramesDecodeWithOurs(options: [String]) throws {
+    let scratch = try Scratch()
+    let data = TestData.sensorLike(count: (1 << 20) + 12_345, seed: 42)
+    let raw = try scratch.write(data, to: "raw.bin")
+    let compressed = scratch.path("raw.bin.zst")
+    _ = try runCLI(["-q"] + options + [raw, "-o", compressed])
+
+    let restored = scratch.path("restored.bin")
+    let hasher = SHA256Hasher()
+    let summary = try ZstdFile.decompress(
+      fileAt: compressed, to: restored, maxOutputSize: data.count
+    ) { hasher.update($0) }
+    #expect(summary.rawBytes == data.count)
+    #expect(hasher.finalize() == SHA256.hash(data))
+    #expect(try scratch.read(restored) == data)
+    #expect(try Zstd.decompress(scratch.read(compressed), maxOutputSize: data.count) == data)
+  }
+
+  /// Frames the CLI writes from a pipe have no content size; several files concatenated are one
+  /// valid stream.
+  @Test(.enabled(if: zstdCLI != nil || TestSupport.isCI, "needs the zstd CLI (/usr/bin/zstd)"))
+  func cliStreamedAndConcatenatedFramesDecodeWithOurs() throws {
+    let a = TestData.sensorLike(count: 300_000, seed: 1)
+    let b = TestData.random(count: 50_000)
+    let frameA = [UInt8](try runCLI(["-q", "-c", "-5"], stdin: Data(a)).stdout)
+    let frameB = [UInt8](try runCLI(["-q", "-c", "-1"], stdin: Data(b)).stdout)
+    #expect(try Zstd.decompress(frameA + frameB, maxOutputSize: a.count + b.count) == a + b)
+    let error = #expect(throws: ZstdError.self) {
+      try Zstd.decompress(frameA + frameB.dropLast(), maxOutputSize: a.count + b.count)
+    }
+    #expect(error?.isTruncated == true)
+  }
+
+  @Test func reusesAGivenCompressorAndDecompressor() throws {
+    let scratch = try Scratch()
+    let compressor = try ZstdCompressor(level: 1)
+    let decompressor = try ZstdDecompressor(maxOutputSize: 1)
+    for index in 0..<3 {
+      let data = TestData.sensorLike(count: 100_000 * (index + 1), seed: UInt64(index))
+      let raw = try scratch.write(data, to: "raw\(index)")
+      try ZstdFile.compress(
+        fileAt: raw, to: scratch.path("raw\(index).zst"), compressor: compressor)
+      let summary = try ZstdFile.decompress(
+        fileAt: scratch.path("raw\(index).zst"), to: scratch.path("back\(index)"),
+        maxOutputSize: data.count, decompressor: decompressor)
+      #expect(summary.rawBytes == data.count)
+      #expect(try scratch.read(scratch.path("back\(index)")) == data)
+    }
+  }
+
+  @Test func refusesToOverwriteTheDestination() throws {
+    let scratch = try Scratch()
+    let raw = try scratch.write([1, 2, 3], to: "raw")
+    let existing = try scratch.write([9, 9], to: "existing")
+    let error = #expect(throws: ZstdFileError.self) {
+      try ZstdFile.compress(fileAt: raw, to: existing)
+    }
+    #expect(error?.errorNumber == EEXIST)
+    #expect(error?.path == existing)
+    #expect(try scratch.read(existing) == [9, 9], "an existing file is never touched")
+
+    let frame = try scratch.write(Zstd.compress([1, 2, 3]), to: "frame.zst")
+    #expect(throws: ZstdFileError.self) {
+      try ZstdFile.decompress(fileAt: frame, to: existing, maxOutputSize: 3)
+    }
+    #expect(try scratch.read(existing) == [9, 9])
+  }
+
+  @Test func missingSourceCreatesNothing() throws {
+    let scratch = try Scratch()
+    let missing = scratch.path("missing")
+    let destination = scratch.path("out")
+    let error = #expect(throws: ZstdFileError.self) {
+      try ZstdFile.compress(fileAt: missing, to: destination)
+    }
+    #expect(error?.errorNumber == ENOENT)
+    #expect(error?.description.contains(missing) == true)
+    #expect(!scratch.exists(destination))
+    #expect(throws: ZstdFileError.self) {
+      try ZstdFile.decompress(fileAt: missing, to: destination, maxOutputSize: 10)
+    }
+    #expect(!scratch.exists(destination))
+  }
+
+  @Test func readErrorRemovesThePartialDestination() throws {
+    let scratch = try Scratch()
+    let destination = scratch.path("out.zst")
+    // A directory opens for reading but fails on read (EISDIR).
+    let error = #expect(throws: ZstdFileError.self) {
+      try ZstdFile.compress(fileAt: scratch.url.path, to: destination)
+    }
+    #expect(error?.operation == "read")
+    #expect(!scratch.exists(destination))
+  }
+
+  @Test func corruptTruncatedAndOversizedFilesFailAndLeaveNothing() throws {
+    let scratch = try Scratch()
+    let data = TestData.sensorLike(count: 500_000)
+    let raw = try scratch.write(data, to: "raw")
+    let good = scratch.path("good.zst")
+    try ZstdFile.compress(fileAt: raw, to: good)
+    let frame = try scratch.read(good)
+    let destination = scratch.path("out")
+
+    var flipped = frame
+    flipped[frame.count / 2] ^= 0x5a
+    let corrupt = try scratch.write(flipped, to: "corrupt.zst")
+    let corruptError = #expect(throws: ZstdError.self) {
+      try ZstdFile.decompress(fileAt: corrupt, to: destination, maxOutputSize: data.count)
+    }
+    #expect(corruptError?.message.hasPrefix(corrupt) == true)
+    #expect(corruptError?.code != 0)
+    #expect(!scratch.exists(destination))
+
+    let truncated = try scratch.write(Array(frame.dropLast(3)), to: "truncated.zst")
+    let truncatedError = #expect(throws: ZstdError.self) {
+      try ZstdFile.decompress(fileAt: truncated, to: destination, maxOutputSize: data.count)
+    }
+    #expect(truncatedError?.isTruncated == true)
+    #expect(!scratch.exists(destination))
+
+    let tooBig = #expect(throws: ZstdError.self) {
+      try ZstdFile.decompress(fileAt: good, to: destination, maxOutputSize: data.count - 1)
+    }
+    #expect(tooBig?.isOutputLimitExceeded == true)
+    #expect(!scratch.exists(destination))
+
+    let empty = try scratch.write([], to: "empty.zst")
+    let emptyError = #expect(throws: ZstdError.self) {
+      try ZstdFile.decompress(fileAt: empty, to: destination, maxOutputSize: 10)
+    }
+    #expect(emptyError?.isTruncated == true)
+    #expect(!scratch.exists(destination))
+  }
+
+  /// The observer can abort the pass (say, a hash mismatch detected early); nothing is left behind.
+  @Test func observerErrorsPropagate() throws {
+    struct Stop: Error {}
+    let scratch = try Scratch()
+    let raw = try scratch.write(TestData.sensorLike(count: 3 << 20), to: "raw")
+    let destination = scratch.path("out.zst")
+    #expect(throws: Stop.self) {
+      try ZstdFile.compress(fileAt: raw, to: destination) { _ in throw Stop() }
+    }
+    #expect(!scratch.exists(destination))
+  }
+}
