@@ -394,7 +394,9 @@ public struct DeltaTable: Sendable {
         throw DeltaLogError(
           .dataFileUnverifiable, version: addedIn, path: add.path, "the add has no tags.sha256")
       }
-      let bytes = try wrap(addedIn, key) { () throws(StorageError) in try storage.read(key) }
+      let bytes = try wrap(addedIn, key, missing: .dataFileMissing) { () throws(StorageError) in
+        try storage.read(key)
+      }
       let actual = Hex.encode(SHA256.hash(bytes))
       guard actual == expected, bytes.count == add.size else {
         throw DeltaLogError(
@@ -432,17 +434,20 @@ public struct DeltaTable: Sendable {
     return String(decoding: bytes, as: UTF8.self)
   }
 
+  /// Runs a storage call, turning its error into a `DeltaLogError` naming `version` and `key`; an object
+  /// that vanished after being listed or stat'ed is reported as `missing`.
   private func wrap<T>(
-    _ version: Int64?, _ key: String, _ body: () throws(StorageError) -> T
+    _ version: Int64?, _ key: String, missing: DeltaLogError.Kind = .versionGap,
+    _ body: () throws(StorageError) -> T
   ) throws(DeltaLogError) -> T {
     do {
       return try body()
     } catch {
       if error.code == .notFound {
         throw DeltaLogError(
-          .versionGap, version: version, path: key,
-          "the object disappeared after the log was listed (\(error.message))",
-          hint: "another process is deleting log files; check the table's maintenance jobs")
+          missing, version: version, path: key,
+          "the object disappeared while being read (\(error.message))",
+          hint: "another process is deleting files of the table; check its maintenance jobs")
       }
       throw DeltaLogError(.storageFailure, version: version, path: key, error.description)
     }

@@ -34,7 +34,9 @@ struct ActionTests {
   ])
 
   @Test func protocolLineIsExactlyTheSpecs() {
-    #expect(DeltaAction.protocol(.pond).jsonLine == #"{"protocol":{"minReaderVersion":1,"minWriterVersion":2}}"#)
+    #expect(
+      DeltaAction.protocol(.pond).jsonLine
+        == #"{"protocol":{"minReaderVersion":1,"minWriterVersion":2}}"#)
   }
 
   @Test func metaDataLineMatchesSpecWithSchemaDoubleEncoded() {
@@ -56,8 +58,10 @@ struct ActionTests {
 
   @Test func addLineMatchesSpec() {
     let add = AddFile(
-      path: "part-00000-48860be9-2623-46e0-a120-2768ff2a7412-c000.zstd.parquet", partitionValues: [:],
-      size: 689, modificationTime: 1_767_225_660_000, dataChange: true, stats: Self.specStats, tags: [:])
+      path: "part-00000-48860be9-2623-46e0-a120-2768ff2a7412-c000.zstd.parquet",
+      partitionValues: [:],
+      size: 689, modificationTime: 1_767_225_660_000, dataChange: true, stats: Self.specStats,
+      tags: [:])
     let expected =
       #"{"add":{"path":"part-00000-48860be9-2623-46e0-a120-2768ff2a7412-c000.zstd.parquet","partitionValues":{},"size":689,"modificationTime":1767225660000,"dataChange":true,"stats":"{\"numRecords\":3,\"minValues\":{\"seq\":100,\"op\":\"delete\",\"path\":\"/d1/f0\",\"mode\":420,\"mtime\":\"2024-06-01T12:00:01.123Z\"},\"maxValues\":{\"seq\":102,\"op\":\"put\",\"path\":\"/d1/f2\",\"mode\":422,\"mtime\":\"2024-06-01T12:00:01.123Z\"},\"nullCount\":{\"seq\":0,\"op\":0,\"path\":1,\"mode\":1,\"is_dir\":1,\"content\":1,\"mtime\":1}}"}}"#
     #expect(DeltaAction.add(add).jsonLine == expected)
@@ -78,22 +82,26 @@ struct ActionTests {
     let stats = FileStatistics(
       numRecords: 3,
       minValues: [
-        "seq": .integer(100), "op": .string("delete"), "path": .string("/d1/f0"), "mode": .integer(420),
+        "seq": .integer(100), "op": .string("delete"), "path": .string("/d1/f0"),
+        "mode": .integer(420),
         "mtime": .timestamp(microseconds: micros),
       ],
       maxValues: [
-        "seq": .integer(102), "op": .string("put"), "path": .string("/d1/f2"), "mode": .integer(422),
+        "seq": .integer(102), "op": .string("put"), "path": .string("/d1/f2"),
+        "mode": .integer(422),
         "mtime": .timestamp(microseconds: micros),
       ],
       nullCount: ["seq": 0, "op": 0, "path": 1, "mode": 1, "is_dir": 1, "content": 1, "mtime": 1])
     #expect(
-      normalized(try JSONValue.parse(stats.jsonString)) == normalized(try JSONValue.parse(Self.specStats)))
+      normalized(try JSONValue.parse(stats.jsonString))
+        == normalized(try JSONValue.parse(Self.specStats)))
     #expect(!stats.jsonString.contains(#"\/"#))
   }
 
   @Test func longStringsAreLeftOutOfMinMax() throws {
     let stats = FileStatistics(
-      numRecords: 1, minValues: ["a": .string(String(repeating: "x", count: 33)), "b": .string("ok")])
+      numRecords: 1,
+      minValues: ["a": .string(String(repeating: "x", count: 33)), "b": .string("ok")])
     #expect(stats.jsonString == #"{"numRecords":1,"minValues":{"b":"ok"}}"#)
   }
 
@@ -109,7 +117,8 @@ struct ActionTests {
   }
 
   @Test func timestampsOutsideFourDigitYearsAreOmitted() {
-    #expect(FileStatistics.formatTimestampMilliseconds(microseconds: 253_402_300_800_000_000) == nil)
+    #expect(
+      FileStatistics.formatTimestampMilliseconds(microseconds: 253_402_300_800_000_000) == nil)
     #expect(FileStatistics.formatTimestampMilliseconds(microseconds: Int64.min) == nil)
   }
 
@@ -126,7 +135,8 @@ struct ActionTests {
   @Test func commitInfoHasIntegerTimestampAndChainLink() throws {
     let info = CommitInfo(
       timestamp: 1_767_225_780_000, operation: "WRITE", operationParameters: ["mode": "Append"],
-      engineInfo: "pond/0.1", readVersion: 4, previousCommitSHA256: String(repeating: "0f", count: 32))
+      engineInfo: "pond/0.1", readVersion: 4,
+      previousCommitSHA256: String(repeating: "0f", count: 32))
     let line = DeltaAction.commitInfo(info).jsonLine
     #expect(
       line
@@ -139,11 +149,14 @@ struct ActionTests {
     let actions: [DeltaAction] = [
       .commitInfo(CommitInfo(timestamp: 7, operation: "CREATE TABLE")),
       .protocol(.pond),
-      .metaData(TableMetadata(id: "x", schema: Self.specSchema, configuration: ["pond.a": "1"], createdTime: 3)),
+      .metaData(
+        TableMetadata(
+          id: "x", schema: Self.specSchema, configuration: ["pond.a": "1"], createdTime: 3)),
       .remove(RemoveFile(path: "old.parquet", deletionTimestamp: 9, size: 4)),
       .add(
         AddFile(
-          path: "d/new.parquet", size: 1 << 40, modificationTime: 8, statistics: FileStatistics(numRecords: 2),
+          path: "d/new.parquet", size: 1 << 40, modificationTime: 8,
+          statistics: FileStatistics(numRecords: 2),
           sha256: String(repeating: "1", count: 64))),
     ]
     let bytes = DeltaAction.encodeCommit(actions)
@@ -235,17 +248,22 @@ struct ActionTests {
 
   @Test func protocolSupportChecks() throws {
     #expect(DeltaProtocol.pond.readProblem == nil)
-    #expect(DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: []).readProblem == nil)
+    #expect(
+      DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: []).readProblem == nil
+    )
     #expect(DeltaProtocol(minReaderVersion: 2, minWriterVersion: 5).readProblem != nil)
     #expect(
-      DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["deletionVectors"]).readProblem?
+      DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["deletionVectors"])
+        .readProblem?
         .contains("deletionVectors") == true)
     #expect(DeltaProtocol(minReaderVersion: 1, minWriterVersion: 7).writeProblem != nil)
   }
 
   @Test func schemaRejectsBadColumnNames() {
     for name in ["Mode", "a b", "", "1x", "é"] {
-      expectKind(.invalidArgument) { () throws(DeltaLogError) in _ = try DeltaSchema([.init(name, .long)]) }
+      expectKind(.invalidArgument) { () throws(DeltaLogError) in
+        _ = try DeltaSchema([.init(name, .long)])
+      }
     }
     expectKind(.invalidArgument) { () throws(DeltaLogError) in
       _ = try DeltaSchema([.init("a", .long), .init("a", .string)])

@@ -82,10 +82,15 @@ struct CommitRaceTests {
 
   static func waitAtBarrier(root: URL, version: Int, racer: String) throws {
     let barrier = root.appendingPathComponent("_race")
-    FileManager.default.createFile(atPath: barrier.appendingPathComponent("\(version)-\(racer)").path, contents: nil)
+    let marker = barrier.appendingPathComponent("\(version)-\(racer)").path
+    guard FileManager.default.createFile(atPath: marker, contents: nil) else {
+      throw DeltaLogError(
+        .storageFailure, version: Int64(version), "\(racer): cannot create \(marker)")
+    }
     let deadline = Date().addingTimeInterval(30)
     while !racers.allSatisfy({
-      FileManager.default.fileExists(atPath: barrier.appendingPathComponent("\(version)-\($0)").path)
+      FileManager.default.fileExists(
+        atPath: barrier.appendingPathComponent("\(version)-\($0)").path)
     }) {
       guard Date() < deadline else {
         throw DeltaLogError(.storageFailure, version: Int64(version), "\(racer): barrier timeout")
@@ -141,9 +146,13 @@ struct CommitRaceTests {
       do {
         let result = try TestSupport.run(
           python,
-          ["-c", Self.pythonRacer, root.path, String(Self.rounds), "python", Self.racers.joined(separator: ",")])
+          [
+            "-c", Self.pythonRacer, root.path, String(Self.rounds), "python",
+            Self.racers.joined(separator: ","),
+          ])
         if result.status != 0 {
-          outcomes.fail("python racer exited \(result.status): \(result.stdoutText) \(result.stderrText)")
+          outcomes.fail(
+            "python racer exited \(result.status): \(result.stdoutText) \(result.stderrText)")
         }
         for line in result.stdoutText.split(separator: "\n") {
           let parts = line.split(separator: " ")
@@ -172,7 +181,9 @@ struct CommitRaceTests {
     for version in 1...Self.rounds {
       let winners = Self.racers.filter { results[$0]?[version] == true }
       let losers = Self.racers.filter { results[$0]?[version] == false }
-      #expect(winners.count == 1 && losers.count == 2, "version \(version): won \(winners), taken \(losers)")
+      #expect(
+        winners.count == 1 && losers.count == 2,
+        "version \(version): won \(winners), taken \(losers)")
       if let winner = winners.first { wins[winner, default: 0] += 1 }
     }
 
@@ -182,10 +193,14 @@ struct CommitRaceTests {
     #expect(snapshot.liveFiles.count == Self.rounds)
     for version in 1...Self.rounds {
       let racer = snapshot.commits[version].info?.operationParameters["racer"]
-      #expect(racer != nil && results[racer ?? ""]?[version] == true, "version \(version) written by \(racer ?? "?")")
+      #expect(
+        racer != nil && results[racer ?? ""]?[version] == true,
+        "version \(version) written by \(racer ?? "?")")
     }
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("_delta_log").path)
-      .filter { !$0.hasSuffix(".json") || $0.hasPrefix("_") }
+    let leftovers = try FileManager.default.contentsOfDirectory(
+      atPath: root.appendingPathComponent("_delta_log").path
+    )
+    .filter { !$0.hasSuffix(".json") || $0.hasPrefix("_") }
     #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
     // Both implementations took part for real: each won some versions against the other.
     let swiftWins = (wins["swift0"] ?? 0) + (wins["swift1"] ?? 0)

@@ -67,7 +67,9 @@ struct DeltaInteropTests {
 
   @Test func deltalakeReadsEveryVersionWeWrite() throws {
     guard TestSupport.python != nil else {
-      if TestSupport.isCI { Issue.record("the interop venv (.venv with deltalake) is required under CI") }
+      if TestSupport.isCI {
+        Issue.record("the interop venv (.venv with deltalake) is required under CI")
+      }
       return
     }
     let f = try TableFixture()
@@ -82,7 +84,10 @@ struct DeltaInteropTests {
       Self.writeParquet, [f.directory.path] + files.map { "\($0.0):\($0.1):\($0.2)" })
     try #require(written.status == 0, "pyarrow failed: \(written.stderrText)")
 
-    #expect(try f.table.create(schema: TableFixture.schema, configuration: ["pond.formatVersion": "1"], timestamp: base)
+    #expect(
+      try f.table.create(
+        schema: TableFixture.schema, configuration: ["pond.formatVersion": "1"], timestamp: base
+      )
       .isCommitted(version: 0))
     var times: [Int64] = [base]
     for (index, (name, first, count)) in files.enumerated() {
@@ -90,7 +95,8 @@ struct DeltaInteropTests {
       let add = AddFile(
         path: name, size: Int64(bytes.count), modificationTime: base,
         statistics: FileStatistics(
-          numRecords: count, minValues: ["seq": .integer(first)], maxValues: ["seq": .integer(first + count - 1)],
+          numRecords: count, minValues: ["seq": .integer(first)],
+          maxValues: ["seq": .integer(first + count - 1)],
           nullCount: ["seq": 0]),
         sha256: Hex.encode(SHA256.hash(bytes)))
       let time = base + Int64(index + 1) * 60_000
@@ -144,7 +150,9 @@ struct DeltaInteropTests {
         // Before the first commit pond refuses (the table did not exist), while delta-rs clamps to the
         // earliest version: the one known, deliberate difference.
         #expect(answer == .int(0))
-        expectKind(.timestampOutOfRange) { () throws(DeltaLogError) in _ = try f.table.version(asOf: query) }
+        expectKind(.timestampOutOfRange) { () throws(DeltaLogError) in
+          _ = try f.table.version(asOf: query)
+        }
         continue
       }
       let ours = try f.table.version(asOf: query)

@@ -38,7 +38,8 @@ struct TableFixture {
     }
     for version in 1..<Int64(versions) {
       let snapshot = try table.snapshot()
-      let add = try dataFile("part-\(version).parquet", Array(repeating: UInt8(version), count: Int(version)))
+      let add = try dataFile(
+        "part-\(version).parquet", Array(repeating: UInt8(version), count: Int(version)))
       let time = Self.baseTime + version * 60_000
       let result = try table.commit(on: snapshot, adds: [add], timestamp: time)
       guard case .committed(let v, _) = result, v == version else {
@@ -72,7 +73,8 @@ struct DeltaTableTests {
     #expect(Hex.encode(SHA256.hash(bytes)) == sha)
     let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
     #expect(lines.count == 3)
-    #expect(lines[0].hasPrefix(#"{"commitInfo":{"timestamp":1767225600000,"operation":"CREATE TABLE""#))
+    #expect(
+      lines[0].hasPrefix(#"{"commitInfo":{"timestamp":1767225600000,"operation":"CREATE TABLE""#))
     #expect(!lines[0].contains("pond.prevCommitSha256"))
     #expect(lines[1] == #"{"protocol":{"minReaderVersion":1,"minWriterVersion":2}}"#)
     let snapshot = try f.table.snapshot()
@@ -80,12 +82,16 @@ struct DeltaTableTests {
     #expect(snapshot.protocol == .pond)
     #expect(snapshot.metadata.configuration["pond.formatVersion"] == "1")
     #expect(snapshot.metadata.configuration["delta.logRetentionDuration"] == "interval 36500 days")
-    #expect(snapshot.metadata.configuration["delta.deletedFileRetentionDuration"] == "interval 36500 days")
+    #expect(
+      snapshot.metadata.configuration["delta.deletedFileRetentionDuration"] == "interval 36500 days"
+    )
     #expect(snapshot.metadata.configuration["delta.enableExpiredLogCleanup"] == "false")
     #expect(snapshot.metadata.schema == TableFixture.schema)
     #expect(snapshot.liveFiles.isEmpty)
     // The commit file's mtime is the commit's timestamp (delta-rs resolves time travel by mtime).
-    #expect(try f.storage.stat(DeltaTable.commitKey(version: 0))?.modificationTime == TableFixture.baseTime)
+    #expect(
+      try f.storage.stat(DeltaTable.commitKey(version: 0))?.modificationTime
+        == TableFixture.baseTime)
     // A second create loses: the table exists.
     #expect(try f.table.create(schema: TableFixture.schema) == .versionTaken(0))
   }
@@ -94,7 +100,8 @@ struct DeltaTableTests {
     let f = try TableFixture()
     defer { f.remove() }
     expectKind(.invalidArgument) { () throws(DeltaLogError) in
-      _ = try f.table.create(schema: TableFixture.schema, configuration: ["delta.appendOnly": "true"])
+      _ = try f.table.create(
+        schema: TableFixture.schema, configuration: ["delta.appendOnly": "true"])
     }
   }
 
@@ -132,7 +139,9 @@ struct DeltaTableTests {
     #expect(latest.commits[4].info?.readVersion == 3)
     #expect(latest.commits[4].info?.previousCommitSHA256 == latest.commits[3].sha256)
     let text = String(decoding: try f.storage.read(DeltaTable.commitKey(version: 4)), as: UTF8.self)
-    #expect(text.contains(#"{"remove":{"path":"part-1.parquet","deletionTimestamp":1767225840000,"dataChange":true"#))
+    #expect(
+      text.contains(
+        #"{"remove":{"path":"part-1.parquet","deletionTimestamp":1767225840000,"dataChange":true"#))
     expectKind(.noSuchVersion) { () throws(DeltaLogError) in _ = try f.table.snapshot(at: 5) }
     expectKind(.noSuchVersion) { () throws(DeltaLogError) in _ = try f.table.snapshot(at: -1) }
   }
@@ -313,7 +322,8 @@ struct DeltaTableTests {
     try f.build(versions: 1)
     let foreign = #"{"commitInfo":{"timestamp":1767225700000,"operation":"WRITE"}}"# + "\n"
     #expect(
-      try f.storage.writeIfAbsent(DeltaTable.commitKey(version: 1), Array(foreign.utf8), modificationTime: nil)
+      try f.storage.writeIfAbsent(
+        DeltaTable.commitKey(version: 1), Array(foreign.utf8), modificationTime: nil)
         == .written)
     expectKind(.brokenHashChain) { () throws(DeltaLogError) in _ = try f.table.snapshot() }
     let lenient = DeltaTable(storage: f.storage, requireHashChain: false)
@@ -346,9 +356,13 @@ struct DeltaTableTests {
       previousCommitSHA256: snapshot.headCommitSHA256)
     let bytes = DeltaAction.encodeCommit([
       .commitInfo(info),
-      .protocol(DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["deletionVectors"])),
+      .protocol(
+        DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["deletionVectors"])
+      ),
     ])
-    #expect(try f.storage.writeIfAbsent(DeltaTable.commitKey(version: 2), bytes, modificationTime: nil) == .written)
+    #expect(
+      try f.storage.writeIfAbsent(DeltaTable.commitKey(version: 2), bytes, modificationTime: nil)
+        == .written)
     #expect(try f.table.snapshot(at: 1).version == 1)
     do {
       _ = try f.table.snapshot()
@@ -378,7 +392,8 @@ struct DeltaTableTests {
       _ = try f.table.verifyDataFiles()
       Issue.record("expected an error")
     } catch {
-      #expect(error.kind == .dataFileHashMismatch && error.path == "part-2.parquet" && error.version == 2)
+      #expect(
+        error.kind == .dataFileHashMismatch && error.path == "part-2.parquet" && error.version == 2)
     }
     // Version 1 does not include part-2 yet.
     #expect(try f.table.verifyDataFiles(at: 1).filesChecked == 1)
@@ -393,7 +408,8 @@ struct DeltaTableTests {
       _ = try f.table.verifyDataFiles()
       Issue.record("expected an error")
     } catch {
-      #expect(error.kind == .dataFileSizeMismatch && error.path == "part-3.parquet" && error.version == 3)
+      #expect(
+        error.kind == .dataFileSizeMismatch && error.path == "part-3.parquet" && error.version == 3)
       #expect(error.description.contains("2 bytes but its add says 3"))
     }
   }
@@ -411,7 +427,8 @@ struct DeltaTableTests {
   }
 
   @Test func percentEscapesInAddPathsAreDecoded() throws {
-    #expect(try DeltaTable.storageKey(forDataPath: "my%20file.parquet", version: 1) == "my file.parquet")
+    #expect(
+      try DeltaTable.storageKey(forDataPath: "my%20file.parquet", version: 1) == "my file.parquet")
     #expect(try DeltaTable.storageKey(forDataPath: "a/b.parquet", version: 1) == "a/b.parquet")
     expectKind(.unsupportedFeature) { () throws(DeltaLogError) in
       _ = try DeltaTable.storageKey(forDataPath: "file:///tmp/x.parquet", version: 1)

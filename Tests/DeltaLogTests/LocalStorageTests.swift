@@ -16,8 +16,11 @@ struct LocalStorageTests {
 
   @Test func writeIfAbsentWritesOnceAndNeverOverwrites() throws {
     let key = "_delta_log/00000000000000000000.json"
-    #expect(try storage.writeIfAbsent(key, Array("first\n".utf8), modificationTime: nil) == .written)
-    #expect(try storage.writeIfAbsent(key, Array("second\n".utf8), modificationTime: nil) == .alreadyExists)
+    #expect(
+      try storage.writeIfAbsent(key, Array("first\n".utf8), modificationTime: nil) == .written)
+    #expect(
+      try storage.writeIfAbsent(key, Array("second\n".utf8), modificationTime: nil)
+        == .alreadyExists)
     #expect(try storage.read(key) == Array("first\n".utf8))
     // No temporary files are left behind, by the winner or by the loser.
     let names = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/_delta_log")
