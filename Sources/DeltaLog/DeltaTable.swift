@@ -96,6 +96,33 @@ public struct DeltaTable: Sendable {
   ///
   /// Lists the log once, then reads each commit file once.
   public func snapshot(at version: Int64? = nil) throws(DeltaLogError) -> DeltaSnapshot {
+    let target = try resolve(version)
+    var replay = Replay()
+    replay.commits.reserveCapacity(Int(target) + 1)
+    for current in 0...target { try apply(current, to: &replay) }
+    return replay.snapshot
+  }
+
+  /// `snapshot` moved forward to `version` (the latest when nil), reading only the newer commits and
+  /// checking that they chain onto `snapshot`'s head. Returns `snapshot` itself when nothing is newer.
+  public func update(_ snapshot: DeltaSnapshot, to version: Int64? = nil) throws(DeltaLogError)
+    -> DeltaSnapshot
+  {
+    let target = try resolve(version)
+    guard target >= snapshot.version else {
+      throw DeltaLogError(
+        .noSuchVersion, version: target,
+        "cannot move a snapshot at version \(snapshot.version) back to \(target)",
+        hint: "take a new snapshot at that version")
+    }
+    guard target > snapshot.version else { return snapshot }
+    var replay = Replay(snapshot)
+    for current in (snapshot.version + 1)...target { try apply(current, to: &replay) }
+    return replay.snapshot
+  }
+
+  /// `version` checked against the log (listed once), or the latest version when nil.
+  private func resolve(_ version: Int64?) throws(DeltaLogError) -> Int64 {
     let latest = try latestVersion()
     let target = version ?? latest
     guard target >= 0, target <= latest else {
@@ -103,71 +130,90 @@ public struct DeltaTable: Sendable {
         .noSuchVersion, version: target, "the table's versions are 0...\(latest)",
         hint: "ask for a version between 0 and \(latest)")
     }
+    return target
+  }
+
+  /// The state of a replay in progress.
+  private struct Replay {
     var tableProtocol: DeltaProtocol?
     var metadata: TableMetadata?
     var live: [String: AddFile] = [:]
     var everAdded: [String: AddFile] = [:]
     var addedInVersion: [String: Int64] = [:]
     var commits: [DeltaSnapshot.Commit] = []
-    commits.reserveCapacity(Int(target) + 1)
-    for current in 0...target {
-      let key = Self.commitKey(version: current)
-      let bytes = try wrap(current, key) { () throws(StorageError) in try storage.read(key) }
-      let sha256 = Hex.encode(SHA256.hash(bytes))
-      let actions = try DeltaAction.decodeCommit(bytes, version: current, path: key)
-      var info: CommitInfo?
-      var adds: [AddFile] = []
-      var removes: [RemoveFile] = []
-      for action in actions {
-        switch action {
-        case .commitInfo(let value): if info == nil { info = value }
-        case .protocol(let value):
-          if let problem = value.readProblem {
-            throw DeltaLogError(
-              .unsupportedProtocol, version: current, path: key, problem,
-              hint: "this table needs a newer Delta reader than pond")
-          }
-          tableProtocol = value
-        case .metaData(let value): metadata = value
-        case .add(let value): adds.append(value)
-        case .remove(let value): removes.append(value)
-        }
-      }
-      if current == 0, tableProtocol == nil || metadata == nil {
-        throw DeltaLogError(
-          .invalidAction, version: 0, path: key, "version 0 lacks the protocol or metaData action",
-          hint: "this is not the start of a Delta table")
-      }
-      if requireHashChain, current > 0 {
-        let expected = commits[commits.count - 1].sha256
-        guard let link = info?.previousCommitSHA256 else {
-          throw DeltaLogError(
-            .brokenHashChain, version: current, path: key,
-            "the commit has no commitInfo.\(CommitInfo.previousCommitKey)",
-            hint: "it was not written by pond; open the table without requiring the hash chain")
-        }
-        guard link == expected else {
-          throw DeltaLogError(
-            .brokenHashChain, version: current, path: key,
-            "the commit names previous commit sha256 \(link), but version \(current - 1) hashes to "
-              + expected,
-            hint: "the log was altered or diverged; compare with a replica")
-        }
-      }
-      for remove in removes { live[remove.path] = nil }
-      for add in adds {
-        live[add.path] = add
-        everAdded[add.path] = add
-        addedInVersion[add.path] = current
-      }
-      commits.append(
-        DeltaSnapshot.Commit(version: current, info: info, sha256: sha256, size: Int64(bytes.count))
-      )
+
+    init() {}
+
+    init(_ snapshot: DeltaSnapshot) {
+      tableProtocol = snapshot.protocol
+      metadata = snapshot.metadata
+      live = snapshot.liveFiles
+      everAdded = snapshot.everAdded
+      addedInVersion = snapshot.addedInVersion
+      commits = snapshot.commits
     }
-    // Version 0 guarantees both are set.
-    return DeltaSnapshot(
-      version: target, protocol: tableProtocol!, metadata: metadata!, liveFiles: live,
-      commits: commits, everAdded: everAdded, addedInVersion: addedInVersion)
+
+    var snapshot: DeltaSnapshot {
+      // Applying version 0 guarantees protocol and metadata are set.
+      DeltaSnapshot(
+        version: Int64(commits.count - 1), protocol: tableProtocol!, metadata: metadata!,
+        liveFiles: live, commits: commits, everAdded: everAdded, addedInVersion: addedInVersion)
+    }
+  }
+
+  /// Reads commit `current`, checks it (protocol support, hash chain) and applies it to `replay`.
+  private func apply(_ current: Int64, to replay: inout Replay) throws(DeltaLogError) {
+    let key = Self.commitKey(version: current)
+    let bytes = try wrap(current, key) { () throws(StorageError) in try storage.read(key) }
+    let sha256 = Hex.encode(SHA256.hash(bytes))
+    let actions = try DeltaAction.decodeCommit(bytes, version: current, path: key)
+    var info: CommitInfo?
+    var adds: [AddFile] = []
+    var removes: [RemoveFile] = []
+    for action in actions {
+      switch action {
+      case .commitInfo(let value): if info == nil { info = value }
+      case .protocol(let value):
+        if let problem = value.readProblem {
+          throw DeltaLogError(
+            .unsupportedProtocol, version: current, path: key, problem,
+            hint: "this table needs a newer Delta reader than pond")
+        }
+        replay.tableProtocol = value
+      case .metaData(let value): replay.metadata = value
+      case .add(let value): adds.append(value)
+      case .remove(let value): removes.append(value)
+      }
+    }
+    if current == 0, replay.tableProtocol == nil || replay.metadata == nil {
+      throw DeltaLogError(
+        .invalidAction, version: 0, path: key, "version 0 lacks the protocol or metaData action",
+        hint: "this is not the start of a Delta table")
+    }
+    if requireHashChain, current > 0 {
+      let expected = replay.commits[replay.commits.count - 1].sha256
+      guard let link = info?.previousCommitSHA256 else {
+        throw DeltaLogError(
+          .brokenHashChain, version: current, path: key,
+          "the commit has no commitInfo.\(CommitInfo.previousCommitKey)",
+          hint: "it was not written by pond; open the table without requiring the hash chain")
+      }
+      guard link == expected else {
+        throw DeltaLogError(
+          .brokenHashChain, version: current, path: key,
+          "the commit names previous commit sha256 \(link), but version \(current - 1) hashes to "
+            + expected,
+          hint: "the log was altered or diverged; compare with a replica")
+      }
+    }
+    for remove in removes { replay.live[remove.path] = nil }
+    for add in adds {
+      replay.live[add.path] = add
+      replay.everAdded[add.path] = add
+      replay.addedInVersion[add.path] = current
+    }
+    replay.commits.append(
+      DeltaSnapshot.Commit(version: current, info: info, sha256: sha256, size: Int64(bytes.count)))
   }
 
   /// The latest version whose `commitInfo.timestamp` is at most `timestamp` (ms since the epoch).
@@ -230,15 +276,25 @@ public struct DeltaTable: Sendable {
   /// Commits version `snapshot.version + 1`: removes of live paths, then adds, after a `commitInfo` that
   /// chains onto `snapshot`'s head commit.
   ///
-  /// - Parameter timestamp: the commit time (ms); raised to 1 ms after the previous commit if needed.
+  /// - Parameters:
+  ///   - metadata: a replacement `metaData` (schema evolution; same table id), if any.
+  ///   - timestamp: the commit time (ms); raised to 1 ms after the previous commit if needed.
   /// - Returns: `.versionTaken` when another writer committed that version first.
   public func commit(
     on snapshot: DeltaSnapshot, adds: [AddFile], removing removedPaths: [String] = [],
     operation: String = "WRITE", operationParameters: [String: String] = [:],
-    timestamp: Int64 = DeltaTable.now()
+    metadata newMetadata: TableMetadata? = nil, timestamp: Int64 = DeltaTable.now()
   ) throws(DeltaLogError) -> CommitResult {
     if let problem = snapshot.protocol.writeProblem {
       throw DeltaLogError(.unsupportedProtocol, version: snapshot.version, problem)
+    }
+    if let newMetadata {
+      guard newMetadata.id == snapshot.metadata.id, newMetadata.partitionColumns.isEmpty else {
+        throw DeltaLogError(
+          .invalidArgument, version: snapshot.version,
+          "a new metaData must keep the table id \(snapshot.metadata.id) and have no partition columns"
+        )
+      }
     }
     try Self.validate(adds: adds, removes: removedPaths, against: snapshot)
     let version = snapshot.version + 1
@@ -248,6 +304,7 @@ public struct DeltaTable: Sendable {
       engineInfo: Self.engineInfo, readVersion: snapshot.version,
       previousCommitSHA256: snapshot.headCommitSHA256)
     var actions: [DeltaAction] = [.commitInfo(info)]
+    if let newMetadata { actions.append(.metaData(newMetadata)) }
     for path in removedPaths {
       actions.append(
         .remove(
@@ -265,8 +322,9 @@ public struct DeltaTable: Sendable {
   public func append(
     _ adds: [AddFile], operation: String = "WRITE", maximumAttempts: Int = 16
   ) throws(DeltaLogError) -> (version: Int64, sha256: String) {
+    var current = try snapshot()
     for _ in 0..<maximumAttempts {
-      let current = try snapshot()
+      current = try update(current)
       switch try commit(on: current, adds: adds, operation: operation) {
       case .committed(let version, let sha256): return (version, sha256)
       case .versionTaken: continue
@@ -394,21 +452,38 @@ public struct DeltaTable: Sendable {
         throw DeltaLogError(
           .dataFileUnverifiable, version: addedIn, path: add.path, "the add has no tags.sha256")
       }
-      let bytes = try wrap(addedIn, key, missing: .dataFileMissing) { () throws(StorageError) in
-        try storage.read(key)
+      // Hash in bounded chunks: memory does not grow with the file's size.
+      let hasher = SHA256Hasher()
+      var offset: Int64 = 0
+      while true {
+        let chunk = try wrap(addedIn, key, missing: .dataFileMissing) { () throws(StorageError) in
+          try storage.read(key, offset: offset, length: Self.verifyChunkSize)
+        }
+        hasher.update(chunk)
+        offset += Int64(chunk.count)
+        if chunk.count < Self.verifyChunkSize { break }
       }
-      let actual = Hex.encode(SHA256.hash(bytes))
-      guard actual == expected, bytes.count == add.size else {
+      guard offset == add.size else {
+        throw DeltaLogError(
+          .dataFileSizeMismatch, version: addedIn, path: add.path,
+          "the file changed size while being read (\(offset) bytes, its add says \(add.size))",
+          hint: "another process is writing it; retry, then restore it from a replica")
+      }
+      let actual = Hex.encode(hasher.finalize())
+      guard actual == expected else {
         throw DeltaLogError(
           .dataFileHashMismatch, version: addedIn, path: add.path,
           "the file's sha256 is \(actual) but its add says \(expected)",
           hint: "the file is corrupt or was replaced; restore it from a replica")
       }
       checked.filesChecked += 1
-      checked.bytesChecked += Int64(bytes.count)
+      checked.bytesChecked += offset
     }
     return checked
   }
+
+  /// How much of a data file `verifyDataFiles` reads at a time.
+  static let verifyChunkSize = 4 << 20
 
   /// The storage key of an `add.path`: a relative URI, so `%XX` escapes are decoded.
   static func storageKey(forDataPath path: String, version: Int64?) throws(DeltaLogError) -> String

@@ -81,6 +81,33 @@ public struct LocalStorage: Storage {
     return bytes
   }
 
+  public func read(_ key: String, offset: Int64, length: Int) throws(StorageError) -> [UInt8] {
+    try Self.validate(key)
+    precondition(offset >= 0 && length >= 0, "negative range \(offset), \(length)")
+    let path = fullPath(key)
+    let fd = Self.retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
+    guard fd >= 0 else {
+      let code = errno
+      if code == ENOENT { throw StorageError(.notFound, key: key, "no such object") }
+      throw Self.failure(code, key: key, "open for reading")
+    }
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: length)
+    var filled = 0
+    while filled < length {
+      let count = bytes.withUnsafeMutableBytes { raw in
+        Self.retryingEINTR {
+          pread(fd, raw.baseAddress! + filled, length - filled, off_t(offset) + off_t(filled))
+        }
+      }
+      if count < 0 { throw Self.failure(errno, key: key, "pread") }
+      if count == 0 { break }
+      filled += count
+    }
+    bytes.removeSubrange(filled...)
+    return bytes
+  }
+
   public func stat(_ key: String) throws(StorageError) -> StorageEntry? {
     try Self.validate(key)
     var info = Glibc.stat()

@@ -10,6 +10,10 @@ public protocol Storage: Sendable {
   /// The whole content of a (small) object. Throws `.notFound` when there is none.
   func read(_ key: String) throws(StorageError) -> [UInt8]
 
+  /// Up to `length` bytes of an object from byte `offset` (fewer at its end; none past it), so that large
+  /// objects can be streamed in bounded chunks. Throws `.notFound` when there is none.
+  func read(_ key: String, offset: Int64, length: Int) throws(StorageError) -> [UInt8]
+
   /// The size and modification time of an object, or nil when there is none.
   func stat(_ key: String) throws(StorageError) -> StorageEntry?
 

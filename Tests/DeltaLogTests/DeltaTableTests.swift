@@ -210,6 +210,46 @@ struct DeltaTableTests {
     }
   }
 
+  @Test func updateReadsOnlyNewerCommitsAndChecksTheChain() throws {
+    let f = try TableFixture()
+    defer { f.remove() }
+    try f.build(versions: 3)
+    let old = try f.table.snapshot(at: 1)
+    let updated = try f.table.update(old)
+    let fresh = try f.table.snapshot()
+    #expect(updated.version == 2)
+    #expect(updated.liveFiles == fresh.liveFiles && updated.commits == fresh.commits)
+    #expect(try f.table.update(fresh).version == 2)
+    expectKind(.noSuchVersion) { () throws(DeltaLogError) in _ = try f.table.update(fresh, to: 1) }
+    // Version 1 replaced by another writer's (diverged) commit: version 2 no longer chains onto it.
+    var diverged = old
+    diverged.commits[1].sha256 = String(repeating: "0", count: 64)
+    do {
+      _ = try f.table.update(diverged)
+      Issue.record("expected an error")
+    } catch {
+      #expect(error.kind == .brokenHashChain && error.version == 2)
+    }
+  }
+
+  @Test func metadataCanEvolveButKeepsTheTableId() throws {
+    let f = try TableFixture()
+    defer { f.remove() }
+    try f.build(versions: 2)
+    let snapshot = try f.table.snapshot()
+    var evolved = snapshot.metadata
+    evolved.schema = try DeltaSchema(TableFixture.schema.fields + [.init("extra", .integer)])
+    #expect(try f.table.commit(on: snapshot, adds: [], metadata: evolved).isCommitted(version: 2))
+    let latest = try f.table.snapshot()
+    #expect(latest.metadata.schema.fields.map(\.name) == ["seq", "op", "extra"])
+    #expect(try f.table.snapshot(at: 1).metadata.schema == TableFixture.schema)
+    var foreign = evolved
+    foreign.id = "another-table"
+    expectKind(.invalidArgument) { () throws(DeltaLogError) in
+      _ = try f.table.commit(on: latest, adds: [], metadata: foreign)
+    }
+  }
+
   // MARK: - Time travel by timestamp
 
   @Test func asOfResolvesToLatestCommitAtOrBefore() throws {
@@ -381,6 +421,25 @@ struct DeltaTableTests {
     try f.build(versions: 4)
     let result = try f.table.verifyDataFiles()
     #expect(result == DataFileVerification(filesChecked: 3, bytesChecked: 1 + 2 + 3))
+  }
+
+  @Test func verifyHashesLargeFilesInChunks() throws {
+    let f = try TableFixture()
+    defer { f.remove() }
+    try f.build(versions: 1)
+    let size = DeltaTable.verifyChunkSize * 2 + 12_345
+    var bytes = [UInt8](repeating: 0, count: size)
+    for i in 0..<size { bytes[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 9) }
+    let add = try f.dataFile("big.parquet", bytes)
+    _ = try f.table.commit(on: try f.table.snapshot(), adds: [add])
+    #expect(
+      try f.table.verifyDataFiles()
+        == DataFileVerification(filesChecked: 1, bytesChecked: Int64(size)))
+    bytes[DeltaTable.verifyChunkSize + 7] ^= 1
+    try f.overwrite("big.parquet", bytes)
+    expectKind(.dataFileHashMismatch) { () throws(DeltaLogError) in
+      _ = try f.table.verifyDataFiles()
+    }
   }
 
   @Test func verifyReportsAChangedByteAsHashMismatch() throws {
