@@ -38,6 +38,8 @@ public struct DeltaLogError: Error, Sendable, CustomStringConvertible, Equatable
     public static let dataFileUnverifiable = Kind("data file unverifiable")
     /// The storage failed (I/O error, permissions); the message carries the system's reason.
     public static let storageFailure = Kind("storage failure")
+    /// Other writers kept winning the race for the next version.
+    public static let commitConflict = Kind("commit conflict")
     /// The caller asked for something the log cannot write (bad path, duplicate add, invalid stats).
     public static let invalidArgument = Kind("invalid argument")
   }

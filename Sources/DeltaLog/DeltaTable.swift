@@ -331,8 +331,29 @@ public struct DeltaTable: Sendable {
       }
     }
     throw DeltaLogError(
-      .storageFailure, "lost the race for the next version \(maximumAttempts) times",
+      .commitConflict, version: current.version + 1,
+      "lost the race for the next version \(maximumAttempts) times",
       hint: "too many concurrent writers; retry later")
+  }
+
+  /// Stores a data file durably under `path` and returns its `add`: exact size, `tags.sha256`, and stats
+  /// from `statistics`. Write data files before the commit that references them.
+  ///
+  /// Hashes `bytes` on the calling thread; call it off Swift's cooperative pool for large files.
+  public func putDataFile(
+    _ path: String, _ bytes: [UInt8], statistics: FileStatistics?,
+    modificationTime: Int64 = DeltaTable.now()
+  ) throws(DeltaLogError) -> AddFile {
+    guard Self.isValidDataPath(path) else {
+      throw DeltaLogError(
+        .invalidArgument, path: path,
+        "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
+      )
+    }
+    try wrap(nil, path) { () throws(StorageError) in try storage.put(path, bytes) }
+    return AddFile(
+      path: path, size: Int64(bytes.count), modificationTime: modificationTime,
+      stats: statistics?.jsonString, sha256: Hex.encode(SHA256.hash(bytes)))
   }
 
   private func write(version: Int64, actions: [DeltaAction], timestamp: Int64)

@@ -2,8 +2,30 @@ import Foundation
 
 #if canImport(Glibc)
   import Glibc
+
+  private typealias FileStatus = Glibc.stat
+  private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    Glibc.read(fd, buffer, count)
+  }
+  private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    Glibc.write(fd, buffer, count)
+  }
+  private func modificationMilliseconds(_ info: FileStatus) -> Int64 {
+    Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
+  }
 #elseif canImport(Darwin)
   import Darwin
+
+  private typealias FileStatus = Darwin.stat
+  private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    Darwin.read(fd, buffer, count)
+  }
+  private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    Darwin.write(fd, buffer, count)
+  }
+  private func modificationMilliseconds(_ info: FileStatus) -> Int64 {
+    Int64(info.st_mtimespec.tv_sec) * 1000 + Int64(info.st_mtimespec.tv_nsec) / 1_000_000
+  }
 #endif
 
 /// `Storage` over a local directory, with POSIX calls.
@@ -65,14 +87,14 @@ public struct LocalStorage: Storage {
       throw Self.failure(code, key: key, "open for reading")
     }
     defer { close(fd) }
-    var info = Glibc.stat()
+    var info = FileStatus()
     guard fstat(fd, &info) == 0 else { throw Self.failure(errno, key: key, "fstat") }
     var bytes: [UInt8] = []
     bytes.reserveCapacity(Int(info.st_size))
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     while true {
       let count = buffer.withUnsafeMutableBytes { raw in
-        Self.retryingEINTR { Glibc.read(fd, raw.baseAddress, raw.count) }
+        Self.retryingEINTR { systemRead(fd, raw.baseAddress, raw.count) }
       }
       if count < 0 { throw Self.failure(errno, key: key, "read") }
       if count == 0 { break }
@@ -110,16 +132,15 @@ public struct LocalStorage: Storage {
 
   public func stat(_ key: String) throws(StorageError) -> StorageEntry? {
     try Self.validate(key)
-    var info = Glibc.stat()
+    var info = FileStatus()
     guard posixStat(fullPath(key), &info) == 0 else {
       let code = errno
       if code == ENOENT || code == ENOTDIR { return nil }
       throw Self.failure(code, key: key, "stat")
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-    let milliseconds =
-      Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
-    return StorageEntry(key: key, size: Int64(info.st_size), modificationTime: milliseconds)
+    return StorageEntry(
+      key: key, size: Int64(info.st_size), modificationTime: modificationMilliseconds(info))
   }
 
   public func writeIfAbsent(_ key: String, _ bytes: [UInt8], modificationTime: Int64?)
@@ -204,7 +225,7 @@ public struct LocalStorage: Storage {
     var written = 0
     while written < bytes.count {
       let count = bytes.withUnsafeBytes { raw in
-        Self.retryingEINTR { Glibc.write(fd, raw.baseAddress! + written, raw.count - written) }
+        Self.retryingEINTR { systemWrite(fd, raw.baseAddress! + written, raw.count - written) }
       }
       if count < 0 {
         failure = Self.failure(errno, key: key, "write \(path)")
@@ -257,7 +278,7 @@ public struct LocalStorage: Storage {
 }
 
 /// stat(2); a free function because `LocalStorage.stat(_:)` shadows the C name inside the type.
-private func posixStat(_ path: String, _ info: inout stat) -> Int32 {
+private func posixStat(_ path: String, _ info: inout FileStatus) -> Int32 {
   stat(path, &info)
 }
 

@@ -161,6 +161,24 @@ struct DeltaTableTests {
     #expect(try f.table.snapshot().sortedLiveFiles.map(\.path) == ["a.parquet", "b.parquet"])
   }
 
+  @Test func putDataFileStoresAndDescribesTheFile() throws {
+    let f = try TableFixture()
+    defer { f.remove() }
+    try f.build(versions: 1)
+    let bytes: [UInt8] = Array("PAR1 not really PAR1".utf8)
+    let add = try f.table.putDataFile(
+      "data/part-x.zstd.parquet", bytes, statistics: FileStatistics(numRecords: 7),
+      modificationTime: 42)
+    #expect(add.size == Int64(bytes.count) && add.modificationTime == 42 && add.numRecords == 7)
+    #expect(add.sha256 == Hex.encode(SHA256.hash(bytes)))
+    #expect(try f.storage.read("data/part-x.zstd.parquet") == bytes)
+    expectKind(.invalidArgument) { () throws(DeltaLogError) in
+      _ = try f.table.putDataFile("../escape.parquet", bytes, statistics: nil)
+    }
+    _ = try f.table.commit(on: try f.table.snapshot(), adds: [add])
+    #expect(try f.table.verifyDataFiles().filesChecked == 1)
+  }
+
   @Test func commitTimestampsStrictlyIncrease() throws {
     let f = try TableFixture()
     defer { f.remove() }
