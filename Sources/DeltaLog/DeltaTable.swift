@@ -298,7 +298,13 @@ public struct DeltaTable: Sendable {
     }
     try Self.validate(adds: adds, removes: removedPaths, against: snapshot)
     let version = snapshot.version + 1
-    let time = max(timestamp, (snapshot.headTimestamp ?? Int64.min) + 1)
+    let (next, overflow) = (snapshot.headTimestamp ?? Int64.min).addingReportingOverflow(1)
+    guard !overflow else {
+      throw DeltaLogError(
+        .invalidAction, version: snapshot.version, path: Self.commitKey(version: snapshot.version),
+        "the commit's timestamp is the largest possible; no later commit can follow it")
+    }
+    let time = max(timestamp, next)
     let info = CommitInfo(
       timestamp: time, operation: operation, operationParameters: operationParameters,
       engineInfo: Self.engineInfo, readVersion: snapshot.version,

@@ -201,15 +201,20 @@ public struct LocalStorage: Storage {
     }
   }
 
+  /// Creates the root and `directory` (root-relative) as needed; a new directory's entry is made durable
+  /// by fsyncing its parent, so a committed file can never vanish with its directory after a power cut.
   private func makeDirectories(_ directory: String, key: String) throws(StorageError) {
+    var paths = [root]
     var path = root
-    if mkdir(path, 0o755) != 0, errno != EEXIST {
-      throw Self.failure(errno, key: key, "mkdir \(path)")
-    }
-    guard !directory.isEmpty else { return }
     for component in directory.split(separator: "/") {
       path += "/" + component
-      if mkdir(path, 0o755) != 0, errno != EEXIST {
+      paths.append(path)
+    }
+    for (index, path) in paths.enumerated() {
+      if mkdir(path, 0o755) == 0 {
+        guard index > 0 else { continue }
+        try syncDirectoryPath(paths[index - 1], key: key)
+      } else if errno != EEXIST {
         throw Self.failure(errno, key: key, "mkdir \(path)")
       }
     }
@@ -254,7 +259,10 @@ public struct LocalStorage: Storage {
   }
 
   private func syncDirectory(_ directory: String, key: String) throws(StorageError) {
-    let path = directoryPath(directory)
+    try syncDirectoryPath(directoryPath(directory), key: key)
+  }
+
+  private func syncDirectoryPath(_ path: String, key: String) throws(StorageError) {
     let fd = Self.retryingEINTR { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
     guard fd >= 0 else { throw Self.failure(errno, key: key, "open directory \(path)") }
     defer { close(fd) }
