@@ -159,4 +159,49 @@ struct DeltaInteropTests {
       #expect(answer == .int(ours), "as of \(query): deltalake \(answer.serialized), pond \(ours)")
     }
   }
+
+  static let appendWithDeltalake = #"""
+    import os, sys, traceback
+    try:
+        import pyarrow as pa
+        from deltalake import write_deltalake
+        table = pa.table({"seq": pa.array([7, 8], pa.int64()), "op": pa.array(["put", None], pa.string())},
+                         schema=pa.schema([pa.field("seq", pa.int64(), nullable=False), pa.field("op", pa.string())]))
+        write_deltalake(sys.argv[1], table, mode="append")
+        rc = 0
+    except Exception:
+        traceback.print_exc()
+        sys.stderr.flush()
+        rc = 1
+    os._exit(rc)
+    """#
+
+  /// delta-rs accepts our table as a writer too; its commit carries no chain link, which pond detects.
+  @Test func aForeignAppendIsAcceptedByDeltaRsAndDetectedByTheChain() throws {
+    guard TestSupport.python != nil else {
+      if TestSupport.isCI {
+        Issue.record("the interop venv (.venv with deltalake) is required under CI")
+      }
+      return
+    }
+    let f = try TableFixture()
+    defer { f.remove() }
+    try f.build(versions: 2)
+    let result = try TestSupport.runPython(Self.appendWithDeltalake, [f.directory.path])
+    try #require(result.status == 0, "deltalake append failed: \(result.stderrText)")
+    #expect(try f.table.latestVersion() == 2)
+    do {
+      _ = try f.table.snapshot()
+      Issue.record("expected a broken chain")
+    } catch {
+      #expect(error.kind == .brokenHashChain && error.version == 2, "\(error)")
+    }
+    let lenient = DeltaTable(storage: f.storage, requireHashChain: false)
+    let snapshot = try lenient.snapshot()
+    #expect(snapshot.liveFiles.count == 2)
+    #expect(snapshot.commits[2].info?.engineInfo?.hasPrefix("delta-rs") == true)
+    // delta-rs kept our history-preserving configuration and wrote no checkpoint.
+    #expect(snapshot.metadata.configuration["delta.enableExpiredLogCleanup"] == "false")
+    #expect(try f.storage.list(prefix: "_delta_log/").allSatisfy { !$0.key.contains("checkpoint") })
+  }
 }
