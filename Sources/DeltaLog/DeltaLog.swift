@@ -1,1 +1,0 @@
-// The DeltaLog layer; see ../shared/design/SYSTEM.md.

@@ -1,0 +1,88 @@
+/// Per-file statistics for an `add` (`stats`, a JSON string inside the action; delta-parquet.md §2.4).
+///
+/// `numRecords` must be exact (engines answer `COUNT(*)` from it). Give a min/max only when it is exactly
+/// right: a wrong one silently drops rows from filtered reads. Strings longer than 32 characters and
+/// timestamps outside years 0001-9999 are left out when encoding, and binary columns have no min/max.
+public struct FileStatistics: Sendable, Equatable {
+  /// A min/max value of a column.
+  public enum Value: Sendable, Equatable {
+    /// A `long` or `integer` column value.
+    case integer(Int64)
+    /// A `string` column value.
+    case string(String)
+    /// A `timestamp` column value in µs since the epoch; written truncated down to ms, ISO-8601 UTC.
+    case timestamp(microseconds: Int64)
+  }
+
+  public var numRecords: Int64
+  public var minValues: [String: Value]
+  public var maxValues: [String: Value]
+  public var nullCount: [String: Int64]
+
+  public init(
+    numRecords: Int64, minValues: [String: Value] = [:], maxValues: [String: Value] = [:],
+    nullCount: [String: Int64] = [:]
+  ) {
+    self.numRecords = numRecords
+    self.minValues = minValues
+    self.maxValues = maxValues
+    self.nullCount = nullCount
+  }
+
+  /// The JSON text for `add.stats` (keys sorted, so equal statistics give equal bytes).
+  public var jsonString: String {
+    var members: [(String, JSONValue)] = [("numRecords", .int(numRecords))]
+    let minimum = Self.encode(minValues)
+    let maximum = Self.encode(maxValues)
+    if !minimum.isEmpty { members.append(("minValues", .object(minimum))) }
+    if !maximum.isEmpty { members.append(("maxValues", .object(maximum))) }
+    if !nullCount.isEmpty {
+      members.append(
+        (
+          "nullCount",
+          .object(nullCount.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })
+        ))
+    }
+    return JSONValue.object(members).serialized
+  }
+
+  private static func encode(_ values: [String: Value]) -> [(String, JSONValue)] {
+    values.sorted { $0.key < $1.key }.compactMap { name, value in
+      switch value {
+      case .integer(let i): return (name, .int(i))
+      case .string(let s): return s.count > 32 ? nil : (name, .string(s))
+      case .timestamp(let micros):
+        guard let text = formatTimestampMilliseconds(microseconds: micros) else { return nil }
+        return (name, .string(text))
+      }
+    }
+  }
+
+  /// `"2024-06-01T12:00:00.123Z"` for µs since the epoch, truncated down to ms; nil outside years 1-9999.
+  public static func formatTimestampMilliseconds(microseconds: Int64) -> String? {
+    let milliseconds = microseconds.quotientFloor(1000)
+    let days = milliseconds.quotientFloor(86_400_000)
+    let msOfDay = milliseconds - days * 86_400_000
+    // Civil date from days since 1970-01-01 (proleptic Gregorian, 400-year eras of 146097 days).
+    let z = days + 719_468
+    let era = z.quotientFloor(146_097)
+    let dayOfEra = z - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let mp = (5 * dayOfYear + 2) / 153
+    let day = dayOfYear - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    guard (1...9999).contains(year) else { return nil }
+    func pad(_ value: Int64, _ width: Int) -> String {
+      let text = String(value)
+      return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+    let hour = msOfDay / 3_600_000
+    let minute = msOfDay / 60_000 % 60
+    let second = msOfDay / 1000 % 60
+    let fraction = msOfDay % 1000
+    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):"
+      + "\(pad(second, 2)).\(pad(fraction, 3))Z"
+  }
+}
