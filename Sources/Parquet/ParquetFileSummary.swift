@@ -88,6 +88,15 @@ public struct ParquetColumnStatistics: Sendable, Hashable {
   /// timestamps outside years 1...9999.
   public let min: ParquetStatisticsValue?
   public let max: ParquetStatisticsValue?
+
+  public init(
+    name: String, nullCount: Int64, min: ParquetStatisticsValue?, max: ParquetStatisticsValue?
+  ) {
+    self.name = name
+    self.nullCount = nullCount
+    self.min = min
+    self.max = max
+  }
 }
 
 /// What a finished file is: its exact size and row count and the statistics of every column.
@@ -99,6 +108,13 @@ public struct ParquetFileSummary: Sendable, Hashable {
   public let numRows: Int64
   /// One entry per schema column, in schema order.
   public let columns: [ParquetColumnStatistics]
+
+  public init(path: String, size: Int64, numRows: Int64, columns: [ParquetColumnStatistics]) {
+    self.path = path
+    self.size = size
+    self.numRows = numRows
+    self.columns = columns
+  }
 
   /// The Delta `add.stats` JSON object (to be embedded as a JSON *string* in the action).
   public var deltaStatsJSON: String {

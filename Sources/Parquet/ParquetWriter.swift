@@ -71,7 +71,6 @@ public final class ParquetWriter {
   private var spoolSize: Int64 = 0
   private var encoders: [ColumnEncoder]
   private var rowCount: Int64 = 0
-  private var pendingBytes = 0
   private var body: [UInt8] = []
   private var failure: ParquetError?
   private var finished = false
@@ -82,11 +81,14 @@ public final class ParquetWriter {
   )
     throws(ParquetError)
   {
+    // Created before any stored property is set: if this throws, deinit does not run, so it cannot remove
+    // a file that belongs to someone else.
+    let output = try FileDescriptor.createNew(path)
     self.path = path
     self.schema = schema
     self.options = options
     self.encoders = schema.columns.map { ColumnEncoder(column: $0) }
-    self.output = try FileDescriptor.createNew(path)
+    self.output = output
   }
 
   deinit {
@@ -276,13 +278,15 @@ public final class ParquetWriter {
     encoder.totalCompressed += Int64(header.bytes.count + compressed.count)
     encoder.numValues += Int64(encoder.pageRows)
     encoder.pageCount += 1
-    pendingBytes += header.bytes.count + compressed.count
     encoder.resetPage()
-    if pendingBytes > options.spoolMemoryLimit { try spill() }
+    // Each column may hold its share of the spool memory; past that its pages go to the spool file.
+    if encoder.pending.count > options.spoolMemoryLimit / schema.columns.count {
+      try spill(&encoder)
+    }
   }
 
-  /// Moves every column's queued pages to the spool file.
-  private func spill() throws(ParquetError) {
+  /// Moves the queued pages of `encoder` to the spool file.
+  private func spill(_ encoder: inout ColumnEncoder) throws(ParquetError) {
     if spool == nil {
       let spoolPath = path + ".spool-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
       spool = try FileDescriptor.createNew(spoolPath, readable: true)
@@ -290,13 +294,10 @@ public final class ParquetWriter {
       FileDescriptor.remove(spoolPath)
     }
     guard let spool else { return }
-    for index in encoders.indices where !encoders[index].pending.isEmpty {
-      try spool.writeAll(encoders[index].pending)
-      encoders[index].spilled.append((spoolSize, encoders[index].pending.count))
-      spoolSize += Int64(encoders[index].pending.count)
-      encoders[index].pending.removeAll(keepingCapacity: false)
-    }
-    pendingBytes = 0
+    try spool.writeAll(encoder.pending)
+    encoder.spilled.append((spoolSize, encoder.pending.count))
+    spoolSize += Int64(encoder.pending.count)
+    encoder.pending.removeAll(keepingCapacity: true)
   }
 
   /// Writes the column chunks and the footer, syncs and closes the file.
