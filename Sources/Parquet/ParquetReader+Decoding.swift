@@ -86,6 +86,15 @@ struct FooterInterpreter {
             "column \"\(name)\": chunk type \(type) differs from the schema's \(physicalTypes[index])"
           )
         }
+        let codec = try data.requiredInt32(4, "codec")
+        guard codec == 0 || codec == 6 else {
+          throw unsupported(
+            "column \"\(name)\": codec \(codec) is not supported (only UNCOMPRESSED and ZSTD)")
+        }
+        if data.has(11) {
+          throw unsupported("column \"\(name)\": dictionary page is not supported")
+        }
+        if data.has(10) { throw unsupported("column \"\(name)\": index pages are not supported") }
         guard let encodings = try data.list(2, "encodings") else {
           throw data.corrupt("encodings missing")
         }
@@ -103,15 +112,6 @@ struct FooterInterpreter {
         else {
           throw corrupt("column \"\(name)\": path_in_schema does not name the column")
         }
-        let codec = try data.requiredInt32(4, "codec")
-        guard codec == 0 || codec == 6 else {
-          throw unsupported(
-            "column \"\(name)\": codec \(codec) is not supported (only UNCOMPRESSED and ZSTD)")
-        }
-        if data.has(11) {
-          throw unsupported("column \"\(name)\": dictionary page is not supported")
-        }
-        if data.has(10) { throw unsupported("column \"\(name)\": index pages are not supported") }
         let numValues = try data.requiredInteger(5, "num_values")
         guard numValues == groupRows else {
           throw corrupt(
