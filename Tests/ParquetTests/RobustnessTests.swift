@@ -14,7 +14,8 @@ struct RobustnessTests {
       ).bytes,
       try Fixtures.write(
         MixedTable.schema, mixed,
-        options: ParquetWriterOptions(compression: .zstd(), maximumPageRows: 25, syncsOnFinish: false)
+        options: ParquetWriterOptions(
+          compression: .zstd(), maximumPageRows: 25, syncsOnFinish: false)
       ).bytes,
       try Fixtures.write(
         MixedTable.schema, mixed,
@@ -73,11 +74,17 @@ struct RobustnessTests {
           bytes.replaceSubrange(position..<min(position + huge.count, bytes.count), with: huge)
         case 4:  // edit the footer length field
           if bytes.count >= 8 {
-            let value = UInt32(truncatingIfNeeded: random.next() % 3 == 0 ? random.next() : random.next() % 600)
-            withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(bytes.count - 8..<bytes.count - 4, with: $0) }
+            let value = UInt32(
+              truncatingIfNeeded: random.next() % 3 == 0 ? random.next() : random.next() % 600)
+            withUnsafeBytes(of: value.littleEndian) {
+              bytes.replaceSubrange(bytes.count - 8..<bytes.count - 4, with: $0)
+            }
           }
         case 5:  // insert bytes
-          bytes.insert(contentsOf: (0..<(1 + random.next() % 4)).map { _ in UInt8(truncatingIfNeeded: random.next()) }, at: position)
+          bytes.insert(
+            contentsOf: (0..<(1 + random.next() % 4)).map { _ in
+              UInt8(truncatingIfNeeded: random.next())
+            }, at: position)
         default:  // delete bytes
           bytes.removeSubrange(position..<min(position + 1 + Int(random.next() % 4), bytes.count))
         }
@@ -86,7 +93,8 @@ struct RobustnessTests {
       outcomes[Self.attempt(bytes), default: 0] += 1
     }
     // Both outcomes occur: mutations of page values read as other values, most others are refused.
-    print("mutations: \(outcomes[.rejected, default: 0]) rejected, \(outcomes[.read, default: 0]) read")
+    print(
+      "mutations: \(outcomes[.rejected, default: 0]) rejected, \(outcomes[.read, default: 0]) read")
     #expect(outcomes[.rejected, default: 0] > 10_000)
     #expect(outcomes[.read, default: 0] > 0)
     #expect(outcomes.values.reduce(0, +) == 20_000)
@@ -95,7 +103,9 @@ struct RobustnessTests {
   @Test func encryptedFooterMagicIsNamed() throws {
     var bytes = try Fixtures.write(Fixtures.golden2Schema, Fixtures.golden2Columns).bytes
     bytes.replaceSubrange(bytes.count - 4..<bytes.count, with: Array("PARE".utf8))
-    let error = #expect(throws: ParquetError.self) { try ParquetReader(bytes: bytes, name: "enc.parquet") }
+    let error = #expect(throws: ParquetError.self) {
+      try ParquetReader(bytes: bytes, name: "enc.parquet")
+    }
     #expect(error?.kind == .unsupported)
     #expect(error?.reason.contains("encrypted") == true)
     #expect(error?.description.contains("enc.parquet") == true)
@@ -117,7 +127,9 @@ struct RobustnessTests {
   }
 
   @Test func missingFileIsAnIOError() {
-    let error = #expect(throws: ParquetError.self) { try ParquetReader(path: "/nonexistent/x.parquet") }
+    let error = #expect(throws: ParquetError.self) {
+      try ParquetReader(path: "/nonexistent/x.parquet")
+    }
     #expect(error?.kind == .io)
     #expect(error?.path == "/nonexistent/x.parquet")
   }
