@@ -44,8 +44,13 @@ public struct ParquetByteArrays: Sendable, Equatable, RandomAccessCollection {
     let base = bytes.count - other.offsets[range.lowerBound]
     bytes.append(
       contentsOf: other.bytes[other.offsets[range.lowerBound]..<other.offsets[range.upperBound]])
-    offsets.reserveCapacity(offsets.count + range.count)
-    for index in range { offsets.append(other.offsets[index + 1] + base) }
+    let first = offsets.count
+    offsets.append(contentsOf: other.offsets[range.lowerBound + 1...range.upperBound])
+    if base != 0 {
+      offsets.withUnsafeMutableBufferPointer { offsets in
+        for index in first..<offsets.count { offsets[index] += base }
+      }
+    }
   }
 
   public var startIndex: Int { 0 }

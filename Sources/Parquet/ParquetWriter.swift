@@ -1,5 +1,13 @@
 import PondZstd
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// How page bodies are compressed.
 public struct ParquetCompression: Sendable, Hashable, CustomStringConvertible {
   enum Codec: Sendable, Hashable {
@@ -541,21 +549,36 @@ private struct ColumnEncoder {
         path: path, kind: .invalidInput,
         reason: "column \"\(column.name)\": a value of \(end - start) bytes is too large")
     }
-    let length = UInt32(end - start).littleEndian
-    withUnsafeBytes(of: length) { valueBytes.append(contentsOf: $0) }
+    let length = UInt32(end - start)
+    valueBytes.append(UInt8(truncatingIfNeeded: length))
+    valueBytes.append(UInt8(truncatingIfNeeded: length >> 8))
+    valueBytes.append(UInt8(truncatingIfNeeded: length >> 16))
+    valueBytes.append(UInt8(truncatingIfNeeded: length >> 24))
     values.bytes.withUnsafeBufferPointer { bytes in
       let value = UnsafeBufferPointer(rebasing: bytes[start..<end])
       valueBytes.append(contentsOf: value)
       if column.type == .string {
         // Byte-wise (unsigned) order is Parquet's and Delta's order for UTF-8 strings; Swift's String `<`
         // is not (it compares canonical equivalence), so compare bytes.
-        if minimumBytes == nil || value.lexicographicallyPrecedes(minimumBytes!) {
+        if minimumBytes == nil || Self.compare(value, minimumBytes!) < 0 {
           minimumBytes = Array(value)
         }
-        if maximumBytes == nil || maximumBytes!.lexicographicallyPrecedes(value) {
+        if maximumBytes == nil || Self.compare(value, maximumBytes!) > 0 {
           maximumBytes = Array(value)
         }
       }
+    }
+  }
+
+  /// Unsigned lexicographic comparison of two byte strings (negative, zero or positive).
+  private static func compare(_ left: UnsafeBufferPointer<UInt8>, _ right: [UInt8]) -> Int {
+    right.withUnsafeBufferPointer { right in
+      let common = Swift.min(left.count, right.count)
+      if common > 0, let l = left.baseAddress, let r = right.baseAddress {
+        let order = memcmp(l, r, common)
+        if order != 0 { return Int(order) }
+      }
+      return left.count - right.count
     }
   }
 

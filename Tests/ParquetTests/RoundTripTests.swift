@@ -213,3 +213,31 @@ struct WriterInputTests {
     }
   }
 }
+
+@Suite("Reader API")
+struct ReaderAPITests {
+  struct Stop: Error {}
+
+  @Test func pageCallbackErrorsPropagateAndStopReading() throws {
+    let columns = MixedTable.columns(rows: 1000)
+    let options = ParquetWriterOptions(maximumPageRows: 100, syncsOnFinish: false)
+    let (bytes, _, _) = try Fixtures.write(MixedTable.schema, columns, options: options)
+    let reader = try ParquetReader(bytes: bytes)
+    var pages = 0
+    #expect(throws: Stop.self) {
+      try reader.forEachPage(ofColumn: 0) { _ in
+        pages += 1
+        if pages == 3 { throw Stop() }
+      }
+    }
+    #expect(pages == 3)
+  }
+
+  @Test func columnsByExactName() throws {
+    let (bytes, _, _) = try Fixtures.write(Fixtures.golden2Schema, Fixtures.golden2Columns)
+    let reader = try ParquetReader(bytes: bytes)
+    #expect(try reader.readColumn(named: "mode") == .int32s([nil, -1]))
+    #expect(try reader.readColumn(named: "MODE") == nil)
+    #expect(try reader.readColumn(named: "missing") == nil)
+  }
+}
