@@ -1,3 +1,4 @@
+import Foundation
 import Parquet
 import Testing
 
@@ -98,6 +99,20 @@ struct RobustnessTests {
     #expect(outcomes[.rejected, default: 0] > 10_000)
     #expect(outcomes[.read, default: 0] > 0)
     #expect(outcomes.values.reduce(0, +) == 20_000)
+  }
+
+  @Test func truncatedFilesOnDiskAreRejected() throws {
+    let (bytes, _, path) = try Fixtures.write(
+      MixedTable.schema, MixedTable.columns(rows: 200),
+      options: ParquetWriterOptions(maximumPageRows: 50, syncsOnFinish: false))
+    for length in stride(from: 0, to: bytes.count, by: 97) {
+      let truncated = path + ".\(length)"
+      try Data(bytes[..<length]).write(to: URL(fileURLWithPath: truncated))
+      let error = #expect(throws: ParquetError.self) {
+        _ = try ParquetReader(path: truncated).readAllColumns()
+      }
+      #expect(error?.path == truncated)
+    }
   }
 
   @Test func encryptedFooterMagicIsNamed() throws {

@@ -241,3 +241,19 @@ struct ReaderAPITests {
     #expect(try reader.readColumn(named: "missing") == nil)
   }
 }
+
+@Suite("Spooling")
+struct SpoolTests {
+  @Test func spilledAndInMemoryPagesGiveIdenticalFiles() throws {
+    let columns = MixedTable.columns(rows: 5000, seed: 11)
+    var files: [[UInt8]] = []
+    for limit in [1, 10_000, 1 << 30] {
+      let options = ParquetWriterOptions(
+        compression: .zstd(), maximumPageRows: 300, syncsOnFinish: false, spoolMemoryLimit: limit)
+      files.append(try Fixtures.write(MixedTable.schema, columns, options: options).bytes)
+    }
+    #expect(files[0] == files[2])
+    #expect(files[1] == files[2])
+    #expect(try ParquetReader(bytes: files[0]).readAllColumns() == columns)
+  }
+}
