@@ -177,6 +177,36 @@ struct InteropTests {
     #expect(physical["mode"] == "INT32\tNONE\tNone")
   }
 
+  /// Small edge cases, each checked in every engine: all-null and all-empty columns, odd page sizes, no rows.
+  @Test(arguments: [0, 1, 7, 8, 9, 17])
+  func edgeCasesReadIdenticallyEverywhere(rows: Int) throws {
+    let schema = try ParquetSchema([
+      ParquetColumn(name: "all_null", type: .int64, nullable: true),
+      ParquetColumn(name: "empty", type: .string, nullable: false),
+      ParquetColumn(name: "bits", type: .boolean, nullable: true),
+      ParquetColumn(name: "t", type: .timestamp, nullable: false),
+    ])
+    let columns: [ParquetColumnData] = [
+      .int64s(Array(repeating: nil, count: rows)),
+      .strings(Array(repeating: "", count: rows)),
+      .booleans((0..<rows).map { $0 % 3 == 0 ? nil : $0 % 2 == 0 }),
+      .int64s((0..<rows).map { Int64($0) * -86_400_000_001 }),
+    ]
+    let options = ParquetWriterOptions(maximumPageRows: max(rows / 2, 1), syncsOnFinish: false)
+    let (_, _, path) = try Fixtures.write(schema, columns, options: options)
+    guard let result = try Fixtures.python(readWithEngines, [path]) else { return }
+    #expect(result.status == 0, "python: \(result.stderrText)")
+    let parsed = sections(result.stdoutText)
+    #expect(try ParquetReader(path: path).readAllColumns() == columns)
+    let expected = zip(schema.columns, columns).map {
+      ($0.name, MixedTable.canonical($1).joined(separator: ","))
+    }
+    for engine in ["pyarrow", "duckdb", "polars"] {
+      let got = (parsed[engine] ?? []).map { "\($0.0)=\($0.1)" }
+      #expect(got == expected.map { "\($0.0)=\($0.1)" }, "\(engine), \(rows) rows")
+    }
+  }
+
   @Test func pyarrowFilesReadAndUnsupportedOnesAreRefused() throws {
     let directory = try TestSupport.makeTemporaryDirectory("parquet-pyarrow")
     defer { try? FileManager.default.removeItem(at: directory) }
