@@ -1,1 +1,0 @@
-// The Parquet layer; see ../shared/design/SYSTEM.md.

@@ -1,0 +1,151 @@
+import Foundation
+import Parquet
+import Testing
+
+@Suite("Corrupt input gives an error, never a crash")
+struct RobustnessTests {
+  /// Small valid files of every shape the writer makes: uncompressed, zstd, multi-page, with CRCs.
+  static func seeds() throws -> [[UInt8]] {
+    let mixed = MixedTable.columns(rows: 60, seed: 3)
+    return [
+      try Fixtures.write(Fixtures.golden2Schema, Fixtures.golden2Columns).bytes,
+      try Fixtures.write(
+        MixedTable.schema, mixed,
+        options: ParquetWriterOptions(compression: .none, maximumPageRows: 16, syncsOnFinish: false)
+      ).bytes,
+      try Fixtures.write(
+        MixedTable.schema, mixed,
+        options: ParquetWriterOptions(
+          compression: .zstd(), maximumPageRows: 25, syncsOnFinish: false)
+      ).bytes,
+      try Fixtures.write(
+        MixedTable.schema, mixed,
+        options: ParquetWriterOptions(
+          compression: .none, maximumPageRows: 30, writesPageChecksums: true, syncsOnFinish: false)
+      ).bytes,
+    ]
+  }
+
+  enum Outcome { case read, rejected }
+
+  /// Reads everything; a success must be self-consistent.
+  static func attempt(_ bytes: [UInt8]) -> Outcome {
+    do {
+      let reader = try ParquetReader(bytes: bytes, name: "fuzz.parquet")
+      for column in try reader.readAllColumns() {
+        #expect(Int64(column.rowCount) == reader.numRows)
+      }
+      return .read
+    } catch {
+      #expect(error.path == "fuzz.parquet")
+      #expect(!error.reason.isEmpty)
+      return .rejected
+    }
+  }
+
+  @Test func truncationsAtEveryLength() throws {
+    for seed in try Self.seeds() {
+      for length in 0..<seed.count {
+        #expect(Self.attempt(Array(seed[..<length])) == .rejected)
+      }
+    }
+  }
+
+  @Test func thousandsOfSeededMutations() throws {
+    let seeds = try Self.seeds()
+    var random = SeededGenerator(seed: 0xD0C_B0D)
+    var outcomes: [Outcome: Int] = [:]
+    for iteration in 0..<20_000 {
+      var bytes = seeds[iteration % seeds.count]
+      let edits = 1 + Int(random.next() % 3)
+      for _ in 0..<edits {
+        // Half the edits aim at the footer (the last ~300 bytes), where the lengths and counts live.
+        let window = random.next() % 2 == 0 ? min(bytes.count, 300) : bytes.count
+        let position = bytes.count - 1 - Int(random.next() % UInt64(window))
+        switch random.next() % 7 {
+        case 0:  // flip one bit
+          bytes[position] ^= 1 << UInt8(random.next() % 8)
+        case 1:  // random byte
+          bytes[position] = UInt8(truncatingIfNeeded: random.next())
+        case 2:  // truncate (keep the tail magic sometimes, so the footer is still found)
+          let cut = Int(random.next() % UInt64(bytes.count))
+          bytes = Array(bytes[..<cut]) + (random.next() % 2 == 0 ? Array("PAR1".utf8) : [])
+        case 3:  // an absurd varint where a length or count might be
+          let huge: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]
+          bytes.replaceSubrange(position..<min(position + huge.count, bytes.count), with: huge)
+        case 4:  // edit the footer length field
+          if bytes.count >= 8 {
+            let value = UInt32(
+              truncatingIfNeeded: random.next() % 3 == 0 ? random.next() : random.next() % 600)
+            withUnsafeBytes(of: value.littleEndian) {
+              bytes.replaceSubrange(bytes.count - 8..<bytes.count - 4, with: $0)
+            }
+          }
+        case 5:  // insert bytes
+          bytes.insert(
+            contentsOf: (0..<(1 + random.next() % 4)).map { _ in
+              UInt8(truncatingIfNeeded: random.next())
+            }, at: position)
+        default:  // delete bytes
+          bytes.removeSubrange(position..<min(position + 1 + Int(random.next() % 4), bytes.count))
+        }
+        if bytes.isEmpty { break }
+      }
+      outcomes[Self.attempt(bytes), default: 0] += 1
+    }
+    // Both outcomes occur: mutations of page values read as other values, most others are refused.
+    print(
+      "mutations: \(outcomes[.rejected, default: 0]) rejected, \(outcomes[.read, default: 0]) read")
+    #expect(outcomes[.rejected, default: 0] > 10_000)
+    #expect(outcomes[.read, default: 0] > 0)
+    #expect(outcomes.values.reduce(0, +) == 20_000)
+  }
+
+  @Test func truncatedFilesOnDiskAreRejected() throws {
+    let (bytes, _, path) = try Fixtures.write(
+      MixedTable.schema, MixedTable.columns(rows: 200),
+      options: ParquetWriterOptions(maximumPageRows: 50, syncsOnFinish: false))
+    for length in stride(from: 0, to: bytes.count, by: 97) {
+      let truncated = path + ".\(length)"
+      try Data(bytes[..<length]).write(to: URL(fileURLWithPath: truncated))
+      let error = #expect(throws: ParquetError.self) {
+        _ = try ParquetReader(path: truncated).readAllColumns()
+      }
+      #expect(error?.path == truncated)
+    }
+  }
+
+  @Test func encryptedFooterMagicIsNamed() throws {
+    var bytes = try Fixtures.write(Fixtures.golden2Schema, Fixtures.golden2Columns).bytes
+    bytes.replaceSubrange(bytes.count - 4..<bytes.count, with: Array("PARE".utf8))
+    let error = #expect(throws: ParquetError.self) {
+      try ParquetReader(bytes: bytes, name: "enc.parquet")
+    }
+    #expect(error?.kind == .unsupported)
+    #expect(error?.reason.contains("encrypted") == true)
+    #expect(error?.description.contains("enc.parquet") == true)
+  }
+
+  @Test func absurdFooterLengthIsRejected() throws {
+    var bytes = try Fixtures.write(Fixtures.golden2Schema, Fixtures.golden2Columns).bytes
+    bytes.replaceSubrange(bytes.count - 8..<bytes.count - 4, with: [0xFF, 0xFF, 0xFF, 0x7F])
+    let error = #expect(throws: ParquetError.self) { try ParquetReader(bytes: bytes) }
+    #expect(error?.kind == .corrupt)
+    #expect(error?.reason.contains("footer length") == true)
+  }
+
+  @Test func notParquetAtAll() {
+    for bytes in [[], Array("PAR1PAR1".utf8), Array("hello, this is not parquet".utf8)] {
+      let error = #expect(throws: ParquetError.self) { try ParquetReader(bytes: bytes) }
+      #expect(error?.kind == .notParquet)
+    }
+  }
+
+  @Test func missingFileIsAnIOError() {
+    let error = #expect(throws: ParquetError.self) {
+      try ParquetReader(path: "/nonexistent/x.parquet")
+    }
+    #expect(error?.kind == .io)
+    #expect(error?.path == "/nonexistent/x.parquet")
+  }
+}

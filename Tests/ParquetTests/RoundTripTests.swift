@@ -1,0 +1,259 @@
+import Foundation
+import Parquet
+import PondTestSupport
+import Testing
+
+@Suite("Writer and reader round trips")
+struct RoundTripTests {
+  static let codecs: [ParquetCompression] = [.none, .zstd(level: 1), .zstd()]
+
+  @Test(arguments: codecs)
+  func mixedTableManyPages(compression: ParquetCompression) throws {
+    let columns = MixedTable.columns(rows: 10_000)
+    let options = ParquetWriterOptions(
+      compression: compression, maximumPageRows: 777, maximumPageBytes: 4096, syncsOnFinish: false,
+      spoolMemoryLimit: 20_000)
+    let (bytes, summary, path) = try Fixtures.write(MixedTable.schema, columns, options: options)
+    #expect(summary.size == Int64(bytes.count))
+    #expect(summary.numRows == 10_000)
+    for (index, column) in columns.enumerated() {
+      #expect(summary.columns[index].nullCount == Int64(column.nullCount))
+    }
+    let fromFile = try ParquetReader(path: path)
+    let fromBytes = try ParquetReader(bytes: bytes, name: path)
+    #expect(fromFile.schema == MixedTable.schema)
+    #expect(try fromFile.readAllColumns() == columns)
+    #expect(try fromBytes.readAllColumns() == columns)
+    // Pages are bounded: never more rows than the limit, and there are many of them.
+    var pages = 0
+    var rows = 0
+    try fromFile.forEachPage(ofColumn: 1) { page in
+      pages += 1
+      rows += page.rowCount
+      #expect(page.rowCount <= 777)
+    }
+    #expect(rows == 10_000)
+    #expect(pages >= 13)
+  }
+
+  @Test func incrementalBatchesEqualOneBatch() throws {
+    let columns = MixedTable.columns(rows: 3000, seed: 7)
+    let directory = try TestSupport.makeTemporaryDirectory("parquet-batches")
+    let path = directory.appendingPathComponent("batches.parquet").path
+    let options = ParquetWriterOptions(
+      maximumPageRows: 500, syncsOnFinish: false, spoolMemoryLimit: 1)
+    let writer = try ParquetWriter(path: path, schema: MixedTable.schema, options: options)
+    // Write the same rows in uneven batches (0, 1, 999, 2000 rows).
+    var start = 0
+    for count in [0, 1, 999, 2000] {
+      try writer.write(columns.map { slice($0, start..<start + count) })
+      start += count
+    }
+    let summary = try writer.finish()
+    #expect(summary.numRows == 3000)
+    #expect(try ParquetReader(path: path).readAllColumns() == columns)
+  }
+
+  /// Rows `range` of `column`.
+  func slice(_ column: ParquetColumnData, _ range: Range<Int>) -> ParquetColumnData {
+    let rows = Array(column.rows()[range])
+    switch column.values {
+    case .boolean: return .booleans(rows.map { if case .boolean(let v)? = $0 { v } else { nil } })
+    case .int32: return .int32s(rows.map { if case .int32(let v)? = $0 { v } else { nil } })
+    case .int64: return .int64s(rows.map { if case .int64(let v)? = $0 { v } else { nil } })
+    case .byteArray: return .binaries(rows.map { if case .bytes(let v)? = $0 { v } else { nil } })
+    }
+  }
+
+  @Test func zeroRowFileReads() throws {
+    let schema = try ParquetSchema([
+      ParquetColumn(name: "a", type: .int64, nullable: true),
+      ParquetColumn(name: "b", type: .string, nullable: false),
+    ])
+    let (bytes, summary, _) = try Fixtures.write(schema, [.int64s([]), .strings([])])
+    #expect(summary.numRows == 0)
+    #expect(summary.columns.allSatisfy { $0.min == nil && $0.max == nil && $0.nullCount == 0 })
+    let reader = try ParquetReader(bytes: bytes)
+    #expect(try reader.readAllColumns() == [.int64s([]), .strings([])])
+  }
+
+  @Test func allNullColumnAndStatistics() throws {
+    let schema = try ParquetSchema([
+      ParquetColumn(name: "n", type: .int32, nullable: true),
+      ParquetColumn(name: "s", type: .string, nullable: true),
+      ParquetColumn(name: "b", type: .binary, nullable: true),
+      ParquetColumn(name: "t", type: .timestamp, nullable: true),
+    ])
+    let long = "ü" + String(repeating: "z", count: 33)
+    let columns: [ParquetColumnData] = [
+      .int32s([nil, nil, nil]),
+      // Byte order, not Swift String order: "é" (C3 A9) sorts after "z".
+      .strings(["é", "Z", long]),
+      .binaries([[1], [0], nil]),
+      .int64s([-1, 1_717_243_200_123_999, nil]),
+    ]
+    let (bytes, summary, _) = try Fixtures.write(schema, columns)
+    #expect(
+      summary.columns[0] == ParquetColumnStatistics(name: "n", nullCount: 3, min: nil, max: nil))
+    #expect(summary.columns[1].min == .string("Z"))
+    #expect(summary.columns[1].max == nil)  // the maximum is 33 bytes long: omitted
+    #expect(summary.columns[2].min == nil && summary.columns[2].max == nil)  // never for binary
+    #expect(summary.columns[3].min == .timestamp(microseconds: -1))
+    #expect(summary.columns[3].min?.deltaJSON == "\"1969-12-31T23:59:59.999Z\"")
+    #expect(summary.columns[3].max?.deltaJSON == "\"2024-06-01T12:00:00.123Z\"")
+    #expect(try ParquetReader(bytes: bytes).readAllColumns() == columns)
+    #expect(
+      summary.deltaStatsJSON
+        == #"{"numRecords":3,"minValues":{"s":"Z","t":"1969-12-31T23:59:59.999Z"},"#
+        + #""maxValues":{"t":"2024-06-01T12:00:00.123Z"},"nullCount":{"n":3,"s":0,"b":1,"t":1}}"#)
+  }
+
+  @Test func statisticsJSONEscapesAndFormats() {
+    #expect(ParquetStatisticsValue.string("a\"b\\c\n\u{01}").deltaJSON == #""a\"b\\c\n\u0001""#)
+    #expect(ParquetStatisticsValue.int64(Int64.min).deltaJSON == "-9223372036854775808")
+    #expect(
+      ParquetStatisticsValue.timestamp(microseconds: 0).deltaJSON == "\"1970-01-01T00:00:00.000Z\"")
+    #expect(
+      ParquetStatisticsValue.timestamp(microseconds: 951_782_400_000_000).deltaJSON
+        == "\"2000-02-29T00:00:00.000Z\"")
+  }
+
+  @Test func pageChecksumsAreWrittenAndVerified() throws {
+    let columns = MixedTable.columns(rows: 500)
+    let options = ParquetWriterOptions(
+      maximumPageRows: 100, writesPageChecksums: true, syncsOnFinish: false)
+    var (bytes, _, _) = try Fixtures.write(MixedTable.schema, columns, options: options)
+    #expect(try ParquetReader(bytes: bytes).readAllColumns() == columns)
+    // Corrupt one byte of the first page body (the page header of column 0 is well under 40 bytes long).
+    bytes[60] ^= 0x40
+    let error = #expect(throws: ParquetError.self) {
+      try ParquetReader(bytes: bytes).readAllColumns()
+    }
+    #expect(error?.kind == .corrupt)
+  }
+}
+
+@Suite("Writer input checks")
+struct WriterInputTests {
+  let schema = try! ParquetSchema([
+    ParquetColumn(name: "id", type: .int64, nullable: false),
+    ParquetColumn(name: "s", type: .string, nullable: true),
+  ])
+
+  func newWriter() throws -> (ParquetWriter, String) {
+    let path = try TestSupport.makeTemporaryDirectory("parquet-input").appendingPathComponent(
+      "f.parquet"
+    ).path
+    return (try ParquetWriter(path: path, schema: schema, options: Fixtures.uncompressed), path)
+  }
+
+  @Test func rejectsBadBatchesAndStaysUsable() throws {
+    let (writer, path) = try newWriter()
+    let cases: [([ParquetColumnData], String)] = [
+      ([.int64s([1])], "batch has 1 columns"),
+      ([.int64s([1]), .strings(["a", "b"])], "has 2 rows"),
+      ([.int32s([1]), .strings(["a"])], "is int64"),
+      ([.int64s([nil]), .strings(["a"])], "not nullable"),
+      (
+        [.int64s([1]), ParquetColumnData(values: .byteArray(ParquetByteArrays([[0xC3, 0x28]])))],
+        "not valid UTF-8"
+      ),
+      (
+        [
+          .int64s([1]),
+          ParquetColumnData(values: .byteArray(ParquetByteArrays([[0xED, 0xA0, 0x80]]))),
+        ], "not valid UTF-8"
+      ),
+    ]
+    for (batch, text) in cases {
+      let error = #expect(throws: ParquetError.self) { try writer.write(batch) }
+      #expect(error?.kind == .invalidInput)
+      #expect(error?.reason.contains(text) == true, "\(error?.reason ?? "") should mention \(text)")
+      #expect(error?.path == path)
+    }
+    try writer.write([.int64s([5]), .strings([nil])])
+    let summary = try writer.finish()
+    #expect(summary.numRows == 1)
+    #expect(try ParquetReader(path: path).readAllColumns() == [.int64s([5]), .strings([nil])])
+  }
+
+  @Test func refusesToOverwrite() throws {
+    let (first, path) = try newWriter()
+    withExtendedLifetime(first) {
+      let error = #expect(throws: ParquetError.self) {
+        _ = try ParquetWriter(path: path, schema: schema)
+      }
+      #expect(error?.kind == .io)
+      #expect(error?.reason.contains("must not exist") == true)
+      #expect(FileManager.default.fileExists(atPath: path))
+    }
+  }
+
+  @Test func droppedWriterRemovesItsFile() throws {
+    var path = ""
+    do {
+      let (writer, writerPath) = try newWriter()
+      path = writerPath
+      try writer.write([.int64s([1]), .strings(["a"])])
+      #expect(FileManager.default.fileExists(atPath: path))
+    }
+    #expect(!FileManager.default.fileExists(atPath: path))
+  }
+
+  @Test func schemaRejectsDuplicateAndEmptyNames() {
+    #expect(throws: ParquetError.self) { _ = try ParquetSchema([]) }
+    #expect(throws: ParquetError.self) {
+      _ = try ParquetSchema([ParquetColumn(name: "", type: .int32, nullable: true)])
+    }
+    #expect(throws: ParquetError.self) {
+      _ = try ParquetSchema([
+        ParquetColumn(name: "a", type: .int32, nullable: true),
+        ParquetColumn(name: "a", type: .int64, nullable: true),
+      ])
+    }
+  }
+}
+
+@Suite("Reader API")
+struct ReaderAPITests {
+  struct Stop: Error {}
+
+  @Test func pageCallbackErrorsPropagateAndStopReading() throws {
+    let columns = MixedTable.columns(rows: 1000)
+    let options = ParquetWriterOptions(maximumPageRows: 100, syncsOnFinish: false)
+    let (bytes, _, _) = try Fixtures.write(MixedTable.schema, columns, options: options)
+    let reader = try ParquetReader(bytes: bytes)
+    var pages = 0
+    #expect(throws: Stop.self) {
+      try reader.forEachPage(ofColumn: 0) { _ in
+        pages += 1
+        if pages == 3 { throw Stop() }
+      }
+    }
+    #expect(pages == 3)
+  }
+
+  @Test func columnsByExactName() throws {
+    let (bytes, _, _) = try Fixtures.write(Fixtures.golden2Schema, Fixtures.golden2Columns)
+    let reader = try ParquetReader(bytes: bytes)
+    #expect(try reader.readColumn(named: "mode") == .int32s([nil, -1]))
+    #expect(try reader.readColumn(named: "MODE") == nil)
+    #expect(try reader.readColumn(named: "missing") == nil)
+  }
+}
+
+@Suite("Spooling")
+struct SpoolTests {
+  @Test func spilledAndInMemoryPagesGiveIdenticalFiles() throws {
+    let columns = MixedTable.columns(rows: 5000, seed: 11)
+    var files: [[UInt8]] = []
+    for limit in [1, 10_000, 1 << 30] {
+      let options = ParquetWriterOptions(
+        compression: .zstd(), maximumPageRows: 300, syncsOnFinish: false, spoolMemoryLimit: limit)
+      files.append(try Fixtures.write(MixedTable.schema, columns, options: options).bytes)
+    }
+    #expect(files[0] == files[2])
+    #expect(files[1] == files[2])
+    #expect(try ParquetReader(bytes: files[0]).readAllColumns() == columns)
+  }
+}
