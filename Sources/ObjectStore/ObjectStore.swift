@@ -1,1 +1,0 @@
-// The ObjectStore layer; see ../shared/design/SYSTEM.md.
