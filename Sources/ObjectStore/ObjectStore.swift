@@ -134,12 +134,14 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
   /// The S3 error code (`SignatureDoesNotMatch`, `NoSuchKey`, ...) and HTTP status, when the server sent one.
   public let s3Code: String?
   public let httpStatus: Int?
+  /// How many times the request was sent before this error was final.
+  public internal(set) var attempts: Int
 
   public init(
     _ kind: Kind, store: String, key: String?, operation: String, message: String,
-    s3Code: String? = nil,
-    httpStatus: Int? = nil
+    s3Code: String? = nil, httpStatus: Int? = nil, attempts: Int = 1
   ) {
+    self.attempts = attempts
     self.kind = kind
     self.store = store
     self.key = key
