@@ -557,11 +557,13 @@ public final class S3ObjectStore: ObjectStore {
     if range == nil, let expected = response.header(Self.sha256MetadataHeader) {
       let actual = sink?.digest ?? Hex.encode(SHA256.hash(received ?? []))
       if actual != expected {
-        throw ObjectStoreError(
-          .integrity, store: url, key: key, operation: "get",
-          message:
-            "the body's SHA-256 \(actual) differs from the \(expected) recorded when it was written"
-        )
+        // Retried: a body damaged in transit may arrive whole next time; if not, this is the final error.
+        throw Retryable(
+          error: ObjectStoreError(
+            .integrity, store: url, key: key, operation: "get",
+            message:
+              "the body's SHA-256 \(actual) differs from the \(expected) recorded when it was written"
+          ))
       }
     }
   }
