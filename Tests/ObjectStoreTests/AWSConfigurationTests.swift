@@ -5,7 +5,7 @@ import Testing
 @testable import ObjectStore
 
 @Suite("AWS credentials, region and endpoint")
-struct AWSConfigurationTests {
+final class AWSConfigurationTests {
   let dir: URL
   let home: URL
 
@@ -40,6 +40,9 @@ struct AWSConfigurationTests {
     aws_access_key_id = AKIDCONF
     aws_secret_access_key = secret-conf
     """.write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
+  }
+  deinit {
+    try? FileManager.default.removeItem(at: dir)
   }
 
   var baseEnvironment: [String: String] { ["HOME": home.path] }

@@ -5,13 +5,16 @@ import Testing
 @testable import ObjectStore
 
 @Suite("file:// object store")
-struct FileObjectStoreTests {
+final class FileObjectStoreTests {
   let dir: URL
   let store: FileObjectStore
 
   init() throws {
     dir = try TestSupport.makeTemporaryDirectory("pond-file-store")
     store = try FileObjectStore(root: dir.appendingPathComponent("remote"))
+  }
+  deinit {
+    try? FileManager.default.removeItem(at: dir)
   }
 
   @Test func putGetHeadListDelete() async throws {
