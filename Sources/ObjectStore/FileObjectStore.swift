@@ -19,12 +19,20 @@ public struct FileObjectStore: ObjectStore {
   /// Opens (and creates if needed) the directory at `root`.
   public init(root: URL) throws {
     self.root = root.standardizedFileURL
-    do {
-      try FileManager.default.createDirectory(at: self.root, withIntermediateDirectories: true)
-    } catch {
+    var built = ""
+    for component in self.root.path.split(separator: "/") {
+      built += "/" + component
+      if mkdir(built, 0o755) != 0, errno != EEXIST {
+        throw ObjectStoreError(
+          .localIO, store: "file://" + self.root.path, key: nil, operation: "open",
+          message: "cannot create directory \(built): \(String(cString: strerror(errno)))")
+      }
+    }
+    var info = stat()
+    guard stat(self.root.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
       throw ObjectStoreError(
-        .localIO, store: "file://" + root.path, key: nil, operation: "open",
-        message: "cannot create the directory: \(error.localizedDescription)")
+        .localIO, store: "file://" + self.root.path, key: nil, operation: "open",
+        message: "\(self.root.path) is not a directory")
     }
   }
 
