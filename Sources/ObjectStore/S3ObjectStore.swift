@@ -91,7 +91,7 @@ public final class S3ObjectStore: ObjectStore {
 
   public func put(_ key: String, bytes: [UInt8]) async throws {
     try validateKey(key, store: url, operation: "put")
-    let hash = Hex.encode(SHA256.hash(bytes))
+    let hash = try await Self.sha256Hex(bytes)
     _ = try await send(
       "put", key: key, method: "PUT", objectKey: key,
       headers: [HTTPHeader(Self.sha256MetadataHeader, hash)], body: .bytes(bytes), payloadHash: hash
@@ -120,7 +120,7 @@ public final class S3ObjectStore: ObjectStore {
 
   public func putIfAbsent(_ key: String, bytes: [UInt8]) async throws -> PutIfAbsentResult {
     try validateKey(key, store: url, operation: "put-if-absent")
-    let hash = Hex.encode(SHA256.hash(bytes))
+    let hash = try await Self.sha256Hex(bytes)
     let outcome = try await send(
       "put-if-absent", key: key, method: "PUT", objectKey: key,
       headers: [HTTPHeader("If-None-Match", "*"), HTTPHeader(Self.sha256MetadataHeader, hash)],
@@ -293,6 +293,12 @@ public final class S3ObjectStore: ObjectStore {
         accept: [404])
       throw error
     }
+  }
+
+  /// Hex SHA-256 of `bytes`; large buffers are hashed off the cooperative pool.
+  static func sha256Hex(_ bytes: [UInt8]) async throws -> String {
+    if bytes.count < 1 << 20 { return Hex.encode(SHA256.hash(bytes)) }
+    return try await runBlocking { Hex.encode(SHA256.hash(bytes)) }
   }
 
   static func hashFile(_ file: URL, partSize: Int64, threshold: Int64, store: String, key: String)
