@@ -102,6 +102,13 @@ struct FaultInjectionTests {
     #expect(try await proxy.stats().injected == 4)
   }
 
+  @Test func tooManyRequestsIsRetried() async throws {
+    try await proxy.arm("429", count: 3, method: "PUT")
+    try await store.put("k", bytes: body)
+    #expect(try await proxy.stats().injected == 3)
+    #expect(try await store.get("k") == body)
+  }
+
   @Test func internalErrorIsRetried() async throws {
     try await store.put("b", bytes: body)
     try await proxy.arm("500", count: 3)

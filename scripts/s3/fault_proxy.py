@@ -5,6 +5,7 @@ Sits between a client and an S3 endpoint and, on command, breaks the next reques
 
   503         answer 503 SlowDown without forwarding
   500         answer 500 InternalError without forwarding
+  429         answer 429 TooManyRequests without forwarding
   drop-upload read half of the request body, then close the connection
   drop-reply  forward (the server does the work), then close the connection without replying
   drop-body   forward, send the response headers and half the body, then close the connection
@@ -103,8 +104,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         body = self.rfile.read(length) if length else b""
-        if fault in ("503", "500"):
-            code = "SlowDown" if fault == "503" else "InternalError"
+        if fault in ("503", "500", "429"):
+            code = {"503": "SlowDown", "500": "InternalError", "429": "TooManyRequests"}[fault]
             self.reply(
                 int(fault),
                 ("<Error><Code>%s</Code><Message>injected by the fault proxy</Message></Error>" % code).encode(),
