@@ -9,7 +9,7 @@ from the raw request line, then forwards the request unchanged to moto:
   * signature does not match      -> 403 SignatureDoesNotMatch (with the canonical request we computed)
   * x-amz-date too far from now   -> 403 RequestTimeTooSkewed (more than 15 minutes)
   * body does not hash to x-amz-content-sha256 -> 400 XAmzContentSHA256Mismatch
-  * no Authorization header       -> 403 AccessDenied
+  * no Authorization header, or an x-amz-* header left unsigned -> 403 AccessDenied
 
 Usage: verifying_proxy.py --upstream http://127.0.0.1:PORT --access-key AK --secret-key SK [--port N]
 Prints the port it listens on (one line) once it accepts connections.
@@ -152,6 +152,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         names = signed_headers.split(";")
         if "host" not in names:
             return (403, "AccessDenied", "The host header must be signed", "")
+        unsigned = sorted({k.lower() for k in self.headers.keys() if k.lower().startswith("x-amz-")} - set(names))
+        if unsigned:
+            return (
+                403,
+                "AccessDenied",
+                "There were headers present in the request which were not signed",
+                "<HeadersNotSigned>%s</HeadersNotSigned>" % escape(", ".join(unsigned)),
+            )
         canonical_headers = ""
         for name in names:
             values = self.headers.get_all(name) or []
