@@ -1,1 +1,186 @@
-// The ObjectStore layer; see ../shared/design/SYSTEM.md.
+import Foundation
+
+/// A flat namespace of objects addressed by key, relative to the store's URL: `file:///path` or
+/// `s3://bucket/prefix`. Both hold exactly the same layout, so a tree can move from one to the other.
+///
+/// Keys are `/`-separated, non-empty, without empty, `.` or `..` segments.
+public protocol ObjectStore: Sendable {
+  /// The store's URL, for messages (never carries a secret).
+  var url: String { get }
+
+  /// Writes `bytes` as the object `key`, replacing any existing object atomically.
+  func put(_ key: String, bytes: [UInt8]) async throws
+
+  /// Writes the file's contents as the object `key`, streamed, replacing any existing object atomically.
+  /// Large files go up in parts where the store supports it.
+  func put(_ key: String, contentsOf file: URL) async throws
+
+  /// Writes `bytes` as `key` only if no object `key` exists.
+  func putIfAbsent(_ key: String, bytes: [UInt8]) async throws -> PutIfAbsentResult
+
+  /// Reads the object, or the given byte range of it.
+  /// - Throws: `ObjectStoreError` with kind `.notFound` when there is no such object.
+  func get(_ key: String, range: ByteRange?) async throws -> [UInt8]
+
+  /// Streams the object (or a range of it) into `file`, which is replaced only once the whole body
+  /// arrived and was verified.
+  @discardableResult
+  func get(_ key: String, to file: URL, range: ByteRange?) async throws -> ObjectInfo
+
+  /// The object's metadata, or nil when it does not exist.
+  func head(_ key: String) async throws -> ObjectInfo?
+
+  /// Every object whose key starts with `prefix` and sorts after `startAfter`, in key (UTF-8 byte) order,
+  /// across all pages.
+  func list(prefix: String, startAfter: String?) async throws -> [ObjectInfo]
+
+  /// Removes the object; removing a missing object succeeds.
+  func delete(_ key: String) async throws
+}
+
+extension ObjectStore {
+  public func get(_ key: String) async throws -> [UInt8] { try await get(key, range: nil) }
+
+  @discardableResult
+  public func get(_ key: String, to file: URL) async throws -> ObjectInfo {
+    try await get(key, to: file, range: nil)
+  }
+
+  public func list(prefix: String = "") async throws -> [ObjectInfo] {
+    try await list(prefix: prefix, startAfter: nil)
+  }
+}
+
+/// What a put-if-absent did.
+public enum PutIfAbsentResult: Sendable, Hashable {
+  /// The object did not exist and now holds the bytes.
+  case created
+  /// An object with that key already existed; nothing was written.
+  case alreadyExists
+}
+
+/// A range of bytes of an object: `length` bytes from `offset`, or everything from `offset` when
+/// `length` is nil.
+public struct ByteRange: Sendable, Hashable, CustomStringConvertible {
+  public var offset: Int64
+  public var length: Int64?
+
+  public init(offset: Int64, length: Int64? = nil) {
+    precondition(
+      offset >= 0 && (length ?? 1) > 0, "a byte range starts at 0 or later and is not empty")
+    self.offset = offset
+    self.length = length
+  }
+
+  /// The HTTP `Range` header value.
+  var httpValue: String {
+    if let length { return "bytes=\(offset)-\(offset + length - 1)" }
+    return "bytes=\(offset)-"
+  }
+
+  public var description: String { httpValue }
+}
+
+/// An object's metadata.
+public struct ObjectInfo: Sendable, Hashable {
+  public var key: String
+  public var size: Int64
+  /// The server's entity tag, when the store has one.
+  public var etag: String?
+  public var lastModified: Date?
+
+  public init(key: String, size: Int64, etag: String? = nil, lastModified: Date? = nil) {
+    self.key = key
+    self.size = size
+    self.etag = etag
+    self.lastModified = lastModified
+  }
+}
+
+/// An object store operation failed: what, on which store and object, and (for S3) the server's error.
+public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
+  /// The kind of failure, to decide what to do; new kinds may be added.
+  public struct Kind: Sendable, Hashable, CustomStringConvertible {
+    private let name: String
+    private init(_ name: String) { self.name = name }
+    public var description: String { name }
+
+    /// The object (or bucket) does not exist.
+    public static let notFound = Kind("not found")
+    /// The URL or a key is not valid.
+    public static let invalidArgument = Kind("invalid argument")
+    /// The server refused the request: a 4xx with its S3 error code (signature, credentials, access).
+    public static let rejected = Kind("rejected")
+    /// The server failed (5xx, throttling) and retries did not help.
+    public static let serverError = Kind("server error")
+    /// The network failed (refused, reset, timeout) and retries did not help.
+    public static let network = Kind("network")
+    /// A body was truncated or did not match its length or SHA-256.
+    public static let integrity = Kind("integrity")
+    /// A local file could not be read or written.
+    public static let localIO = Kind("local I/O")
+    /// The requested range is outside the object.
+    public static let invalidRange = Kind("invalid range")
+  }
+
+  public let kind: Kind
+  /// The store URL and, when it applies, the object key.
+  public let store: String
+  public let key: String?
+  /// What was being done ("put", "get", ...).
+  public let operation: String
+  /// The explanation, with a hint where one helps.
+  public let message: String
+  /// The S3 error code (`SignatureDoesNotMatch`, `NoSuchKey`, ...) and HTTP status, when the server sent one.
+  public let s3Code: String?
+  public let httpStatus: Int?
+  /// How many times the request was sent before this error was final.
+  public internal(set) var attempts: Int
+
+  public init(
+    _ kind: Kind, store: String, key: String?, operation: String, message: String,
+    s3Code: String? = nil, httpStatus: Int? = nil, attempts: Int = 1
+  ) {
+    self.attempts = attempts
+    self.kind = kind
+    self.store = store
+    self.key = key
+    self.operation = operation
+    self.message = message
+    self.s3Code = s3Code
+    self.httpStatus = httpStatus
+  }
+
+  public var description: String {
+    var target = store
+    if let key { target += target.hasSuffix("/") ? key : "/" + key }
+    var text = "\(operation) \(target) failed: "
+    if let s3Code { text += "\(s3Code)" + (httpStatus.map { " (HTTP \($0))" } ?? "") + ": " }
+    return text + message
+  }
+}
+
+/// Checks that `key` is a valid object key for both stores.
+func validateKey(_ key: String, store: String, operation: String) throws {
+  let segments = key.split(separator: "/", omittingEmptySubsequences: false)
+  let bad =
+    key.isEmpty || segments.contains { $0.isEmpty || $0 == "." || $0 == ".." }
+    || key.utf8.contains(0) || key.utf8.count > 1024
+  if bad {
+    throw ObjectStoreError(
+      .invalidArgument, store: store, key: key, operation: operation,
+      message:
+        "invalid object key: keys are 1-1024 bytes of '/'-separated names, none empty, '.' or '..'")
+  }
+}
+
+/// Runs blocking work (file I/O, hashing) on a thread of its own, never on Swift's cooperative pool.
+func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+  try await withCheckedThrowingContinuation { continuation in
+    let thread = Thread {
+      continuation.resume(with: Result { try body() })
+    }
+    thread.name = "pond-objectstore-io"
+    thread.start()
+  }
+}

@@ -14,7 +14,7 @@ struct Pond: AsyncParsableCommand {
       64 the command line was not understood.
       """,
     version: PondVersion.current,
-    subcommands: []
+    subcommands: [Remote.self]
   )
 }
 

@@ -2,7 +2,7 @@ import PondCurl
 import Testing
 
 @Suite("libcurl binding")
-struct PondCurlSmokeTests {
+struct CurlVersionTests {
   @Test func linksAgainstOpenSSLBuildOfLibcurl() {
     #expect(curlVersion().contains("libcurl/"))
     #expect(curlVersion().contains("OpenSSL"))

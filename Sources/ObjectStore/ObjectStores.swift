@@ -1,0 +1,44 @@
+import Foundation
+
+/// Opens object stores by URL.
+public enum ObjectStores {
+  /// Opens `file:///path` or `s3://bucket/prefix`.
+  ///
+  /// - Parameters:
+  ///   - options: S3 settings (ignored for `file://`); unset values come from the AWS configuration.
+  ///   - environment: where AWS credentials, region, endpoint and profiles are looked up.
+  public static func open(
+    _ url: String, options: S3Options = S3Options(), environment: [String: String]
+  ) throws -> any ObjectStore {
+    if url.hasPrefix("file://") {
+      let path = String(url.dropFirst("file://".count))
+      guard path.hasPrefix("/") else {
+        throw ObjectStoreError(
+          .invalidArgument, store: url, key: nil, operation: "open",
+          message: "a file URL needs an absolute path: file:///absolute/path")
+      }
+      return try FileObjectStore(root: URL(fileURLWithPath: AWSURIEncoding.decode(path)))
+    }
+    if url.hasPrefix("s3://") {
+      let rest = url.dropFirst("s3://".count)
+      let bucket = String(rest.prefix { $0 != "/" })
+      let prefix = String(rest.dropFirst(bucket.count).drop { $0 == "/" })
+      let configuration: AWSConfiguration
+      do {
+        configuration = try AWSConfiguration.resolve(
+          region: options.region, endpoint: options.endpoint, environment: environment)
+      } catch let error as AWSConfigurationError {
+        throw ObjectStoreError(
+          .invalidArgument, store: url, key: nil, operation: "open", message: error.message)
+      }
+      var resolved = options
+      resolved.endpoint = configuration.endpoint
+      resolved.region = configuration.region
+      return try S3ObjectStore(
+        bucket: bucket, prefix: prefix, credentials: configuration.credentials, options: resolved)
+    }
+    throw ObjectStoreError(
+      .invalidArgument, store: url, key: nil, operation: "open",
+      message: "unsupported URL: use file:///path or s3://bucket/prefix")
+  }
+}

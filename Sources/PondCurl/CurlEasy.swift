@@ -1,0 +1,338 @@
+internal import CCurl
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The owner of one libcurl easy handle: performs requests one after another, blocking, and keeps the
+/// handle's connection cache so later requests to the same host reuse the connection.
+///
+/// Not `Sendable`: a handle serves one transfer at a time. `HTTPClient` pools handles and runs them off the
+/// cooperative thread pool; use that from async code.
+public final class CurlEasy {
+  private let handle: UnsafeMutableRawPointer
+  private let errorBuffer: UnsafeMutablePointer<CChar>
+
+  /// Creates a handle. Traps only if libcurl cannot allocate one (out of memory).
+  public init() {
+    CurlGlobal.ensureInitialized()
+    guard let handle = curl_easy_init() else { preconditionFailure("curl_easy_init returned NULL") }
+    self.handle = handle
+    errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+  }
+
+  deinit {
+    curl_easy_cleanup(handle)
+    errorBuffer.deallocate()
+  }
+
+  /// Sends `request` and waits for the whole response. Blocks the calling thread.
+  ///
+  /// - Parameter isCancelled: polled during the transfer; returning true aborts it (`CurlError.isCancelled`).
+  /// - Throws: `CurlError` for network failures and timeouts, or the error a body consumer threw.
+  ///   An HTTP error status is not thrown: it is in the response.
+  public func perform(
+    _ request: HTTPRequest, to destination: HTTPResponseDestination = .memory,
+    timeouts: HTTPTimeouts = HTTPTimeouts(), isCancelled: (@Sendable () -> Bool)? = nil
+  ) throws -> HTTPResponse {
+    // Reset options but keep live connections and the DNS cache.
+    curl_easy_reset(handle)
+    errorBuffer[0] = 0
+    let transfer = try Transfer(
+      request: request, destination: destination, isCancelled: isCancelled)
+    defer { transfer.close() }
+
+    var headerList: UnsafeMutablePointer<curl_slist>? = nil
+    defer { curl_slist_free_all(headerList) }
+    for header in request.headers {
+      precondition(
+        !header.name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" })
+          && !header.value.contains(where: { $0 == "\r" || $0 == "\n" }),
+        "invalid HTTP header \(header.name)")
+      // "Name;" is curl's way to send a header with an empty value.
+      let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
+      headerList = curl_slist_append(headerList, line)
+    }
+    // No "Expect: 100-continue" round trip before bodies; S3-compatible stores do not need it.
+    headerList = curl_slist_append(headerList, "Expect:")
+
+    let context = Unmanaged.passUnretained(transfer).toOpaque()
+    try set(CURLOPT_URL, request.url)
+    try set(CURLOPT_NOSIGNAL, 1)
+    try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+    try set(CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect.milliseconds))
+    try set(CURLOPT_LOW_SPEED_LIMIT, timeouts.lowSpeedLimit)
+    try set(CURLOPT_LOW_SPEED_TIME, max(1, Int(timeouts.lowSpeedTime.milliseconds / 1000)))
+    if let total = timeouts.total { try set(CURLOPT_TIMEOUT_MS, Int(total.milliseconds)) }
+    try check(pond_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
+    try check(pond_easy_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, curlWriteBody))
+    try set(CURLOPT_WRITEDATA, pointer: context)
+    try check(pond_easy_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader))
+    try set(CURLOPT_HEADERDATA, pointer: context)
+    try check(pond_easy_setopt_xferinfo_function(handle, curlProgress))
+    try set(CURLOPT_XFERINFODATA, pointer: context)
+    try set(CURLOPT_NOPROGRESS, 0)
+
+    switch request.method {
+    case "GET":
+      try set(CURLOPT_HTTPGET, 1)
+    case "HEAD":
+      try set(CURLOPT_NOBODY, 1)
+    case "PUT", "POST":
+      try set(CURLOPT_UPLOAD, 1)
+      try check(
+        pond_easy_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)))
+      try check(pond_easy_setopt_read_function(handle, curlReadBody))
+      try set(CURLOPT_READDATA, pointer: context)
+      try check(pond_easy_setopt_seek_function(handle, curlSeekBody))
+      try set(CURLOPT_SEEKDATA, pointer: context)
+      if request.method != "PUT" { try set(CURLOPT_CUSTOMREQUEST, request.method) }
+    default:
+      precondition(request.body.count == 0, "\(request.method) requests carry no body here")
+      try set(CURLOPT_CUSTOMREQUEST, request.method)
+    }
+
+    let code = withExtendedLifetime(transfer) { curl_easy_perform(handle) }
+    if let failure = transfer.failure { throw failure }
+    try check(code, request: request)
+
+    var status = 0
+    try check(pond_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status))
+    var connects = 0
+    try check(pond_easy_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects))
+    try transfer.finish(status: status)
+    return HTTPResponse(
+      status: status, headers: transfer.headers, body: transfer.memory,
+      bodyLength: transfer.received,
+      newConnections: connects)
+  }
+
+  private func set(_ option: CURLoption, _ value: Int) throws {
+    try check(pond_easy_setopt_long(handle, option, value))
+  }
+
+  private func set(_ option: CURLoption, _ value: String) throws {
+    try check(pond_easy_setopt_string(handle, option, value))
+  }
+
+  private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer) throws {
+    try check(pond_easy_setopt_pointer(handle, option, pointer))
+  }
+
+  private func check(_ code: CURLcode, request: HTTPRequest? = nil) throws {
+    guard code != CURLE_OK else { return }
+    var message = String(cString: curl_easy_strerror(code))
+    let detail = String(cString: errorBuffer)
+    if !detail.isEmpty, detail != message { message += ": \(detail)" }
+    throw CurlError(
+      code: Int(code.rawValue), message: message, request: request?.summary ?? "curl_easy_setopt")
+  }
+}
+
+/// `curl_global_init`, exactly once per process (a Swift static `let` is initialised once, thread-safely).
+enum CurlGlobal {
+  private static let initialized: Bool = pond_curl_global_init() == CURLE_OK
+
+  static func ensureInitialized() {
+    precondition(initialized, "curl_global_init failed")
+  }
+}
+
+extension Duration {
+  fileprivate var milliseconds: Int64 {
+    let (seconds, attoseconds) = components
+    return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+  }
+}
+
+/// The state of one transfer, shared with curl's C callbacks through an opaque pointer.
+private final class Transfer {
+  let request: HTTPRequest
+  let destination: HTTPResponseDestination
+  let isCancelled: (@Sendable () -> Bool)?
+  var failure: (any Error)?
+
+  // Upload.
+  private var uploadFD: Int32 = -1
+  private var uploadPosition: Int64 = 0
+
+  // Response.
+  var status = 0
+  var headers: [HTTPHeader] = []
+  var memory: [UInt8] = []
+  var received: Int64 = 0
+  private var outputFD: Int32 = -1
+
+  /// Bodies of non-2xx responses are kept up to this size for the error message.
+  static let errorBodyLimit = 1 << 20
+
+  init(
+    request: HTTPRequest, destination: HTTPResponseDestination, isCancelled: (@Sendable () -> Bool)?
+  )
+    throws
+  {
+    self.request = request
+    self.destination = destination
+    self.isCancelled = isCancelled
+    if case .file(let path, _, _) = request.body {
+      uploadFD = open(path, O_RDONLY | O_CLOEXEC)
+      if uploadFD < 0 {
+        throw FileError(operation: "open for upload", path: path, errno: errno)
+      }
+    }
+  }
+
+  func close() {
+    if uploadFD >= 0 { _ = Glibc.close(uploadFD) }
+    if outputFD >= 0 { _ = Glibc.close(outputFD) }
+    uploadFD = -1
+    outputFD = -1
+  }
+
+  /// Fills `buffer` with the next body bytes; returns the count (0 at the end).
+  func read(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+    let remaining = request.body.count - uploadPosition
+    let count = Int(min(Int64(buffer.count), remaining))
+    guard count > 0 else { return 0 }
+    switch request.body {
+    case .none:
+      return 0
+    case .bytes(let bytes):
+      bytes.withUnsafeBytes { source in
+        let start = Int(uploadPosition)
+        buffer.baseAddress!.copyMemory(from: source.baseAddress! + start, byteCount: count)
+      }
+    case .file(let path, let offset, _):
+      var done = 0
+      while done < count {
+        let n = pread(
+          uploadFD, buffer.baseAddress! + done, count - done,
+          off_t(offset + uploadPosition) + off_t(done))
+        if n < 0, errno == EINTR { continue }
+        if n <= 0 {
+          failure = FileError(
+            operation: n == 0 ? "read (file shrank during upload)" : "read for upload", path: path,
+            errno: n == 0 ? 0 : errno)
+          return nil
+        }
+        done += n
+      }
+    }
+    uploadPosition += Int64(count)
+    return count
+  }
+
+  func seek(to offset: Int64) -> Bool {
+    guard offset >= 0, offset <= request.body.count else { return false }
+    uploadPosition = offset
+    return true
+  }
+
+  func header(_ line: String) {
+    if line.hasPrefix("HTTP/") {
+      // A new response block (after 100 Continue or a redirect): start over.
+      headers = []
+      let parts = line.split(separator: " ", maxSplits: 2)
+      status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+      return
+    }
+    guard let colon = line.firstIndex(of: ":") else { return }
+    let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+    headers.append(HTTPHeader(name, value))
+  }
+
+  func write(_ chunk: UnsafeRawBufferPointer) -> Bool {
+    received += Int64(chunk.count)
+    guard (200..<300).contains(status) else {
+      if memory.count < Self.errorBodyLimit {
+        memory.append(contentsOf: chunk.prefix(Self.errorBodyLimit - memory.count))
+      }
+      return true
+    }
+    do {
+      switch destination {
+      case .memory:
+        memory.append(contentsOf: chunk)
+      case .consumer(let consumer):
+        try consumer.consume(chunk)
+      case .file(let path):
+        try openOutput(path)
+        var done = 0
+        while done < chunk.count {
+          let n = Glibc.write(outputFD, chunk.baseAddress! + done, chunk.count - done)
+          if n < 0, errno == EINTR { continue }
+          if n < 0 { throw FileError(operation: "write download", path: path, errno: errno) }
+          done += n
+        }
+      }
+      return true
+    } catch {
+      failure = error
+      return false
+    }
+  }
+
+  /// Called after a successful perform: creates the file for an empty 2xx body.
+  func finish(status: Int) throws {
+    if (200..<300).contains(status), case .file(let path) = destination {
+      try openOutput(path)
+    }
+  }
+
+  private func openOutput(_ path: String) throws {
+    guard outputFD < 0 else { return }
+    outputFD = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    if outputFD < 0 { throw FileError(operation: "create download file", path: path, errno: errno) }
+  }
+}
+
+/// A local file could not be read or written during a transfer.
+public struct FileError: Error, Sendable, CustomStringConvertible {
+  public let operation: String
+  public let path: String
+  public let errno: Int32
+
+  public var description: String {
+    let reason = errno == 0 ? "unexpected end of file" : String(cString: strerror(errno))
+    return "\(operation) failed for \(path): \(reason)"
+  }
+}
+
+private func transfer(_ pointer: UnsafeMutableRawPointer?) -> Transfer {
+  Unmanaged<Transfer>.fromOpaque(pointer!).takeUnretainedValue()
+}
+
+private let curlWriteBody: curl_write_callback = { data, size, count, context in
+  let length = size * count
+  let chunk = UnsafeRawBufferPointer(start: data, count: length)
+  return transfer(context).write(chunk) ? length : pond_curl_writefunc_error()
+}
+
+private let curlWriteHeader: curl_write_callback = { data, size, count, context in
+  let length = size * count
+  let bytes = UnsafeRawBufferPointer(start: data, count: length)
+  transfer(context).header(String(decoding: bytes, as: UTF8.self))
+  return length
+}
+
+private let curlReadBody: curl_read_callback = { data, size, count, context in
+  let buffer = UnsafeMutableRawBufferPointer(start: data, count: size * count)
+  return transfer(context).read(into: buffer) ?? pond_curl_readfunc_abort()
+}
+
+private let curlSeekBody: curl_seek_callback = { context, offset, origin in
+  // CURL_SEEKFUNC_OK = 0, CURL_SEEKFUNC_FAIL = 1; curl only seeks from the start (SEEK_SET).
+  origin == SEEK_SET && transfer(context).seek(to: Int64(offset)) ? 0 : 1
+}
+
+private let curlProgress: curl_xferinfo_callback = { context, _, _, _, _ in
+  // Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
+  transfer(context).isCancelled?() == true ? 1 : 0
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import ObjectStore
+
+/// `pond remote ...`: work with remotes (object stores holding a copy of a pond).
+struct Remote: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "remote",
+    abstract: "Work with remotes: s3://bucket/prefix or file:///path.",
+    subcommands: [RemoteCheck.self]
+  )
+}
+
+/// `pond remote check URL`: proves the credentials and permissions work, with a probe object.
+struct RemoteCheck: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check",
+    abstract: "Check that a remote can be listed, written, read and deleted.",
+    discussion: """
+      Lists the remote, then puts, reads back and deletes a small probe object under its prefix,
+      and says which of these work. Exits 1 if any step fails.
+
+      S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or
+      the shared credentials and config files (AWS_PROFILE, or --profile); the region from
+      --region, AWS_REGION or the profile; the endpoint from --endpoint, AWS_ENDPOINT_URL or the
+      profile. Secrets are never printed.
+      """
+  )
+
+  @Argument(help: "The remote: s3://bucket/prefix or file:///path.")
+  var url: String
+
+  @Option(help: "S3 endpoint URL for S3-compatible services (MinIO, Ceph, Garage...).")
+  var endpoint: String?
+
+  @Option(help: "S3 region used for signing.")
+  var region: String?
+
+  @Option(help: "AWS profile of the shared credentials/config files.")
+  var profile: String?
+
+  @Flag(help: "Allow a plain http:// endpoint (only for a trusted local network).")
+  var allowHTTP = false
+
+  @Flag(help: "Address the bucket in the host name (bucket.endpoint) instead of the path.")
+  var virtualHosted = false
+
+  func run() async throws {
+    var environment = ProcessInfo.processInfo.environment
+    if let profile { environment["AWS_PROFILE"] = profile }
+    let options = S3Options(
+      endpoint: endpoint, region: region, addressing: virtualHosted ? .virtualHosted : nil,
+      allowHTTP: allowHTTP,
+      retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), maxDelay: .seconds(2)))
+    let store: any ObjectStore
+    do {
+      store = try ObjectStores.open(url, options: options, environment: environment)
+    } catch {
+      print("Cannot open remote \(url): \(error)")
+      throw ExitCode(1)
+    }
+    print("Checking remote \(store.url)")
+    if let s3 = store as? S3ObjectStore {
+      print("  region \(s3.region), bucket \(s3.bucket), prefix '\(s3.prefix)'")
+    }
+
+    var failures = 0
+    func report(_ step: String, _ outcome: Result<String, any Error>) {
+      switch outcome {
+      case .success(let detail):
+        print(
+          "  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) ok\(detail.isEmpty ? "" : " (\(detail))")"
+        )
+      case .failure(let error):
+        failures += 1
+        print("  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) FAILED: \(error)")
+      }
+    }
+    func skip(_ step: String, _ reason: String) {
+      failures += 1
+      print("  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) not tried: \(reason)")
+    }
+
+    let listed = await Result { try await store.list(prefix: "") }
+    report("list", listed.map { "\($0.count) object\($0.count == 1 ? "" : "s")" })
+
+    let probeKey = ".pond-remote-check-\(UUID().uuidString.lowercased())"
+    let probe = Array("pond remote check probe \(Date())\n".utf8)
+    let put = await Result { try await store.put(probeKey, bytes: probe) }
+    report("put", put.map { "probe object \(probeKey)" })
+
+    if case .success = put {
+      let get = await Result { try await store.get(probeKey) }
+      report(
+        "get",
+        get.flatMap { bytes in
+          bytes == probe
+            ? .success("content verified") : .failure(ProbeMismatch(count: bytes.count))
+        })
+      let delete = await Result { try await store.delete(probeKey) }
+      report("delete", delete.map { "" })
+      if case .success = delete,
+        case .success(let info) = await Result(catching: { try await store.head(probeKey) }),
+        info != nil
+      {
+        failures += 1
+        print("  delete  FAILED: the probe object \(probeKey) is still there after delete")
+      }
+    } else {
+      skip("get", "put failed")
+      skip("delete", "put failed")
+    }
+
+    if failures == 0 {
+      print("All checks passed: \(store.url) can be listed, written, read and deleted.")
+    } else {
+      print("\(failures) check\(failures == 1 ? "" : "s") failed for \(store.url).")
+      throw ExitCode(1)
+    }
+  }
+}
+
+private struct ProbeMismatch: Error, CustomStringConvertible {
+  var count: Int
+  var description: String {
+    "the probe object read back differs from what was written (\(count) bytes)"
+  }
+}
+
+extension Result where Failure == any Error {
+  fileprivate init(catching body: () async throws -> Success) async {
+    do {
+      self = .success(try await body())
+    } catch {
+      self = .failure(error)
+    }
+  }
+}

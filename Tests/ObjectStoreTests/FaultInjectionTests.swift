@@ -1,0 +1,226 @@
+import Foundation
+import PondCurl
+import PondTestSupport
+import Testing
+
+@testable import ObjectStore
+
+/// scripts/s3/fault_proxy.py between the client and the local S3 server, started and stopped by PID.
+final class FaultProxy: @unchecked Sendable {
+  // Safe: fields are set in init and only read afterwards; the HTTP client is Sendable.
+  let process: Process
+  let endpoint: String
+  private let control = HTTPClient()
+
+  init(upstream: String) throws {
+    guard let python = TestSupport.python else {
+      throw S3TestServer.MissingServer(description: ".venv/bin/python is missing (run make deps)")
+    }
+    let process = Process()
+    process.executableURL = python
+    process.arguments = [
+      TestSupport.repositoryRoot.appendingPathComponent("scripts/s3/fault_proxy.py").path,
+      "--upstream", upstream,
+    ]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    var line = Data()
+    while true {
+      let byte = out.fileHandleForReading.readData(ofLength: 1)
+      if byte.isEmpty || byte == Data("\n".utf8) { break }
+      line.append(byte)
+    }
+    guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+      process.terminate()
+      throw S3TestServer.MissingServer(description: "the fault proxy did not start")
+    }
+    self.process = process
+    endpoint = "http://127.0.0.1:\(port)"
+  }
+
+  deinit {
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+  }
+
+  struct Stats: Decodable {
+    var injected: Int
+    var seen: [String]
+    var armed: Int
+  }
+
+  /// Arms `mode` for the next `count` requests (optionally only `method`, or paths containing `match`).
+  @discardableResult
+  func arm(_ mode: String, count: Int, method: String? = nil, match: String? = nil) async throws
+    -> Stats
+  {
+    var query = "mode=\(mode)&count=\(count)"
+    if let method { query += "&method=\(method)" }
+    if let match { query += "&match=\(AWSURIEncoding.encode(match))" }
+    return try await call("/__fault__/set?\(query)")
+  }
+
+  func stats() async throws -> Stats { try await call("/__fault__/stats") }
+
+  private func call(_ path: String) async throws -> Stats {
+    let response = try await control.send(HTTPRequest(method: "GET", url: endpoint + path))
+    return try JSONDecoder().decode(Stats.self, from: Data(response.body))
+  }
+}
+
+@Suite(
+  "Retries and integrity through a fault-injecting proxy",
+  .enabled(if: S3TestServer.shouldRun, S3TestServer.skipReason))
+struct FaultInjectionTests {
+  let server: S3TestServer
+  let proxy: FaultProxy
+  let store: S3ObjectStore
+
+  init() throws {
+    server = try S3TestServer.require()
+    proxy = try FaultProxy(upstream: server.endpoint)
+    var options = server.options()
+    options.endpoint = proxy.endpoint
+    options.retry = RetryPolicy(
+      maxAttempts: 4, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200))
+    options.timeouts = HTTPTimeouts(
+      connect: .seconds(5), lowSpeedLimit: 1024, lowSpeedTime: .seconds(1))
+    store = try S3ObjectStore(
+      bucket: server.bucket, prefix: "faults-\(UUID().uuidString.prefix(8))/",
+      credentials: server.credentials,
+      options: options)
+  }
+
+  let body = StoreConformance.payload(200_000, seed: 5)
+
+  @Test func burstOf503IsRetried() async throws {
+    try await proxy.arm("503", count: 2, method: "PUT")
+    try await store.put("a", bytes: body)
+    try await proxy.arm("503", count: 2, method: "GET")
+    #expect(try await store.get("a") == body)
+    #expect(try await proxy.stats().injected == 4)
+  }
+
+  @Test func tooManyRequestsIsRetried() async throws {
+    try await proxy.arm("429", count: 3, method: "PUT")
+    try await store.put("k", bytes: body)
+    #expect(try await proxy.stats().injected == 3)
+    #expect(try await store.get("k") == body)
+  }
+
+  @Test func internalErrorIsRetried() async throws {
+    try await store.put("b", bytes: body)
+    try await proxy.arm("500", count: 3)
+    #expect(try await store.head("b")?.size == Int64(body.count))
+  }
+
+  @Test func connectionDroppedMidBodyIsRetried() async throws {
+    try await store.put("c", bytes: body)
+    try await proxy.arm("drop-body", count: 2, method: "GET")
+    #expect(try await store.get("c") == body)
+    let dir = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try await proxy.arm("drop-body", count: 2, method: "GET")
+    try await store.get("c", to: dir.appendingPathComponent("c"))
+    #expect(try Data(contentsOf: dir.appendingPathComponent("c")) == Data(body))
+    #expect(try await proxy.stats().injected == 4)
+  }
+
+  @Test func connectionDroppedMidUploadIsRetried() async throws {
+    try await proxy.arm("drop-upload", count: 2, method: "PUT")
+    try await store.put("d", bytes: body)
+    #expect(try await store.get("d") == body)
+    #expect(try await proxy.stats().injected == 2)
+  }
+
+  @Test func stalledResponseTimesOutAndIsRetried() async throws {
+    try await store.put("e", bytes: body)
+    try await proxy.arm("stall", count: 1, method: "GET")
+    #expect(try await store.get("e") == body)
+  }
+
+  @Test func spentRetryBudgetFailsClearly() async throws {
+    try await proxy.arm("503", count: 100, method: "PUT")
+    let error = try await #require(throws: ObjectStoreError.self) {
+      try await store.put("f", bytes: body)
+    }
+    #expect(error.kind == .serverError)
+    #expect(error.s3Code == "SlowDown")
+    #expect(error.attempts == 4)
+    #expect(error.description.contains("gave up after 4 attempts"))
+    #expect(error.description.contains("/f"))
+  }
+
+  @Test func bodyAlwaysCutShortIsAnErrorNeverData() async throws {
+    try await store.put("g", bytes: body)
+    try await proxy.arm("drop-body", count: 100, method: "GET")
+    let error = try await #require(throws: ObjectStoreError.self) { try await store.get("g") }
+    #expect(error.kind == .network)
+    #expect(error.attempts == 4)
+  }
+
+  @Test func consistentlyShortenedBodyIsCaughtByTheChecksum() async throws {
+    try await store.put("h", bytes: body)
+    let dir = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let target = dir.appendingPathComponent("h")
+    try Data("previous".utf8).write(to: target)
+    try await proxy.arm("short-body", count: 100, method: "GET")
+    let error = try await #require(throws: ObjectStoreError.self) {
+      try await store.get("h", to: target)
+    }
+    #expect(error.kind == .integrity)
+    #expect(error.description.contains("SHA-256"))
+    // The target is untouched and no temporary file is left.
+    #expect(try Data(contentsOf: target) == Data("previous".utf8))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["h"])
+    let memory = try await #require(throws: ObjectStoreError.self) { try await store.get("h") }
+    #expect(memory.kind == .integrity)
+  }
+
+  @Test func corruptedBodyIsRetriedThenAccepted() async throws {
+    try await store.put("i", bytes: body)
+    try await proxy.arm("corrupt", count: 1, method: "GET")
+    #expect(try await store.get("i") == body)
+  }
+
+  @Test func retriedPutIfAbsentRecognisesItsOwnWrite() async throws {
+    // The first attempt's reply is lost after the server stored the object; the retry gets 412.
+    try await proxy.arm("drop-reply", count: 1, method: "PUT")
+    #expect(try await store.putIfAbsent("j", bytes: body) == .created)
+    #expect(try await proxy.stats().injected == 1)
+    #expect(try await store.putIfAbsent("j", bytes: [1]) == .alreadyExists)
+  }
+
+  @Test func multipartPartsAreRetriedOnTheirOwn() async throws {
+    var options = store.options
+    options.partSize = S3Options.minimumPartSize
+    options.multipartThreshold = S3Options.minimumPartSize
+    let multipart = try S3ObjectStore(
+      bucket: server.bucket, prefix: store.prefix, credentials: server.credentials, options: options
+    )
+    let dir = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = StoreConformance.payload(2 * Int(S3Options.minimumPartSize) + 100, seed: 9)
+    let file = dir.appendingPathComponent("m")
+    try Data(data).write(to: file)
+
+    try await proxy.arm("drop-upload", count: 2, method: "PUT", match: "partNumber=2&")
+    try await multipart.put("m", contentsOf: file)
+    #expect(try await multipart.get("m") == data)
+    let seen = try await proxy.stats().seen
+    #expect(seen.filter { $0.contains("partNumber=1&") }.count == 1)
+    #expect(seen.filter { $0.contains("partNumber=2&") }.count == 3)
+
+    // A part that keeps failing aborts the whole upload.
+    try await proxy.arm("503", count: 100, method: "PUT", match: "partNumber=3&")
+    let error = try await #require(throws: ObjectStoreError.self) {
+      try await multipart.put("m2", contentsOf: file)
+    }
+    #expect(error.operation.contains("upload part 3/3"))
+    let after = try await proxy.stats().seen
+    #expect(after.contains { $0.hasPrefix("DELETE ") && $0.contains("/m2?uploadId=") })
+    #expect(try await multipart.head("m2") == nil)
+  }
+}
