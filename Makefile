@@ -15,9 +15,11 @@ build:
 release:
 	$(SWIFT) build -c release
 
+# The suite runs with a local S3-compatible server on 127.0.0.1 (moto behind our SigV4-verifying proxy),
+# started before and stopped after by scripts/s3/with-s3-server.sh.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
+	./scripts/s3/with-s3-server.sh $(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
 
 bench: deps
 	./scripts/bench.sh
