@@ -7,10 +7,10 @@ struct Pond: AsyncParsableCommand {
     commandName: "pond",
     abstract: "DuckPond: a local-first, versioned filesystem for environmental time series.",
     discussion: """
-      A pond keeps every change as one atomic commit in a Delta Lake table and can ship
+      A pond keeps every change as one atomic commit in a Delta Lake table and can ship \
       those commits to object storage. See docs/ for the user guide.
 
-      Exit codes: 0 success; 1 the operation failed (the message says why);
+      Exit codes: 0 success; 1 the operation failed (the message says why); \
       64 the command line was not understood.
       """,
     version: PondVersion.current,

@@ -17,13 +17,13 @@ struct RemoteCheck: AsyncParsableCommand {
     commandName: "check",
     abstract: "Check that a remote can be listed, written, read and deleted.",
     discussion: """
-      Lists the remote, then puts, reads back and deletes a small probe object under its prefix,
-      and says which of these work. Exits 1 if any step fails.
+      Lists the remote, then puts, reads back and deletes a small probe object under its \
+      prefix, and says which of these work. Exits 1 if any step fails.
 
-      S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or
-      the shared credentials and config files (AWS_PROFILE, or --profile); the region from
-      --region, AWS_REGION or the profile; the endpoint from --endpoint, AWS_ENDPOINT_URL or the
-      profile. Secrets are never printed.
+      S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN \
+      or the shared credentials and config files (AWS_PROFILE, or --profile); the region from \
+      --region, AWS_REGION or the profile; the endpoint from --endpoint, AWS_ENDPOINT_URL or \
+      the profile. Secrets are never printed.
       """
   )
 
@@ -65,6 +65,7 @@ struct RemoteCheck: AsyncParsableCommand {
     }
 
     var failures = 0
+    var untried = 0
     func report(_ step: String, _ outcome: Result<String, any Error>) {
       switch outcome {
       case .success(let detail):
@@ -77,7 +78,7 @@ struct RemoteCheck: AsyncParsableCommand {
       }
     }
     func skip(_ step: String, _ reason: String) {
-      failures += 1
+      untried += 1
       print("  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) not tried: \(reason)")
     }
 
@@ -111,10 +112,11 @@ struct RemoteCheck: AsyncParsableCommand {
       skip("delete", "put failed")
     }
 
-    if failures == 0 {
+    if failures == 0 && untried == 0 {
       print("All checks passed: \(store.url) can be listed, written, read and deleted.")
     } else {
-      print("\(failures) check\(failures == 1 ? "" : "s") failed for \(store.url).")
+      let notTried = untried == 0 ? "" : ", \(untried) not tried"
+      print("\(failures) check\(failures == 1 ? "" : "s") failed\(notTried) for \(store.url).")
       throw ExitCode(1)
     }
   }
