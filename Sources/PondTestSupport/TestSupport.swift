@@ -79,7 +79,8 @@ public enum TestSupport {
 
   /// Runs a Python script with the interoperability venv. Throws `Unavailable` when there is no venv
   /// (tests turn that into a failure under CI).
-  public static func runPython(_ script: String, _ arguments: [String] = [], stdin: Data? = nil) throws
+  public static func runPython(_ script: String, _ arguments: [String] = [], stdin: Data? = nil)
+    throws
     -> ProcessResult
   {
     guard let python else { throw Unavailable(what: ".venv/bin/python (run `make deps`)") }

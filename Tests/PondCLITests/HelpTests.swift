@@ -6,7 +6,9 @@ struct HelpTests {
   @Test func versionPrintsSemanticVersion() throws {
     let result = try PondBinary.run(["--version"])
     #expect(result.status == 0)
-    #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    #expect(
+      result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3
+    )
   }
 
   @Test func helpDescribesThePondAndExitCodes() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import PondTestSupport
 
 /// Runs the built `pond` executable as a subprocess, as a user would.
 struct PondBinary {
@@ -24,30 +25,13 @@ struct PondBinary {
     return dir.appendingPathComponent("pond")
   }
 
-  static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
-    let process = Process()
-    process.executableURL = url
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes before waiting so a large output cannot deadlock the child.
-    let group = DispatchGroup()
-    nonisolated(unsafe) var errData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-      errData = err.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return Result(
-      status: process.terminationStatus,
-      stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self))
+  /// Runs `pond` with `arguments` (and `stdin`, if given) to completion.
+  static func run(
+    _ arguments: [String], environment: [String: String]? = nil, stdin: Data? = nil,
+    currentDirectory: URL? = nil
+  ) throws -> Result {
+    let result = try TestSupport.run(
+      url, arguments, stdin: stdin, environment: environment, currentDirectory: currentDirectory)
+    return Result(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
   }
 }
