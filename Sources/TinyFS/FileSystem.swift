@@ -202,6 +202,7 @@ public final class FileSystem {
           _ = try create(name, in: resolution, type: .directory, payload: nil, op)
         }
       } else {
+        try refuseDotName(path, op)
         let resolution = try resolve(path, op, followFinal: false)
         guard let name = resolution.name else { throw op.fail(.exists, at: resolution.path) }
         guard resolution.child == nil else { throw op.fail(.exists, at: resolution.path) }
@@ -215,6 +216,7 @@ public final class FileSystem {
   public func writeFile(_ path: String, contents: [UInt8]) throws {
     let op = Operation(name: "write", path: path)
     try changing(op) {
+      try refuseDotName(path, op)
       let resolution = try resolve(path, op, followFinal: true)
       guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
       guard let child = resolution.child else {
@@ -242,6 +244,7 @@ public final class FileSystem {
   public func appendFile(_ path: String, contents: [UInt8]) throws {
     let op = Operation(name: "append", path: path)
     try changing(op) {
+      try refuseDotName(path, op)
       let resolution = try resolve(path, op, followFinal: true)
       guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
       guard let child = resolution.child else {
@@ -275,6 +278,7 @@ public final class FileSystem {
   public func createSeries(_ path: String) throws {
     let op = Operation(name: "mkseries", path: path)
     try changing(op) {
+      try refuseDotName(path, op)
       let resolution = try resolve(path, op, followFinal: false)
       guard let name = resolution.name, resolution.child == nil else {
         throw op.fail(.exists, at: resolution.path)
@@ -290,6 +294,7 @@ public final class FileSystem {
       throw op.fail(.invalidName, hint: "a symbolic link target must be non-empty and without NUL")
     }
     try changing(op) {
+      try refuseDotName(path, op)
       let resolution = try resolve(path, op, followFinal: false)
       guard let name = resolution.name, resolution.child == nil else {
         throw op.fail(.exists, at: resolution.path)
@@ -313,6 +318,7 @@ public final class FileSystem {
     }
     _ = try maker.makeDirectory(configuration: configuration, fileSystem: self)
     try changing(op) {
+      try refuseDotName(path, op)
       let resolution = try resolve(path, op, followFinal: false)
       guard let name = resolution.name, resolution.child == nil else {
         throw op.fail(.exists, at: resolution.path)
@@ -447,6 +453,8 @@ public final class FileSystem {
     var stack: [Frame]
     var name: String?
     var child: Child?
+    /// The path ended in `/`, so it must name a directory.
+    var hasTrailingSlash = false
 
     var directoryPath: String { PathName.absolute(stack.dropFirst().map(\.name)) }
 
@@ -525,7 +533,10 @@ public final class FileSystem {
       let isFinal = queue.isEmpty
       let here = Resolution(stack: stack, name: component, child: nil).path
       guard let child = try lookup(component, in: stack.last!.directory) else {
-        if isFinal { return Resolution(stack: stack, name: component, child: nil) }
+        if isFinal {
+          return Resolution(
+            stack: stack, name: component, child: nil, hasTrailingSlash: trailingSlash)
+        }
         throw op.fail(.notFound, at: here)
       }
       if child.entryType == .symlink && (!isFinal || followLast) {
@@ -704,11 +715,17 @@ public final class FileSystem {
   ) throws {
     precondition(pending != nil, "modifyEntries outside a transaction")
     if pending!.listings[id] == nil {
-      let listing = try entries(of: id)
-      listingCache[id] = nil  // leaves the pending copy uniquely referenced, so changes are O(1)
-      pending!.listings[id] = listing
+      try moveToPending(id)
     }
     try change(&pending!.listings[id]!)
+  }
+
+  /// Moves a committed listing into the open transaction, leaving it uniquely referenced so that changes to
+  /// it are in place (O(1) per entry, not a copy of the listing per change).
+  private func moveToPending(_ id: NodeID) throws {
+    let listing = try entries(of: id)
+    listingCache[id] = nil
+    pending!.listings[id] = listing
   }
 
   /// The content of a stored non-directory node, including the open transaction's changes.
@@ -744,6 +761,10 @@ public final class FileSystem {
   ) throws -> NodeID {
     let parent = try writableParent(resolution, op)
     try PathName.validateNewName(name, operation: op.name, path: op.path)
+    if type != .directory, resolution.hasTrailingSlash {
+      throw op.fail(
+        .notADirectory, at: resolution.path, hint: "a path ending in '/' names a directory")
+    }
     let id = idGenerator.next()
     pending!.parents[id] = parent
     if type == .directory {
@@ -788,7 +809,8 @@ public final class FileSystem {
   private func refuseDotName(_ path: String, _ op: Operation) throws {
     let parsed = try PathName(path, operation: op.name)
     if let last = parsed.components.last, last == "." || last == ".." {
-      throw op.fail(.invalidName, at: path, hint: "'\(last)' cannot be removed or renamed")
+      throw op.fail(
+        .invalidName, at: path, hint: "'\(last)' cannot name an entry to create, remove or rename")
     }
   }
 

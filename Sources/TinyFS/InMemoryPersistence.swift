@@ -16,7 +16,9 @@ public final class InMemoryPersistence: Persistence {
 
   private var versions: [NodeID: [Version]] = [:]
   private var committed: Int64 = -1
-  private var open: (id: TransactionID, timestamp: Int64, writes: [NodeID: NodeWrite])?
+  /// The open transaction's id and timestamp; its writes are kept apart so they are mutated in place.
+  private var open: (id: TransactionID, timestamp: Int64)?
+  private var openWrites: [NodeID: NodeWrite] = [:]
 
   public init() {}
 
@@ -69,16 +71,14 @@ public final class InMemoryPersistence: Persistence {
   public func beginTransaction(timestamp: Int64) throws -> TransactionID {
     precondition(open == nil, "beginTransaction while transaction \(open!.id) is open")
     let id = TransactionID(rawValue: committed + 1)
-    open = (id, timestamp, [:])
+    open = (id, timestamp)
+    openWrites = [:]
     return id
   }
 
   public func store(_ write: NodeWrite) throws {
-    guard let transaction = open else {
-      preconditionFailure("store(\(write.id)) outside a transaction")
-    }
-    precondition(
-      transaction.writes[write.id] == nil, "node \(write.id) stored twice in one transaction")
+    precondition(open != nil, "store(\(write.id)) outside a transaction")
+    precondition(openWrites[write.id] == nil, "node \(write.id) stored twice in one transaction")
     let previous = versions[write.id]?.last?.record
     precondition(
       write.version == (previous?.version ?? 0) + 1,
@@ -86,12 +86,12 @@ public final class InMemoryPersistence: Persistence {
     if case .append = write.payload {
       precondition(previous?.entryType == .series, "append to \(write.id), which is not a series")
     }
-    open!.writes[write.id] = write
+    openWrites[write.id] = write
   }
 
   public func commit() throws -> TransactionID {
     guard let transaction = open else { preconditionFailure("commit without a transaction") }
-    for write in transaction.writes.values {
+    for write in openWrites.values {
       let previousSize = versions[write.id]?.last?.record.size ?? 0
       let size: UInt64
       switch write.payload {
@@ -107,11 +107,13 @@ public final class InMemoryPersistence: Persistence {
     }
     committed = transaction.id.rawValue
     open = nil
+    openWrites = [:]
     return transaction.id
   }
 
   public func rollback() {
     open = nil
+    openWrites = [:]
   }
 
   /// The index of the latest version committed at or before `transaction` (versions are in commit order).
