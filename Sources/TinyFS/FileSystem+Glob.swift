@@ -11,6 +11,9 @@ public struct GlobMatch: Hashable, Sendable {
 }
 
 extension FileSystem {
+  /// The most directories one `**` crosses; deeper means a dynamic directory contains itself.
+  public static let maximumGlobDepth = 256
+
   /// The paths matching `pattern`, sorted by their UTF-8 bytes.
   ///
   /// A component may use `*` (any run of characters), `?` (one character), `[abc]`, `[a-z]` and `[!x]` or
@@ -21,7 +24,9 @@ extension FileSystem {
   ///
   /// Symbolic links: every component except `**` follows links to directories, which is finite because each
   /// such component is used once per match; `**` never descends through a symbolic link, so every walk ends
-  /// even when links form a cycle. A symbolic link that dangles or loops simply does not match a component
+  /// even when links form a cycle. Nor does `**` enter a dynamic directory node (like `find -xdev`), though a
+  /// pattern may name one and use `**` inside it; there `**` stops with an error after `maximumGlobDepth`
+  /// levels, in case the computed tree contains itself. A symbolic link that dangles or loops simply does not match a component
   /// that needs a directory.
   public func glob(_ pattern: String) throws -> [GlobMatch] {
     let op = Operation(name: "glob", path: pattern)
@@ -279,8 +284,11 @@ struct GlobWalker {
       guard let child = try fileSystem.lookup(entry.name, in: stack.last!.directory) else {
         continue
       }
-      if index == components.count - 1, !child.entryType.isDirectory {
-        // A trailing `**` also matches the non-directories below.
+      // `**` enters stored directories and the computed directories inside a dynamic one, but neither
+      // symbolic links nor dynamic-directory nodes (like `find -xdev`), so it cannot loop through either.
+      let descends = child.entryType == .directory
+      if index == components.count - 1, !descends {
+        // A trailing `**` also matches the entries below that it does not enter.
         matches.append(
           GlobMatch(
             path: PathName.absolute(path + [entry.name]),
@@ -288,9 +296,13 @@ struct GlobWalker {
             entryType: child.entryType))
         continue
       }
-      guard child.entryType != .symlink,
-        let directory = try fileSystem.directory(for: child, op)
-      else { continue }
+      guard descends, let directory = try fileSystem.directory(for: child, op) else { continue }
+      guard crossed.count < FileSystem.maximumGlobDepth else {
+        throw op.fail(
+          .invalidArgument, at: PathName.absolute(path),
+          hint: "'**' went more than \(FileSystem.maximumGlobDepth) directories deep; "
+            + "a dynamic directory may contain itself")
+      }
       try descend(
         index: index,
         stack: stack + [FileSystem.Frame(name: entry.name, directory: directory, child: child)],

@@ -33,6 +33,23 @@ struct DynamicDirectoryTests {
     #expect(try fs.readFile("/view/a") == "olleh".bytes)
   }
 
+  @Test func doubleStarDoesNotEnterDynamicDirectoriesUnlessStartedInside() throws {
+    let (fs, _) = try sample()
+    #expect(try fs.glob("/**/b").map(\.path) == ["/src/sub/b"])
+    #expect(try fs.glob("/**").contains { $0.path == "/view" && $0.entryType == .dynamic })
+    #expect(try fs.glob("/view/*/b").map(\.path) == ["/view/sub/b"])
+  }
+
+  @Test func selfContainingDynamicDirectoryStopsWithAnError() throws {
+    let (fs, _) = try makeFileSystem(factories: ["endless": EndlessFactory()])
+    try fs.createDynamicDirectory("/endless", factory: "endless", configuration: [])
+    #expect(try fs.list("/endless/again/again").map(\.name) == ["again"])
+    #expect(try fs.glob("/**").map(\.path) == ["/", "/endless"])
+    let error = expectError(.invalidArgument) { try fs.glob("/endless/**/nothing") }
+    #expect(
+      error?.hint?.contains("more than \(FileSystem.maximumGlobDepth) directories deep") == true)
+  }
+
   @Test func writesIntoTheViewAreReadOnly() throws {
     let (fs, _) = try sample()
     let write = expectError(.readOnly) { try fs.writeFile("/view/new", contents: []) }
@@ -85,5 +102,20 @@ struct DynamicDirectoryTests {
     let missing = expectError(.invalidArgument) { try reopened.list("/view") }
     #expect(missing?.hint?.contains("needs the factory 'reversed'") == true)
     #expect(try reopened.lstat("/view").entryType == .dynamic)
+  }
+}
+
+/// A dynamic directory that contains itself, forever.
+struct Endless: DynamicDirectory {
+  func childNames() throws -> [String] { ["again"] }
+  func child(named name: String) throws -> DynamicChild? {
+    name == "again" ? .directory(Endless()) : nil
+  }
+}
+
+struct EndlessFactory: DynamicDirectoryFactory {
+  func makeDirectory(configuration: [UInt8], fileSystem: FileSystem) throws -> any DynamicDirectory
+  {
+    Endless()
   }
 }
