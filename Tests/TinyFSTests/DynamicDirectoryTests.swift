@@ -22,7 +22,8 @@ struct DynamicDirectoryTests {
     #expect(listing.allSatisfy { $0.id == nil })
     #expect(try fs.readFile("/view/a") == "cba".bytes)
     #expect(try fs.readFile("/view/sub/b") == "zyx".bytes)
-    #expect(try fs.readFile("/view/link") == "cba".bytes)  // relative target resolved inside the view
+    // A relative link target is resolved inside the view.
+    #expect(try fs.readFile("/view/link") == "cba".bytes)
     let info = try fs.stat("/view/sub/b")
     #expect(info.isComputed)
     #expect(info.size == 3)

@@ -54,7 +54,8 @@ struct SymlinkTests {
     let error = expectError(.notFound) { try fs.stat("/dangling") }
     #expect(error?.failingPath == "/nowhere")
     expectError(.notFound) { try fs.readFile("/dangling") }
-    try fs.writeFile("/dangling", contents: [1])  // writing through a dangling link creates its target
+    // Writing through a dangling link creates its target.
+    try fs.writeFile("/dangling", contents: [1])
     #expect(try fs.readFile("/nowhere") == [1])
     try fs.createSymlink("/deep", target: "/no/such/dir")
     expectError(.notFound) { try fs.writeFile("/deep", contents: []) }
