@@ -348,6 +348,12 @@ public final class FileSystem {
       }
       // The subtree stays in history; it is only unlinked from the latest listing.
       try modifyEntries(of: parent) { $0[name] = nil }
+      if try persistence.node(entry.id, at: nil) == nil {
+        // Created in this transaction: it never needs a version of its own.
+        pending!.writes[entry.id] = nil
+        pending!.listings[entry.id] = nil
+        pending!.parents[entry.id] = nil
+      }
     }
   }
 

@@ -147,6 +147,13 @@ struct VersionTests {
       return
     }
     #expect(entries.map(\.name) == ["a", "b", "d"])  // snapshots are sorted by name
+    let before = recorder.writes.count
+    try fs.transaction {
+      try fs.writeFile("/d/tmp", contents: [1])
+      try fs.remove("/d/tmp")
+    }
+    #expect(recorder.writes.count == before + 1)  // only /d's listing: the file never existed
+    #expect(recorder.writes.last?.id == d)
   }
 
   @Test func largeDirectoriesStayFast() throws {
