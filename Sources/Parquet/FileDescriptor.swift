@@ -119,6 +119,35 @@ final class FileDescriptor: @unchecked Sendable {
     }
   }
 
+  /// Gives the file at `temporary` its final name `path`, refusing to replace an existing file, then removes
+  /// the temporary name and flushes the directory entry. The corresponding C functions are `link`,
+  /// `unlink` and `fsync` (of the directory).
+  static func publish(_ temporary: String, as path: String) throws(ParquetError) {
+    guard retryingInterrupts({ link(temporary, path) }) == 0 else {
+      let reason = errno == EEXIST ? "already exists" : errorText()
+      throw ParquetError(path: path, kind: .io, reason: "cannot create the file: \(reason)")
+    }
+    _ = unlink(temporary)
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    let fd = retryingInterrupts { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+    guard fd >= 0 else {
+      throw ParquetError(
+        path: path, kind: .io, reason: "cannot open its directory to sync it: \(errorText())")
+    }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else {
+      throw ParquetError(
+        path: path, kind: .io, reason: "fsync of its directory failed: \(errorText())")
+    }
+  }
+
+  /// Whether something (a file, directory or link, even dangling) exists at `path`. The C function is `lstat`.
+  static func exists(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0
+  }
+
   /// Removes `path` from its directory, ignoring a missing file. The corresponding C function is `unlink`.
   static func remove(_ path: String) {
     _ = unlink(path)

@@ -67,10 +67,14 @@ public struct ParquetWriterOptions: Sendable, Hashable {
 /// Rows arrive as column batches through `write(_:)`; each column is cut into pages as they fill, so memory
 /// is bounded by the page and spool limits, not by the row count. A Parquet row group stores each column
 /// contiguously, so finished pages of all columns are held (and, past `spoolMemoryLimit`, spilled to an
-/// unlinked temporary file) until `finish()` lays them out. The file is created at `init` and must not exist;
-/// a writer that is dropped or fails before `finish()` removes it, so no torn file is left behind.
+/// unlinked temporary file) until `finish()` lays them out. The file is written under a temporary name
+/// beside `path` (`<path>.tmp-<random>`) and only `finish()`, after an `fsync`, gives it its final name (which
+/// must not exist), so `path` never holds a torn file, even if the process is killed. A writer that is
+/// dropped or fails removes its temporary file; a killed one leaves it behind, under a name no reader uses.
 public final class ParquetWriter {
   public let path: String
+  /// Where the file is written until `finish()` publishes it as `path`.
+  private let temporaryPath: String
   public let schema: ParquetSchema
   public let options: ParquetWriterOptions
 
@@ -89,10 +93,15 @@ public final class ParquetWriter {
   )
     throws(ParquetError)
   {
+    guard !FileDescriptor.exists(path) else {
+      throw ParquetError(path: path, kind: .io, reason: "cannot create the file: already exists")
+    }
+    let temporaryPath = path + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
     // Created before any stored property is set: if this throws, deinit does not run, so it cannot remove
     // a file that belongs to someone else.
-    let output = try FileDescriptor.createNew(path)
+    let output = try FileDescriptor.createNew(temporaryPath)
     self.path = path
+    self.temporaryPath = temporaryPath
     self.schema = schema
     self.options = options
     self.encoders = schema.columns.map { ColumnEncoder(column: $0) }
@@ -102,7 +111,7 @@ public final class ParquetWriter {
   deinit {
     if !finished {
       output = nil
-      FileDescriptor.remove(path)
+      FileDescriptor.remove(temporaryPath)
     }
   }
 
@@ -296,7 +305,8 @@ public final class ParquetWriter {
   /// Moves the queued pages of `encoder` to the spool file.
   private func spill(_ encoder: inout ColumnEncoder) throws(ParquetError) {
     if spool == nil {
-      let spoolPath = path + ".spool-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+      let spoolPath =
+        temporaryPath + ".spool-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
       spool = try FileDescriptor.createNew(spoolPath, readable: true)
       // Unlinked at once: the space is freed however the process ends.
       FileDescriptor.remove(spoolPath)
@@ -316,14 +326,15 @@ public final class ParquetWriter {
     if let failure { throw failure }
     do {
       let summary = try layOut()
-      finished = true
       output = nil
       spool = nil
+      try FileDescriptor.publish(temporaryPath, as: path)
+      finished = true
       return summary
     } catch {
       failure = error
       output = nil
-      FileDescriptor.remove(path)
+      FileDescriptor.remove(temporaryPath)
       throw error
     }
   }

@@ -45,10 +45,13 @@ public enum Zstd {
     let decompressor = try ZstdDecompressor(maxOutputSize: maxOutputSize)
     var output: [UInt8] = []
     if let base = input.baseAddress {
-      // A declared content size only sizes the allocation; the bound is still enforced.
+      // A declared content size only sizes the first allocation, and only up to a small multiple of the
+      // input: the header is untrusted, so a tiny frame must not reserve a huge buffer up front. Output
+      // beyond that grows as it is really produced, and the bound is still enforced.
       let declared = ZSTD_getFrameContentSize(base, input.count)
       if declared != pond_zstd_content_size_error(), declared != pond_zstd_content_size_unknown() {
-        output.reserveCapacity(Int(min(declared, UInt64(maxOutputSize))))
+        let plausible = UInt64(input.count) &* 32 &+ 65_536
+        output.reserveCapacity(Int(min(declared, UInt64(maxOutputSize), plausible)))
       }
     }
     try decompressor.decompress(input) { output.append(contentsOf: $0) }

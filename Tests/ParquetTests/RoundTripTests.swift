@@ -179,25 +179,50 @@ struct WriterInputTests {
 
   @Test func refusesToOverwrite() throws {
     let (first, path) = try newWriter()
-    withExtendedLifetime(first) {
-      let error = #expect(throws: ParquetError.self) {
-        _ = try ParquetWriter(path: path, schema: schema)
-      }
-      #expect(error?.kind == .io)
-      #expect(error?.reason.contains("must not exist") == true)
-      #expect(FileManager.default.fileExists(atPath: path))
+    try first.write([.int64s([1]), .strings(["a"])])
+    _ = try first.finish()
+    let before = try Data(contentsOf: URL(fileURLWithPath: path))
+    let error = #expect(throws: ParquetError.self) {
+      _ = try ParquetWriter(path: path, schema: schema)
     }
+    #expect(error?.kind == .io)
+    #expect(error?.reason.contains("already exists") == true)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
   }
 
-  @Test func droppedWriterRemovesItsFile() throws {
+  @Test func theSecondOfTwoWritersToOnePathFailsAtFinishAndLeavesTheFirstFile() throws {
+    let (first, path) = try newWriter()
+    let second = try ParquetWriter(path: path, schema: schema)
+    try first.write([.int64s([1]), .strings(["first"])])
+    try second.write([.int64s([2]), .strings(["second"])])
+    _ = try first.finish()
+    let error = #expect(throws: ParquetError.self) { _ = try second.finish() }
+    #expect(error?.reason.contains("already exists") == true)
+    #expect(try ParquetReader(path: path).readAllColumns() == [.int64s([1]), .strings(["first"])])
+    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory) == [
+        URL(fileURLWithPath: path).lastPathComponent
+      ])
+  }
+
+  @Test func theFinalNameAppearsOnlyAtFinishAndADroppedWriterLeavesNothing() throws {
     var path = ""
+    var directory = ""
     do {
       let (writer, writerPath) = try newWriter()
       path = writerPath
+      directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
       try writer.write([.int64s([1]), .strings(["a"])])
-      #expect(FileManager.default.fileExists(atPath: path))
+      // Until finish() the bytes live under a temporary name, so a killed writer never leaves a torn `path`.
+      #expect(!FileManager.default.fileExists(atPath: path))
+      let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+      #expect(
+        names.count == 1
+          && names[0].hasPrefix(URL(fileURLWithPath: path).lastPathComponent + ".tmp-"))
     }
     #expect(!FileManager.default.fileExists(atPath: path))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
   }
 
   @Test func schemaRejectsDuplicateAndEmptyNames() {

@@ -72,4 +72,15 @@ struct ZstdOneShotTests {
       try Zstd.decompress(frame + [1, 2, 3, 4, 5, 6, 7, 8], maxOutputSize: 1 << 20)
     }
   }
+
+  /// A 17-byte frame whose header claims 256 MiB of content but holds one byte. The header is untrusted: the
+  /// call must fail without first reserving the claimed size (checked by hand under `ulimit -v`, where the old
+  /// code aborted; here it must simply give a ZstdError).
+  @Test func aFrameThatLiesAboutItsSizeIsAnErrorWithoutAHugeReservation() {
+    let frame: [UInt8] = [
+      0x28, 0xB5, 0x2F, 0xFD, 0xE0, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00,
+      0x00, 0x41,
+    ]
+    #expect(throws: ZstdError.self) { try Zstd.decompress(frame, maxOutputSize: 256 << 20) }
+  }
 }
