@@ -12,12 +12,25 @@ for p in "${apt_packages[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || {
+      echo "deps: missing Debian packages: ${missing[*]}; install them as root (apt-get install ...)" >&2
+      exit 1
+    }
+    SUDO="sudo"
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 python=${PYTHON:-python3}
+# The pinned pyarrow, duckdb and polars wheels need Python 3.11 or newer (Debian 12 has 3.11).
+if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+  echo "deps: $python is $("$python" --version 2>&1); the interoperability tests need Python >= 3.11." >&2
+  echo "deps: point PYTHON at a newer interpreter, e.g. PYTHON=python3.11 make deps" >&2
+  exit 1
+fi
 stamp=.venv/.requirements.sha256
 want=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

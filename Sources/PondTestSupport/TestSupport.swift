@@ -13,6 +13,10 @@ public enum TestSupport {
   /// True when running under CI (`CI=true`): checks that would otherwise be skipped must fail instead.
   public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
+  /// Whether tests that need the interop venv should run: when it exists, and always under CI, where a
+  /// missing venv must fail the run instead of skipping. Use as `.enabled(if: TestSupport.interopEnabled, ...)`.
+  public static var interopEnabled: Bool { python != nil || isCI }
+
   /// The Python of `.venv` that `make deps` prepares (or `$POND_TEST_PYTHON`), if it exists.
   public static var python: URL? {
     if let path = ProcessInfo.processInfo.environment["POND_TEST_PYTHON"] {

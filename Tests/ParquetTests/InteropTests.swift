@@ -134,7 +134,10 @@ private func sections(_ text: String) -> [String: [(String, String)]] {
   return result
 }
 
-@Suite("Interoperability with pyarrow, DuckDB and polars", .serialized)
+@Suite(
+  "Interoperability with pyarrow, DuckDB and polars", .serialized,
+  .enabled(
+    if: TestSupport.interopEnabled, "needs .venv with pyarrow, duckdb and polars: run `make deps`"))
 struct InteropTests {
   @Test(arguments: [ParquetCompression.none, .zstd()])
   func swiftFilesReadIdenticallyEverywhere(compression: ParquetCompression) throws {
