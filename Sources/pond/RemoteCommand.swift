@@ -46,15 +46,15 @@ struct RemoteCheck: AsyncParsableCommand {
   var virtualHosted = false
 
   func run() async throws {
-    var environment = ProcessInfo.processInfo.environment
-    if let profile { environment["AWS_PROFILE"] = profile }
+    let environment = ProcessInfo.processInfo.environment
     let options = S3Options(
       endpoint: endpoint, region: region, addressing: virtualHosted ? .virtualHosted : nil,
       allowHTTP: allowHTTP,
       retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), maxDelay: .seconds(2)))
     let store: any ObjectStore
     do {
-      store = try ObjectStores.open(url, options: options, environment: environment)
+      store = try ObjectStores.open(
+        url, options: options, profile: profile, environment: environment)
     } catch {
       print("Cannot open remote \(url): \(error)")
       throw ExitCode(1)

@@ -11,7 +11,7 @@ final class FileObjectStoreTests {
 
   init() throws {
     dir = try TestSupport.makeTemporaryDirectory("pond-file-store")
-    store = try FileObjectStore(root: dir.appendingPathComponent("remote"))
+    store = try FileObjectStore(root: dir.appendingPathComponent("remote"), createIfMissing: true)
   }
   deinit {
     try? FileManager.default.removeItem(at: dir)
