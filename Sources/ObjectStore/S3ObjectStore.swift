@@ -166,7 +166,8 @@ public final class S3ObjectStore: ObjectStore {
     if rename(temp, file.path) != 0 {
       throw ObjectStoreError(
         .localIO, store: url, key: key, operation: "get",
-        message: "cannot move the download \(temp) to \(file.path): \(String(cString: strerror(errno)))")
+        message:
+          "cannot move the download \(temp) to \(file.path): \(String(cString: strerror(errno)))")
     }
     return objectInfo(key, outcome.response, size: outcome.response.bodyLength)
   }
@@ -186,7 +187,8 @@ public final class S3ObjectStore: ObjectStore {
     func malformed(_ message: String) -> ObjectStoreError {
       ObjectStoreError(
         .serverError, store: url, key: listPrefix, operation: "list",
-        message: message + " (page \(tokensSeen.count + 1) of listing prefix '\(prefix + listPrefix)')")
+        message: message
+          + " (page \(tokensSeen.count + 1) of listing prefix '\(prefix + listPrefix)')")
     }
     repeat {
       var query = [

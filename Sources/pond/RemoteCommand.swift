@@ -119,7 +119,8 @@ struct RemoteCheck: AsyncParsableCommand {
       print("All checks passed: \(store.url) can be listed, written, read and deleted.")
     } else {
       let notTried = untried == 0 ? "" : ", \(untried) not tried"
-      let summary = "\(failures) check\(failures == 1 ? "" : "s") failed\(notTried) for \(store.url)."
+      let summary =
+        "\(failures) check\(failures == 1 ? "" : "s") failed\(notTried) for \(store.url)."
       print(summary)
       // The report above is the command's output (stdout); the verdict also goes to stderr so that a
       // script or cron job that keeps only errors still sees that the remote is not usable.

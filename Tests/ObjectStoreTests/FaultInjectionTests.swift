@@ -197,7 +197,8 @@ struct FaultInjectionTests {
     #expect(try await store.get("i") == body)
     let stats = try await proxy.stats()
     #expect(stats.injected == 1)
-    #expect(stats.seen.filter { $0.hasPrefix("GET ") && $0.hasSuffix("/i") }.count == 2, "\(stats.seen)")
+    #expect(
+      stats.seen.filter { $0.hasPrefix("GET ") && $0.hasSuffix("/i") }.count == 2, "\(stats.seen)")
   }
 
   @Test func retriedPutIfAbsentRecognisesItsOwnWrite() async throws {
@@ -323,7 +324,9 @@ struct FaultInjectionTests {
     try await store.createBucket()
     try await proxy.arm(
       "reply", count: 1, method: "PUT", status: 409,
-      body: "<Error><Code>BucketAlreadyExists</Code><Message>taken by another account</Message></Error>")
+      body:
+        "<Error><Code>BucketAlreadyExists</Code><Message>taken by another account</Message></Error>"
+    )
     let error = try await #require(throws: ObjectStoreError.self) {
       try await store.createBucket()
     }

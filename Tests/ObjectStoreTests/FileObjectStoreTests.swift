@@ -95,6 +95,23 @@ final class FileObjectStoreTests {
     #expect(try await store.list(prefix: "nothing/here/").isEmpty)
   }
 
+  @Test func directoryThatCannotBeOpenedFailsTheListing() async throws {
+    // A symbolic link to itself: opening it fails with ELOOP even for root. Object stores never create
+    // links; this stands for any directory that cannot be read (permissions, I/O errors).
+    try await store.put("ok/a", bytes: [1])
+    let loop = dir.appendingPathComponent("remote/loop")
+    #expect(symlink(loop.path, loop.path) == 0)
+    let error = try await #require(throws: ObjectStoreError.self) {
+      try await store.list(prefix: "loop/")
+    }
+    #expect(error.kind == .localIO)
+    #expect(error.operation == "list")
+    #expect(error.message.contains("cannot read directory \(loop.path)"), "\(error)")
+    #expect(error.description.contains(store.url))
+    // A prefix whose directory does not exist is simply empty.
+    #expect(try await store.list(prefix: "missing/").isEmpty)
+  }
+
   @Test(
     .enabled(if: getuid() != 0, "root reads any directory: an unreadable one cannot be made"))
   func unreadableDirectoryFailsTheListingInsteadOfShorteningIt() async throws {

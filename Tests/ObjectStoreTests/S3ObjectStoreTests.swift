@@ -297,7 +297,8 @@ struct S3ObjectStoreOfflineTests {
 
   @Test func downloadErrorsNameTheStoreKeyAndDestination() async throws {
     let store = try S3ObjectStore(
-      bucket: "my-bucket", prefix: "p", credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"),
+      bucket: "my-bucket", prefix: "p",
+      credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"),
       options: S3Options(endpoint: "http://127.0.0.1:1", allowHTTP: true))
     let dir = try TestSupport.makeTemporaryDirectory("pond-s3-sink")
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -311,5 +312,27 @@ struct S3ObjectStoreOfflineTests {
     #expect(error.message.contains(destination.path), "\(error)")
     #expect(error.message.contains("temporary file"))
     #expect(error.description.contains("s3://my-bucket/p/data/k1"))
+  }
+
+  @Test func downloadSinksHashWhatTheyReceive() throws {
+    let chunks: [[UInt8]] = [Array("hello ".utf8), Array("world".utf8)]
+    let memory = DownloadSink(memoryFor: "s3://b/p/", key: "k")
+    for chunk in chunks { try chunk.withUnsafeBytes { try memory.consume($0) } }
+    try memory.flush()
+    #expect(memory.count == 11)
+    #expect(memory.digest == Hex.encode(SHA256.hash(Array("hello world".utf8))))
+    #expect(memory.takeBytes() == Array("hello world".utf8))
+
+    let dir = try TestSupport.makeTemporaryDirectory("pond-s3-sink")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let temp = dir.appendingPathComponent("temp")
+    let file = try DownloadSink(
+      path: temp.path, destination: dir.appendingPathComponent("final").path, store: "s3://b/p/",
+      key: "k")
+    for chunk in chunks { try chunk.withUnsafeBytes { try file.consume($0) } }
+    try file.flush()
+    #expect(file.count == 11)
+    #expect(file.digest == memory.digest)
+    #expect(try Data(contentsOf: temp) == Data("hello world".utf8))
   }
 }

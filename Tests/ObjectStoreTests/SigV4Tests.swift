@@ -132,8 +132,10 @@ struct SigV4Tests {
     }
     let classicNames = Set(allClassicSuiteRequests.map(classicName))
     for name in skippedClassicVectors.keys { #expect(classicNames.contains(name), "\(name)") }
-    #expect(signingSuiteNames.count == allSigningSuiteNames.count - skippedSigningSuiteVectors.count)
-    #expect(classicSuiteRequests.count == allClassicSuiteRequests.count - skippedClassicVectors.count)
+    #expect(
+      signingSuiteNames.count == allSigningSuiteNames.count - skippedSigningSuiteVectors.count)
+    #expect(
+      classicSuiteRequests.count == allClassicSuiteRequests.count - skippedClassicVectors.count)
   }
 
   // Skipped vectors: each is its own disabled test, so the runner reports it as skipped with its reason.
@@ -176,7 +178,8 @@ struct SigV4Tests {
     "S3 API reference example: presigned GET test.txt 86400s",
     .disabled(Comment(rawValue: SigV4Tests.skippedS3Examples["presigned GET test.txt 86400s"]!)))
   func s3PresignedExample() throws {
-    let example = try #require(Self.allS3Examples.first { $0.name == "presigned GET test.txt 86400s" })
+    let example = try #require(
+      Self.allS3Examples.first { $0.name == "presigned GET test.txt 86400s" })
     try s3Example(example: example)
   }
 
@@ -314,7 +317,9 @@ struct SigV4Tests {
   @Test func s3ExamplesArePresent() {
     #expect(Self.allS3Examples.count == 5)
     #expect(Self.s3Examples.count == 4)
-    #expect(Self.allS3Examples.filter { $0.presign != nil }.map(\.name) == Array(Self.skippedS3Examples.keys))
+    #expect(
+      Self.allS3Examples.filter { $0.presign != nil }.map(\.name)
+        == Array(Self.skippedS3Examples.keys))
   }
 
   @Test("S3 API reference examples", arguments: s3Examples)

@@ -39,7 +39,8 @@ private struct LocalS3 {
       let secret = environment["POND_TEST_S3_READONLY_SECRET_KEY"]
     else {
       throw Missing(
-        description: "POND_TEST_S3_READONLY_* are not set: run through scripts/s3/with-s3-server.sh")
+        description: "POND_TEST_S3_READONLY_* are not set: run through scripts/s3/with-s3-server.sh"
+      )
     }
     return (access, secret)
   }
@@ -87,7 +88,8 @@ struct RemoteCheckTests {
     #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
     #expect(result.stdout.contains("does not exist (is the disk mounted? create it first)"))
     #expect(result.stderr.contains("cannot open remote"))
-    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("usb-not-mounted").path))
+    #expect(
+      !FileManager.default.fileExists(atPath: dir.appendingPathComponent("usb-not-mounted").path))
   }
 
   @Test func unsupportedURLFails() throws {
@@ -181,7 +183,10 @@ struct RemoteCheckTests {
     var environment = s3.environment(secret: "wrong-secret-\(UUID())")
     environment["AWS_SHARED_CREDENTIALS_FILE"] = credentials.path
     let result = try PondBinary.run(
-      ["remote", "check", "s3://\(s3.bucket)/cli-check-profile", "--allow-http", "--profile", "good"],
+      [
+        "remote", "check", "s3://\(s3.bucket)/cli-check-profile", "--allow-http", "--profile",
+        "good",
+      ],
       environment: environment)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     #expect(result.stdout.contains("All checks passed"))
