@@ -335,4 +335,31 @@ struct FaultInjectionTests {
     #expect(error.description.contains("taken by another account"))
     #expect(try await proxy.stats().injected == 2)
   }
+
+  @Test func multipartOnlyAboveTheThreshold() async throws {
+    var options = store.options
+    options.partSize = S3Options.minimumPartSize
+    options.multipartThreshold = S3Options.minimumPartSize
+    let multipart = try S3ObjectStore(
+      bucket: server.bucket, prefix: store.prefix, credentials: server.credentials, options: options
+    )
+    let dir = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let threshold = Int(S3Options.minimumPartSize)
+    for (name, size) in [("exact", threshold), ("above", threshold + 1)] {
+      let data = StoreConformance.payload(size, seed: 3)
+      let file = dir.appendingPathComponent(name)
+      try Data(data).write(to: file)
+      try await multipart.put(name, contentsOf: file)
+      #expect(try await multipart.head(name)?.size == Int64(size))
+    }
+    // In-memory bytes are one PUT whatever their size.
+    try await multipart.put("memory", bytes: StoreConformance.payload(threshold + 1, seed: 4))
+    let seen = try await proxy.stats().seen
+    #expect(!seen.contains { $0.hasPrefix("POST ") && $0.contains("/exact?uploads") })
+    #expect(seen.filter { $0.hasPrefix("PUT ") && $0.hasSuffix("/exact") }.count == 1)
+    #expect(seen.contains { $0.hasPrefix("POST ") && $0.contains("/above?uploads") })
+    #expect(!seen.contains { $0.contains("/memory?") })
+    #expect(seen.filter { $0.hasPrefix("PUT ") && $0.hasSuffix("/memory") }.count == 1)
+  }
 }
