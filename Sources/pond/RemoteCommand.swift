@@ -59,7 +59,7 @@ struct RemoteCheck: AsyncParsableCommand {
         url, options: options, profile: profile, environment: environment)
     } catch {
       print("Cannot open remote \(url): \(error)")
-      printToStandardError("pond remote check: cannot open remote \(url)")
+      printToStandardError("pond remote check: cannot open remote \(url): \(error)")
       throw ExitCode(1)
     }
     print("Checking remote \(store.url)")
