@@ -2,7 +2,8 @@ import Foundation
 
 /// Where credentials, region and endpoint come from, resolved the way the AWS CLI does: explicit values,
 /// then the `AWS_*` environment variables, then the shared `credentials` and `config` files (profile
-/// `AWS_PROFILE`, or `default`).
+/// `AWS_PROFILE`, or `default`). As in the AWS CLI, an explicitly given profile wins over the environment's
+/// keys.
 public struct AWSConfiguration: Sendable, CustomStringConvertible {
   public var credentials: AWSCredentials
   /// The region, if any source gave one.
@@ -30,10 +31,13 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
   ///
   /// - Parameters:
   ///   - credentials: explicit credentials; they win over every other source.
-  ///   - region, endpoint, profile: explicit values; they win over the environment and files.
+  ///   - region, endpoint: explicit values; they win over the environment and files.
+  ///   - profile: an explicit profile (`--profile`); its keys win over `AWS_ACCESS_KEY_ID`/`..._SECRET_...`
+  ///     in the environment, as with the AWS CLI. `AWS_PROFILE` in the environment does not.
   ///   - environment: the variables to read (pass `ProcessInfo.processInfo.environment` in production).
   /// - Throws: `AWSConfigurationError` when no source has credentials, a pair is incomplete, a named profile
-  ///   does not exist, or a file cannot be parsed.
+  ///   does not exist, a file cannot be parsed, or the profile relies on a credential source pond does not
+  ///   support (SSO, assumed roles, credential processes, web identity).
   public static func resolve(
     credentials explicit: AWSCredentials? = nil, region: String? = nil, endpoint: String? = nil,
     profile: String? = nil, environment: [String: String]
@@ -65,7 +69,9 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
     var resolved: (AWSCredentials, String)?
     if let explicit {
       resolved = (explicit, "explicit")
-    } else if env("AWS_ACCESS_KEY_ID") != nil || env("AWS_SECRET_ACCESS_KEY") != nil {
+    } else if profile == nil,
+      env("AWS_ACCESS_KEY_ID") != nil || env("AWS_SECRET_ACCESS_KEY") != nil
+    {
       guard let key = env("AWS_ACCESS_KEY_ID"), let secret = env("AWS_SECRET_ACCESS_KEY") else {
         throw AWSConfigurationError(
           "only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set; set both or neither")
@@ -78,6 +84,13 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
     } else {
       for (section, path) in [(fromCredentials, credentialsPath), (fromConfig, configPath)] {
         guard let section, resolved == nil else { continue }
+        if let unsupported = Self.unsupportedSource(section) {
+          throw AWSConfigurationError(
+            "AWS profile '\(name)' in \(path): not supported: \(unsupported); pond reads only "
+              + "aws_access_key_id, aws_secret_access_key and aws_session_token: export temporary keys "
+              + "(aws configure export-credentials --profile \(name) --format env) or use a profile "
+              + "with static keys")
+        }
         let key = section["aws_access_key_id"]
         let secret = section["aws_secret_access_key"]
         if key == nil && secret == nil { continue }
@@ -104,6 +117,22 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
       endpoint: endpoint ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL")
         ?? fromConfig?["endpoint_url"],
       credentialSource: source)
+  }
+}
+
+extension AWSConfiguration {
+  /// The credential source of a profile section that pond cannot use, described, or nil.
+  static func unsupportedSource(_ section: [String: String]) -> String? {
+    let sources: [(String, String)] = [
+      ("sso_session", "sso_session (IAM Identity Center / SSO login)"),
+      ("sso_start_url", "sso_start_url (IAM Identity Center / SSO login)"),
+      ("sso_account_id", "sso_account_id (IAM Identity Center / SSO login)"),
+      ("role_arn", "role_arn (assuming an IAM role)"),
+      ("credential_process", "credential_process (an external credential program)"),
+      ("web_identity_token_file", "web_identity_token_file (web identity federation)"),
+      ("credential_source", "credential_source (instance or container credentials)"),
+    ]
+    return sources.first { section[$0.0] != nil }?.1
   }
 }
 

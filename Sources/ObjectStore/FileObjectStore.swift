@@ -16,23 +16,39 @@ public struct FileObjectStore: ObjectStore {
   static let temporaryPrefix = ".pond-tmp-"
   private static let chunkSize = 1 << 20
 
-  /// Opens (and creates if needed) the directory at `root`.
-  public init(root: URL) throws {
+  /// Opens the directory at `root`.
+  ///
+  /// - Parameter createIfMissing: create `root` and its missing ancestors. Off by default: a remote on a
+  ///   disk that is not mounted must fail, not quietly fill the filesystem underneath the mount point.
+  /// - Throws: `ObjectStoreError` (`.notFound`) when the directory does not exist and may not be created,
+  ///   (`.localIO`) when it is not a directory or cannot be examined or created.
+  public init(root: URL, createIfMissing: Bool = false) throws {
     self.root = root.standardizedFileURL
-    var built = ""
-    for component in self.root.path.split(separator: "/") {
-      built += "/" + component
-      if mkdir(built, 0o755) != 0, errno != EEXIST {
-        throw ObjectStoreError(
-          .localIO, store: "file://" + self.root.path, key: nil, operation: "open",
-          message: "cannot create directory \(built): \(String(cString: strerror(errno)))")
+    let path = self.root.path
+    let store = "file://" + path
+    func failure(_ kind: ObjectStoreError.Kind, _ message: String) -> ObjectStoreError {
+      ObjectStoreError(kind, store: store, key: nil, operation: "open", message: message)
+    }
+    if createIfMissing {
+      var built = ""
+      for component in path.split(separator: "/") {
+        built += "/" + component
+        if mkdir(built, 0o755) != 0, errno != EEXIST {
+          throw failure(
+            .localIO, "cannot create directory \(built): \(String(cString: strerror(errno)))")
+        }
       }
     }
     var info = stat()
-    guard stat(self.root.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-      throw ObjectStoreError(
-        .localIO, store: "file://" + self.root.path, key: nil, operation: "open",
-        message: "\(self.root.path) is not a directory")
+    if stat(path, &info) != 0 {
+      if errno == ENOENT {
+        throw failure(
+          .notFound, "directory \(path) does not exist (is the disk mounted? create it first)")
+      }
+      throw failure(.localIO, "cannot open directory \(path): \(String(cString: strerror(errno)))")
+    }
+    guard (info.st_mode & S_IFMT) == S_IFDIR else {
+      throw failure(.localIO, "\(path) is not a directory")
     }
   }
 
@@ -179,13 +195,15 @@ public struct FileObjectStore: ObjectStore {
     startAfter: String?
   ) throws {
     let directory = relative.isEmpty ? rootPath : rootPath + "/" + relative
-    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-      return
-    }
+    let entries = try directoryEntries(directory, relative: relative)
     for name in entries where !name.hasPrefix(Self.temporaryPrefix) {
       let key = relative.isEmpty ? name : relative + "/" + name
       var info = stat()
-      guard lstat(directory + "/" + name, &info) == 0 else { continue }
+      if lstat(directory + "/" + name, &info) != 0 {
+        // Removed between readdir and lstat: no longer an object.
+        if errno == ENOENT { continue }
+        throw ioError("list", key, "cannot examine \(directory)/\(name)", errno)
+      }
       if (info.st_mode & S_IFMT) == S_IFDIR {
         if key.hasPrefix(prefix) || prefix.hasPrefix(key + "/") {
           try walk(rootPath, relative: key, into: &found, prefix: prefix, startAfter: startAfter)
@@ -216,6 +234,33 @@ public struct FileObjectStore: ObjectStore {
   }
 
   // MARK: - Blocking helpers (run inside runBlocking)
+
+  /// The names in `directory`; none when it does not exist (nothing was ever stored under it). Any other
+  /// failure (permissions, I/O) is an error: a listing is never silently shortened.
+  private func directoryEntries(_ directory: String, relative: String) throws -> [String] {
+    guard let handle = opendir(directory) else {
+      if errno == ENOENT || errno == ENOTDIR { return [] }
+      throw ioError(
+        "list", relative.isEmpty ? nil : relative, "cannot read directory \(directory)", errno)
+    }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while true {
+      errno = 0
+      guard let entry = readdir(handle) else {
+        if errno != 0 {
+          throw ioError(
+            "list", relative.isEmpty ? nil : relative, "cannot read directory \(directory)", errno)
+        }
+        break
+      }
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
 
   private func openExisting(_ path: String, key: String, operation: String) throws -> Int32 {
     let fd = open(path, O_RDONLY | O_CLOEXEC)

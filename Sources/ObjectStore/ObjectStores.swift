@@ -2,13 +2,18 @@ import Foundation
 
 /// Opens object stores by URL.
 public enum ObjectStores {
-  /// Opens `file:///path` or `s3://bucket/prefix`.
+  /// Opens `file:///path` (an existing directory) or `s3://bucket/prefix`.
   ///
   /// - Parameters:
   ///   - options: S3 settings (ignored for `file://`); unset values come from the AWS configuration.
+  ///   - profile: an explicitly chosen AWS profile (`--profile`): it wins over keys in the environment.
   ///   - environment: where AWS credentials, region, endpoint and profiles are looked up.
+  ///
+  /// A `file://` directory must already exist: it is never created here, so a remote on a disk that is not
+  /// mounted fails instead of filling the root filesystem.
   public static func open(
-    _ url: String, options: S3Options = S3Options(), environment: [String: String]
+    _ url: String, options: S3Options = S3Options(), profile: String? = nil,
+    environment: [String: String]
   ) throws -> any ObjectStore {
     if url.hasPrefix("file://") {
       let path = String(url.dropFirst("file://".count))
@@ -26,7 +31,8 @@ public enum ObjectStores {
       let configuration: AWSConfiguration
       do {
         configuration = try AWSConfiguration.resolve(
-          region: options.region, endpoint: options.endpoint, environment: environment)
+          region: options.region, endpoint: options.endpoint, profile: profile,
+          environment: environment)
       } catch let error as AWSConfigurationError {
         throw ObjectStoreError(
           .invalidArgument, store: url, key: nil, operation: "open", message: error.message)

@@ -135,13 +135,17 @@ public final class S3ObjectStore: ObjectStore {
 
   public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
     try validateKey(key, store: url, operation: "get")
+    // The body is collected and hashed by a sink on the transfer thread, not on the cooperative pool.
+    var received: [UInt8] = []
     let outcome = try await send(
       "get", key: key, method: "GET", objectKey: key, headers: rangeHeaders(range), accept: [416],
-      validate: { response in
-        try self.verifyDownload(response, key: key, range: range, received: response.body)
+      sink: { DownloadSink(memoryFor: self.url, key: key) },
+      validate: { response, sink in
+        try self.verifyDownload(response, key: key, range: range, sink: sink)
+        received = sink?.takeBytes() ?? []
       })
     if outcome.response.status == 416 { throw invalidRange(key, range) }
-    return outcome.response.body
+    return received
   }
 
   @discardableResult
@@ -150,18 +154,20 @@ public final class S3ObjectStore: ObjectStore {
     let directory = file.deletingLastPathComponent().path
     let temp = directory + "/.pond-download-" + UUID().uuidString
     defer { unlink(temp) }
+    let storeURL = url
     let outcome = try await send(
       "get", key: key, method: "GET", objectKey: key, headers: rangeHeaders(range), accept: [416],
-      sink: { try DownloadSink(path: temp) },
+      sink: { try DownloadSink(path: temp, destination: file.path, store: storeURL, key: key) },
       validate: { response, sink in
-        try sink?.finish()
         try self.verifyDownload(response, key: key, range: range, sink: sink)
-      })
+      },
+      finish: { sink in try await runBlocking { try sink.flush() } })
     if outcome.response.status == 416 { throw invalidRange(key, range) }
     if rename(temp, file.path) != 0 {
       throw ObjectStoreError(
         .localIO, store: url, key: key, operation: "get",
-        message: "cannot move the download to \(file.path): \(String(cString: strerror(errno)))")
+        message:
+          "cannot move the download \(temp) to \(file.path): \(String(cString: strerror(errno)))")
     }
     return objectInfo(key, outcome.response, size: outcome.response.bodyLength)
   }
@@ -177,6 +183,13 @@ public final class S3ObjectStore: ObjectStore {
   public func list(prefix listPrefix: String, startAfter: String?) async throws -> [ObjectInfo] {
     var found: [ObjectInfo] = []
     var token: String?
+    var tokensSeen: Set<String> = []
+    func malformed(_ message: String) -> ObjectStoreError {
+      ObjectStoreError(
+        .serverError, store: url, key: listPrefix, operation: "list",
+        message: message
+          + " (page \(tokensSeen.count + 1) of listing prefix '\(prefix + listPrefix)')")
+    }
     repeat {
       var query = [
         ("list-type", "2"), ("max-keys", "\(options.listPageSize)"),
@@ -197,15 +210,31 @@ public final class S3ObjectStore: ObjectStore {
       }
       for item in root.all("Contents") {
         guard let fullKey = item.value("Key"), fullKey.hasPrefix(prefix) else { continue }
+        guard let sizeText = item.value("Size"), let size = Int64(sizeText), size >= 0 else {
+          throw malformed(
+            "the server's listing gives object '\(fullKey)' "
+              + (item.value("Size").map { "an invalid <Size> '\($0)'" } ?? "no <Size>"))
+        }
         found.append(
           ObjectInfo(
             key: String(fullKey.dropFirst(prefix.count)),
-            size: Int64(item.value("Size") ?? "") ?? 0,
+            size: size,
             etag: item.value("ETag"),
             lastModified: item.value("LastModified").flatMap(Self.parseISODate)))
       }
-      token = root.value("IsTruncated") == "true" ? root.value("NextContinuationToken") : nil
-    } while token != nil
+      guard root.value("IsTruncated") == "true" else { break }
+      guard let next = root.value("NextContinuationToken"), !next.isEmpty else {
+        throw malformed(
+          "the server says the listing is truncated (IsTruncated=true) but gives no "
+            + "NextContinuationToken, so the rest cannot be fetched")
+      }
+      guard tokensSeen.insert(next).inserted else {
+        throw malformed(
+          "the server returned continuation token '\(next)' a second time; following it would loop "
+            + "forever")
+      }
+      token = next
+    } while true
     return found
   }
 
@@ -214,11 +243,18 @@ public final class S3ObjectStore: ObjectStore {
     _ = try await send("delete", key: key, method: "DELETE", objectKey: key, accept: [404])
   }
 
-  /// Creates the bucket (for tests and `pond remote check` setups); an existing bucket of ours is fine.
+  /// Creates the bucket (for tests and `pond remote check` setups). A bucket that already exists and is
+  /// ours (`BucketAlreadyOwnedByYou`) is fine; any other 409 (`BucketAlreadyExists`: someone else's) is an
+  /// error.
   public func createBucket() async throws {
-    _ = try await send(
+    let outcome = try await send(
       "create bucket", key: nil, method: "PUT", objectKey: nil, body: .bytes([]),
       payloadHash: Hex.encode(SHA256.hash([])), bucketOnly: true, accept: [409])
+    guard outcome.response.status == 409 else { return }
+    var error = s3Error("create bucket", key: nil, response: outcome.response)
+    if error.s3Code == "BucketAlreadyOwnedByYou" { return }
+    error.attempts = outcome.attempts
+    throw error
   }
 
   // MARK: - Multipart
@@ -278,11 +314,16 @@ public final class S3ObjectStore: ObjectStore {
         headers: [HTTPHeader("Content-Type", "application/xml")], body: .bytes(bytes),
         payloadHash: Hex.encode(SHA256.hash(bytes)),
         validate: { response in
-          // S3 may answer 200 and still report an error in the body.
+          // S3 may answer 200 and still report an error in the body (after the 200 was sent): retry
+          // the ones S3 says are worth retrying, like any 5xx.
           if let root = XMLElement.parse(response.body), root.name == "Error" {
-            throw self.s3Error(
-              "complete multipart upload", key: key, status: 200, code: root.value("Code"),
-              message: root.value("Message"), retryable: true)
+            let code = root.value("Code")
+            let retryable = code.map(Self.retryableCodes.contains) ?? true
+            let error = self.s3Error(
+              "complete multipart upload", key: key, status: 200, code: code,
+              message: root.value("Message"), retryable: retryable)
+            if retryable { throw Retryable(error: error) }
+            throw error
           }
         })
     } catch {
@@ -380,17 +421,19 @@ public final class S3ObjectStore: ObjectStore {
       body: body,
       payloadHash: payloadHash, bucketOnly: bucketOnly, accept: accept,
       sink: { nil as DownloadSink? },
-      validate: { response, _ in try validate?(response) })
+      validate: { response, _ in try validate?(response) }, finish: nil)
   }
 
-  /// Sends one S3 request with retries. `sink` makes a fresh download target for each attempt; `validate`
-  /// checks a 2xx response (throwing `Retryable` for a damaged body).
+  /// Sends one S3 request with retries. `sink` makes a fresh download target for each attempt; `finish`
+  /// (blocking work, run off the cooperative pool) completes it after a 2xx response; `validate` checks a
+  /// 2xx response (throwing `Retryable` for a damaged body).
   private func send(
     _ operation: String, key: String?, method: String, objectKey: String?,
     query: [(String, String)] = [],
     headers: [HTTPHeader] = [], body: HTTPRequest.Body = .none, payloadHash: String? = nil,
     bucketOnly: Bool = false, accept: Set<Int> = [], sink makeSink: () throws -> DownloadSink?,
-    validate: (HTTPResponse, DownloadSink?) throws -> Void
+    validate: (HTTPResponse, DownloadSink?) throws -> Void,
+    finish: ((DownloadSink) async throws -> Void)? = nil
   ) async throws -> Outcome {
     let (host, path) = target(objectKey: objectKey, bucketOnly: bucketOnly)
     let queryString = query.map { "\(AWSURIEncoding.encode($0.0))=\(AWSURIEncoding.encode($0.1))" }
@@ -414,6 +457,7 @@ public final class S3ObjectStore: ObjectStore {
       do {
         let response = try await client.send(request, to: sink.map { .consumer($0) } ?? .memory)
         if response.isSuccess {
+          if let sink, let finish { try await finish(sink) }
           try validate(response, sink)
           return Outcome(response: response, attempts: attempt)
         }
@@ -471,8 +515,13 @@ public final class S3ObjectStore: ObjectStore {
   static func isRetryable(_ response: HTTPResponse) -> Bool {
     if response.status >= 500 || response.status == 429 { return true }
     let code = XMLElement.parse(response.body)?.value("Code")
-    return code == "SlowDown" || code == "RequestTimeout" || code == "InternalError"
+    return code.map(retryableCodes.contains) ?? false
   }
+
+  /// S3 error codes worth another try whatever the HTTP status.
+  static let retryableCodes: Set<String> = [
+    "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
+  ]
 
   private func s3Error(_ operation: String, key: String?, response: HTTPResponse)
     -> ObjectStoreError
@@ -535,10 +584,9 @@ public final class S3ObjectStore: ObjectStore {
   /// Checks a downloaded body against Content-Length (and Content-Range) and, for whole objects, the
   /// SHA-256 recorded at upload. A short body is retried; a wrong hash is an integrity error.
   private func verifyDownload(
-    _ response: HTTPResponse, key: String, range: ByteRange?, received: [UInt8]? = nil,
-    sink: DownloadSink? = nil
+    _ response: HTTPResponse, key: String, range: ByteRange?, sink: DownloadSink?
   ) throws {
-    let count = Int64(received?.count ?? 0) + (sink?.count ?? 0)
+    let count = sink?.count ?? 0
     if let expected = response.header("Content-Length").flatMap({ Int64($0) }), expected != count {
       throw Retryable(
         error: ObjectStoreError(
@@ -561,7 +609,7 @@ public final class S3ObjectStore: ObjectStore {
         message: "the server ignored the Range header")
     }
     if range == nil, let expected = response.header(Self.sha256MetadataHeader) {
-      let actual = sink?.digest ?? Hex.encode(SHA256.hash(received ?? []))
+      let actual = sink?.digest ?? Hex.encode(SHA256.hash([]))
       if actual != expected {
         // Retried: a body damaged in transit may arrive whole next time; if not, this is the final error.
         throw Retryable(
@@ -595,51 +643,85 @@ public final class S3ObjectStore: ObjectStore {
   }
 }
 
-/// Writes a download to a temporary file while hashing it; one per attempt.
+/// Receives a download while hashing it, on the transfer thread: into a temporary file, or into memory.
+/// One per attempt.
 final class DownloadSink: HTTPBodyConsumer, @unchecked Sendable {
-  // Safe: created by `send`, used only by the one transfer thread while the request runs, and read by
-  // `send` after the transfer finished (the continuation orders the accesses).
+  // Safe: created by `send`, used only by the one transfer thread while the request runs, then by `send`
+  // (and the blocking `flush` it awaits) after the transfer finished; the continuations order the accesses.
   private let fd: Int32
-  private let path: String
+  /// The temporary file, or nil for an in-memory download.
+  private let path: String?
+  private let destination: String?
+  private let store: String
+  private let key: String
   private let hasher = SHA256Hasher()
+  private var bytes: [UInt8] = []
   private(set) var count: Int64 = 0
-  private(set) var digest: String?
+  private var finalDigest: String?
 
-  init(path: String) throws {
+  /// A download into the temporary file `path`, to become `destination`.
+  init(path: String, destination: String, store: String, key: String) throws {
     self.path = path
+    self.destination = destination
+    self.store = store
+    self.key = key
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     if fd < 0 {
-      throw ObjectStoreError(
-        .localIO, store: "local", key: nil, operation: "get",
-        message: "cannot create \(path): \(String(cString: strerror(errno)))")
+      throw failure("cannot create the temporary file \(path)", errno)
     }
   }
 
-  deinit { close(fd) }
+  /// A download kept in memory.
+  init(memoryFor store: String, key: String) {
+    self.path = nil
+    self.destination = nil
+    self.store = store
+    self.key = key
+    fd = -1
+  }
+
+  deinit { if fd >= 0 { close(fd) } }
+
+  private func failure(_ what: String, _ code: Int32) -> ObjectStoreError {
+    let target = destination.map { " for \($0)" } ?? ""
+    return ObjectStoreError(
+      .localIO, store: store, key: key, operation: "get",
+      message: "\(what)\(target): \(String(cString: strerror(code)))")
+  }
 
   func consume(_ chunk: UnsafeRawBufferPointer) throws {
     hasher.update(chunk)
+    count += Int64(chunk.count)
+    guard let path else {
+      bytes.append(contentsOf: chunk)
+      return
+    }
     var done = 0
     while done < chunk.count {
       let n = write(fd, chunk.baseAddress! + done, chunk.count - done)
       if n < 0, errno == EINTR { continue }
-      if n < 0 {
-        throw ObjectStoreError(
-          .localIO, store: "local", key: nil, operation: "get",
-          message: "cannot write \(path): \(String(cString: strerror(errno)))")
-      }
+      if n < 0 { throw failure("cannot write the temporary file \(path)", errno) }
       done += n
     }
-    count += Int64(chunk.count)
   }
 
-  /// Flushes the file and fixes the digest.
-  func finish() throws {
-    if fsync(fd) != 0 {
-      throw ObjectStoreError(
-        .localIO, store: "local", key: nil, operation: "get",
-        message: "cannot flush \(path): \(String(cString: strerror(errno)))")
-    }
-    digest = Hex.encode(hasher.finalize())
+  /// Flushes the file to disk (blocking: run it off the cooperative pool).
+  func flush() throws {
+    guard let path else { return }
+    if fsync(fd) != 0 { throw failure("cannot flush the temporary file \(path)", errno) }
+  }
+
+  /// The hex SHA-256 of everything received (fixed on first use).
+  var digest: String {
+    if let finalDigest { return finalDigest }
+    let value = Hex.encode(hasher.finalize())
+    finalDigest = value
+    return value
+  }
+
+  /// Hands over the in-memory body.
+  func takeBytes() -> [UInt8] {
+    defer { bytes = [] }
+    return bytes
   }
 }

@@ -18,10 +18,12 @@ struct RemoteCheck: AsyncParsableCommand {
     abstract: "Check that a remote can be listed, written, read and deleted.",
     discussion: """
       Lists the remote, then puts, reads back and deletes a small probe object under its \
-      prefix, and says which of these work. Exits 1 if any step fails.
+      prefix, and says which of these work. The report goes to standard output; when any step \
+      fails the last line says how many, the same line goes to standard error, and the exit status is 1.
 
       S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN \
-      or the shared credentials and config files (AWS_PROFILE, or --profile); the region from \
+      or the shared credentials and config files (AWS_PROFILE, or --profile; an explicit --profile \
+      wins over the AWS_* keys); the region from \
       --region, AWS_REGION or the profile; the endpoint from --endpoint, AWS_ENDPOINT_URL or \
       the profile. Secrets are never printed.
       """
@@ -46,17 +48,18 @@ struct RemoteCheck: AsyncParsableCommand {
   var virtualHosted = false
 
   func run() async throws {
-    var environment = ProcessInfo.processInfo.environment
-    if let profile { environment["AWS_PROFILE"] = profile }
+    let environment = ProcessInfo.processInfo.environment
     let options = S3Options(
       endpoint: endpoint, region: region, addressing: virtualHosted ? .virtualHosted : nil,
       allowHTTP: allowHTTP,
       retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), maxDelay: .seconds(2)))
     let store: any ObjectStore
     do {
-      store = try ObjectStores.open(url, options: options, environment: environment)
+      store = try ObjectStores.open(
+        url, options: options, profile: profile, environment: environment)
     } catch {
       print("Cannot open remote \(url): \(error)")
+      printToStandardError("pond remote check: cannot open remote \(url): \(error)")
       throw ExitCode(1)
     }
     print("Checking remote \(store.url)")
@@ -116,10 +119,19 @@ struct RemoteCheck: AsyncParsableCommand {
       print("All checks passed: \(store.url) can be listed, written, read and deleted.")
     } else {
       let notTried = untried == 0 ? "" : ", \(untried) not tried"
-      print("\(failures) check\(failures == 1 ? "" : "s") failed\(notTried) for \(store.url).")
+      let summary =
+        "\(failures) check\(failures == 1 ? "" : "s") failed\(notTried) for \(store.url)."
+      print(summary)
+      // The report above is the command's output (stdout); the verdict also goes to stderr so that a
+      // script or cron job that keeps only errors still sees that the remote is not usable.
+      printToStandardError("pond remote check: " + summary)
       throw ExitCode(1)
     }
   }
+}
+
+private func printToStandardError(_ line: String) {
+  FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 private struct ProbeMismatch: Error, CustomStringConvertible {

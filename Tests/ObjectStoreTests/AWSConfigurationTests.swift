@@ -39,6 +39,17 @@ final class AWSConfigurationTests {
     [profile confonly]
     aws_access_key_id = AKIDCONF
     aws_secret_access_key = secret-conf
+
+    [profile ssoprof]
+    sso_session = corp
+    sso_account_id = 123456789012
+
+    [profile roleprof]
+    role_arn = arn:aws:iam::123456789012:role/pond
+    source_profile = default
+
+    [profile procprof]
+    credential_process = /usr/local/bin/get-keys
     """.write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
   }
   deinit {
@@ -155,5 +166,45 @@ final class AWSConfigurationTests {
     }
     #expect(error.description.contains("line 1"))
     #expect(error.description.contains(bad.path))
+  }
+
+  @Test func explicitProfileWinsOverEnvironmentKeys() throws {
+    var environment = baseEnvironment
+    environment["AWS_ACCESS_KEY_ID"] = "AKIDENV"
+    environment["AWS_SECRET_ACCESS_KEY"] = "secret-env"
+    let config = try AWSConfiguration.resolve(profile: "station", environment: environment)
+    #expect(config.credentials.accessKeyID == "AKIDSTATION")
+    #expect(config.credentials.sessionToken == "token-station")
+    #expect(config.credentialSource.contains("[station]"))
+    // AWS_PROFILE in the environment is weaker than the environment's keys (as in the AWS CLI).
+    environment["AWS_PROFILE"] = "station"
+    let fromEnvironment = try AWSConfiguration.resolve(environment: environment)
+    #expect(fromEnvironment.credentials.accessKeyID == "AKIDENV")
+    #expect(fromEnvironment.credentialSource == "environment")
+  }
+
+  @Test func explicitProfileWithoutKeysIsAnErrorEvenWithEnvironmentKeys() throws {
+    var environment = baseEnvironment
+    environment["AWS_ACCESS_KEY_ID"] = "AKIDENV"
+    environment["AWS_SECRET_ACCESS_KEY"] = "secret-env"
+    let error = try #require(throws: AWSConfigurationError.self) {
+      try AWSConfiguration.resolve(profile: "nosuch", environment: environment)
+    }
+    #expect(error.description.contains("'nosuch' not found"))
+  }
+
+  @Test(
+    "profiles using SSO, roles or credential processes say they are not supported",
+    arguments: [
+      ("ssoprof", "not supported: sso_session"), ("roleprof", "not supported: role_arn"),
+      ("procprof", "not supported: credential_process"),
+    ])
+  func unsupportedCredentialSources(profile: String, expected: String) throws {
+    let error = try #require(throws: AWSConfigurationError.self) {
+      try AWSConfiguration.resolve(profile: profile, environment: baseEnvironment)
+    }
+    #expect(error.description.contains(expected), "\(error)")
+    #expect(error.description.contains("'\(profile)'"))
+    #expect(!error.description.contains("no AWS credentials"))
   }
 }

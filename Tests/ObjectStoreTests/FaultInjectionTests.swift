@@ -52,12 +52,17 @@ final class FaultProxy: @unchecked Sendable {
 
   /// Arms `mode` for the next `count` requests (optionally only `method`, or paths containing `match`).
   @discardableResult
-  func arm(_ mode: String, count: Int, method: String? = nil, match: String? = nil) async throws
+  func arm(
+    _ mode: String, count: Int, method: String? = nil, match: String? = nil, status: Int? = nil,
+    body: String? = nil
+  ) async throws
     -> Stats
   {
     var query = "mode=\(mode)&count=\(count)"
     if let method { query += "&method=\(method)" }
     if let match { query += "&match=\(AWSURIEncoding.encode(match))" }
+    if let status { query += "&status=\(status)" }
+    if let body { query += "&body=\(AWSURIEncoding.encode(body))" }
     return try await call("/__fault__/set?\(query)")
   }
 
@@ -113,6 +118,9 @@ struct FaultInjectionTests {
     try await store.put("b", bytes: body)
     try await proxy.arm("500", count: 3)
     #expect(try await store.head("b")?.size == Int64(body.count))
+    let stats = try await proxy.stats()
+    #expect(stats.injected == 3)
+    #expect(stats.armed == 0)
   }
 
   @Test func connectionDroppedMidBodyIsRetried() async throws {
@@ -137,7 +145,11 @@ struct FaultInjectionTests {
   @Test func stalledResponseTimesOutAndIsRetried() async throws {
     try await store.put("e", bytes: body)
     try await proxy.arm("stall", count: 1, method: "GET")
+    let started = ContinuousClock.now
     #expect(try await store.get("e") == body)
+    #expect(try await proxy.stats().injected == 1)
+    // The stall was noticed by the low-speed limit (1 s), not by the proxy giving up (60 s).
+    #expect(ContinuousClock.now - started < .seconds(30))
   }
 
   @Test func spentRetryBudgetFailsClearly() async throws {
@@ -183,6 +195,10 @@ struct FaultInjectionTests {
     try await store.put("i", bytes: body)
     try await proxy.arm("corrupt", count: 1, method: "GET")
     #expect(try await store.get("i") == body)
+    let stats = try await proxy.stats()
+    #expect(stats.injected == 1)
+    #expect(
+      stats.seen.filter { $0.hasPrefix("GET ") && $0.hasSuffix("/i") }.count == 2, "\(stats.seen)")
   }
 
   @Test func retriedPutIfAbsentRecognisesItsOwnWrite() async throws {
@@ -222,5 +238,128 @@ struct FaultInjectionTests {
     let after = try await proxy.stats().seen
     #expect(after.contains { $0.hasPrefix("DELETE ") && $0.contains("/m2?uploadId=") })
     #expect(try await multipart.head("m2") == nil)
+  }
+
+  // MARK: - Malformed or surprising server replies (canned by the proxy)
+
+  /// A ListObjectsV2 reply for this store's prefix.
+  func listing(_ contents: String, truncated: Bool, token: String?) -> String {
+    "<ListBucketResult><Name>\(server.bucket)</Name><Prefix>\(store.prefix)</Prefix>"
+      + "<IsTruncated>\(truncated)</IsTruncated>"
+      + (token.map { "<NextContinuationToken>\($0)</NextContinuationToken>" } ?? "")
+      + contents + "</ListBucketResult>"
+  }
+
+  func object(_ key: String, size: String?) -> String {
+    "<Contents><Key>\(store.prefix)\(key)</Key>"
+      + (size.map { "<Size>\($0)</Size>" } ?? "") + "<ETag>\"x\"</ETag></Contents>"
+  }
+
+  @Test func truncatedListingWithoutATokenIsAnError() async throws {
+    try await proxy.arm(
+      "reply", count: 1, method: "GET", match: "list-type=2", status: 200,
+      body: listing(object("a", size: "1"), truncated: true, token: nil))
+    let error = try await #require(throws: ObjectStoreError.self) {
+      try await store.list(prefix: "")
+    }
+    #expect(error.kind == .serverError)
+    #expect(error.description.contains("NextContinuationToken"), "\(error)")
+    #expect(error.description.contains(store.url))
+    #expect(error.description.contains("prefix '\(store.prefix)'"))
+    #expect(try await proxy.stats().injected == 1)
+  }
+
+  @Test func repeatedContinuationTokenIsAnErrorNotALoop() async throws {
+    try await proxy.arm(
+      "reply", count: 5, method: "GET", match: "list-type=2", status: 200,
+      body: listing(object("a", size: "1"), truncated: true, token: "same-token"))
+    let error = try await #require(throws: ObjectStoreError.self) {
+      try await store.list(prefix: "")
+    }
+    #expect(error.description.contains("'same-token' a second time"), "\(error)")
+    #expect(error.description.contains(store.url))
+    #expect(try await proxy.stats().injected == 2)
+    try await proxy.arm("reply", count: 0)
+  }
+
+  @Test(arguments: [nil, "twelve"])
+  func listingEntryWithoutAValidSizeIsAnError(size: String?) async throws {
+    try await proxy.arm(
+      "reply", count: 1, method: "GET", match: "list-type=2", status: 200,
+      body: listing(object("no-size", size: size), truncated: false, token: nil))
+    let error = try await #require(throws: ObjectStoreError.self) {
+      try await store.list(prefix: "")
+    }
+    #expect(error.description.contains("\(store.prefix)no-size"), "\(error)")
+    #expect(error.description.contains(size == nil ? "no <Size>" : "invalid <Size> 'twelve'"))
+    #expect(error.description.contains(store.url))
+  }
+
+  @Test func completeMultipartErrorInsideA200IsRetried() async throws {
+    var options = store.options
+    options.partSize = S3Options.minimumPartSize
+    options.multipartThreshold = S3Options.minimumPartSize
+    let multipart = try S3ObjectStore(
+      bucket: server.bucket, prefix: store.prefix, credentials: server.credentials, options: options
+    )
+    let dir = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = StoreConformance.payload(Int(S3Options.minimumPartSize) + 100, seed: 11)
+    let file = dir.appendingPathComponent("n")
+    try Data(data).write(to: file)
+    try await proxy.arm(
+      "reply", count: 1, method: "POST", match: "uploadId=", status: 200,
+      body: "<Error><Code>InternalError</Code><Message>injected: please retry</Message></Error>")
+    try await multipart.put("n", contentsOf: file)
+    #expect(try await proxy.stats().injected == 1)
+    #expect(try await multipart.get("n") == data)
+    let seen = try await proxy.stats().seen
+    #expect(seen.filter { $0.hasPrefix("POST ") && $0.contains("/n?uploadId=") }.count == 2)
+  }
+
+  @Test func createBucketAcceptsOnlyABucketWeOwn() async throws {
+    try await proxy.arm(
+      "reply", count: 1, method: "PUT", status: 409,
+      body: "<Error><Code>BucketAlreadyOwnedByYou</Code><Message>yours</Message></Error>")
+    try await store.createBucket()
+    try await proxy.arm(
+      "reply", count: 1, method: "PUT", status: 409,
+      body:
+        "<Error><Code>BucketAlreadyExists</Code><Message>taken by another account</Message></Error>"
+    )
+    let error = try await #require(throws: ObjectStoreError.self) {
+      try await store.createBucket()
+    }
+    #expect(error.s3Code == "BucketAlreadyExists")
+    #expect(error.httpStatus == 409)
+    #expect(error.description.contains("taken by another account"))
+    #expect(try await proxy.stats().injected == 2)
+  }
+
+  @Test func multipartOnlyAboveTheThreshold() async throws {
+    var options = store.options
+    options.partSize = S3Options.minimumPartSize
+    options.multipartThreshold = S3Options.minimumPartSize
+    let multipart = try S3ObjectStore(
+      bucket: server.bucket, prefix: store.prefix, credentials: server.credentials, options: options
+    )
+    let dir = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let threshold = Int(S3Options.minimumPartSize)
+    for (name, size) in [("exact", threshold), ("above", threshold + 1)] {
+      let data = StoreConformance.payload(size, seed: 3)
+      let file = dir.appendingPathComponent(name)
+      try Data(data).write(to: file)
+      try await multipart.put(name, contentsOf: file)
+      #expect(try await multipart.head(name)?.size == Int64(size))
+    }
+    // In-memory bytes are one PUT whatever their size.
+    try await multipart.put("memory", bytes: StoreConformance.payload(threshold + 1, seed: 4))
+    let seen = try await proxy.stats().seen
+    #expect(!seen.contains { $0.hasPrefix("POST ") && $0.contains("/exact?uploads") })
+    #expect(seen.filter { $0.hasPrefix("PUT ") && $0.hasSuffix("/exact") }.count == 1)
+    #expect(seen.contains { $0.hasPrefix("POST ") && $0.contains("/above?uploads") })
+    #expect(!seen.contains { $0.contains("/memory?") })
+    #expect(seen.filter { $0.hasPrefix("PUT ") && $0.hasSuffix("/memory") }.count == 1)
   }
 }

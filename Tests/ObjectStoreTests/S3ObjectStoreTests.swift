@@ -239,8 +239,17 @@ struct S3AddressingTests {
         "HOME": "/nonexistent",
       ])
     #expect(store.url == "s3://my-bucket/some/prefix/")
-    let file = try ObjectStores.open("file:///tmp/pond-open-test", environment: [:])
-    #expect(file.url == "file:///tmp/pond-open-test")
+    let dir = try TestSupport.makeTemporaryDirectory("pond-open-test")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = try ObjectStores.open("file://" + dir.path, environment: [:])
+    #expect(file.url == "file://" + dir.standardizedFileURL.path)
+    // A missing directory (an unmounted disk) is an error and is not created.
+    let missing = dir.appendingPathComponent("not-mounted/lake")
+    let notThere = try #require(throws: ObjectStoreError.self) {
+      try ObjectStores.open("file://" + missing.path, environment: [:])
+    }
+    #expect(notThere.description.contains("does not exist (is the disk mounted? create it first)"))
+    #expect(!FileManager.default.fileExists(atPath: missing.deletingLastPathComponent().path))
     #expect(throws: ObjectStoreError.self) { try ObjectStores.open("ftp://x", environment: [:]) }
     let noCredentials = try #require(throws: ObjectStoreError.self) {
       try ObjectStores.open("s3://my-bucket/p", environment: ["HOME": "/nonexistent"])
@@ -264,5 +273,66 @@ struct S3AddressingTests {
       #expect(delay <= cap)
       #expect(delay >= cap / 2)
     }
+  }
+}
+
+/// What needs no server: opening, profiles, local download errors.
+@Suite("s3:// object store without a server")
+struct S3ObjectStoreOfflineTests {
+  @Test func explicitProfileIsPassedThroughOpen() throws {
+    let environment = [
+      "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
+      "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "HOME": "/nonexistent",
+    ]
+    _ = try ObjectStores.open(
+      "s3://my-bucket/p", options: S3Options(allowHTTP: true), environment: environment)
+    // With an explicit profile the environment's keys are not used: a missing profile is an error.
+    let error = try #require(throws: ObjectStoreError.self) {
+      try ObjectStores.open(
+        "s3://my-bucket/p", options: S3Options(allowHTTP: true), profile: "nosuch",
+        environment: environment)
+    }
+    #expect(error.description.contains("'nosuch' not found"), "\(error)")
+  }
+
+  @Test func downloadErrorsNameTheStoreKeyAndDestination() async throws {
+    let store = try S3ObjectStore(
+      bucket: "my-bucket", prefix: "p",
+      credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"),
+      options: S3Options(endpoint: "http://127.0.0.1:1", allowHTTP: true))
+    let dir = try TestSupport.makeTemporaryDirectory("pond-s3-sink")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let destination = dir.appendingPathComponent("missing-directory/target.parquet")
+    let error = try await #require(throws: ObjectStoreError.self) {
+      try await store.get("data/k1", to: destination)
+    }
+    #expect(error.kind == .localIO)
+    #expect(error.store == store.url)
+    #expect(error.key == "data/k1")
+    #expect(error.message.contains(destination.path), "\(error)")
+    #expect(error.message.contains("temporary file"))
+    #expect(error.description.contains("s3://my-bucket/p/data/k1"))
+  }
+
+  @Test func downloadSinksHashWhatTheyReceive() throws {
+    let chunks: [[UInt8]] = [Array("hello ".utf8), Array("world".utf8)]
+    let memory = DownloadSink(memoryFor: "s3://b/p/", key: "k")
+    for chunk in chunks { try chunk.withUnsafeBytes { try memory.consume($0) } }
+    try memory.flush()
+    #expect(memory.count == 11)
+    #expect(memory.digest == Hex.encode(SHA256.hash(Array("hello world".utf8))))
+    #expect(memory.takeBytes() == Array("hello world".utf8))
+
+    let dir = try TestSupport.makeTemporaryDirectory("pond-s3-sink")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let temp = dir.appendingPathComponent("temp")
+    let file = try DownloadSink(
+      path: temp.path, destination: dir.appendingPathComponent("final").path, store: "s3://b/p/",
+      key: "k")
+    for chunk in chunks { try chunk.withUnsafeBytes { try file.consume($0) } }
+    try file.flush()
+    #expect(file.count == 11)
+    #expect(file.digest == memory.digest)
+    #expect(try Data(contentsOf: temp) == Data("hello world".utf8))
   }
 }

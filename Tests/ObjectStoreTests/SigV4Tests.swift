@@ -90,31 +90,101 @@ let skippedClassicVectors: [String: String] = [
     "does not apply: the 2015 suite moves form fields into the query string, which no AWS SDK (nor pond) does",
 ]
 
-let signingSuiteNames: [String] = {
+/// Why the `query-*` files of the newer suite (canonical request, string to sign, signature and signed
+/// request of query-string signing) are not used.
+let querySigningReason =
+  "does not apply: pond signs every request in the Authorization header and never creates presigned "
+  + "(query-string-signed) URLs, so the query-* files of the aws-signing-test-suite vectors test nothing pond does"
+
+/// Every vector directory of the newer suite, skipped ones included.
+let allSigningSuiteNames: [String] = {
   let dir = sigv4Root.appendingPathComponent("aws-signing-test-suite/v4")
   return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
 }()
 
-let classicSuiteRequests: [String] = {
+/// The vectors of the newer suite that are run.
+let signingSuiteNames = allSigningSuiteNames.filter { skippedSigningSuiteVectors[$0] == nil }
+
+func classicName(_ path: String) -> String {
+  URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+}
+
+/// Every `.req` of the classic suite, skipped ones included.
+let allClassicSuiteRequests: [String] = {
   let dir = sigv4Root.appendingPathComponent("aws-sig-v4-test-suite")
   let all = FileManager.default.enumerator(atPath: dir.path)?.compactMap { $0 as? String } ?? []
   return all.filter { $0.hasSuffix(".req") }.sorted()
 }()
 
+/// The classic vectors that are run.
+let classicSuiteRequests = allClassicSuiteRequests.filter {
+  skippedClassicVectors[classicName($0)] == nil
+}
+
 @Suite("SigV4 signing")
 struct SigV4Tests {
   @Test func vectorsArePresent() {
-    #expect(signingSuiteNames.count >= 40)
-    #expect(classicSuiteRequests.count >= 33)
+    #expect(allSigningSuiteNames.count >= 40)
+    #expect(allClassicSuiteRequests.count >= 33)
+    // Every skipped vector exists (a stale skip list would hide nothing and mislead).
+    for name in skippedSigningSuiteVectors.keys {
+      #expect(allSigningSuiteNames.contains(name), "\(name)")
+    }
+    let classicNames = Set(allClassicSuiteRequests.map(classicName))
+    for name in skippedClassicVectors.keys { #expect(classicNames.contains(name), "\(name)") }
+    #expect(
+      signingSuiteNames.count == allSigningSuiteNames.count - skippedSigningSuiteVectors.count)
+    #expect(
+      classicSuiteRequests.count == allClassicSuiteRequests.count - skippedClassicVectors.count)
+  }
+
+  // Skipped vectors: each is its own disabled test, so the runner reports it as skipped with its reason.
+
+  @Test(
+    "aws-signing-test-suite: double-encode-path",
+    .disabled(Comment(rawValue: skippedSigningSuiteVectors["double-encode-path"]!)))
+  func signingSuiteDoubleEncodePath() throws { try signingSuite(name: "double-encode-path") }
+
+  @Test(
+    "aws-signing-test-suite: the query-* files (query-string signing, presigned URLs)",
+    .disabled(Comment(rawValue: querySigningReason)))
+  func signingSuiteQueryFiles() throws {
+    Issue.record("query-string signing is not implemented")
+  }
+
+  @Test(
+    "aws-sig-v4-test-suite: double-encode-path",
+    .disabled(Comment(rawValue: skippedClassicVectors["double-encode-path"]!)))
+  func classicDoubleEncodePath() throws {
+    try classicSuite(path: "double-encode-path/double-encode-path.req")
+  }
+
+  @Test(
+    "aws-sig-v4-test-suite: post-x-www-form-urlencoded",
+    .disabled(Comment(rawValue: skippedClassicVectors["post-x-www-form-urlencoded"]!)))
+  func classicPostFormURLEncoded() throws {
+    try classicSuite(path: "post-x-www-form-urlencoded/post-x-www-form-urlencoded.req")
+  }
+
+  @Test(
+    "aws-sig-v4-test-suite: post-x-www-form-urlencoded-parameters",
+    .disabled(Comment(rawValue: skippedClassicVectors["post-x-www-form-urlencoded-parameters"]!)))
+  func classicPostFormURLEncodedParameters() throws {
+    try classicSuite(
+      path: "post-x-www-form-urlencoded-parameters/post-x-www-form-urlencoded-parameters.req")
+  }
+
+  @Test(
+    "S3 API reference example: presigned GET test.txt 86400s",
+    .disabled(Comment(rawValue: SigV4Tests.skippedS3Examples["presigned GET test.txt 86400s"]!)))
+  func s3PresignedExample() throws {
+    let example = try #require(
+      Self.allS3Examples.first { $0.name == "presigned GET test.txt 86400s" })
+    try s3Example(example: example)
   }
 
   @Test("aws-signing-test-suite (generic service)", arguments: signingSuiteNames)
   func signingSuite(name: String) throws {
-    if let reason = skippedSigningSuiteVectors[name] {
-      // Skipped by name; the reason is in `skippedSigningSuiteVectors`.
-      #expect(!reason.isEmpty)
-      return
-    }
     let dir = sigv4Root.appendingPathComponent("aws-signing-test-suite/v4/\(name)")
     let request = RawRequest(parsing: try vectorText(dir.appendingPathComponent("request.txt")))
     var credentials = AWSCredentials(
@@ -186,11 +256,6 @@ struct SigV4Tests {
 
   @Test("aws-sig-v4-test-suite (classic, generic service)", arguments: classicSuiteRequests)
   func classicSuite(path: String) throws {
-    let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    if let reason = skippedClassicVectors[name] {
-      #expect(!reason.isEmpty)
-      return
-    }
     let base = sigv4Root.appendingPathComponent("aws-sig-v4-test-suite/\(path)")
       .deletingPathExtension()
     let request = RawRequest(
@@ -225,7 +290,10 @@ struct SigV4Tests {
     var testDescription: String { name }
   }
 
-  static let s3Examples: [S3Example] = {
+  /// The S3 examples that are run.
+  static let s3Examples = allS3Examples.filter { skippedS3Examples[$0.name] == nil }
+
+  static let allS3Examples: [S3Example] = {
     let url = sigv4Root.appendingPathComponent("s3-doc-examples.json")
     guard let data = try? Data(contentsOf: url),
       let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
@@ -247,15 +315,15 @@ struct SigV4Tests {
   ]
 
   @Test func s3ExamplesArePresent() {
-    #expect(Self.s3Examples.count == 5)
+    #expect(Self.allS3Examples.count == 5)
+    #expect(Self.s3Examples.count == 4)
+    #expect(
+      Self.allS3Examples.filter { $0.presign != nil }.map(\.name)
+        == Array(Self.skippedS3Examples.keys))
   }
 
   @Test("S3 API reference examples", arguments: s3Examples)
   func s3Example(example: S3Example) throws {
-    if let reason = Self.skippedS3Examples[example.name] {
-      #expect(example.presign != nil && !reason.isEmpty)
-      return
-    }
     let components = URLComponents(string: example.url)!
     var headers = [HTTPHeader("Host", components.host!)]
     var date = Date()

@@ -13,9 +13,12 @@ Sits between a client and an S3 endpoint and, on command, breaks the next reques
   short-body  forward, but send only half the body with a Content-Length that matches it (a lie only a
               checksum can catch)
   corrupt     forward, flipping one byte of the body
+  reply       answer with the armed status and body without forwarding (a canned server reply: malformed
+              listings, an error inside a 200, a 409 with a given code)
 
 Control (never forwarded):
-  GET /__fault__/set?mode=MODE&count=N[&method=GET][&match=SUBSTRING]   arm a fault for N matching requests
+  GET /__fault__/set?mode=MODE&count=N[&method=GET][&match=SUBSTRING][&status=N&body=TEXT]
+                                                                         arm a fault for N matching requests
   GET /__fault__/clear                                                   disarm
   GET /__fault__/stats                                                   JSON: faults injected, request lines seen
 
@@ -40,6 +43,8 @@ class State:
     count = 0
     method = None
     match = None
+    status = 200
+    body = b""
     injected = 0
     seen = []
 
@@ -73,6 +78,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 State.count = int(query.get("count", "1"))
                 State.method = query.get("method")
                 State.match = query.get("match")
+                State.status = int(query.get("status", "200"))
+                State.body = query.get("body", "").encode()
             elif url.path == "/__fault__/clear":
                 State.mode = None
                 State.count = 0
@@ -104,6 +111,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         body = self.rfile.read(length) if length else b""
+        if fault == "reply":
+            with State.lock:
+                status, canned = State.status, State.body
+            self.reply(status, canned)
+            return
         if fault in ("503", "500", "429"):
             code = {"503": "SlowDown", "500": "InternalError", "429": "TooManyRequests"}[fault]
             self.reply(

@@ -10,8 +10,10 @@ from the raw request line, then forwards the request unchanged to moto:
   * x-amz-date too far from now   -> 403 RequestTimeTooSkewed (more than 15 minutes)
   * body does not hash to x-amz-content-sha256 -> 400 XAmzContentSHA256Mismatch
   * no Authorization header, or an x-amz-* header left unsigned -> 403 AccessDenied
+  * a read-only key (--read-only-access-key) writing or deleting (PUT, POST, DELETE) -> 403 AccessDenied
 
 Usage: verifying_proxy.py --upstream http://127.0.0.1:PORT --access-key AK --secret-key SK [--port N]
+                          [--read-only-access-key AK --read-only-secret-key SK]
 Prints the port it listens on (one line) once it accepts connections.
 """
 
@@ -68,6 +70,7 @@ def hmac_sha256(key: bytes, msg: str) -> bytes:
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     keys: dict = {}
+    read_only: set = set()
     upstream = ("127.0.0.1", 0)
     local = threading.local()
 
@@ -120,6 +123,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not m:
             return (400, "AuthorizationHeaderMalformed", "The authorization header is malformed", "")
         access_key, day, region, service, signed_headers, signature = m.groups()
+        self.access_key = access_key
         secret = self.keys.get(access_key)
         if secret is None:
             return (
@@ -207,6 +211,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def handle_any(self):
         body = self.read_body()
         failure = self.verify(body)
+        if not failure and self.access_key in self.read_only and self.command in ("PUT", "POST", "DELETE"):
+            failure = (403, "AccessDenied", "Access Denied: this key may only read and list", "")
         if failure:
             self.error(*failure)
             return
@@ -261,13 +267,19 @@ def main():
     parser.add_argument("--upstream", required=True, help="moto_server URL, http://127.0.0.1:PORT")
     parser.add_argument("--access-key", action="append", required=True)
     parser.add_argument("--secret-key", action="append", required=True)
+    parser.add_argument("--read-only-access-key", action="append", default=[])
+    parser.add_argument("--read-only-secret-key", action="append", default=[])
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     if len(args.access_key) != len(args.secret_key):
         parser.error("give one --secret-key per --access-key")
+    if len(args.read_only_access_key) != len(args.read_only_secret_key):
+        parser.error("give one --read-only-secret-key per --read-only-access-key")
     upstream = urllib.parse.urlsplit(args.upstream)
     Handler.upstream = (upstream.hostname, upstream.port)
     Handler.keys = dict(zip(args.access_key, args.secret_key))
+    Handler.keys.update(zip(args.read_only_access_key, args.read_only_secret_key))
+    Handler.read_only = set(args.read_only_access_key)
     server = Server(("127.0.0.1", args.port), Handler)
     print(server.server_address[1], flush=True)
     server.serve_forever()

@@ -6,6 +6,8 @@
 #   POND_TEST_S3_ENDPOINT    http://127.0.0.1:PORT of the verifying proxy (use this)
 #   POND_TEST_S3_ACCESS_KEY  the access key the proxy knows
 #   POND_TEST_S3_SECRET_KEY  its secret
+#   POND_TEST_S3_READONLY_ACCESS_KEY, POND_TEST_S3_READONLY_SECRET_KEY
+#                            a second key that may only read and list (PUT/POST/DELETE: 403 AccessDenied)
 #   POND_TEST_S3_REGION      us-east-1
 #   POND_TEST_S3_BUCKET      a bucket created for the run (pond-test)
 #   POND_TEST_S3_UPSTREAM    moto_server itself (no signature checks; for test setup only)
@@ -54,8 +56,11 @@ MOTO_PID=$!
 
 ACCESS_KEY="POND${RANDOM}TESTKEY${RANDOM}"
 SECRET_KEY="pond/test+secret-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+READONLY_ACCESS_KEY="PONDRO${RANDOM}TESTKEY${RANDOM}"
+READONLY_SECRET_KEY="pond/read-only+secret-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 "$PYTHON" "$ROOT/scripts/s3/verifying_proxy.py" --upstream "http://127.0.0.1:$MOTO_PORT" \
-  --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY" >"$WORK/proxy.port" 2>"$WORK/proxy.log" &
+  --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY" \
+  --read-only-access-key "$READONLY_ACCESS_KEY" --read-only-secret-key "$READONLY_SECRET_KEY" >"$WORK/proxy.port" 2>"$WORK/proxy.log" &
 PROXY_PID=$!
 
 # Wait for both to answer (moto takes a few seconds to import).
@@ -80,6 +85,8 @@ fi
 export POND_TEST_S3_ENDPOINT="http://127.0.0.1:$PROXY_PORT"
 export POND_TEST_S3_ACCESS_KEY="$ACCESS_KEY"
 export POND_TEST_S3_SECRET_KEY="$SECRET_KEY"
+export POND_TEST_S3_READONLY_ACCESS_KEY="$READONLY_ACCESS_KEY"
+export POND_TEST_S3_READONLY_SECRET_KEY="$READONLY_SECRET_KEY"
 export POND_TEST_S3_REGION="us-east-1"
 export POND_TEST_S3_BUCKET="pond-test"
 export POND_TEST_S3_UPSTREAM="http://127.0.0.1:$MOTO_PORT"
