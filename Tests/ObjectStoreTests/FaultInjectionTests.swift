@@ -89,8 +89,10 @@ struct FaultInjectionTests {
     options.endpoint = proxy.endpoint
     options.retry = RetryPolicy(
       maxAttempts: 4, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200))
+    // The low-speed window must outlast a slow but healthy reply on a loaded 2-core machine (a HEAD moves no
+    // body bytes, so any pause counts as "too slow"), yet stay far below the proxy's 60 s stall.
     options.timeouts = HTTPTimeouts(
-      connect: .seconds(5), lowSpeedLimit: 1024, lowSpeedTime: .seconds(1))
+      connect: .seconds(5), lowSpeedLimit: 1024, lowSpeedTime: .seconds(4))
     store = try S3ObjectStore(
       bucket: server.bucket, prefix: "faults-\(UUID().uuidString.prefix(8))/",
       credentials: server.credentials,
@@ -148,7 +150,7 @@ struct FaultInjectionTests {
     let started = ContinuousClock.now
     #expect(try await store.get("e") == body)
     #expect(try await proxy.stats().injected == 1)
-    // The stall was noticed by the low-speed limit (1 s), not by the proxy giving up (60 s).
+    // The stall was noticed by the low-speed limit (4 s), not by the proxy giving up (60 s).
     #expect(ContinuousClock.now - started < .seconds(30))
   }
 
