@@ -54,6 +54,8 @@ struct CrashAndDiskTests {
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     var reported: Int64 = 0
     var killsWithLeftovers = 0
+    var killsInCommitWrite = 0
+    var seenLeftovers = Set<String>()
     var killsBeforeFirstCommit = 0
     let start = Date()
     for round in 0..<kills {
@@ -70,8 +72,11 @@ struct CrashAndDiskTests {
       #expect(end.signaled && end.status == SIGKILL, "kill \(round): \(end.status) \(end.stderr)")
       let lines = end.stdout.split(separator: "\n")
       if lines.isEmpty { killsBeforeFirstCommit += 1 }
-      let leftovers = Self.temporaryFiles(in: f.directory)
-      if !leftovers.isEmpty { killsWithLeftovers += 1 }
+      let leftovers = Set(Self.temporaryFiles(in: f.directory))
+      let new = leftovers.subtracting(seenLeftovers)
+      seenLeftovers = leftovers
+      if !new.isEmpty { killsWithLeftovers += 1 }
+      if new.contains(where: { $0.hasPrefix("_delta_log/_commit_") }) { killsInCommitWrite += 1 }
       // Replay ignores the leftovers; every reported commit is durable and whole.
       let snapshot = try Self.expectWhole(f.table, "after kill \(round) at \(delay) µs")
       if let last = lines.last?.split(separator: " "), last.count == 3, let version = Int64(last[1])
@@ -90,7 +95,8 @@ struct CrashAndDiskTests {
     let elapsed = Date().timeIntervalSince(start)
     print(
       "killed writer: \(kills) kills in \(String(format: "%.1f", elapsed)) s, \(before.version) versions, "
-        + "\(killsWithLeftovers) kills left temporary files, \(killsBeforeFirstCommit) before a first commit"
+        + "\(killsWithLeftovers) kills left a new temporary file (\(killsInCommitWrite) a commit's), "
+        + "\(killsBeforeFirstCommit) before a first commit"
     )
     #expect(reported > 0 && before.version >= reported)
     // The kills landed in the middle of writes, not only between them (the point of the test).
@@ -259,6 +265,12 @@ struct CrashAndDiskTests {
       ["commit-one", "--table", f.directory.path, "--path", "allowed.bin", "--data-bytes", "10"]
         + asUser)
     #expect(retry.status == 0 && retry.stdoutText == "committed 1\n", "\(retry.stderrText)")
+    if getuid() == 0 {
+      // The writer really ran as `nobody`.
+      let owner = try FileManager.default.attributesOfItem(atPath: f.path("allowed.bin"))[
+        .ownerAccountID]
+      #expect((owner as? NSNumber)?.intValue == 65534, "owner \(String(describing: owner))")
+    }
     try Self.expectWhole(f.table, "after the permission errors")
   }
 }
