@@ -9,10 +9,11 @@
 //       Commits forever, each commit adding one new data file (putDataFile) of 0...N bytes; prints
 //       "committed <v> <path>" after each commit.
 //   commit-one --table DIR --path NAME (--data-bytes N | --source FILE)
-//              [--fsize-limit BYTES] [--uid UID]
+//              [--fsize-limit BYTES] [--uid UID] [--report-rss yes]
 //       Optionally sets RLIMIT_FSIZE (with SIGXFSZ ignored, so writes fail with EFBIG) and drops to UID,
 //       then stores one data file and commits it; prints "committed <v>", or "failed <stage>: <error>" on
-//       stderr with exit status 1.
+//       stderr with exit status 1. With --report-rss, also prints "maxrss <KiB>" (peak resident memory)
+//       on stderr.
 import DeltaLog
 import Foundation
 import PondCrypto
@@ -167,7 +168,17 @@ func commitOne(_ options: Options) throws {
   do {
     let snapshot = try table.snapshot()
     switch try table.commit(on: snapshot, adds: [add]) {
-    case .committed(let version, _): say("committed \(version)")
+    case .committed(let version, _):
+      say("committed \(version)")
+      if options.values["report-rss"] == "yes" {
+        // VmHWM: this process image's peak resident memory (getrusage's ru_maxrss would include the
+        // parent's memory from before exec).
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "VmHWM: -1 kB"
+        let kib =
+          line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "-1"
+        FileHandle.standardError.write(Data("maxrss \(kib)\n".utf8))
+      }
     case .versionTaken(let version): throw ProbeFailure("failed commit: version \(version) taken")
     }
   } catch let error as ProbeFailure {
