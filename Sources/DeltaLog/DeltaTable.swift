@@ -370,7 +370,9 @@ public struct DeltaTable: Sendable {
         "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
       )
     }
-    try wrap(nil, path) { () throws(StorageError) in try storage.put(path, bytes) }
+    try wrap(nil, path, hint: Self.putFailureHint) { () throws(StorageError) in
+      try storage.put(path, bytes)
+    }
     return AddFile(
       path: path, size: Int64(bytes.count), modificationTime: modificationTime,
       stats: statistics?.jsonString, sha256: Hex.encode(SHA256.hash(bytes)))
@@ -392,7 +394,7 @@ public struct DeltaTable: Sendable {
       )
     }
     let hasher = SHA256Hasher()
-    let size = try wrap(nil, path) { () throws(StorageError) in
+    let size = try wrap(nil, path, hint: Self.putFailureHint) { () throws(StorageError) in
       try storage.put(path, contentsOf: localFile) { hasher.update($0) }
     }
     return AddFile(
@@ -405,7 +407,13 @@ public struct DeltaTable: Sendable {
   {
     let key = Self.commitKey(version: version)
     let bytes = DeltaAction.encodeCommit(actions)
-    let result = try wrap(version, key) { () throws(StorageError) in
+    let result = try wrap(
+      version, key,
+      hint:
+        "no partial commit is left (only a failed fsync of the log directory can leave version "
+        + "\(version) whole but not yet durable); free space or fix the table directory's permissions, "
+        + "then re-read the table and commit again"
+    ) { () throws(StorageError) in
       try storage.writeIfAbsent(key, bytes, modificationTime: timestamp)
     }
     switch result {
@@ -569,6 +577,11 @@ public struct DeltaTable: Sendable {
     return offset
   }
 
+  /// The hint of a failed data file put.
+  static let putFailureHint =
+    "no partial file is left under the data file's name; free space or fix the table directory's "
+    + "permissions, then store it again"
+
   /// How much of a data file `verifyDataFiles` reads at a time.
   static let verifyChunkSize = 4 << 20
 
@@ -600,6 +613,7 @@ public struct DeltaTable: Sendable {
   /// that vanished after being listed or stat'ed is reported as `missing`.
   private func wrap<T>(
     _ version: Int64?, _ key: String, missing: DeltaLogError.Kind = .versionGap,
+    hint: String? = nil,
     _ body: () throws(StorageError) -> T
   ) throws(DeltaLogError) -> T {
     do {
@@ -611,7 +625,8 @@ public struct DeltaTable: Sendable {
           "the object disappeared while being read (\(error.message))",
           hint: "another process is deleting files of the table; check its maintenance jobs")
       }
-      throw DeltaLogError(.storageFailure, version: version, path: key, error.description)
+      throw DeltaLogError(
+        .storageFailure, version: version, path: key, error.description, hint: hint)
     }
   }
 }

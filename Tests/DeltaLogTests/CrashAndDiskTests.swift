@@ -160,6 +160,8 @@ struct CrashAndDiskTests {
     #expect(big.stderrText.contains("(big.bin)"), "\(big.stderrText)")
     #expect(big.stderrText.contains("File too large (errno \(EFBIG))"), "\(big.stderrText)")
     #expect(!FileManager.default.fileExists(atPath: f.path("big.bin")))
+    #expect(
+      big.stderrText.contains("store it again"), "the error says what to do: \(big.stderrText)")
 
     // The same through the streaming put.
     let source = f.directory.appendingPathComponent("source.dat")
@@ -184,7 +186,10 @@ struct CrashAndDiskTests {
       commit.stderrText.contains("at version 1 (_delta_log/00000000000000000001.json)"),
       "\(commit.stderrText)")
     #expect(commit.stderrText.contains("File too large"), "\(commit.stderrText)")
+    #expect(
+      commit.stderrText.contains("commit again"), "the error says what to do: \(commit.stderrText)")
 
+    print("file-size limit errors:\n\(big.stderrText)\(streamed.stderrText)\(commit.stderrText)")
     // No torn version, no temporary file left; the table still replays.
     #expect(Self.temporaryFiles(in: f.directory).isEmpty, "\(Self.temporaryFiles(in: f.directory))")
     #expect(try f.table.latestVersion() == 0)
@@ -237,6 +242,7 @@ struct CrashAndDiskTests {
     } catch {
       #expect(error.kind == .storageFailure && error.path == "huge.bin", "\(error)")
       #expect(error.description.contains("No space left on device (errno \(ENOSPC))"), "\(error)")
+      print("tmpfs ENOSPC error: \(error)")
     }
     // Fill the disk, then the commit itself fails.
     let small = try table.putDataFile("small.bin", [1, 2, 3], statistics: nil)
@@ -297,6 +303,7 @@ struct CrashAndDiskTests {
       commit.stderrText.contains("(_delta_log/00000000000000000001.json)"), "\(commit.stderrText)")
     #expect(commit.stderrText.contains("Permission denied"), "\(commit.stderrText)")
     #expect(try f.table.latestVersion() == 0)
+    print("unwritable table errors:\n\(put.stderrText)\(commit.stderrText)")
 
     // Writable again: the commit works.
     chmod(f.path("_delta_log"), 0o777)
