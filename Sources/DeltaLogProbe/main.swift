@@ -5,8 +5,9 @@
 //   race --table DIR --versions N --barrier DIR --id X --racers A,B[,C]
 //       For each version v in 1...N: take the snapshot at v-1, wait until every racer has reached v at the
 //       file barrier (DIR/<v>-<racer> markers), commit one add; prints "<v> won" or "<v> taken".
-//   commit-loop --table DIR [--max-bytes N]
-//       Commits forever, each commit adding one new data file (putDataFile) of 0...N bytes; prints
+//   commit-loop --table DIR [--max-bytes N] [--source FILE]
+//       Commits forever, each commit adding one new data file (putDataFile) of 0...N bytes; with --source,
+//       every other data file is FILE stored by the streaming putDataFile(_:contentsOf:). Prints
 //       "committed <v> <path>" after each commit.
 //   commit-one --table DIR --path NAME (--data-bytes N | --source FILE)
 //              [--fsize-limit BYTES] [--uid UID] [--report-rss yes]
@@ -122,8 +123,14 @@ func commitLoop(_ options: Options) throws -> Never {
     let seed = UInt64(pid) << 32 | counter
     let size = Int(seed &* 2_654_435_761 % UInt64(maxBytes + 1))
     let path = "loop-\(pid)-\(counter).bin"
-    let add = try table.putDataFile(
-      path, payload(count: size, seed: seed), statistics: FileStatistics(numRecords: 1))
+    let add: AddFile
+    if let source = options.values["source"], counter % 2 == 0 {
+      add = try table.putDataFile(
+        path, contentsOf: source, statistics: FileStatistics(numRecords: 1))
+    } else {
+      add = try table.putDataFile(
+        path, payload(count: size, seed: seed), statistics: FileStatistics(numRecords: 1))
+    }
     while true {
       snapshot = try table.update(snapshot)
       if case .committed(let version, _) = try table.commit(on: snapshot, adds: [add]) {

@@ -51,6 +51,12 @@ struct CrashAndDiskTests {
     defer { f.remove() }
     #expect(try f.table.create(schema: TableFixture.schema).isCommitted(version: 0))
     let kills = 40
+    // Every other commit streams this file in (putDataFile(_:contentsOf:), several chunks).
+    let source = f.directory.deletingLastPathComponent().appendingPathComponent(
+      f.directory.lastPathComponent + "-source.dat")
+    defer { try? FileManager.default.removeItem(at: source) }
+    try Data((0..<(LocalStorage.copyChunkSize + 4097)).map { UInt8(truncatingIfNeeded: $0 >> 3) })
+      .write(to: source)
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     var reported: Int64 = 0
     var killsWithLeftovers = 0
@@ -64,7 +70,8 @@ struct CrashAndDiskTests {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let delay = 2_000 + UInt32((state >> 33) % 248_000)
       let child = try DeltaLogProbe.Child(probe: [
-        "commit-loop", "--table", f.directory.path, "--max-bytes", "262144",
+        "commit-loop", "--table", f.directory.path, "--max-bytes", "262144", "--source",
+        source.path,
       ])
       usleep(delay)
       #expect(Glibc.kill(child.pid, SIGKILL) == 0)
