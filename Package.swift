@@ -36,6 +36,8 @@ let package = Package(
     // Benchmarks run by `make bench`, each against a real peer on the same data.
     .executableTarget(name: "ParquetBench", dependencies: ["Parquet", "PondZstd", "PondCrypto"]),
     .executableTarget(name: "ObjectStoreBench", dependencies: ["ObjectStore", "PondCrypto"]),
+    // A child process for the Delta log's crash, race and full-disk tests.
+    .executableTarget(name: "DeltaLogProbe", dependencies: ["DeltaLog", "PondCrypto"]),
 
     .executableTarget(
       name: "pond",
@@ -49,7 +51,9 @@ let package = Package(
     .testTarget(name: "PondCurlTests", dependencies: ["PondCurl", "PondTestSupport"]),
     .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", "PondTestSupport"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet", "PondZstd", "PondTestSupport"]),
-    .testTarget(name: "DeltaLogTests", dependencies: ["DeltaLog", "Parquet", "PondCrypto", "PondTestSupport"]),
+    .testTarget(
+      name: "DeltaLogTests",
+      dependencies: ["DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
   ],

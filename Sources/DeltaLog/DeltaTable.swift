@@ -15,6 +15,20 @@ public struct DataFileVerification: Sendable, Equatable {
   public var bytesChecked: Int64
 }
 
+/// Everything `checkDataFiles` found: what verified, and every problem.
+public struct DataFileReport: Sendable, Equatable {
+  /// The files whose size and hash matched their add.
+  public var verified: DataFileVerification
+  /// One error per bad file (missing, wrong size, wrong hash, no hash, unreadable), in path order; each
+  /// names the version that added the file and its path.
+  public var problems: [DeltaLogError]
+
+  public init(verified: DataFileVerification, problems: [DeltaLogError]) {
+    self.verified = verified
+    self.problems = problems
+  }
+}
+
 /// A Delta table on a `Storage`: create it, commit versions with put-if-absent, replay it at any version.
 ///
 /// Every commit pond writes holds a `commitInfo` (first line) whose `timestamp` is the commit's time and whose
@@ -356,10 +370,36 @@ public struct DeltaTable: Sendable {
         "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
       )
     }
-    try wrap(nil, path) { () throws(StorageError) in try storage.put(path, bytes) }
+    try wrap(nil, path, hint: Self.putFailureHint) { () throws(StorageError) in
+      try storage.put(path, bytes)
+    }
     return AddFile(
       path: path, size: Int64(bytes.count), modificationTime: modificationTime,
       stats: statistics?.jsonString, sha256: Hex.encode(SHA256.hash(bytes)))
+  }
+
+  /// Stores the local file `localFile` durably as data file `path` and returns its `add`, like
+  /// `putDataFile(_:_:statistics:modificationTime:)` but copying and hashing in one pass over bounded
+  /// chunks, so memory does not grow with the file's size.
+  ///
+  /// Blocks on file I/O and hashing; call it off Swift's cooperative pool.
+  public func putDataFile(
+    _ path: String, contentsOf localFile: String, statistics: FileStatistics?,
+    modificationTime: Int64 = DeltaTable.now()
+  ) throws(DeltaLogError) -> AddFile {
+    guard Self.isValidDataPath(path) else {
+      throw DeltaLogError(
+        .invalidArgument, path: path,
+        "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
+      )
+    }
+    let hasher = SHA256Hasher()
+    let size = try wrap(nil, path, hint: Self.putFailureHint) { () throws(StorageError) in
+      try storage.put(path, contentsOf: localFile) { hasher.update($0) }
+    }
+    return AddFile(
+      path: path, size: size, modificationTime: modificationTime,
+      stats: statistics?.jsonString, sha256: Hex.encode(hasher.finalize()))
   }
 
   private func write(version: Int64, actions: [DeltaAction], timestamp: Int64)
@@ -367,7 +407,13 @@ public struct DeltaTable: Sendable {
   {
     let key = Self.commitKey(version: version)
     let bytes = DeltaAction.encodeCommit(actions)
-    let result = try wrap(version, key) { () throws(StorageError) in
+    let result = try wrap(
+      version, key,
+      hint:
+        "no partial commit is left (only a failed fsync of the log directory can leave version "
+        + "\(version) whole but not yet durable); free space or fix the table directory's permissions, "
+        + "then re-read the table and commit again"
+    ) { () throws(StorageError) in
       try storage.writeIfAbsent(key, bytes, modificationTime: timestamp)
     }
     switch result {
@@ -450,64 +496,91 @@ public struct DeltaTable: Sendable {
   /// Reads every data file added in versions 0...`version` (removed ones too, since time travel needs
   /// them; only the live ones when `liveOnly`) and checks its size and `tags.sha256`.
   ///
-  /// Throws the first problem found: `.dataFileMissing`, `.dataFileSizeMismatch`,
-  /// `.dataFileHashMismatch` or `.dataFileUnverifiable`, naming the file and the version that added it.
+  /// Throws the first problem `checkDataFiles` finds: `.dataFileMissing`, `.dataFileSizeMismatch`,
+  /// `.dataFileHashMismatch`, `.dataFileUnverifiable` or `.storageFailure`, naming the file and the
+  /// version that added it. Use `checkDataFiles` to get every problem.
   public func verifyDataFiles(at version: Int64? = nil, liveOnly: Bool = false)
     throws(DeltaLogError) -> DataFileVerification
+  {
+    let report = try checkDataFiles(at: version, liveOnly: liveOnly)
+    if let first = report.problems.first { throw first }
+    return report.verified
+  }
+
+  /// Checks every data file like `verifyDataFiles`, but goes on past a bad file and returns all
+  /// problems (each a `DeltaLogError` with its kind, the version that added the file, and its path), in
+  /// path order. Throws only when the log itself cannot be replayed.
+  public func checkDataFiles(at version: Int64? = nil, liveOnly: Bool = false)
+    throws(DeltaLogError) -> DataFileReport
   {
     let snapshot = try snapshot(at: version)
     let files = (liveOnly ? snapshot.liveFiles : snapshot.everAdded).values.sorted {
       $0.path < $1.path
     }
-    var checked = DataFileVerification(filesChecked: 0, bytesChecked: 0)
+    var report = DataFileReport(
+      verified: DataFileVerification(filesChecked: 0, bytesChecked: 0), problems: [])
     for add in files {
       let addedIn = snapshot.addedInVersion[add.path]
-      let key = try Self.storageKey(forDataPath: add.path, version: addedIn)
-      guard let entry = try wrap(addedIn, key, { () throws(StorageError) in try storage.stat(key) })
-      else {
-        throw DeltaLogError(
-          .dataFileMissing, version: addedIn, path: add.path, "the data file does not exist",
-          hint: "restore it from a replica")
+      do {
+        report.verified.bytesChecked += try check(add, addedIn: addedIn)
+        report.verified.filesChecked += 1
+      } catch {
+        report.problems.append(error)
       }
-      guard entry.size == add.size else {
-        throw DeltaLogError(
-          .dataFileSizeMismatch, version: addedIn, path: add.path,
-          "the file holds \(entry.size) bytes but its add says \(add.size)",
-          hint: "the file was truncated or replaced; restore it from a replica")
-      }
-      guard let expected = add.sha256 else {
-        throw DeltaLogError(
-          .dataFileUnverifiable, version: addedIn, path: add.path, "the add has no tags.sha256")
-      }
-      // Hash in bounded chunks: memory does not grow with the file's size.
-      let hasher = SHA256Hasher()
-      var offset: Int64 = 0
-      while true {
-        let chunk = try wrap(addedIn, key, missing: .dataFileMissing) { () throws(StorageError) in
-          try storage.read(key, offset: offset, length: Self.verifyChunkSize)
-        }
-        hasher.update(chunk)
-        offset += Int64(chunk.count)
-        if chunk.count < Self.verifyChunkSize { break }
-      }
-      guard offset == add.size else {
-        throw DeltaLogError(
-          .dataFileSizeMismatch, version: addedIn, path: add.path,
-          "the file changed size while being read (\(offset) bytes, its add says \(add.size))",
-          hint: "another process is writing it; retry, then restore it from a replica")
-      }
-      let actual = Hex.encode(hasher.finalize())
-      guard actual == expected else {
-        throw DeltaLogError(
-          .dataFileHashMismatch, version: addedIn, path: add.path,
-          "the file's sha256 is \(actual) but its add says \(expected)",
-          hint: "the file is corrupt or was replaced; restore it from a replica")
-      }
-      checked.filesChecked += 1
-      checked.bytesChecked += offset
     }
-    return checked
+    return report
   }
+
+  /// Checks one data file's size and hash; returns the bytes read.
+  private func check(_ add: AddFile, addedIn: Int64?) throws(DeltaLogError) -> Int64 {
+    let key = try Self.storageKey(forDataPath: add.path, version: addedIn)
+    guard let entry = try wrap(addedIn, key, { () throws(StorageError) in try storage.stat(key) })
+    else {
+      throw DeltaLogError(
+        .dataFileMissing, version: addedIn, path: add.path, "the data file does not exist",
+        hint: "restore it from a replica")
+    }
+    guard entry.size == add.size else {
+      throw DeltaLogError(
+        .dataFileSizeMismatch, version: addedIn, path: add.path,
+        "the file holds \(entry.size) bytes but its add says \(add.size)",
+        hint: "the file was truncated or replaced; restore it from a replica")
+    }
+    guard let expected = add.sha256 else {
+      throw DeltaLogError(
+        .dataFileUnverifiable, version: addedIn, path: add.path, "the add has no tags.sha256")
+    }
+    // Hash in bounded chunks: memory does not grow with the file's size.
+    let hasher = SHA256Hasher()
+    var offset: Int64 = 0
+    while true {
+      let chunk = try wrap(addedIn, key, missing: .dataFileMissing) { () throws(StorageError) in
+        try storage.read(key, offset: offset, length: Self.verifyChunkSize)
+      }
+      hasher.update(chunk)
+      offset += Int64(chunk.count)
+      if chunk.count < Self.verifyChunkSize { break }
+    }
+    guard offset == add.size else {
+      throw DeltaLogError(
+        .dataFileSizeMismatch, version: addedIn, path: add.path,
+        "the file changed size while being read (\(offset) bytes, its add says \(add.size))",
+        hint: "another process is writing it; retry, then restore it from a replica")
+    }
+    let actual = Hex.encode(hasher.finalize())
+    guard actual == expected else {
+      throw DeltaLogError(
+        .dataFileHashMismatch, version: addedIn, path: add.path,
+        "the file's sha256 is \(actual) but its add says \(expected)",
+        hint: "the file is corrupt or was replaced; restore it from a replica")
+    }
+    return offset
+  }
+
+  /// The hint of a failed data file put.
+  static let putFailureHint =
+    "no partial file is left under the data file's name; free space or fix the table directory's "
+    + "permissions, then store it again"
 
   /// How much of a data file `verifyDataFiles` reads at a time.
   static let verifyChunkSize = 4 << 20
@@ -540,6 +613,7 @@ public struct DeltaTable: Sendable {
   /// that vanished after being listed or stat'ed is reported as `missing`.
   private func wrap<T>(
     _ version: Int64?, _ key: String, missing: DeltaLogError.Kind = .versionGap,
+    hint: String? = nil,
     _ body: () throws(StorageError) -> T
   ) throws(DeltaLogError) -> T {
     do {
@@ -551,7 +625,8 @@ public struct DeltaTable: Sendable {
           "the object disappeared while being read (\(error.message))",
           hint: "another process is deleting files of the table; check its maintenance jobs")
       }
-      throw DeltaLogError(.storageFailure, version: version, path: key, error.description)
+      throw DeltaLogError(
+        .storageFailure, version: version, path: key, error.description, hint: hint)
     }
   }
 }

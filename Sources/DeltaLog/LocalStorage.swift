@@ -176,6 +176,65 @@ public struct LocalStorage: Storage {
     try syncDirectory(directory, key: key)
   }
 
+  /// How much of a source file `put(_:contentsOf:observe:)` copies at a time.
+  public static let copyChunkSize = 1 << 20
+
+  public func put(
+    _ key: String, contentsOf localPath: String, observe: (UnsafeRawBufferPointer) -> Void
+  ) throws(StorageError) -> Int64 {
+    try Self.validate(key)
+    let source = Self.retryingEINTR { open(localPath, O_RDONLY | O_CLOEXEC) }
+    guard source >= 0 else { throw Self.failure(errno, key: key, "open source \(localPath)") }
+    defer { close(source) }
+    let (directory, _) = split(key)
+    try makeDirectories(directory, key: key)
+    let temporary = directoryPath(directory) + "/_put_\(UUID().uuidString.lowercased()).tmp"
+    let fd = Self.retryingEINTR { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+    guard fd >= 0 else { throw Self.failure(errno, key: key, "create \(temporary)") }
+    var failure: StorageError?
+    var total: Int64 = 0
+    var buffer = [UInt8](repeating: 0, count: Self.copyChunkSize)
+    buffer.withUnsafeMutableBytes { raw in
+      copying: while true {
+        let count = Self.retryingEINTR { systemRead(source, raw.baseAddress, raw.count) }
+        if count < 0 {
+          failure = Self.failure(errno, key: key, "read source \(localPath)")
+          break
+        }
+        if count == 0 { break }
+        let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+        observe(chunk)
+        var written = 0
+        while written < count {
+          let wrote = Self.retryingEINTR {
+            systemWrite(fd, chunk.baseAddress! + written, count - written)
+          }
+          if wrote < 0 {
+            failure = Self.failure(errno, key: key, "write \(temporary)")
+            break copying
+          }
+          written += wrote
+        }
+        total += Int64(count)
+      }
+    }
+    if failure == nil, Self.retryingEINTR({ fsync(fd) }) != 0 {
+      failure = Self.failure(errno, key: key, "fsync \(temporary)")
+    }
+    if close(fd) != 0, failure == nil {
+      failure = Self.failure(errno, key: key, "close \(temporary)")
+    }
+    if failure == nil, rename(temporary, fullPath(key)) != 0 {
+      failure = Self.failure(errno, key: key, "rename \(temporary)")
+    }
+    if let failure {
+      unlink(temporary)
+      throw failure
+    }
+    try syncDirectory(directory, key: key)
+    return total
+  }
+
   // MARK: - Helpers
 
   private func fullPath(_ key: String) -> String { root + "/" + key }

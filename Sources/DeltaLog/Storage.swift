@@ -1,3 +1,5 @@
+import Foundation
+
 /// The byte store a Delta table lives in: a local directory now, an S3-compatible bucket later.
 ///
 /// Keys are table-relative, `/`-separated (`_delta_log/00000000000000000000.json`, `part-1.parquet`), never
@@ -27,6 +29,33 @@ public protocol Storage: Sendable {
 
   /// Durably writes `key` with `bytes`, replacing an existing object atomically (data files).
   func put(_ key: String, _ bytes: [UInt8]) throws(StorageError)
+
+  /// Durably writes `key` with the content of the local file `localPath`, replacing an existing object
+  /// atomically, copied in bounded chunks so memory does not grow with the file's size. `observe` sees
+  /// every chunk in order (to hash the file in the same pass).
+  ///
+  /// - Returns: the number of bytes stored.
+  func put(
+    _ key: String, contentsOf localPath: String, observe: (UnsafeRawBufferPointer) -> Void
+  ) throws(StorageError) -> Int64
+}
+
+extension Storage {
+  /// A fallback for stores without a streaming upload: reads the whole file, then `put`s it. Memory grows
+  /// with the file's size; `LocalStorage` overrides this with a chunked copy.
+  public func put(
+    _ key: String, contentsOf localPath: String, observe: (UnsafeRawBufferPointer) -> Void
+  ) throws(StorageError) -> Int64 {
+    let bytes: [UInt8]
+    do {
+      bytes = Array(try Data(contentsOf: URL(fileURLWithPath: localPath)))
+    } catch {
+      throw StorageError(.io, key: key, "read source \(localPath): \(error.localizedDescription)")
+    }
+    bytes.withUnsafeBytes { observe($0) }
+    try put(key, bytes)
+    return Int64(bytes.count)
+  }
 }
 
 /// The outcome of `Storage.writeIfAbsent`: losing a race is an expected result, not an error.
