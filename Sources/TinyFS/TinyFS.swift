@@ -1,1 +1,0 @@
-// The TinyFS layer; see ../shared/design/SYSTEM.md.
