@@ -29,6 +29,7 @@ let package = Package(
     .target(name: "Parquet", dependencies: ["PondZstd"]),
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto"]),
     .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl"]),
+    .target(name: "TLogFS", dependencies: ["TinyFS", "DeltaLog", "Parquet", "PondZstd", "PondCrypto"]),
 
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
     .target(name: "PondTestSupport", path: "Sources/PondTestSupport"),
@@ -40,7 +41,7 @@ let package = Package(
     .executableTarget(
       name: "pond",
       dependencies: [
-        "TinyFS", "Parquet", "DeltaLog", "ObjectStore",
+        "TinyFS", "TLogFS", "Parquet", "DeltaLog", "ObjectStore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -51,6 +52,7 @@ let package = Package(
     .testTarget(name: "ParquetTests", dependencies: ["Parquet", "PondZstd", "PondTestSupport"]),
     .testTarget(name: "DeltaLogTests", dependencies: ["DeltaLog", "Parquet", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
+    .testTarget(name: "TLogFSTests", dependencies: ["TLogFS", "TinyFS", "PondTestSupport"]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
