@@ -104,7 +104,7 @@ enum Oplog {
     ]
     return try ParquetWriter.write(
       path: path, schema: parquetSchema, columns: columns,
-      options: ParquetWriterOptions(compression: .zstd(), createdBy: "pond"))
+      options: ParquetWriterOptions(compression: .zstd()))
   }
 
   /// Reads every row of the data file at `path`; `key` names it in errors.
