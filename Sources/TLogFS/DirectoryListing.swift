@@ -65,7 +65,8 @@ public enum DirectoryListing {
     for _ in 0..<count {
       guard let length = input.readVarint(), length > 0, length <= 4096,
         let name = input.read(Int(length)), let idBytes = input.read(16),
-        let id = NodeID(bytes: idBytes), let typeByte = input.read(1), let entryType = type(typeByte[0])
+        let id = NodeID(bytes: idBytes), let typeByte = input.read(1),
+        let entryType = type(typeByte[0])
       else { throw corrupt("truncated or invalid entry") }
       if let previous, !previous.lexicographicallyPrecedes(name) {
         throw corrupt("names are not sorted and unique")

@@ -64,7 +64,8 @@ public final class OplogPersistence: Persistence {
     let row = index.nodes[id]![position]
     guard row.record.entryType == .directory else {
       throw PersistenceError(
-        "node \(id) is a \(row.record.entryType), not a directory, at transaction \(name(transaction))")
+        "node \(id) is a \(row.record.entryType), not a directory, at transaction \(name(transaction))"
+      )
     }
     return try DirectoryListing.decode(try inlineContent(row), node: "directory \(id)")
   }
@@ -96,7 +97,8 @@ public final class OplogPersistence: Persistence {
     guard history[last].record.entryType != .directory else {
       throw PersistenceError("node \(id) is a directory; it has a listing, not content")
     }
-    let first = history[last].record.entryType == .series ? firstSeriesPosition(history, last) : last
+    let first =
+      history[last].record.entryType == .series ? firstSeriesPosition(history, last) : last
     for position in first...last {
       let row = history[position]
       if row.isBlob {
@@ -140,7 +142,8 @@ public final class OplogPersistence: Persistence {
       let content = rows[row.rowIndex].content
     else {
       throw PondError(
-        .corrupt, path: "data/" + (index.commits[Int(row.record.transaction.rawValue)].dataFile ?? "?"),
+        .corrupt,
+        path: "data/" + (index.commits[Int(row.record.transaction.rawValue)].dataFile ?? "?"),
         "row \(row.rowIndex) is not the inline row of node \(row.record.id) the index expects",
         hint: "delete $POND/local/index to rebuild it, then run 'pond fsck'")
     }
@@ -186,7 +189,9 @@ public final class OplogPersistence: Persistence {
   }
 
   public func store(_ write: NodeWrite) throws {
-    guard let transaction = open else { preconditionFailure("store(\(write.id)) outside a transaction") }
+    guard let transaction = open else {
+      preconditionFailure("store(\(write.id)) outside a transaction")
+    }
     let previous = try node(write.id, at: nil)
     precondition(
       write.version == (previous?.version ?? 0) + 1,
@@ -294,7 +299,8 @@ struct OplogWriter {
       summary = try Oplog.write(rows, to: path)
     } catch {
       unlink(path)
-      throw PondError(.io, path: path, "cannot write the data file: \(error)",
+      throw PondError(
+        .io, path: path, "cannot write the data file: \(error)",
         hint: "check free space and permissions of \(dataRoot)")
     }
     let hasher = SHA256Hasher()

@@ -97,22 +97,23 @@ extension PondStore {
         }
         for (position, row) in rows.enumerated() {
           report.rows += 1
-          let where_ = "data/\(add.path) row \(position) (node \(row.nodeID) version \(row.version))"
+          let location =
+            "data/\(add.path) row \(position) (node \(row.nodeID) version \(row.version))"
           if row.transaction != version {
-            report.problems.append("\(where_): txn is \(row.transaction), expected \(version)")
+            report.problems.append("\(location): txn is \(row.transaction), expected \(version)")
           }
           let previous = latestRow[row.nodeID]
           if row.version != (previous?.version ?? 0) + 1 {
             report.problems.append(
-              "\(where_): version does not follow \(previous?.version ?? 0)")
+              "\(location): version does not follow \(previous?.version ?? 0)")
           }
           if let content = row.content {
             if Hex.encode(SHA256.hash(content)) != row.sha256 {
-              report.problems.append("\(where_): the inline content does not match its sha256")
+              report.problems.append("\(location): the inline content does not match its sha256")
             }
             if row.entryType == .directory {
               do {
-                let entries = try DirectoryListing.decode(content, node: where_)
+                let entries = try DirectoryListing.decode(content, node: location)
                 listings.append((version, row.nodeID, entries))
               } catch {
                 report.problems.append("\(error)")
@@ -120,14 +121,14 @@ extension PondStore {
             }
           } else if let blob = row.blob {
             guard LargeFiles.sha256(ofKey: blob) == row.sha256 else {
-              report.problems.append("\(where_): blob \(blob) is not named by the row's sha256")
+              report.problems.append("\(location): blob \(blob) is not named by the row's sha256")
               continue
             }
             let base: Int64 =
               row.entryType == .series && previous?.entryType == .series ? previous!.size : 0
             blobs[row.sha256] = row.size - base
           } else {
-            report.problems.append("\(where_): has neither inline content nor a blob")
+            report.problems.append("\(location): has neither inline content nor a blob")
           }
           latestRow[row.nodeID] = row
         }

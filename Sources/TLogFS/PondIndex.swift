@@ -172,7 +172,8 @@ struct LogReader {
           .notAPond, path: dataRoot, "no pond here (no commits in data/_delta_log)",
           hint: "create one with 'pond init', or pass the right --pond / POND")
       }
-      throw PondError(.corrupt, path: dataRoot, "the log cannot be listed: \(error)",
+      throw PondError(
+        .corrupt, path: dataRoot, "the log cannot be listed: \(error)",
         hint: "run 'pond fsck'")
     }
   }
@@ -183,7 +184,8 @@ struct LogReader {
     do {
       return try storage.read(key)
     } catch {
-      throw PondError(.corrupt, path: "data/" + key, "cannot read the commit: \(error)",
+      throw PondError(
+        .corrupt, path: "data/" + key, "cannot read the commit: \(error)",
         hint: "run 'pond fsck'")
     }
   }
@@ -197,7 +199,8 @@ struct LogReader {
     do {
       actions = try DeltaAction.decodeCommit(bytes, version: version, path: key)
     } catch {
-      throw PondError(.corrupt, path: "data/" + key, "the commit is not valid: \(error)",
+      throw PondError(
+        .corrupt, path: "data/" + key, "the commit is not valid: \(error)",
         hint: "run 'pond fsck'; restore the log from a replica")
     }
     var info: CommitInfo?
@@ -226,7 +229,8 @@ struct LogReader {
       let rows = try Oplog.read(path: dataRoot + "/" + add.path, key: "data/" + add.path)
       guard rows.allSatisfy({ $0.transaction == version }) else {
         throw PondError(
-          .corrupt, path: "data/" + add.path, "rows of the data file name another txn than \(version)")
+          .corrupt, path: "data/" + add.path,
+          "rows of the data file name another txn than \(version)")
       }
       index.add(rows)
     }

@@ -103,7 +103,8 @@ extension PondStore {
       if series, seriesTargets.contains(target) {
         throw PondError(
           .invalidArgument, path: target,
-          "one command appends to a series only once", hint: "run one 'pond copy --series' per file")
+          "one command appends to a series only once", hint: "run one 'pond copy --series' per file"
+        )
       }
       seriesTargets.insert(target)
     }

@@ -38,24 +38,32 @@ public struct LogReport: Sendable, Codable, Equatable {
 /// One oplog row as `pond show --json` prints it: the Delta/Parquet column names and values, `content` in
 /// base64 (null when the bytes are in `blob`), `timestamp` in microseconds since the epoch.
 public struct RowReport: Sendable, Codable, Equatable {
-  public var part_id: String
-  public var node_id: String
+  public var partID: String
+  public var nodeID: String
   public var version: Int64
   public var txn: Int64
   public var timestamp: Int64
-  public var entry_type: String
+  public var entryType: String
   public var content: String?
   public var size: Int64
   public var sha256: String
   public var blob: String?
 
+  enum CodingKeys: String, CodingKey {
+    case partID = "part_id"
+    case nodeID = "node_id"
+    case version, txn, timestamp
+    case entryType = "entry_type"
+    case content, size, sha256, blob
+  }
+
   init(_ row: OplogRow) {
-    part_id = row.partID.description
-    node_id = row.nodeID.description
+    partID = row.partID.description
+    nodeID = row.nodeID.description
     version = row.version
     txn = row.transaction
     timestamp = row.timestamp
-    entry_type = row.entryType.rawValue
+    entryType = row.entryType.rawValue
     content = row.content.map { Data($0).base64EncodedString() }
     size = row.size
     sha256 = row.sha256
@@ -89,12 +97,13 @@ extension PondStore {
     let fileSystem = try fileSystem(at: version)
     let info = try fileSystem.lstat(path)
     guard let id = info.id else {
-      throw PondError(.invalidArgument, path: path, "is computed by a dynamic directory; it has no history")
+      throw PondError(
+        .invalidArgument, path: path, "is computed by a dynamic directory; it has no history")
     }
     let limit = version ?? head
     let history = persistence.index.nodes[id] ?? []
     var versions: [NodeVersionReport] = []
-    for (position, row) in history.enumerated() where row.record.transaction.rawValue <= limit {
+    for row in history where row.record.transaction.rawValue <= limit {
       let commit = persistence.index.commits[Int(row.record.transaction.rawValue)]
       versions.append(
         NodeVersionReport(
@@ -103,7 +112,6 @@ extension PondStore {
           sha256: row.sha256,
           storage: row.isBlob ? "data/" + LargeFiles.key(sha256: row.sha256) : "inline",
           parentID: row.record.parentID.description))
-      _ = position
     }
     return NodeReport(
       path: info.path, nodeID: id.description, type: info.entryType.rawValue,

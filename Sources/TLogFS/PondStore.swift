@@ -76,7 +76,7 @@ public final class PondStore {
       partID: .root, nodeID: .root, version: 1, transaction: 0, timestamp: now,
       entryType: .directory, content: DirectoryListing.encode([]), size: 0,
       sha256: Hex.encode(SHA256.hash(DirectoryListing.encode([]))), blob: nil)
-    let writer = try OplogWriter(dataRoot: root + "/data")
+    let writer = OplogWriter(dataRoot: root + "/data")
     let add = try writer.writeDataFile([rootRow], version: 0)
     var configuration = TableMetadata.historyPreservingConfiguration
     configuration["pond.formatVersion"] = formatVersion
@@ -148,7 +148,8 @@ public final class PondStore {
     guard let found else {
       throw PondError(
         .noSuchVersion, path: root, "the pond did not exist yet at \(specification)",
-        hint: "version 0 was committed at \(Self.formatTime(persistence.index.commits[0].timestamp))")
+        hint:
+          "version 0 was committed at \(Self.formatTime(persistence.index.commits[0].timestamp))")
     }
     return found
   }

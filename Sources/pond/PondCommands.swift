@@ -137,7 +137,9 @@ struct List: ParsableCommand {
           paths = try fileSystem.glob(pattern).map(\.path)
         } else if try fileSystem.stat(pattern).entryType.isDirectory {
           let base = try fileSystem.stat(pattern).path
-          paths = try fileSystem.list(pattern).map { base == "/" ? "/" + $0.name : base + "/" + $0.name }
+          paths = try fileSystem.list(pattern).map {
+            base == "/" ? "/" + $0.name : base + "/" + $0.name
+          }
         } else {
           paths = [pattern]
         }
@@ -370,8 +372,9 @@ struct Show: ParsableCommand {
       for row in rows {
         let place = row.blob ?? "inline"
         print(
-          "  \(row.entry_type.padding(toLength: 9, withPad: " ", startingAt: 0)) node \(row.node_id) "
-            + "v\(row.version) parent \(row.part_id) size \(row.size) sha256 \(row.sha256) \(place)")
+          "  \(row.entryType.padding(toLength: 9, withPad: " ", startingAt: 0)) node \(row.nodeID) "
+            + "v\(row.version) parent \(row.partID) size \(row.size) sha256 \(row.sha256) \(place)"
+        )
       }
     }
   }

@@ -55,7 +55,8 @@ struct PondCommandTests {
     #expect(try pond.ok("init", "--birthplace", "lab-7").contains("Created pond"))
     try pond.ok("mkdir", "-p", "/raw/2026")
     let csv = pond.hostFile("a.csv", Array("t,v\n1,2\n".utf8))
-    let big = pond.hostFile("big.bin", (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) })
+    let big = pond.hostFile(
+      "big.bin", (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) })
     try pond.ok("copy", csv, big, "/raw/2026")
     #expect(try pond.ok("list", "/raw/2026") == "/raw/2026/a.csv\n/raw/2026/big.bin\n")
     #expect(try pond.ok("list", "/**/*.csv") == "/raw/2026/a.csv\n")
@@ -78,7 +79,9 @@ struct PondCommandTests {
     let out = pond.directory.appendingPathComponent("out").path
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     try pond.ok("copy", "--out", "/raw/big.bin", out)
-    #expect(FileManager.default.contents(atPath: out + "/big.bin") == FileManager.default.contents(atPath: big))
+    #expect(
+      FileManager.default.contents(atPath: out + "/big.bin")
+        == FileManager.default.contents(atPath: big))
     try pond.ok("copy", "--out", "--at", "2", "/raw/2026/*.csv", out)
     #expect(FileManager.default.contents(atPath: out + "/a.csv") == Data("t,v\n1,2\n".utf8))
     let fsck = try pond.run("fsck")
@@ -104,8 +107,9 @@ struct PondCommandTests {
     let describe = try #require(try pond.json("describe", "--json", "/x") as? [[String: Any]])
     let versions = try #require(describe[0]["versions"] as? [[String: Any]])
     #expect(versions.count == 2)
-    #expect(versions[0]["sha256"] as? String
-      == "3608bca1e44ea6c4d268eb6db02260269892c0b42b86bbf1e77a6fa16c3c9282")
+    #expect(
+      versions[0]["sha256"] as? String
+        == "3608bca1e44ea6c4d268eb6db02260269892c0b42b86bbf1e77a6fa16c3c9282")
     let show = try #require(try pond.json("show", "--json", "--at", "1") as? [[String: Any]])
     #expect(show.count == 2)
     #expect(Set(show.compactMap { $0["entry_type"] as? String }) == ["directory", "file"])
@@ -212,7 +216,9 @@ struct PondCommandTests {
     try pond.ok("copy", pond.hostFile("f", Array(repeating: 65, count: 100)), "/f")
     let data = pond.root + "/data"
     let part = try #require(
-      try FileManager.default.contentsOfDirectory(atPath: data).sorted().last { $0.hasPrefix("part-") })
+      try FileManager.default.contentsOfDirectory(atPath: data).sorted().last {
+        $0.hasPrefix("part-")
+      })
     var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: data + "/" + part)))
     bytes[bytes.count / 2] ^= 1
     try Data(bytes).write(to: URL(fileURLWithPath: data + "/" + part))

@@ -91,7 +91,8 @@ struct PondCrashTests {
 
 /// Runs `body` with a fresh tmpfs of `size` mounted in the test directory, unmounting it in all cases;
 /// nil when this process cannot mount (not root, or no CAP_SYS_ADMIN).
-private func withTmpfs<T>(size: String, in pond: CLIPond, _ body: (String) throws -> T) throws -> T? {
+private func withTmpfs<T>(size: String, in pond: CLIPond, _ body: (String) throws -> T) throws -> T?
+{
   let mountPoint = pond.directory.appendingPathComponent("mnt-\(UUID().uuidString)").path
   try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
   let mount = try TestSupport.run(
@@ -103,7 +104,11 @@ private func withTmpfs<T>(size: String, in pond: CLIPond, _ body: (String) throw
 
 private func cannotMount() {
   let reason = "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
-  if TestSupport.isCI { Issue.record(Comment(rawValue: reason)) } else { print("skipped: \(reason)") }
+  if TestSupport.isCI {
+    Issue.record(Comment(rawValue: reason))
+  } else {
+    print("skipped: \(reason)")
+  }
 }
 
 @Suite("pond on full and read-only disks", .serialized)

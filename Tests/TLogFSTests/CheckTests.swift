@@ -77,7 +77,11 @@ struct CheckTests {
     try TestPond.flipByte(path)
     let report = try PondStore.check(root: pond.root)
     #expect(!report.problems.isEmpty)
-    #expect(report.problems.contains { $0.contains(String(format: "%020d.json", version + 1)) || $0.contains(String(format: "%020d.json", version)) })
+    #expect(
+      report.problems.contains {
+        $0.contains(String(format: "%020d.json", version + 1))
+          || $0.contains(String(format: "%020d.json", version))
+      })
   }
 
   @Test("orphan files of interrupted commands are notes, not problems")

@@ -10,7 +10,9 @@ struct TestPond {
 
   init() throws {
     directory = try TestSupport.makeTemporaryDirectory("tlogfs")
-    try PondStore.create(root: directory.appendingPathComponent("pond").path, birthplace: "test", commandLine: "test init")
+    try PondStore.create(
+      root: directory.appendingPathComponent("pond").path, birthplace: "test",
+      commandLine: "test init")
   }
 
   func writer() throws -> PondStore { try PondStore(root: root, mode: .write(wait: false)) }

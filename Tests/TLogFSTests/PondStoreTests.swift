@@ -1,5 +1,6 @@
 import Foundation
 import PondCrypto
+import PondTestSupport
 import Testing
 import TinyFS
 
@@ -75,7 +76,7 @@ struct PondStoreTests {
     #expect(try pond.readAll(store, "/two") == bytes)
     #expect(try pond.readAll(store, "/three") == bytes)
     let rows = try store.rows(ofVersion: 1)
-    let fileRow = try #require(rows.first { $0.entry_type == "file" })
+    let fileRow = try #require(rows.first { $0.entryType == "file" })
     #expect(fileRow.content == nil)
     #expect(fileRow.blob == "_large_files/sha256=\(Hex.encode(SHA256.hash(bytes))).zst")
     #expect(fileRow.size == 300_000)
@@ -89,7 +90,7 @@ struct PondStoreTests {
     // In-memory writes of large content also go to a large file.
     let memory = pseudoRandomBytes(100_000, seed: 9)
     try store.change(commandLine: "w") { try $0.writeFile("/mem", contents: memory) }
-    #expect(try store.rows(ofVersion: store.head).first { $0.entry_type == "file" }?.blob != nil)
+    #expect(try store.rows(ofVersion: store.head).first { $0.entryType == "file" }?.blob != nil)
     #expect(try store.fileSystem().readFile("/mem") == memory)
     #expect(try PondStore.check(root: pond.root).problems == [])
   }
@@ -109,8 +110,9 @@ struct PondStoreTests {
     let expected = Array("first\n".utf8) + large + Array("third\n".utf8)
     #expect(try pond.readAll(store, "/s") == expected)
     #expect(try pond.readAll(store, "/s", at: 1) == Array("first\n".utf8))
-    let last = try #require(try store.rows(ofVersion: 3).first { $0.entry_type == "series" })
-    #expect(last.content.flatMap { Data(base64Encoded: $0) }.map([UInt8].init) == Array("third\n".utf8))
+    let last = try #require(try store.rows(ofVersion: 3).first { $0.entryType == "series" })
+    #expect(
+      last.content.flatMap { Data(base64Encoded: $0) }.map([UInt8].init) == Array("third\n".utf8))
     #expect(last.size == Int64(expected.count))
     #expect(try store.fileSystem().stat("/s").size == UInt64(expected.count))
     // Appending to a plain file with --series is refused.
@@ -168,7 +170,8 @@ struct PondStoreTests {
     #expect(second.head == 1)
   }
 
-  @Test("the local index is rebuilt when missing, corrupt or from another history; updated when stale")
+  @Test(
+    "the local index is rebuilt when missing, corrupt or from another history; updated when stale")
   func indexRebuild() throws {
     let pond = try TestPond()
     defer { pond.cleanup() }
@@ -239,13 +242,16 @@ struct PondStoreTests {
   @Test("directory listings round-trip and reject corrupt bytes")
   func directoryListingEncoding() throws {
     let entries = [
-      DirectoryEntry(name: "a", id: NodeID(high: 0x1234_7000, low: 0x8000_0000_0000_0001), entryType: .file),
+      DirectoryEntry(
+        name: "a", id: NodeID(high: 0x1234_7000, low: 0x8000_0000_0000_0001), entryType: .file),
       DirectoryEntry(name: "é", id: .root, entryType: .directory),
     ]
     let bytes = DirectoryListing.encode(entries)
     #expect(Array(bytes.prefix(4)) == Array("PDL1".utf8))
     #expect(try DirectoryListing.decode(bytes, node: "n") == entries)
-    #expect(throws: PondError.self) { try DirectoryListing.decode(Array(bytes.dropLast()), node: "n") }
+    #expect(throws: PondError.self) {
+      try DirectoryListing.decode(Array(bytes.dropLast()), node: "n")
+    }
     #expect(throws: PondError.self) { try DirectoryListing.decode(bytes + [0], node: "n") }
     var badType = bytes
     badType[badType.count - 1] = 9
@@ -263,8 +269,6 @@ struct TestSupportDirectory {
   }
   func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
-
-import PondTestSupport
 
 enum PondTestSupportDirectory {
   static func make() throws -> String { try TestSupport.makeTemporaryDirectory("tlogfs").path }
