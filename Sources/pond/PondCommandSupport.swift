@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TLogFS
+import TinyFS
 
 /// `--pond PATH`, or `$POND`.
 struct PondLocation: ParsableArguments {
@@ -63,9 +64,25 @@ func reportingFailures(_ command: String, _ body: () throws -> Void) throws {
     throw error
   } catch let error as ValidationError {
     throw error
+  } catch let error as FileSystemError where error.hint == nil {
+    FileHandle.standardError.write(Data("pond \(command): \(error)\(advice(for: error))\n".utf8))
+    throw ExitCode(1)
   } catch {
     FileHandle.standardError.write(Data("pond \(command): \(error)\n".utf8))
     throw ExitCode(1)
+  }
+}
+
+/// What the user can do about a file-system error that carries no hint of its own.
+private func advice(for error: FileSystemError) -> String {
+  switch error.code {
+  case .notFound: "; check the path with 'pond list' (add --at to look at older versions)"
+  case .exists: "; choose another name, or remove the existing entry first"
+  case .notADirectory: "; a component of the path is not a directory"
+  case .isADirectory: "; it is a directory: use 'pond list' to see its entries"
+  case .directoryNotEmpty: "; use 'pond rm -r' to remove it with everything below it"
+  case .readOnly: "; --at shows history, which cannot be changed"
+  default: ""
   }
 }
 
