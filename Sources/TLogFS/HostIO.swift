@@ -44,19 +44,20 @@ enum HostIO {
   }
 
   /// Writes `bytes` to a new temporary file next to `path`, fsyncs it, renames it over `path` and fsyncs the
-  /// directory: `path` holds the old bytes or the new ones, never a torn mix.
-  static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+  /// directory: `path` holds the old bytes or the new ones, never a torn mix. Without `durable` the fsyncs are
+  /// skipped (for caches that detect their own damage): a crash may then leave an empty or old file.
+  static func writeAtomically(_ path: String, _ bytes: [UInt8], durable: Bool = true) throws {
     let temporary = path + ".tmp-\(UUID().uuidString.lowercased())"
     let writer = try FileWriter(creating: temporary)
     do {
       try writer.write(bytes)
-      try writer.syncAndClose()
+      try writer.syncAndClose(durable: durable)
       guard rename(temporary, path) == 0 else { throw failure(path, "rename \(temporary) to") }
     } catch {
       unlink(temporary)
       throw error
     }
-    try syncDirectory(parent(of: path))
+    if durable { try syncDirectory(parent(of: path)) }
   }
 
   static func parent(of path: String) -> String {
@@ -122,8 +123,8 @@ final class FileWriter {
     try bytes.withUnsafeBytes { try write($0) }
   }
 
-  func syncAndClose() throws {
-    guard fsync(descriptor) == 0 else { throw HostIO.failure(path, "fsync") }
+  func syncAndClose(durable: Bool = true) throws {
+    guard !durable || fsync(descriptor) == 0 else { throw HostIO.failure(path, "fsync") }
     let result = close(descriptor)
     done = true
     guard result == 0 else {

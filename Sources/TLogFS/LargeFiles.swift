@@ -112,7 +112,7 @@ struct LargeFiles {
     var total: Int64 = 0
     do {
       let decompressor = try ZstdDecompressor(maxOutputSize: Int(max(expectedSize, 0)))
-      try decompressor.decompressStream(
+      _ = try decompressor.decompressStream(
         read: { try reader.read(into: $0) },
         write: { chunk in
           hasher.update(chunk)

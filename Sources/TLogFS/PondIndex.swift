@@ -263,8 +263,9 @@ struct LogReader {
   }
 
   /// Saves the index; a failure only costs a rebuild next time, so it is not an error (the pond may be on a
-  /// read-only medium).
+  /// read-only medium). Not fsynced: a crash can only leave an old, empty or torn index, which the version,
+  /// commit hash and trailing SHA-256 checks turn into a rebuild.
   func save(_ index: PondIndex, to path: String) {
-    try? HostIO.writeAtomically(path, index.serialized())
+    try? HostIO.writeAtomically(path, index.serialized(), durable: false)
   }
 }

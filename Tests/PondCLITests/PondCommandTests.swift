@@ -33,7 +33,7 @@ struct CLIPond {
 
   func hostFile(_ name: String, _ bytes: [UInt8]) -> String {
     let path = directory.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     return path
   }
 

@@ -11,7 +11,7 @@ private func makeSource(in pond: CLIPond, seed: Int) throws -> String {
   let source = pond.directory.appendingPathComponent("source-\(seed)").path
   try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
   for index in 0..<12 {
-    FileManager.default.createFile(
+    _ = FileManager.default.createFile(
       atPath: source + "/small-\(index).txt", contents: Data("seed \(seed) file \(index)\n".utf8))
   }
   var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1
@@ -22,7 +22,7 @@ private func makeSource(in pond: CLIPond, seed: Int) throws -> String {
     state ^= state << 17
     large[index] = UInt8(truncatingIfNeeded: state)
   }
-  FileManager.default.createFile(atPath: source + "/large.bin", contents: Data(large))
+  _ = FileManager.default.createFile(atPath: source + "/large.bin", contents: Data(large))
   return source
 }
 

@@ -88,9 +88,9 @@ struct CheckTests {
   func orphans() throws {
     let pond = try makePond()
     defer { pond.cleanup() }
-    FileManager.default.createFile(
+    _ = FileManager.default.createFile(
       atPath: pond.root + "/data/part-00000000000000000009-x.zstd.parquet", contents: Data([1]))
-    FileManager.default.createFile(
+    _ = FileManager.default.createFile(
       atPath: pond.root + "/data/_large_files/.tmp-abc.zst", contents: Data([1]))
     let report = try PondStore.check(root: pond.root)
     #expect(report.problems == [])

@@ -21,7 +21,7 @@ struct TestPond {
   /// Writes `bytes` to a new host file in the test directory and returns its path.
   func hostFile(_ name: String, _ bytes: [UInt8]) throws -> String {
     let path = directory.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     return path
   }
 

@@ -273,3 +273,46 @@ struct TestSupportDirectory {
 enum PondTestSupportDirectory {
   static func make() throws -> String { try TestSupport.makeTemporaryDirectory("tlogfs").path }
 }
+
+@Suite("TLogFS copy")
+struct CopyTests {
+  @Test("directories copy recursively and host globs expand")
+  func directoriesAndGlobs() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let tree = pond.directory.appendingPathComponent("tree").path
+    try FileManager.default.createDirectory(
+      atPath: tree + "/sub", withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(atPath: tree + "/a.csv", contents: Data("a".utf8))
+    _ = FileManager.default.createFile(atPath: tree + "/b.txt", contents: Data("b".utf8))
+    _ = FileManager.default.createFile(atPath: tree + "/sub/c.csv", contents: Data("c".utf8))
+    let store = try pond.writer()
+    let report = try store.copyIn(hostSources: [tree], to: "/t", series: false, commandLine: "c")
+    #expect(report.written.sorted() == ["/t/a.csv", "/t/b.txt", "/t/sub/c.csv"])
+    #expect(try store.fileSystem().readFile("/t/sub/c.csv") == Array("c".utf8))
+    try store.change(commandLine: "m") { try $0.createDirectory("/g") }
+    _ = try store.copyIn(hostSources: [tree + "/*.csv"], to: "/g", series: false, commandLine: "g")
+    #expect(try store.fileSystem().list("/g").map(\.name) == ["a.csv"])
+    #expect(throws: PondError.self) {
+      try store.copyIn(hostSources: [tree + "/*.none"], to: "/g", series: false, commandLine: "g")
+    }
+    // Copy out a glob and a directory, from an older version.
+    let out = pond.directory.appendingPathComponent("out").path
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let exported = try store.copyOut(patterns: ["/t"], to: out, at: 1)
+    #expect(exported.written.count == 3)
+    #expect(FileManager.default.contents(atPath: out + "/t/sub/c.csv") == Data("c".utf8))
+  }
+
+  @Test("a user file holding large-file token bytes is stored as ordinary content")
+  func tokenLookalike() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let fake = LargeFileToken(sha256: String(repeating: "ab", count: 32), size: 5).bytes
+    let store = try pond.writer()
+    try store.change(commandLine: "w") { try $0.writeFile("/fake", contents: fake) }
+    let row = try #require(try store.rows(ofVersion: 1).first { $0.entryType == "file" })
+    #expect(row.blob == nil)
+    #expect(try pond.reader().fileSystem().readFile("/fake") == fake)
+  }
+}
