@@ -67,7 +67,9 @@ public final class OplogPersistence: Persistence {
         "node \(id) is a \(row.record.entryType), not a directory, at transaction \(name(transaction))"
       )
     }
-    return try DirectoryListing.decode(try inlineContent(row), node: "directory \(id)")
+    let isLatest = position == index.nodes[id]!.count - 1
+    let bytes = try (isLatest ? index.latestListings[id] : nil) ?? inlineContent(row)
+    return try DirectoryListing.decode(bytes, node: "directory \(id)")
   }
 
   public func content(_ id: NodeID, at transaction: TransactionID?) throws -> [UInt8] {
@@ -265,8 +267,6 @@ public final class OplogPersistence: Persistence {
         "another writer committed version \(version) although this process held the lock",
         hint: "make sure every writer uses the same $POND/local/lock; nothing was written")
     }
-    var rows = openRows
-    for position in rows.indices { rows[position].content = nil }
     index.add(openRows)
     index.commits.append(
       IndexedCommit(

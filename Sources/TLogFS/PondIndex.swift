@@ -38,10 +38,13 @@ struct IndexedCommit: Sendable {
 /// its own bytes. It is used only when the log's commit at that version still hashes the same; newer commits are
 /// then applied on top. Anything else (missing, corrupt, another history) rebuilds it from the log.
 struct PondIndex {
-  static let magic: [UInt8] = Array("PONDIDX1".utf8)
+  static let magic: [UInt8] = Array("PONDIDX2".utf8)
 
   var nodes: [NodeID: [IndexedRow]] = [:]
   var commits: [IndexedCommit] = []
+  /// The encoded listing of every directory's latest row, so that reading the latest tree (list, glob, path
+  /// resolution) opens no data file. Its size is that of the current tree, not of the history.
+  var latestListings: [NodeID: [UInt8]] = [:]
 
   var headVersion: Int64 { Int64(commits.count - 1) }
 
@@ -71,6 +74,9 @@ struct PondIndex {
         timestamp: row.timestamp, size: UInt64(max(row.size, 0)))
       nodes[row.nodeID, default: []].append(
         IndexedRow(record: record, sha256: row.sha256, isBlob: row.blob != nil, rowIndex: position))
+      if row.entryType == .directory, let content = row.content {
+        latestListings[row.nodeID] = content
+      }
     }
   }
 
@@ -101,6 +107,12 @@ struct PondIndex {
         output.bytes.append(row.isBlob ? 1 : 0)
         output.writeVarint(UInt64(row.rowIndex))
       }
+    }
+    output.writeVarint(UInt64(latestListings.count))
+    for (id, listing) in latestListings {
+      output.bytes += id.bytes
+      output.writeVarint(UInt64(listing.count))
+      output.bytes += listing
     }
     output.bytes += SHA256.hash(output.bytes)
     return output.bytes
@@ -146,6 +158,14 @@ struct PondIndex {
             record: record, sha256: sha, isBlob: blobByte[0] == 1, rowIndex: Int(position)))
       }
       index.nodes[id] = history
+    }
+    guard let listingCount = input.readVarint(), listingCount < UInt64(body.count) else { return nil }
+    for _ in 0..<listingCount {
+      guard let idBytes = input.read(16), let id = NodeID(bytes: idBytes),
+        let length = input.readVarint(), length < UInt64(body.count),
+        let listing = input.read(Int(length))
+      else { return nil }
+      index.latestListings[id] = listing
     }
     guard input.isAtEnd else { return nil }
     return index
