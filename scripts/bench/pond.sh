@@ -57,9 +57,10 @@ export POND="$WORK/many"
 "$POND_BIN" init >/dev/null
 mkdir -p "$WORK/batch"
 for j in $(seq 1 "$FILES_PER_VERSION"); do echo "value $j" >"$WORK/batch/r-$j.csv"; done
+"$POND_BIN" mkdir $(seq -f '/d-%g' 0 99) >/dev/null
 start=$(now)
 for i in $(seq 1 "$VERSIONS"); do
-  "$POND_BIN" copy "$WORK/batch" "/d-$((i % 100))-$i" >/dev/null
+  "$POND_BIN" copy "$WORK/batch" "/d-$((i % 100))/v-$i" >/dev/null
 done
 end=$(now)
 build_seconds=$(elapsed "$start" "$end")
@@ -67,15 +68,15 @@ files=$((VERSIONS * FILES_PER_VERSION))
 timeit() {
   local start end
   start=$(now)
-  "$@" >/dev/null
+  "$@" >/dev/null || { echo "failed: $*" >&2; exit 1; }
   end=$(now)
   echo "$(elapsed "$start" "$end") * 1000" | bc -l | xargs printf '%.0f ms'
 }
-printf '%-44s %10s\n' "pond with $files files in $VERSIONS versions" \
+printf '%-44s %10s\n' "pond with $files files in $((VERSIONS + 2)) versions" \
   "built in $(printf '%.0f' "$build_seconds") s"
 printf '%-44s %10s\n' "  list '**' (latest)" "$(timeit "$POND_BIN" list '/**')"
-printf '%-44s %10s\n' "  cat --at $((VERSIONS / 2)) (one file)" \
-  "$(timeit "$POND_BIN" cat --at $((VERSIONS / 2)) "/d-$((VERSIONS / 2 % 100))-$((VERSIONS / 2))/r-1.csv")"
+printf '%-44s %10s\n' "  cat --at $((VERSIONS / 2 + 1)) (one file)" \
+  "$(timeit "$POND_BIN" cat --at $((VERSIONS / 2 + 1)) "/d-$((VERSIONS / 2 % 100))/v-$((VERSIONS / 2))/r-1.csv")"
 rm "$POND/local/index"
 printf '%-44s %10s\n' "  status after deleting local/index (rebuild)" "$(timeit "$POND_BIN" status)"
 printf '%-44s %10s\n' "  status (index up to date)" "$(timeit "$POND_BIN" status)"
