@@ -31,7 +31,8 @@ public struct LogReport: Sendable, Codable, Equatable {
   /// ISO 8601 UTC.
   public var time: String
   public var command: String
-  /// Paths of the nodes the version wrote (directories end with `/`).
+  /// Paths of the nodes the version wrote (new directories end with `/`), and `-PATH` for each name that
+  /// left a directory (removed, or moved elsewhere).
   public var changed: [String]
 }
 
@@ -127,7 +128,24 @@ extension PondStore {
       var changed: [String] = []
       for row in try persistence.rows(ofVersion: current) {
         let path = self.path(of: row.nodeID, at: current) ?? "(node \(row.nodeID))"
-        changed.append(row.entryType == .directory && path != "/" ? path + "/" : path)
+        guard row.entryType == .directory else {
+          changed.append(path)
+          continue
+        }
+        guard row.version > 1 else {
+          changed.append(path == "/" ? path : path + "/")
+          continue
+        }
+        // A directory that already existed: name what left it (removed or moved away); what arrived has
+        // rows of its own.
+        let now = Set(
+          try persistence.directoryEntries(row.nodeID, at: TransactionID(rawValue: current))
+            .map(\.id))
+        let before = try persistence.directoryEntries(
+          row.nodeID, at: TransactionID(rawValue: current - 1))
+        for entry in before where !now.contains(entry.id) {
+          changed.append("-" + (path == "/" ? "/" : path + "/") + entry.name)
+        }
       }
       reports.append(
         LogReport(

@@ -75,6 +75,9 @@ struct PondCommandTests {
     #expect(lines[1].contains("pond mkdir -p /raw/2026"))
     #expect(lines[2].contains("/raw/2026/big.bin"))
     #expect(lines[5].contains("pond rm /raw/2026/a.csv"))
+    #expect(lines[5].hasSuffix("\t-/raw/2026/a.csv"))
+    #expect(lines[4].contains("-/raw/2026/big.bin"))
+    #expect(lines[4].contains("\t/raw/big.bin") || lines[4].contains(" /raw/big.bin"))
     // Copy out, from the latest version and from an older one.
     let out = pond.directory.appendingPathComponent("out").path
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
