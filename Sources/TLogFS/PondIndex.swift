@@ -159,7 +159,9 @@ struct PondIndex {
       }
       index.nodes[id] = history
     }
-    guard let listingCount = input.readVarint(), listingCount < UInt64(body.count) else { return nil }
+    guard let listingCount = input.readVarint(), listingCount < UInt64(body.count) else {
+      return nil
+    }
     for _ in 0..<listingCount {
       guard let idBytes = input.read(16), let id = NodeID(bytes: idBytes),
         let length = input.readVarint(), length < UInt64(body.count),
