@@ -26,6 +26,8 @@ public final class OplogPersistence: Persistence {
   var index: PondIndex
   /// True when the index was rebuilt from the log at open (missing, stale or corrupt).
   public let indexWasRebuilt: Bool
+  /// The head version of the index saved in `local/`.
+  private var savedVersion: Int64
   let isWritable: Bool
 
   /// Recorded in each commit's `commitInfo.operationParameters.command`.
@@ -43,7 +45,7 @@ public final class OplogPersistence: Persistence {
     log = LogReader(dataRoot: dataRoot)
     largeFiles = LargeFiles(dataRoot: dataRoot)
     isWritable = writable
-    (index, indexWasRebuilt) = try log.load(indexPath: indexPath)
+    (index, indexWasRebuilt, savedVersion) = try log.load(indexPath: indexPath)
   }
 
   // MARK: Persistence reads
@@ -272,7 +274,10 @@ public final class OplogPersistence: Persistence {
       IndexedCommit(
         timestamp: timestamp, sha256: Hex.encode(SHA256.hash(bytes)), dataFile: file.path,
         command: commandLine))
-    log.save(index, to: indexPath)
+    if version - savedVersion >= PondIndex.saveInterval {
+      log.save(index, to: indexPath)
+      savedVersion = version
+    }
     return transaction.id
   }
 

@@ -48,6 +48,9 @@ struct PondIndex {
 
   var headVersion: Int64 { Int64(commits.count - 1) }
 
+  /// How many versions the saved index may lag behind the log before it is written again.
+  static let saveInterval: Int64 = 16
+
   /// The index of the latest row of `id` at or before `transaction` (nil: the latest).
   func latestPosition(of id: NodeID, at transaction: TransactionID?) -> Int? {
     guard let history = nodes[id], !history.isEmpty else { return nil }
@@ -264,24 +267,29 @@ struct LogReader {
 
   /// The index of the log's current head: the saved one at `indexPath` when it is still valid (with newer
   /// commits applied), otherwise rebuilt; saved back when it changed. Returns whether it was rebuilt.
-  func load(indexPath: String) throws -> (PondIndex, rebuilt: Bool) {
+  ///
+  /// A few newer commits are cheaper to apply at open than rewriting the whole index after each commit, so
+  /// the index is saved again only once it lags `PondIndex.saveInterval` versions behind (or was rebuilt).
+  func load(indexPath: String) throws -> (PondIndex, rebuilt: Bool, savedVersion: Int64) {
     let latest = try latestVersion()
     if let bytes = try? HostIO.readFile(indexPath), var index = PondIndex.parse(bytes),
       index.headVersion <= latest, index.headVersion >= 0
     {
       let known = index.headVersion
       if Hex.encode(SHA256.hash(try commitBytes(known))) == index.commits[Int(known)].sha256 {
-        if known < latest {
-          for version in (known + 1)...latest { try apply(version, to: &index) }
+        guard known < latest else { return (index, false, known) }
+        for version in (known + 1)...latest { try apply(version, to: &index) }
+        if latest - known >= PondIndex.saveInterval {
           save(index, to: indexPath)
+          return (index, false, latest)
         }
-        return (index, false)
+        return (index, false, known)
       }
     }
     var index = PondIndex()
     for version in 0...latest { try apply(version, to: &index) }
     save(index, to: indexPath)
-    return (index, true)
+    return (index, true, latest)
   }
 
   /// Saves the index; a failure only costs a rebuild next time, so it is not an error (the pond may be on a
