@@ -29,6 +29,7 @@ let package = Package(
     .target(name: "Parquet", dependencies: ["PondZstd"]),
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto"]),
     .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl"]),
+    .target(name: "TLogFS", dependencies: ["TinyFS", "DeltaLog", "Parquet", "PondZstd", "PondCrypto"]),
 
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
     .target(name: "PondTestSupport", path: "Sources/PondTestSupport"),
@@ -42,7 +43,7 @@ let package = Package(
     .executableTarget(
       name: "pond",
       dependencies: [
-        "TinyFS", "Parquet", "DeltaLog", "ObjectStore",
+        "TinyFS", "TLogFS", "Parquet", "DeltaLog", "ObjectStore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -55,6 +56,7 @@ let package = Package(
       name: "DeltaLogTests",
       dependencies: ["DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
+    .testTarget(name: "TLogFSTests", dependencies: ["TLogFS", "TinyFS", "PondTestSupport"]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,175 @@
+import Foundation
+import PondCrypto
+import PondZstd
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The content-addressed bodies of large files: `data/_large_files/sha256=<hex>.zst`, one zstd frame of the
+/// raw bytes named by the raw bytes' SHA-256. Each body is written once (temporary file, fsync, rename,
+/// directory fsync); memory stays bounded whatever the size.
+struct LargeFiles {
+  static let directory = "_large_files"
+  /// Files of this many bytes or more are stored here instead of inline.
+  static let threshold = 64 << 10
+  static let level: Int32 = 3
+
+  /// The table root (`$POND/data`).
+  let dataRoot: String
+
+  /// The key (relative to `data/`) of the body with this SHA-256.
+  static func key(sha256: String) -> String { "\(directory)/sha256=\(sha256).zst" }
+
+  /// The SHA-256 in a key, or nil when `key` is not a large-file key.
+  static func sha256(ofKey key: String) -> String? {
+    let prefix = "\(directory)/sha256="
+    guard key.hasPrefix(prefix), key.hasSuffix(".zst") else { return nil }
+    let hex = key.dropFirst(prefix.count).dropLast(4)
+    guard hex.utf8.count == 64, Hex.decode(String(hex)) != nil else { return nil }
+    return String(hex)
+  }
+
+  func path(sha256: String) -> String { dataRoot + "/" + Self.key(sha256: sha256) }
+
+  private var directoryPath: String { dataRoot + "/" + Self.directory }
+
+  /// Streams the host file at `source` into the store; returns its SHA-256 and size.
+  func store(hostFile source: String) throws -> (sha256: String, size: Int64) {
+    try HostIO.makeDirectory(directoryPath)
+    let temporary = directoryPath + "/.tmp-\(UUID().uuidString.lowercased()).zst"
+    let hasher = SHA256Hasher()
+    let summary: ZstdStreamSummary
+    do {
+      summary = try ZstdFile.compress(fileAt: source, to: temporary, level: Self.level) {
+        hasher.update($0)
+      }
+    } catch let error as ZstdFileError {
+      unlink(temporary)
+      let isSource = error.path == source
+      throw HostIO.failure(
+        isSource ? source : temporary, isSource ? "read" : "write a large file body",
+        error.errorNumber)
+    } catch {
+      unlink(temporary)
+      throw PondError(.io, path: source, "cannot compress: \(error)")
+    }
+    let sha = Hex.encode(hasher.finalize())
+    try install(temporary, sha256: sha)
+    return (sha, Int64(summary.rawBytes))
+  }
+
+  /// Stores `bytes`; returns their SHA-256.
+  func store(bytes: [UInt8]) throws -> String {
+    let sha = Hex.encode(SHA256.hash(bytes))
+    if access(path(sha256: sha), F_OK) == 0 { return sha }
+    try HostIO.makeDirectory(directoryPath)
+    let temporary = directoryPath + "/.tmp-\(UUID().uuidString.lowercased()).zst"
+    let writer = try FileWriter(creating: temporary)
+    let compressed: [UInt8]
+    do {
+      compressed = try Zstd.compress(bytes, level: Self.level)
+    } catch {
+      throw PondError(.io, path: temporary, "cannot compress: \(error)")
+    }
+    try writer.write(compressed)
+    try writer.syncAndClose()
+    try install(temporary, sha256: sha)
+    return sha
+  }
+
+  /// Renames a finished temporary body into place, unless an identical body is already there.
+  private func install(_ temporary: String, sha256: String) throws {
+    let final = path(sha256: sha256)
+    if access(final, F_OK) == 0 {
+      unlink(temporary)
+      return
+    }
+    guard rename(temporary, final) == 0 else {
+      let code = errno
+      unlink(temporary)
+      throw HostIO.failure(final, "rename \(temporary) to", code)
+    }
+    try HostIO.syncDirectory(directoryPath)
+  }
+
+  /// Streams the raw bytes of the body `sha256` to `sink`, checking their size and hash; throws naming the
+  /// body when it is missing, corrupt or does not match.
+  func stream(
+    sha256: String, expectedSize: Int64, to sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    let key = Self.key(sha256: sha256)
+    let file = path(sha256: sha256)
+    guard access(file, F_OK) == 0 else {
+      throw PondError(
+        .corrupt, path: key, "the large file is missing",
+        hint: "run 'pond fsck'; restore it from a replica")
+    }
+    let reader = try FileReader(file)
+    let hasher = SHA256Hasher()
+    var total: Int64 = 0
+    do {
+      let decompressor = try ZstdDecompressor(maxOutputSize: Int(max(expectedSize, 0)))
+      _ = try decompressor.decompressStream(
+        read: { try reader.read(into: $0) },
+        write: { chunk in
+          hasher.update(chunk)
+          total += Int64(chunk.count)
+          try sink(chunk)
+        })
+    } catch let error as PondError {
+      throw error
+    } catch {
+      throw PondError(
+        .corrupt, path: key, "the large file cannot be decompressed: \(error)",
+        hint: "run 'pond fsck'; restore it from a replica")
+    }
+    let actual = Hex.encode(hasher.finalize())
+    guard total == expectedSize, actual == sha256 else {
+      throw PondError(
+        .corrupt, path: key,
+        "the large file holds \(total) bytes hashing to \(actual), expected \(expectedSize) bytes",
+        hint: "run 'pond fsck'; restore it from a replica")
+    }
+  }
+
+  /// The whole body in memory (for content below a few MiB, and the `Persistence.content` API).
+  func read(sha256: String, expectedSize: Int64) throws -> [UInt8] {
+    var result: [UInt8] = []
+    result.reserveCapacity(Int(expectedSize))
+    try stream(sha256: sha256, expectedSize: expectedSize) { result += $0 }
+    return result
+  }
+}
+
+/// Stands for content already stored in `LargeFiles` when handed to `FileSystem` as file bytes.
+///
+/// `FileSystem` carries content as byte arrays; a large file goes through it as this short token instead,
+/// and `OplogPersistence.store` turns a token it issued in the open transaction into a row pointing at the
+/// body. A user file that happens to hold the same bytes is stored as ordinary content, because its
+/// SHA-256 was not registered with the persistence.
+struct LargeFileToken: Hashable, Sendable {
+  static let magic: [UInt8] = Array("\u{0}pond-large-file\u{0}".utf8)
+  var sha256: String
+  var size: Int64
+
+  var bytes: [UInt8] { Self.magic + Array("\(sha256):\(size)".utf8) }
+
+  init(sha256: String, size: Int64) {
+    self.sha256 = sha256
+    self.size = size
+  }
+
+  init?(_ bytes: [UInt8]) {
+    guard bytes.count < 128, bytes.starts(with: Self.magic) else { return nil }
+    let text = String(decoding: bytes[Self.magic.count...], as: UTF8.self)
+    let parts = text.split(separator: ":")
+    guard parts.count == 2, parts[0].utf8.count == 64, let size = Int64(parts[1]) else {
+      return nil
+    }
+    self.sha256 = String(parts[0])
+    self.size = size
+  }
+}

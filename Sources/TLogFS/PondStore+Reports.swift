@@ -1,0 +1,187 @@
+import DeltaLog
+import Foundation
+import TinyFS
+
+/// One version of one node, as `pond describe` shows it.
+public struct NodeVersionReport: Sendable, Codable, Equatable {
+  public var version: Int64
+  /// The pond version (Delta version) that wrote it.
+  public var txn: Int64
+  /// ISO 8601 UTC.
+  public var time: String
+  public var size: Int64
+  public var sha256: String
+  /// "inline", or the large file's key under `data/`.
+  public var storage: String
+  public var parentID: String
+}
+
+/// What `pond describe` shows about a path.
+public struct NodeReport: Sendable, Codable, Equatable {
+  public var path: String
+  public var nodeID: String
+  public var type: String
+  public var symlinkTarget: String?
+  public var versions: [NodeVersionReport]
+}
+
+/// One line of `pond log`.
+public struct LogReport: Sendable, Codable, Equatable {
+  public var version: Int64
+  /// ISO 8601 UTC.
+  public var time: String
+  public var command: String
+  /// Paths of the nodes the version wrote (new directories end with `/`), and `-PATH` for each name that
+  /// left a directory (removed, or moved elsewhere).
+  public var changed: [String]
+}
+
+/// One oplog row as `pond show --json` prints it: the Delta/Parquet column names and values, `content` in
+/// base64 (null when the bytes are in `blob`), `timestamp` in microseconds since the epoch.
+public struct RowReport: Sendable, Codable, Equatable {
+  public var partID: String
+  public var nodeID: String
+  public var version: Int64
+  public var txn: Int64
+  public var timestamp: Int64
+  public var entryType: String
+  public var content: String?
+  public var size: Int64
+  public var sha256: String
+  public var blob: String?
+
+  enum CodingKeys: String, CodingKey {
+    case partID = "part_id"
+    case nodeID = "node_id"
+    case version, txn, timestamp
+    case entryType = "entry_type"
+    case content, size, sha256, blob
+  }
+
+  init(_ row: OplogRow) {
+    partID = row.partID.description
+    nodeID = row.nodeID.description
+    version = row.version
+    txn = row.transaction
+    timestamp = row.timestamp
+    entryType = row.entryType.rawValue
+    content = row.content.map { Data($0).base64EncodedString() }
+    size = row.size
+    sha256 = row.sha256
+    blob = row.blob
+  }
+}
+
+/// What `pond status` shows.
+public struct StatusReport: Sendable, Codable, Equatable {
+  public var pond: String
+  public var pondID: String
+  public var birthplace: String
+  public var formatVersion: String
+  /// The version shown (the head, or `--at`).
+  public var version: Int64
+  public var headVersion: Int64
+  public var time: String
+  public var directories: Int
+  public var files: Int
+  public var series: Int
+  public var symlinks: Int
+  /// Bytes of file and series content reachable at `version`.
+  public var bytes: Int64
+  /// "up to date", or "rebuilt from the log" when the local index was missing, stale or corrupt.
+  public var index: String
+}
+
+extension PondStore {
+  /// The history of the node at `path` (a final symbolic link is described, not followed) up to `version`.
+  public func describe(_ path: String, at version: Int64?) throws -> NodeReport {
+    let fileSystem = try fileSystem(at: version)
+    let info = try fileSystem.lstat(path)
+    guard let id = info.id else {
+      throw PondError(
+        .invalidArgument, path: path, "is computed by a dynamic directory; it has no history")
+    }
+    let limit = version ?? head
+    let history = persistence.index.nodes[id] ?? []
+    var versions: [NodeVersionReport] = []
+    for row in history where row.record.transaction.rawValue <= limit {
+      let commit = persistence.index.commits[Int(row.record.transaction.rawValue)]
+      versions.append(
+        NodeVersionReport(
+          version: Int64(row.record.version), txn: row.record.transaction.rawValue,
+          time: Self.formatTime(commit.timestamp), size: Int64(row.record.size),
+          sha256: row.sha256,
+          storage: row.isBlob ? "data/" + LargeFiles.key(sha256: row.sha256) : "inline",
+          parentID: row.record.parentID.description))
+    }
+    return NodeReport(
+      path: info.path, nodeID: id.description, type: info.entryType.rawValue,
+      symlinkTarget: info.symlinkTarget, versions: versions)
+  }
+
+  /// One entry per version, oldest first, up to `version`.
+  public func log(upTo version: Int64?) throws -> [LogReport] {
+    let limit = version ?? head
+    var reports: [LogReport] = []
+    for current in 0...limit {
+      let commit = persistence.index.commits[Int(current)]
+      var changed: [String] = []
+      for row in try persistence.rows(ofVersion: current) {
+        let path = self.path(of: row.nodeID, at: current) ?? "(node \(row.nodeID))"
+        guard row.entryType == .directory else {
+          changed.append(path)
+          continue
+        }
+        guard row.version > 1 else {
+          changed.append(path == "/" ? path : path + "/")
+          continue
+        }
+        // A directory that already existed: name what left it (removed or moved away); what arrived has
+        // rows of its own.
+        let now = Set(
+          try persistence.directoryEntries(row.nodeID, at: TransactionID(rawValue: current))
+            .map(\.id))
+        let before = try persistence.directoryEntries(
+          row.nodeID, at: TransactionID(rawValue: current - 1))
+        for entry in before where !now.contains(entry.id) {
+          changed.append("-" + (path == "/" ? "/" : path + "/") + entry.name)
+        }
+      }
+      reports.append(
+        LogReport(
+          version: current, time: Self.formatTime(commit.timestamp), command: commit.command,
+          changed: changed))
+    }
+    return reports
+  }
+
+  /// The oplog rows version `version` wrote.
+  public func rows(ofVersion version: Int64) throws -> [RowReport] {
+    try persistence.rows(ofVersion: version).map(RowReport.init)
+  }
+
+  /// The pond's identity and what it holds at `version`.
+  public func status(at version: Int64?) throws -> StatusReport {
+    let metadata = try metadata()
+    let shown = version ?? head
+    let fileSystem = try fileSystem(at: shown)
+    var report = StatusReport(
+      pond: root, pondID: metadata.id,
+      birthplace: metadata.configuration["pond.birthplace"] ?? "",
+      formatVersion: metadata.configuration["pond.formatVersion"] ?? "",
+      version: shown, headVersion: head,
+      time: Self.formatTime(persistence.index.commits[Int(shown)].timestamp), directories: 1,
+      files: 0, series: 0, symlinks: 0, bytes: 0,
+      index: persistence.indexWasRebuilt ? "rebuilt from the log" : "up to date")
+    for match in try fileSystem.glob("/**") where match.path != "/" {
+      switch match.entryType {
+      case .directory, .dynamic: report.directories += 1
+      case .file, .series:
+        if match.entryType == .file { report.files += 1 } else { report.series += 1 }
+        report.bytes += Int64(try fileSystem.lstat(match.path).size)
+      case .symlink: report.symlinks += 1
+      }
+    }
+    return report
+  }
+}

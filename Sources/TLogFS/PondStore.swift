@@ -1,0 +1,227 @@
+import DeltaLog
+import Foundation
+import PondCrypto
+import TinyFS
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An open pond: `$POND/data` (the Delta table) and `$POND/local` (lock and index), with the operations the
+/// `pond` commands need. Every changing operation is one transaction: all of it commits, or nothing.
+///
+/// Not `Sendable`: it owns a `FileSystem`, which is confined to one task.
+public final class PondStore {
+  /// How a pond is opened.
+  public enum Mode: Sendable, Equatable {
+    /// Reading only: no lock; sees the latest complete version at open.
+    case read
+    /// Changing: takes the writer lock (failing at once when held, or waiting when `wait`).
+    case write(wait: Bool)
+  }
+
+  /// The pond directory.
+  public let root: String
+  public let persistence: OplogPersistence
+  private let lock: PondLock?
+  private var liveFileSystem: FileSystem?
+
+  /// The format version written into `metaData.configuration["pond.formatVersion"]`.
+  public static let formatVersion = "1"
+
+  /// Opens the pond at `root`.
+  public init(root: String, mode: Mode) throws {
+    self.root = Self.normalized(root)
+    guard let status = try HostIO.status(self.root), status.isDirectory else {
+      throw PondError(
+        .notAPond, path: self.root, "no pond here (the directory does not exist)",
+        hint: "create one with 'pond init', or pass the right --pond / POND")
+    }
+    if case .write(let wait) = mode {
+      try HostIO.makeDirectory(self.root + "/local")
+      lock = try PondLock(path: self.root + "/local/lock", wait: wait)
+    } else {
+      lock = nil
+    }
+    persistence = try OplogPersistence(pondRoot: self.root, writable: lock != nil)
+  }
+
+  /// Creates a pond at `root` (a new or empty directory): version 0 holds the empty root directory.
+  @discardableResult
+  public static func create(root: String, birthplace: String?, commandLine: String) throws
+    -> PondStore
+  {
+    let root = normalized(root)
+    if let status = try HostIO.status(root) {
+      guard status.isDirectory else {
+        throw PondError(.alreadyExists, path: root, "a file is in the way")
+      }
+      if (try? FileManager.default.contentsOfDirectory(atPath: root + "/data/_delta_log"))?.isEmpty
+        == false
+      {
+        throw PondError(
+          .alreadyExists, path: root, "a pond already exists here",
+          hint: "use it, or choose another directory")
+      }
+    } else {
+      try HostIO.makeDirectory(root)
+    }
+    try HostIO.makeDirectory(root + "/data")
+    try HostIO.makeDirectory(root + "/local")
+    let lock = try PondLock(path: root + "/local/lock", wait: false)
+    let now = WallClockMicroseconds.now()
+    let rootRow = OplogRow(
+      partID: .root, nodeID: .root, version: 1, transaction: 0, timestamp: now,
+      entryType: .directory, content: DirectoryListing.encode([]), size: 0,
+      sha256: Hex.encode(SHA256.hash(DirectoryListing.encode([]))), blob: nil)
+    let writer = OplogWriter(dataRoot: root + "/data")
+    let add = try writer.writeDataFile([rootRow], version: 0)
+    var configuration = TableMetadata.historyPreservingConfiguration
+    configuration["pond.formatVersion"] = formatVersion
+    configuration["pond.birthplace"] = birthplace ?? ProcessInfo.processInfo.hostName
+    let metadata = TableMetadata(
+      id: UUID().uuidString.lowercased(), schema: Oplog.deltaSchema, configuration: configuration,
+      createdTime: now / 1000)
+    let info = CommitInfo(
+      timestamp: now / 1000, operation: "CREATE TABLE",
+      operationParameters: ["command": commandLine], engineInfo: DeltaTable.engineInfo)
+    let bytes = DeltaAction.encodeCommit([
+      .commitInfo(info), .protocol(.pond), .metaData(metadata), .add(add),
+    ])
+    let result: WriteIfAbsentResult
+    do {
+      result = try LocalStorage(root: root + "/data").writeIfAbsent(
+        DeltaTable.commitKey(version: 0), bytes, modificationTime: now / 1000)
+    } catch {
+      throw PondError(.io, path: root + "/data", "cannot write version 0: \(error)")
+    }
+    guard result == .written else {
+      throw PondError(.alreadyExists, path: root, "a pond already exists here")
+    }
+    _ = lock
+    return try PondStore(root: root, mode: .read)
+  }
+
+  private static func normalized(_ path: String) -> String {
+    var path = path
+    while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+    return path
+  }
+
+  // MARK: Versions
+
+  /// The latest version.
+  public var head: Int64 { persistence.index.headVersion }
+
+  /// The pond id (the Delta table id) and configuration, from version 0.
+  public func metadata() throws -> TableMetadata {
+    let bytes = try persistence.log.commitBytes(0)
+    let actions = try DeltaAction.decodeCommit(
+      bytes, version: 0, path: DeltaTable.commitKey(version: 0))
+    for case .metaData(let metadata) in actions { return metadata }
+    throw PondError(.corrupt, path: root + "/data", "version 0 has no metaData")
+  }
+
+  /// Resolves `--at`: a version number, or an ISO 8601 time (the latest version committed at or before it).
+  public func version(at specification: String) throws -> Int64 {
+    if let version = Int64(specification) {
+      guard version >= 0, version <= head else {
+        throw PondError(
+          .noSuchVersion, path: root, "version \(version) does not exist",
+          hint: "the pond's versions are 0...\(head)")
+      }
+      return version
+    }
+    guard let milliseconds = Self.parseTime(specification) else {
+      throw PondError(
+        .invalidArgument, path: root,
+        "'\(specification)' is neither a version number nor an ISO 8601 time",
+        hint: "write e.g. --at 12 or --at 2026-11-24T20:15:00Z")
+    }
+    var found: Int64?
+    for (version, commit) in persistence.index.commits.enumerated()
+    where commit.timestamp <= milliseconds {
+      found = Int64(version)
+    }
+    guard let found else {
+      throw PondError(
+        .noSuchVersion, path: root, "the pond did not exist yet at \(specification)",
+        hint:
+          "version 0 was committed at \(Self.formatTime(persistence.index.commits[0].timestamp))")
+    }
+    return found
+  }
+
+  /// Milliseconds since the epoch of an ISO 8601 time (with or without fractional seconds; a date alone means
+  /// its midnight UTC).
+  static func parseTime(_ text: String) -> Int64? {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let date = formatter.date(from: text) {
+      return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+    formatter.formatOptions = [.withInternetDateTime]
+    if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
+    formatter.formatOptions = [.withFullDate]
+    if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
+    return nil
+  }
+
+  /// ISO 8601 UTC with milliseconds.
+  public static func formatTime(_ milliseconds: Int64) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+  }
+
+  /// The file system at `version` (read-only), or the live one (writable when opened for writing).
+  public func fileSystem(at version: Int64? = nil) throws -> FileSystem {
+    if let version {
+      return try FileSystem(persistence: persistence, at: TransactionID(rawValue: version))
+    }
+    if let liveFileSystem { return liveFileSystem }
+    let fileSystem = try FileSystem(persistence: persistence)
+    liveFileSystem = fileSystem
+    return fileSystem
+  }
+
+  /// Runs `body` as one transaction recorded with `commandLine`; nothing is written when it throws.
+  public func change<Result>(commandLine: String, _ body: (FileSystem) throws -> Result) throws
+    -> Result
+  {
+    persistence.commandLine = commandLine
+    let fileSystem = try fileSystem()
+    return try fileSystem.transaction { try body(fileSystem) }
+  }
+
+  // MARK: Paths of nodes
+
+  /// The path of node `id` at `version`, or nil when it is not reachable from the root then.
+  public func path(of id: NodeID, at version: Int64) -> String? {
+    let transaction = TransactionID(rawValue: version)
+    var names: [String] = []
+    var current = id
+    var hops = 0
+    while current != .root {
+      hops += 1
+      guard hops < 10_000, let record = try? persistence.node(current, at: transaction),
+        let entries = try? persistence.directoryEntries(record.parentID, at: transaction),
+        let entry = entries.first(where: { $0.id == current })
+      else { return nil }
+      names.append(entry.name)
+      current = record.parentID
+    }
+    return "/" + names.reversed().joined(separator: "/")
+  }
+}
+
+/// Microseconds since the epoch (UTC).
+enum WallClockMicroseconds {
+  static func now() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_REALTIME, &spec)
+    return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
+  }
+}

@@ -1,0 +1,444 @@
+import ArgumentParser
+import Foundation
+import TLogFS
+import TinyFS
+
+struct Init: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Create a pond: version 0 holds an empty root directory.",
+    discussion: "The directory (--pond or POND) is created if needed and must not hold a pond.")
+
+  @OptionGroup var location: PondLocation
+
+  @Option(help: "Where this pond was born (recorded in the pond's metadata; default: host name).")
+  var birthplace: String?
+
+  func run() throws {
+    try reportingFailures("init") {
+      let path = try location.path()
+      let pond = try PondStore.create(
+        root: path, birthplace: birthplace, commandLine: Invocation.commandLine)
+      print("Created pond \(try pond.metadata().id) at \(pond.root)")
+    }
+  }
+}
+
+struct Mkdir: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Create pond directories.")
+
+  @OptionGroup var pond: WritablePond
+
+  @Flag(name: .short, help: "Create missing parent directories; an existing directory is fine.")
+  var parents = false
+
+  @Argument(help: "Pond paths of the directories to create.")
+  var paths: [String]
+
+  func validate() throws {
+    if paths.isEmpty { throw ValidationError("name at least one directory to create") }
+  }
+
+  func run() throws {
+    try reportingFailures("mkdir") {
+      let store = try pond.open()
+      try store.change(commandLine: Invocation.commandLine) { fileSystem in
+        for path in paths { try fileSystem.createDirectory(path, withParents: parents) }
+      }
+    }
+  }
+}
+
+struct Copy: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Copy host files into the pond, or pond files out to a host directory.",
+    discussion: """
+      In: pond copy HOST_PATH... POND_PATH copies host files, directories (recursively) and \
+      globs into the pond in one commit. With one source the pond path is the new name unless it \
+      is an existing directory; with several it must be an existing directory.
+      Out: pond copy --out POND_PATH_OR_GLOB... HOST_DIR writes pond files, directories and \
+      glob matches (at --at) into an existing host directory.
+      Files of 64 KiB or more are streamed into data/_large_files (stored once per content).
+      """)
+
+  @OptionGroup var pond: WritablePond
+  @OptionGroup var at: AtOption
+
+  @Flag(help: "Append each host file to the series of the same name (created if missing).")
+  var series = false
+
+  @Flag(help: "Copy from the pond out to a host directory.")
+  var out = false
+
+  @Argument(help: "Sources, then the destination.")
+  var paths: [String]
+
+  func validate() throws {
+    if paths.count < 2 { throw ValidationError("give at least one source and a destination") }
+    if out && series { throw ValidationError("--series only applies when copying into the pond") }
+    if !out && at.at != nil { throw ValidationError("--at only applies to 'copy --out'") }
+  }
+
+  func run() throws {
+    try reportingFailures("copy") {
+      let sources = Array(paths.dropLast())
+      let destination = paths.last!
+      if out {
+        let store = try pond.location.openForReading()
+        let report = try store.copyOut(
+          patterns: sources, to: destination, at: try at.version(in: store))
+        print("Copied \(report.written.count) file(s), \(report.bytes) bytes, to \(destination)")
+      } else {
+        let store = try pond.open()
+        let report = try store.copyIn(
+          hostSources: sources, to: destination, series: series,
+          commandLine: Invocation.commandLine)
+        print(
+          "Copied \(report.written.count) file(s), \(report.bytes) bytes, as version \(store.head)")
+      }
+    }
+  }
+}
+
+struct List: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "list",
+    abstract: "List pond paths matching globs (* ? [..] and ** for any depth).",
+    discussion: "A directory is listed by its entries; a pattern lists its matches.")
+
+  @OptionGroup var location: PondLocation
+  @OptionGroup var at: AtOption
+
+  @Flag(name: .short, help: "Long format: type, size, version, node id.")
+  var long = false
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  @Argument(help: "Pond paths or glob patterns (default: /).")
+  var patterns: [String] = []
+
+  struct Entry: Codable {
+    var path: String
+    var type: String
+    var size: UInt64
+    var version: UInt64
+    var nodeID: String?
+    var symlinkTarget: String?
+  }
+
+  func run() throws {
+    try reportingFailures("list") {
+      let store = try location.openForReading()
+      let fileSystem = try store.fileSystem(at: try at.version(in: store))
+      var entries: [Entry] = []
+      for pattern in patterns.isEmpty ? ["/"] : patterns {
+        var paths: [String]
+        if pattern.contains(where: { "*?[".contains($0) }) {
+          paths = try fileSystem.glob(pattern).map(\.path)
+        } else if try fileSystem.stat(pattern).entryType.isDirectory {
+          let base = try fileSystem.stat(pattern).path
+          paths = try fileSystem.list(pattern).map {
+            base == "/" ? "/" + $0.name : base + "/" + $0.name
+          }
+        } else {
+          paths = [pattern]
+        }
+        for path in paths {
+          let info = try fileSystem.lstat(path)
+          entries.append(
+            Entry(
+              path: path, type: info.entryType.rawValue, size: info.size, version: info.version,
+              nodeID: info.id?.description, symlinkTarget: info.symlinkTarget))
+        }
+      }
+      if json {
+        try printJSON(entries)
+        return
+      }
+      for entry in entries {
+        if long {
+          let target = entry.symlinkTarget.map { " -> \($0)" } ?? ""
+          print(
+            "\(entry.type.padding(toLength: 9, withPad: " ", startingAt: 0)) "
+              + "\(String(entry.size).leftPadded(12)) v\(String(entry.version).padding(toLength: 4, withPad: " ", startingAt: 0)) "
+              + "\(entry.nodeID ?? "-") \(entry.path)\(target)")
+        } else {
+          print(entry.path)
+        }
+      }
+    }
+  }
+}
+
+extension String {
+  func leftPadded(_ width: Int) -> String {
+    count >= width ? self : String(repeating: " ", count: width - count) + self
+  }
+}
+
+struct Cat: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Write the content of pond files or series to standard output.")
+
+  @OptionGroup var location: PondLocation
+  @OptionGroup var at: AtOption
+
+  @Argument(help: "Pond paths of files or series.")
+  var paths: [String]
+
+  func run() throws {
+    try reportingFailures("cat") {
+      let store = try location.openForReading()
+      let fileSystem = try store.fileSystem(at: try at.version(in: store))
+      let output = FileHandle.standardOutput
+      for path in paths {
+        try store.streamFile(path, fileSystem) { output.write(Data($0)) }
+      }
+    }
+  }
+}
+
+struct Rm: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Remove pond files, series, links and (with -r) directories; history keeps them.")
+
+  @OptionGroup var pond: WritablePond
+
+  @Flag(name: .short, help: "Remove directories and everything below them.")
+  var recursive = false
+
+  @Argument(help: "Pond paths to remove.")
+  var paths: [String]
+
+  func run() throws {
+    try reportingFailures("rm") {
+      let store = try pond.open()
+      try store.change(commandLine: Invocation.commandLine) { fileSystem in
+        for path in paths {
+          let info = try fileSystem.lstat(path)
+          if info.entryType == .directory && !recursive && info.size > 0 {
+            throw PondError(
+              .invalidArgument, path: path, "is a non-empty directory",
+              hint: "use 'pond rm -r' to remove it and everything below it")
+          }
+          try fileSystem.remove(path, recursive: recursive)
+        }
+      }
+    }
+  }
+}
+
+struct Mv: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Move or rename a pond path (into a directory when the destination is one).")
+
+  @OptionGroup var pond: WritablePond
+
+  @Argument(help: "The pond path to move.")
+  var source: String
+
+  @Argument(help: "The new pond path, or an existing directory to move into.")
+  var destination: String
+
+  func run() throws {
+    try reportingFailures("mv") {
+      let store = try pond.open()
+      try store.change(commandLine: Invocation.commandLine) { fileSystem in
+        var target = destination
+        if let info = try? fileSystem.stat(destination), info.entryType.isDirectory,
+          let name = source.split(separator: "/").last
+        {
+          target = (destination.hasSuffix("/") ? destination : destination + "/") + name
+        }
+        try fileSystem.rename(source, to: target)
+      }
+    }
+  }
+}
+
+struct Ln: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Create a symbolic link in the pond: pond ln -s TARGET LINK.")
+
+  @OptionGroup var pond: WritablePond
+
+  @Flag(name: .short, help: "Make a symbolic link (the only kind of link a pond has).")
+  var symbolic = false
+
+  @Argument(help: "What the link points to (need not exist).")
+  var target: String
+
+  @Argument(help: "The pond path of the new link.")
+  var link: String
+
+  func validate() throws {
+    if !symbolic { throw ValidationError("a pond has only symbolic links: use 'pond ln -s'") }
+  }
+
+  func run() throws {
+    try reportingFailures("ln") {
+      let store = try pond.open()
+      try store.change(commandLine: Invocation.commandLine) { fileSystem in
+        try fileSystem.createSymlink(link, target: target)
+      }
+    }
+  }
+}
+
+struct Describe: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show a pond path's node id, type and every version (size, hash, where stored).")
+
+  @OptionGroup var location: PondLocation
+  @OptionGroup var at: AtOption
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  @Argument(help: "Pond paths.")
+  var paths: [String]
+
+  func run() throws {
+    try reportingFailures("describe") {
+      let store = try location.openForReading()
+      let version = try at.version(in: store)
+      let reports = try paths.map { try store.describe($0, at: version) }
+      if json {
+        try printJSON(reports)
+        return
+      }
+      for report in reports {
+        print("\(report.path): \(report.type), node \(report.nodeID)")
+        if let target = report.symlinkTarget { print("  -> \(target)") }
+        for entry in report.versions {
+          print(
+            "  v\(entry.version)  pond version \(entry.txn)  \(entry.time)  \(entry.size) bytes  "
+              + "sha256 \(entry.sha256)  \(entry.storage)")
+        }
+      }
+    }
+  }
+}
+
+struct Log: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "One line per version: number, time, command line, what changed.")
+
+  @OptionGroup var location: PondLocation
+  @OptionGroup var at: AtOption
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  func run() throws {
+    try reportingFailures("log") {
+      let store = try location.openForReading()
+      let reports = try store.log(upTo: try at.version(in: store))
+      if json {
+        try printJSON(reports)
+        return
+      }
+      for report in reports {
+        let changed =
+          report.changed.count > 6
+          ? report.changed.prefix(6).joined(separator: " ") + " (+\(report.changed.count - 6) more)"
+          : report.changed.joined(separator: " ")
+        print("\(report.version)\t\(report.time)\t\(report.command)\t\(changed)")
+      }
+    }
+  }
+}
+
+struct Show: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show the oplog rows one version wrote (default: the latest).")
+
+  @OptionGroup var location: PondLocation
+  @OptionGroup var at: AtOption
+
+  @Flag(help: "Print JSON (the Delta column names; content in base64).")
+  var json = false
+
+  func run() throws {
+    try reportingFailures("show") {
+      let store = try location.openForReading()
+      let version = try at.version(in: store) ?? store.head
+      let rows = try store.rows(ofVersion: version)
+      if json {
+        try printJSON(rows)
+        return
+      }
+      print("version \(version): \(rows.count) row(s)")
+      for row in rows {
+        let place = row.blob ?? "inline"
+        print(
+          "  \(row.entryType.padding(toLength: 9, withPad: " ", startingAt: 0)) node \(row.nodeID) "
+            + "v\(row.version) parent \(row.partID) size \(row.size) sha256 \(row.sha256) \(place)"
+        )
+      }
+    }
+  }
+}
+
+struct Status: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show the pond's id, birthplace, latest version and what it holds.")
+
+  @OptionGroup var location: PondLocation
+  @OptionGroup var at: AtOption
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  func run() throws {
+    try reportingFailures("status") {
+      let store = try location.openForReading()
+      let report = try store.status(at: try at.version(in: store))
+      if json {
+        try printJSON(report)
+        return
+      }
+      print("pond \(report.pondID) at \(report.pond)")
+      print("birthplace \(report.birthplace), format \(report.formatVersion)")
+      print("version \(report.version) of \(report.headVersion), committed \(report.time)")
+      print(
+        "\(report.directories) directories, \(report.files) files, \(report.series) series, "
+          + "\(report.symlinks) symbolic links, \(report.bytes) bytes")
+      print("local index: \(report.index)")
+    }
+  }
+}
+
+struct Fsck: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check the whole pond: log, hash chain, data files, inline content, large files.",
+    discussion: """
+      Replays every commit and its hash chain, re-hashes every data file, every row's inline \
+      content and every large file, and checks directory listings. Orphan files from interrupted \
+      commands are noted but are not problems.
+      Exit codes: 0 no problem; 2 problems found (each printed); 1 the check could not run.
+      """)
+
+  @OptionGroup var location: PondLocation
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  func run() throws {
+    var report = CheckReport()
+    try reportingFailures("fsck") {
+      report = try PondStore.check(root: try location.path())
+    }
+    if json {
+      try printJSON(report)
+    } else {
+      for note in report.notes { print("note: \(note)") }
+      for problem in report.problems { print("problem: \(problem)") }
+      print(
+        "\(report.versions) versions, \(report.dataFiles) data files, \(report.rows) rows, "
+          + "\(report.largeFiles) large files checked: "
+          + (report.isClean ? "no problems" : "\(report.problems.count) problem(s)"))
+    }
+    if !report.isClean { throw ExitCode(2) }
+  }
+}

@@ -1,0 +1,318 @@
+import Foundation
+import PondCrypto
+import PondTestSupport
+import Testing
+import TinyFS
+
+@testable import TLogFS
+
+@Suite("TLogFS pond")
+struct PondStoreTests {
+  @Test("files, directories, links and series survive reopening")
+  func roundTripThroughReopen() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    do {
+      let store = try pond.writer()
+      try store.change(commandLine: "t") { fs in
+        try fs.createDirectory("/a/b", withParents: true)
+        try fs.writeFile("/a/b/x.txt", contents: Array("hello".utf8))
+        try fs.createSymlink("/l", target: "/a/b/x.txt")
+        try fs.createSeries("/s")
+        try fs.appendFile("/s", contents: [1, 2, 3])
+      }
+    }
+    let store = try pond.reader()
+    let fs = try store.fileSystem()
+    #expect(try fs.readFile("/a/b/x.txt") == Array("hello".utf8))
+    #expect(try fs.readFile("/l") == Array("hello".utf8))
+    #expect(try fs.readSymlink("/l") == "/a/b/x.txt")
+    #expect(try fs.readFile("/s") == [1, 2, 3])
+    #expect(try fs.list("/a/b").map(\.name) == ["x.txt"])
+    #expect(store.head == 1)
+    #expect(store.persistence.indexWasRebuilt == false)
+  }
+
+  @Test("every version reads as it was; --at by version and by time")
+  func timeTravel() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let store = try pond.writer()
+    for round in 1...3 {
+      try store.change(commandLine: "round \(round)") { fs in
+        try fs.writeFile("/f", contents: Array("v\(round)".utf8))
+      }
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+    #expect(store.head == 3)
+    for version in Int64(1)...3 {
+      #expect(try pond.readAll(store, "/f", at: version) == Array("v\(version)".utf8))
+    }
+    #expect(try store.fileSystem(at: 0).exists("/f") == false)
+    // By time: the commit time of version 2 resolves to version 2.
+    let time = PondStore.formatTime(store.persistence.index.commits[2].timestamp)
+    #expect(try store.version(at: time) == 2)
+    #expect(try store.version(at: "2") == 2)
+    #expect(throws: PondError.self) { try store.version(at: "9") }
+    #expect(throws: PondError.self) { try store.version(at: "1999-01-01T00:00:00Z") }
+    #expect(throws: PondError.self) { try store.version(at: "yesterday") }
+    // A snapshot is read-only.
+    #expect(throws: FileSystemError.self) {
+      try store.fileSystem(at: 1).writeFile("/g", contents: [])
+    }
+  }
+
+  @Test("large files stream into _large_files once per content")
+  func largeFilesDeduplicate() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let bytes = pseudoRandomBytes(300_000, seed: 7)
+    let host = try pond.hostFile("big", bytes)
+    let store = try pond.writer()
+    _ = try store.copyIn(hostSources: [host], to: "/one", series: false, commandLine: "c1")
+    _ = try store.copyIn(hostSources: [host], to: "/two", series: false, commandLine: "c2")
+    try store.change(commandLine: "mv") { try $0.rename("/one", to: "/three") }
+    #expect(try pond.largeFiles() == ["sha256=\(Hex.encode(SHA256.hash(bytes))).zst"])
+    #expect(try pond.readAll(store, "/two") == bytes)
+    #expect(try pond.readAll(store, "/three") == bytes)
+    let rows = try store.rows(ofVersion: 1)
+    let fileRow = try #require(rows.first { $0.entryType == "file" })
+    #expect(fileRow.content == nil)
+    #expect(fileRow.blob == "_large_files/sha256=\(Hex.encode(SHA256.hash(bytes))).zst")
+    #expect(fileRow.size == 300_000)
+    // A content just under the threshold stays inline; at the threshold it goes to a large file.
+    let small = try pond.hostFile("small", pseudoRandomBytes(LargeFiles.threshold - 1, seed: 3))
+    let edge = try pond.hostFile("edge", pseudoRandomBytes(LargeFiles.threshold, seed: 4))
+    _ = try store.copyIn(hostSources: [small, edge], to: "/", series: false, commandLine: "c3")
+    let edgeRows = try store.rows(ofVersion: store.head)
+    #expect(edgeRows.first { $0.size == Int64(LargeFiles.threshold - 1) }?.blob == nil)
+    #expect(edgeRows.first { $0.size == Int64(LargeFiles.threshold) }?.blob != nil)
+    // In-memory writes of large content also go to a large file.
+    let memory = pseudoRandomBytes(100_000, seed: 9)
+    try store.change(commandLine: "w") { try $0.writeFile("/mem", contents: memory) }
+    #expect(try store.rows(ofVersion: store.head).first { $0.entryType == "file" }?.blob != nil)
+    #expect(try store.fileSystem().readFile("/mem") == memory)
+    #expect(try PondStore.check(root: pond.root).problems == [])
+  }
+
+  @Test("a series stores only the appended bytes and reads as their concatenation")
+  func seriesAppends() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let store = try pond.writer()
+    let first = try pond.hostFile("1", Array("first\n".utf8))
+    let large = pseudoRandomBytes(200_000, seed: 11)
+    let second = try pond.hostFile("2", large)
+    let third = try pond.hostFile("3", Array("third\n".utf8))
+    for source in [first, second, third] {
+      _ = try store.copyIn(hostSources: [source], to: "/s", series: true, commandLine: "append")
+    }
+    let expected = Array("first\n".utf8) + large + Array("third\n".utf8)
+    #expect(try pond.readAll(store, "/s") == expected)
+    #expect(try pond.readAll(store, "/s", at: 1) == Array("first\n".utf8))
+    let last = try #require(try store.rows(ofVersion: 3).first { $0.entryType == "series" })
+    #expect(
+      last.content.flatMap { Data(base64Encoded: $0) }.map([UInt8].init) == Array("third\n".utf8))
+    #expect(last.size == Int64(expected.count))
+    #expect(try store.fileSystem().stat("/s").size == UInt64(expected.count))
+    // Appending to a plain file with --series is refused.
+    let plain = try pond.hostFile("p", [1])
+    _ = try store.copyIn(hostSources: [plain], to: "/plain", series: false, commandLine: "c")
+    #expect(throws: PondError.self) {
+      try store.copyIn(hostSources: [plain], to: "/plain", series: true, commandLine: "c")
+    }
+    #expect(try PondStore.check(root: pond.root).problems == [])
+  }
+
+  @Test("a failed transaction writes nothing")
+  func rollback() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let store = try pond.writer()
+    let before = store.head
+    #expect(throws: FileSystemError.self) {
+      try store.change(commandLine: "bad") { fs in
+        try fs.writeFile("/ok", contents: [1])
+        try fs.createDirectory("/missing/x")
+      }
+    }
+    #expect(store.head == before)
+    let reopened = try pond.reader()
+    #expect(reopened.head == before)
+    #expect(try reopened.fileSystem().exists("/ok") == false)
+    // A copy with one missing source copies nothing.
+    let good = try pond.hostFile("good", [1, 2])
+    #expect(throws: PondError.self) {
+      try store.copyIn(
+        hostSources: [good, pond.directory.path + "/nope"], to: "/", series: false,
+        commandLine: "c")
+    }
+    #expect(try pond.reader().head == before)
+  }
+
+  @Test("a second writer fails fast naming the holder; readers never block")
+  func writerLock() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let first = try pond.writer()
+    do {
+      _ = try pond.writer()
+      Issue.record("a second writer got the lock")
+    } catch let error as PondError {
+      #expect(error.code == .locked)
+      #expect(error.description.contains("process \(getpid())"))
+      #expect(error.description.contains("--wait"))
+    }
+    #expect(try pond.reader().head == first.head)
+    try first.change(commandLine: "w") { try $0.writeFile("/f", contents: [1]) }
+    _ = consume first
+    let second = try pond.writer()
+    #expect(second.head == 1)
+  }
+
+  @Test(
+    "the local index is rebuilt when missing, corrupt or from another history; updated when stale")
+  func indexRebuild() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let indexPath = pond.root + "/local/index"
+    do {
+      let store = try pond.writer()
+      try store.change(commandLine: "1") { try $0.writeFile("/a", contents: [1]) }
+    }
+    let saved = try Data(contentsOf: URL(fileURLWithPath: indexPath))
+    do {
+      let store = try pond.writer()
+      try store.change(commandLine: "2") { try $0.writeFile("/b", contents: [2]) }
+    }
+    #expect(try pond.reader().persistence.indexWasRebuilt == false)
+    // Stale (an older head of the same history): newer commits are applied, no rebuild.
+    try saved.write(to: URL(fileURLWithPath: indexPath))
+    let stale = try pond.reader()
+    #expect(stale.persistence.indexWasRebuilt == false)
+    #expect(try stale.fileSystem().readFile("/b") == [2])
+    // Missing.
+    try FileManager.default.removeItem(atPath: indexPath)
+    let missing = try pond.reader()
+    #expect(missing.persistence.indexWasRebuilt)
+    #expect(try missing.fileSystem().readFile("/a") == [1])
+    // Corrupt.
+    try TestPond.flipByte(indexPath)
+    let corrupt = try pond.reader()
+    #expect(corrupt.persistence.indexWasRebuilt)
+    #expect(try corrupt.fileSystem().readFile("/b") == [2])
+    // Another history at the same version: an index of a different pond is not trusted.
+    let other = try TestPond()
+    defer { other.cleanup() }
+    do {
+      let store = try other.writer()
+      try store.change(commandLine: "1") { try $0.writeFile("/x", contents: [9]) }
+      try store.change(commandLine: "2") { try $0.writeFile("/y", contents: [9]) }
+    }
+    try FileManager.default.removeItem(atPath: indexPath)
+    try FileManager.default.copyItem(atPath: other.root + "/local/index", toPath: indexPath)
+    let foreign = try pond.reader()
+    #expect(foreign.persistence.indexWasRebuilt)
+    #expect(try foreign.fileSystem().exists("/x") == false)
+    #expect(try foreign.fileSystem().readFile("/b") == [2])
+  }
+
+  @Test("opening a missing or non-pond directory says what to do")
+  func notAPond() throws {
+    let directory = try TestSupportDirectory()
+    defer { directory.cleanup() }
+    #expect {
+      try PondStore(root: directory.path + "/nothing", mode: .read)
+    } throws: { error in
+      (error as? PondError)?.code == .notAPond && "\(error)".contains("pond init")
+    }
+    #expect {
+      try PondStore(root: directory.path, mode: .read)
+    } throws: { error in
+      (error as? PondError)?.code == .notAPond
+    }
+    try PondStore.create(root: directory.path + "/p", birthplace: nil, commandLine: "x")
+    #expect {
+      try PondStore.create(root: directory.path + "/p", birthplace: nil, commandLine: "x")
+    } throws: { error in
+      (error as? PondError)?.code == .alreadyExists
+    }
+  }
+
+  @Test("directory listings round-trip and reject corrupt bytes")
+  func directoryListingEncoding() throws {
+    let entries = [
+      DirectoryEntry(
+        name: "a", id: NodeID(high: 0x1234_7000, low: 0x8000_0000_0000_0001), entryType: .file),
+      DirectoryEntry(name: "é", id: .root, entryType: .directory),
+    ]
+    let bytes = DirectoryListing.encode(entries)
+    #expect(Array(bytes.prefix(4)) == Array("PDL1".utf8))
+    #expect(try DirectoryListing.decode(bytes, node: "n") == entries)
+    #expect(throws: PondError.self) {
+      try DirectoryListing.decode(Array(bytes.dropLast()), node: "n")
+    }
+    #expect(throws: PondError.self) { try DirectoryListing.decode(bytes + [0], node: "n") }
+    var badType = bytes
+    badType[badType.count - 1] = 9
+    #expect(throws: PondError.self) { try DirectoryListing.decode(badType, node: "n") }
+    let unsorted = DirectoryListing.encode(entries.reversed())
+    #expect(throws: PondError.self) { try DirectoryListing.decode(unsorted, node: "n") }
+  }
+}
+
+/// A temporary directory for tests that make their own ponds.
+struct TestSupportDirectory {
+  let path: String
+  init() throws {
+    path = try PondTestSupportDirectory.make()
+  }
+  func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+enum PondTestSupportDirectory {
+  static func make() throws -> String { try TestSupport.makeTemporaryDirectory("tlogfs").path }
+}
+
+@Suite("TLogFS copy")
+struct CopyTests {
+  @Test("directories copy recursively and host globs expand")
+  func directoriesAndGlobs() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let tree = pond.directory.appendingPathComponent("tree").path
+    try FileManager.default.createDirectory(
+      atPath: tree + "/sub", withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(atPath: tree + "/a.csv", contents: Data("a".utf8))
+    _ = FileManager.default.createFile(atPath: tree + "/b.txt", contents: Data("b".utf8))
+    _ = FileManager.default.createFile(atPath: tree + "/sub/c.csv", contents: Data("c".utf8))
+    let store = try pond.writer()
+    let report = try store.copyIn(hostSources: [tree], to: "/t", series: false, commandLine: "c")
+    #expect(report.written.sorted() == ["/t/a.csv", "/t/b.txt", "/t/sub/c.csv"])
+    #expect(try store.fileSystem().readFile("/t/sub/c.csv") == Array("c".utf8))
+    try store.change(commandLine: "m") { try $0.createDirectory("/g") }
+    _ = try store.copyIn(hostSources: [tree + "/*.csv"], to: "/g", series: false, commandLine: "g")
+    #expect(try store.fileSystem().list("/g").map(\.name) == ["a.csv"])
+    #expect(throws: PondError.self) {
+      try store.copyIn(hostSources: [tree + "/*.none"], to: "/g", series: false, commandLine: "g")
+    }
+    // Copy out a glob and a directory, from an older version.
+    let out = pond.directory.appendingPathComponent("out").path
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let exported = try store.copyOut(patterns: ["/t"], to: out, at: 1)
+    #expect(exported.written.count == 3)
+    #expect(FileManager.default.contents(atPath: out + "/t/sub/c.csv") == Data("c".utf8))
+  }
+
+  @Test("a user file holding large-file token bytes is stored as ordinary content")
+  func tokenLookalike() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let fake = LargeFileToken(sha256: String(repeating: "ab", count: 32), size: 5).bytes
+    let store = try pond.writer()
+    try store.change(commandLine: "w") { try $0.writeFile("/fake", contents: fake) }
+    let row = try #require(try store.rows(ofVersion: 1).first { $0.entryType == "file" })
+    #expect(row.blob == nil)
+    #expect(try pond.reader().fileSystem().readFile("/fake") == fake)
+  }
+}

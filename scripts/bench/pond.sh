@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# pond benchmark: single-file commits per second; streaming a large file into a pond (MB/s and peak RSS) next
+# to `zstd -1 | openssl dgst -sha256` on the same file; `list '**'` and `cat --at` latency on a pond with many
+# files and versions. Sizes can be lowered for a quick run:
+#   COMMITS=1000 BIG_MIB=1024 VERSIONS=2000 FILES_PER_VERSION=10 scripts/bench/pond.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+COMMITS=${COMMITS:-1000}
+BIG_MIB=${BIG_MIB:-1024}
+VERSIONS=${VERSIONS:-2000}
+FILES_PER_VERSION=${FILES_PER_VERSION:-10}
+
+swift build -c release --product pond >/dev/null
+POND_BIN="$(swift build -c release --show-bin-path)/pond"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pond-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+now() { date +%s.%N; }
+elapsed() { echo "$2 - $1" | bc -l; }
+
+# 1. Single-file commits.
+export POND="$WORK/commits"
+"$POND_BIN" init >/dev/null
+echo "reading 42" >"$WORK/small.txt"
+start=$(now)
+for i in $(seq 1 "$COMMITS"); do "$POND_BIN" copy "$WORK/small.txt" "/f-$i" >/dev/null; done
+end=$(now)
+commit_seconds=$(elapsed "$start" "$end")
+printf '%-44s %10s\n' "single-file commits ($COMMITS, one process each)" \
+  "$(echo "$COMMITS / $commit_seconds" | bc -l | xargs printf '%.1f')/s"
+
+# 2. A large file: pond copy vs zstd -1 | openssl dgst -sha256. Half random, half repetitive text.
+BIG="$WORK/big.bin"
+head -c $((BIG_MIB / 2 * 1048576)) /dev/urandom >"$BIG"
+(yes "2026-11-24T10:00:00Z,buoy-3,temperature,7.125,ok" || true) | head -c $((BIG_MIB / 2 * 1048576)) >>"$BIG"
+sync
+export POND="$WORK/big"
+"$POND_BIN" init >/dev/null
+measure() {  # prints "seconds maxrss_kib"
+  /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null
+  cat "$WORK/time.txt"
+}
+read -r pond_s pond_kib < <(measure "$POND_BIN" copy "$BIG" /big.bin)
+read -r peer_s peer_kib < <(measure sh -c "zstd -1 -T1 -c '$BIG' | openssl dgst -sha256")
+size=$(stat -c %s "$BIG")
+stored=$(du -b "$WORK/big/data/_large_files" | tail -1 | cut -f1)
+printf '%-44s %10s %10s %8s\n' "copy of a ${BIG_MIB} MiB file" "MB/s" "peak RSS" "ratio"
+printf '%-44s %10.1f %8d MiB %8s\n' "  pond copy (zstd -3, sha256, fsync)" \
+  "$(echo "$size / 1000000 / $pond_s" | bc -l)" $((pond_kib / 1024)) \
+  "$(echo "$stored / $size" | bc -l | xargs printf '%.3f')"
+printf '%-44s %10.1f %8d MiB\n' "  zstd -1 | openssl dgst -sha256" \
+  "$(echo "$size / 1000000 / $peer_s" | bc -l)" $((peer_kib / 1024))
+cmp <("$POND_BIN" cat /big.bin | openssl dgst -sha256 -r | cut -c1-64) \
+  <(openssl dgst -sha256 -r "$BIG" | cut -c1-64) || { echo "pond cat differs from the source" >&2; exit 1; }
+
+# 3. Latency on a pond with many versions and files.
+export POND="$WORK/many"
+"$POND_BIN" init >/dev/null
+mkdir -p "$WORK/batch"
+for j in $(seq 1 "$FILES_PER_VERSION"); do echo "value $j" >"$WORK/batch/r-$j.csv"; done
+"$POND_BIN" mkdir $(seq -f '/d-%g' 0 99) >/dev/null
+start=$(now)
+for i in $(seq 1 "$VERSIONS"); do
+  "$POND_BIN" copy "$WORK/batch" "/d-$((i % 100))/v-$i" >/dev/null
+done
+end=$(now)
+build_seconds=$(elapsed "$start" "$end")
+files=$((VERSIONS * FILES_PER_VERSION))
+timeit() {
+  local start end
+  start=$(now)
+  "$@" >/dev/null || { echo "failed: $*" >&2; exit 1; }
+  end=$(now)
+  echo "$(elapsed "$start" "$end") * 1000" | bc -l | xargs printf '%.0f ms'
+}
+printf '%-44s %10s\n' "pond with $files files in $((VERSIONS + 2)) versions" \
+  "built in $(printf '%.0f' "$build_seconds") s"
+printf '%-44s %10s\n' "  list '**' (latest)" "$(timeit "$POND_BIN" list '/**')"
+printf '%-44s %10s\n' "  cat --at $((VERSIONS / 2 + 1)) (one file)" \
+  "$(timeit "$POND_BIN" cat --at $((VERSIONS / 2 + 1)) "/d-$((VERSIONS / 2 % 100))/v-$((VERSIONS / 2))/r-1.csv")"
+rm "$POND/local/index"
+printf '%-44s %10s\n' "  status after deleting local/index (rebuild)" "$(timeit "$POND_BIN" status)"
+printf '%-44s %10s\n' "  status (index up to date)" "$(timeit "$POND_BIN" status)"
