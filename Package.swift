@@ -29,7 +29,8 @@ let package = Package(
     .target(name: "Parquet", dependencies: ["PondZstd"]),
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto"]),
     .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl"]),
-    .target(name: "TLogFS", dependencies: ["TinyFS", "DeltaLog", "Parquet", "PondZstd", "PondCrypto"]),
+    .target(
+      name: "TLogFS", dependencies: ["TinyFS", "DeltaLog", "Parquet", "PondZstd", "PondCrypto"]),
 
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
     .target(name: "PondTestSupport", path: "Sources/PondTestSupport"),
@@ -47,7 +48,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    .testTarget(name: "PondZstdTests", dependencies: ["PondZstd", "PondCrypto", "PondTestSupport"]),
+    .testTarget(
+      name: "PondZstdTests", dependencies: ["PondZstd", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCurlTests", dependencies: ["PondCurl", "PondTestSupport"]),
     .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", "PondTestSupport"]),
@@ -55,7 +57,8 @@ let package = Package(
     .testTarget(
       name: "DeltaLogTests",
       dependencies: ["DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondTestSupport"]),
-    .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
+    .testTarget(
+      name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "TLogFSTests", dependencies: ["TLogFS", "TinyFS", "PondTestSupport"]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
   ],
