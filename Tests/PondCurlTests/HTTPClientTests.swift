@@ -68,6 +68,8 @@ struct HTTPClientTests {
         timeouts: HTTPTimeouts(connect: .seconds(2), lowSpeedLimit: 100, lowSpeedTime: .seconds(1)))
     }
     #expect(error.isTimeout)
+    // The low-speed limit fired (a total-time limit would say "timed out after"), not the server giving up.
+    #expect(error.message.contains("too slow"), "\(error)")
     // curl averages the speed over a few seconds, so the stall is noticed after about 2-6 s here; the server
     // itself would only move on after 20 s (and then a truncated body, not a timeout, would be the error).
     #expect(ContinuousClock.now - started < .seconds(19))
