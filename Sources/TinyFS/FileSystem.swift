@@ -216,14 +216,10 @@ public final class FileSystem {
   public func writeFile(_ path: String, contents: [UInt8]) throws {
     let op = Operation(name: "write", path: path)
     try changing(op) {
-      try refuseDotName(path, op)
-      let resolution = try resolve(path, op, followFinal: true)
-      guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
-      guard let child = resolution.child else {
-        _ = try create(name, in: resolution, type: .file, payload: .content(contents), op)
+      guard let (entry, resolution) = try existingEntryOrNewFile(path, contents: contents, op)
+      else {
         return
       }
-      let entry = try storedEntry(child, resolution, op)
       switch entry.entryType {
       case .file:
         pending!.writes[entry.id] = PendingWrite(entryType: .file, payload: .content(contents))
@@ -244,14 +240,10 @@ public final class FileSystem {
   public func appendFile(_ path: String, contents: [UInt8]) throws {
     let op = Operation(name: "append", path: path)
     try changing(op) {
-      try refuseDotName(path, op)
-      let resolution = try resolve(path, op, followFinal: true)
-      guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
-      guard let child = resolution.child else {
-        _ = try create(name, in: resolution, type: .file, payload: .content(contents), op)
+      guard let (entry, resolution) = try existingEntryOrNewFile(path, contents: contents, op)
+      else {
         return
       }
-      let entry = try storedEntry(child, resolution, op)
       switch entry.entryType {
       case .file:
         let current = try storedContent(entry.id)
@@ -789,6 +781,21 @@ public final class FileSystem {
         hint: "\(resolution.directoryPath) is a dynamic directory; its entries are computed")
     }
     return id
+  }
+
+  /// Resolves `path` (following a final link) for a write of `contents`: when nothing is there, creates a file
+  /// holding `contents` and returns nil; otherwise returns the stored entry found and its resolution.
+  private func existingEntryOrNewFile(_ path: String, contents: [UInt8], _ op: Operation) throws
+    -> (DirectoryEntry, Resolution)?
+  {
+    try refuseDotName(path, op)
+    let resolution = try resolve(path, op, followFinal: true)
+    guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
+    guard let child = resolution.child else {
+      _ = try create(name, in: resolution, type: .file, payload: .content(contents), op)
+      return nil
+    }
+    return (try storedEntry(child, resolution, op), resolution)
   }
 
   private func storedEntry(_ child: Child, _ resolution: Resolution, _ op: Operation) throws

@@ -65,13 +65,8 @@ struct DeltaInteropTests {
     os._exit(rc)
     """#
 
-  @Test func deltalakeReadsEveryVersionWeWrite() throws {
-    guard TestSupport.python != nil else {
-      if TestSupport.isCI {
-        Issue.record("the interop venv (.venv with deltalake) is required under CI")
-      }
-      return
-    }
+  @Test(.enabled(if: TestSupport.interopEnabled, "needs .venv with deltalake: run `make deps`"))
+  func deltalakeReadsEveryVersionWeWrite() throws {
     let f = try TableFixture()
     defer { f.remove() }
     let base = TableFixture.baseTime
@@ -177,13 +172,8 @@ struct DeltaInteropTests {
     """#
 
   /// delta-rs accepts our table as a writer too; its commit carries no chain link, which pond detects.
-  @Test func aForeignAppendIsAcceptedByDeltaRsAndDetectedByTheChain() throws {
-    guard TestSupport.python != nil else {
-      if TestSupport.isCI {
-        Issue.record("the interop venv (.venv with deltalake) is required under CI")
-      }
-      return
-    }
+  @Test(.enabled(if: TestSupport.interopEnabled, "needs .venv with deltalake: run `make deps`"))
+  func aForeignAppendIsAcceptedByDeltaRsAndDetectedByTheChain() throws {
     let f = try TableFixture()
     defer { f.remove() }
     try f.build(versions: 2)

@@ -99,6 +99,16 @@ struct FaultInjectionTests {
       options: options)
   }
 
+  /// The same store through the proxy, uploading anything above the minimum part size in minimum-size parts.
+  func multipartStore() throws -> S3ObjectStore {
+    var options = store.options
+    options.partSize = S3Options.minimumPartSize
+    options.multipartThreshold = S3Options.minimumPartSize
+    return try S3ObjectStore(
+      bucket: server.bucket, prefix: store.prefix, credentials: server.credentials, options: options
+    )
+  }
+
   let body = StoreConformance.payload(200_000, seed: 5)
 
   @Test func burstOf503IsRetried() async throws {
@@ -212,12 +222,7 @@ struct FaultInjectionTests {
   }
 
   @Test func multipartPartsAreRetriedOnTheirOwn() async throws {
-    var options = store.options
-    options.partSize = S3Options.minimumPartSize
-    options.multipartThreshold = S3Options.minimumPartSize
-    let multipart = try S3ObjectStore(
-      bucket: server.bucket, prefix: store.prefix, credentials: server.credentials, options: options
-    )
+    let multipart = try multipartStore()
     let dir = try TestSupport.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let data = StoreConformance.payload(2 * Int(S3Options.minimumPartSize) + 100, seed: 9)
@@ -298,12 +303,7 @@ struct FaultInjectionTests {
   }
 
   @Test func completeMultipartErrorInsideA200IsRetried() async throws {
-    var options = store.options
-    options.partSize = S3Options.minimumPartSize
-    options.multipartThreshold = S3Options.minimumPartSize
-    let multipart = try S3ObjectStore(
-      bucket: server.bucket, prefix: store.prefix, credentials: server.credentials, options: options
-    )
+    let multipart = try multipartStore()
     let dir = try TestSupport.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let data = StoreConformance.payload(Int(S3Options.minimumPartSize) + 100, seed: 11)
@@ -339,12 +339,7 @@ struct FaultInjectionTests {
   }
 
   @Test func multipartOnlyAboveTheThreshold() async throws {
-    var options = store.options
-    options.partSize = S3Options.minimumPartSize
-    options.multipartThreshold = S3Options.minimumPartSize
-    let multipart = try S3ObjectStore(
-      bucket: server.bucket, prefix: store.prefix, credentials: server.credentials, options: options
-    )
+    let multipart = try multipartStore()
     let dir = try TestSupport.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let threshold = Int(S3Options.minimumPartSize)
