@@ -18,11 +18,14 @@ let package = Package(
       name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(
       name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(
+      name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
     // Swift owners of the C handles.
     .target(name: "PondZstd", dependencies: ["CZstd"]),
     .target(name: "PondCrypto", dependencies: ["CCrypto"]),
     .target(name: "PondCurl", dependencies: ["CCurl"]),
+    .target(name: "PondSQLite", dependencies: ["CSQLite"]),
 
     // The layers of SYSTEM.md; lower layers never import higher ones.
     .target(name: "TinyFS"),
@@ -30,7 +33,8 @@ let package = Package(
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto"]),
     .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl"]),
     .target(
-      name: "TLogFS", dependencies: ["TinyFS", "DeltaLog", "Parquet", "PondZstd", "PondCrypto"]),
+      name: "TLogFS",
+      dependencies: ["TinyFS", "DeltaLog", "Parquet", "PondZstd", "PondCrypto", "PondSQLite"]),
 
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
     .target(name: "PondTestSupport", path: "Sources/PondTestSupport"),
@@ -52,6 +56,7 @@ let package = Package(
       name: "PondZstdTests", dependencies: ["PondZstd", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCurlTests", dependencies: ["PondCurl", "PondTestSupport"]),
+    .testTarget(name: "PondSQLiteTests", dependencies: ["PondSQLite", "PondTestSupport"]),
     .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", "PondTestSupport"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet", "PondZstd", "PondTestSupport"]),
     .testTarget(
@@ -59,7 +64,8 @@ let package = Package(
       dependencies: ["DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondTestSupport"]),
     .testTarget(
       name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
-    .testTarget(name: "TLogFSTests", dependencies: ["TLogFS", "TinyFS", "PondTestSupport"]),
+    .testTarget(
+      name: "TLogFSTests", dependencies: ["TLogFS", "TinyFS", "PondSQLite", "PondTestSupport"]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -20,14 +20,11 @@ import TinyFS
 public final class OplogPersistence: Persistence {
   /// `$POND/data`.
   public let dataRoot: String
-  let indexPath: String
+  /// `$POND`.
+  let pondRoot: String
   let log: LogReader
   let largeFiles: LargeFiles
-  var index: PondIndex
-  /// True when the index was rebuilt from the log at open (missing, stale or corrupt).
-  public let indexWasRebuilt: Bool
-  /// The head version of the index saved in `local/`.
-  private var savedVersion: Int64
+  let index: PondIndex
   let isWritable: Bool
 
   /// Recorded in each commit's `commitInfo.operationParameters.command`.
@@ -36,51 +33,62 @@ public final class OplogPersistence: Persistence {
   private var open: (id: TransactionID, timestamp: Int64)?
   private var openRows: [OplogRow] = []
   private var openTokens: Set<String> = []
-  /// Decoded data files, by transaction, most recent last (a few are kept).
-  private var fileCache: [(Int64, [OplogRow])] = []
+  /// Set when a commit landed in the log but the index could not record it: this process's view is then
+  /// behind the log, so every later call fails instead of answering from it.
+  private var indexFailure: PondError?
+  /// Decoded data files, by version, most recent last; bounded by `fileCacheLimit` content bytes.
+  private var fileCache: [(version: Int64, rows: [OplogRow], bytes: Int)] = []
+  private static let fileCacheLimit = 64 << 20
 
   init(pondRoot: String, writable: Bool) throws {
+    self.pondRoot = pondRoot
     dataRoot = pondRoot + "/data"
-    indexPath = pondRoot + "/local/index"
     log = LogReader(dataRoot: dataRoot)
     largeFiles = LargeFiles(dataRoot: dataRoot)
     isWritable = writable
-    (index, indexWasRebuilt, savedVersion) = try log.load(indexPath: indexPath)
+    index = try PondIndex(pondRoot: pondRoot, log: log)
   }
+
+  /// True when the index was built from the whole log at open (missing, stale, corrupt, or temporary).
+  public var indexWasRebuilt: Bool { index.wasRebuilt }
 
   // MARK: Persistence reads
 
-  public var head: TransactionID? { TransactionID(rawValue: index.headVersion) }
+  public var head: TransactionID? { TransactionID(rawValue: index.head) }
+
+  /// The version a read at `transaction` sees (nil: the head this process sees).
+  private func version(_ transaction: TransactionID?) throws -> Int64 {
+    if let indexFailure { throw indexFailure }
+    return transaction?.rawValue ?? index.head
+  }
 
   public func node(_ id: NodeID, at transaction: TransactionID?) throws -> NodeRecord? {
-    guard let position = index.latestPosition(of: id, at: transaction) else { return nil }
-    return index.nodes[id]![position].record
+    try index.row(of: id, at: version(transaction))?.record
   }
 
   public func directoryEntries(_ id: NodeID, at transaction: TransactionID?) throws
     -> [DirectoryEntry]
   {
-    guard let position = index.latestPosition(of: id, at: transaction) else {
+    guard let row = try index.row(of: id, at: version(transaction)) else {
       throw PersistenceError("directory \(id) does not exist at transaction \(name(transaction))")
     }
-    let row = index.nodes[id]![position]
     guard row.record.entryType == .directory else {
       throw PersistenceError(
         "node \(id) is a \(row.record.entryType), not a directory, at transaction \(name(transaction))"
       )
     }
-    let isLatest = position == index.nodes[id]!.count - 1
-    let bytes = try (isLatest ? index.latestListings[id] : nil) ?? inlineContent(row)
+    let bytes =
+      try index.latestListing(of: id, writtenBy: row.record.transaction.rawValue)
+      ?? inlineContent(row)
     return try DirectoryListing.decode(bytes, node: "directory \(id)")
   }
 
   public func content(_ id: NodeID, at transaction: TransactionID?) throws -> [UInt8] {
     // While a transaction is being committed, FileSystem reads content only to carry an unchanged node
     // forward (a move); hand large bodies over as tokens so they are neither loaded nor copied.
-    if open != nil, let position = index.latestPosition(of: id, at: nil),
-      index.nodes[id]![position].isBlob, index.nodes[id]![position].record.entryType == .file
+    if open != nil, let row = try index.row(of: id, at: version(nil)), row.isBlob,
+      row.record.entryType == .file
     {
-      let row = index.nodes[id]![position]
       openTokens.insert(row.sha256)
       return LargeFileToken(sha256: row.sha256, size: Int64(row.record.size)).bytes
     }
@@ -90,54 +98,52 @@ public final class OplogPersistence: Persistence {
   }
 
   /// Streams the content of a file, series or symlink at `transaction` to `sink` in bounded chunks (a series
-  /// is the concatenation of its versions); memory does not grow with the size.
+  /// is the concatenation of its versions); memory does not grow with the size or the number of versions.
   public func streamContent(
     _ id: NodeID, at transaction: TransactionID?, to sink: (UnsafeRawBufferPointer) throws -> Void
   ) throws {
-    guard let last = index.latestPosition(of: id, at: transaction) else {
+    let version = try version(transaction)
+    guard let last = try index.row(of: id, at: version) else {
       throw PersistenceError("node \(id) does not exist at transaction \(name(transaction))")
     }
-    let history = index.nodes[id]!
-    guard history[last].record.entryType != .directory else {
+    guard last.record.entryType != .directory else {
       throw PersistenceError("node \(id) is a directory; it has a listing, not content")
     }
-    let first =
-      history[last].record.entryType == .series ? firstSeriesPosition(history, last) : last
-    for position in first...last {
-      let row = history[position]
-      if row.isBlob {
-        try largeFiles.stream(
-          sha256: row.sha256, expectedSize: chunkSize(history, position), to: sink)
-      } else {
-        try inlineContent(row).withUnsafeBytes { try sink($0) }
-      }
+    guard last.record.entryType == .series else {
+      try stream(last, size: Int64(last.record.size), to: sink)
+      return
+    }
+    // A series is the run of series rows up to `version` (ids are never reused and a series stays a series,
+    // so the run is its whole history; a non-series row would end it). Each row holds the bytes by which
+    // the series grew.
+    let start = try index.lastVersion(of: id, notOfType: .series, upTo: version)
+    var previousSize: Int64 = 0
+    try index.forEachRow(of: id, after: start, upTo: version) { row in
+      let size = Int64(row.record.size)
+      try stream(row, size: size - previousSize, to: sink)
+      previousSize = size
+    }
+  }
+
+  private func stream(
+    _ row: IndexedRow, size: Int64, to sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    if row.isBlob {
+      try largeFiles.stream(sha256: row.sha256, expectedSize: size, to: sink)
+    } else {
+      try inlineContent(row).withUnsafeBytes { try sink($0) }
     }
   }
 
   /// The rows of version `version`'s data file, in file order.
   public func rows(ofVersion version: Int64) throws -> [OplogRow] {
-    guard version >= 0, version <= index.headVersion else {
+    let head = try self.version(nil)
+    guard version >= 0, version <= head else {
       throw PondError(
         .noSuchVersion, path: dataRoot, "version \(version) does not exist",
-        hint: "the pond's versions are 0...\(index.headVersion)")
+        hint: "the pond's versions are 0...\(head)")
     }
     return try dataFileRows(version)
-  }
-
-  /// The oldest row of the run of series rows ending at `last` (a series that was a file before, or
-  /// recreated under the same id, cannot occur: ids are never reused, and a series stays a series).
-  private func firstSeriesPosition(_ history: [IndexedRow], _ last: Int) -> Int {
-    var first = last
-    while first > 0, history[first - 1].record.entryType == .series { first -= 1 }
-    return first
-  }
-
-  /// The bytes row `position` holds: its size for a file, the growth over the previous row for a series.
-  func chunkSize(_ history: [IndexedRow], _ position: Int) -> Int64 {
-    let row = history[position].record
-    guard row.entryType == .series, position > 0, history[position - 1].record.entryType == .series
-    else { return Int64(row.size) }
-    return Int64(row.size) - Int64(history[position - 1].record.size)
   }
 
   private func inlineContent(_ row: IndexedRow) throws -> [UInt8] {
@@ -145,21 +151,25 @@ public final class OplogPersistence: Persistence {
     guard row.rowIndex < rows.count, rows[row.rowIndex].nodeID == row.record.id,
       let content = rows[row.rowIndex].content
     else {
+      let file = try index.commit(row.record.transaction.rawValue).dataFile ?? "?"
       throw PondError(
-        .corrupt,
-        path: "data/" + (index.commits[Int(row.record.transaction.rawValue)].dataFile ?? "?"),
+        .corrupt, path: "data/" + file,
         "row \(row.rowIndex) is not the inline row of node \(row.record.id) the index expects",
-        hint: "delete $POND/local/index to rebuild it, then run 'pond fsck'")
+        hint: "delete $POND/local/\(PondIndex.fileName) to rebuild it, then run 'pond fsck'")
     }
     return content
   }
 
   private func dataFileRows(_ version: Int64) throws -> [OplogRow] {
-    if let cached = fileCache.last(where: { $0.0 == version }) { return cached.1 }
-    guard let file = index.commits[Int(version)].dataFile else { return [] }
+    if let cached = fileCache.last(where: { $0.version == version }) { return cached.rows }
+    guard let file = try index.commit(version).dataFile else { return [] }
     let rows = try Oplog.read(path: dataRoot + "/" + file, key: "data/" + file)
-    fileCache.append((version, rows))
-    if fileCache.count > 8 { fileCache.removeFirst() }
+    let bytes = rows.reduce(0) { $0 + ($1.content?.count ?? 0) + 160 }
+    fileCache.append((version, rows, bytes))
+    var total = fileCache.reduce(0) { $0 + $1.bytes }
+    while fileCache.count > 1, total > Self.fileCacheLimit {
+      total -= fileCache.removeFirst().bytes
+    }
     return rows
   }
 
@@ -186,7 +196,7 @@ public final class OplogPersistence: Persistence {
       throw PondError(
         .invalidArgument, path: dataRoot, "this pond was opened for reading only")
     }
-    let id = TransactionID(rawValue: index.headVersion + 1)
+    let id = TransactionID(rawValue: try version(nil) + 1)
     open = (id, timestamp)
     openRows = []
     return id
@@ -244,7 +254,7 @@ public final class OplogPersistence: Persistence {
       openTokens = []
     }
     let version = transaction.id.rawValue
-    let previous = index.commits[index.commits.count - 1]
+    let previous = index.headCommit
     let timestamp = max(transaction.timestamp / 1000, previous.timestamp + 1)
     let file = try OplogWriter(dataRoot: dataRoot).writeDataFile(openRows, version: version)
     let info = CommitInfo(
@@ -269,14 +279,20 @@ public final class OplogPersistence: Persistence {
         "another writer committed version \(version) although this process held the lock",
         hint: "make sure every writer uses the same $POND/local/lock; nothing was written")
     }
-    index.add(openRows)
-    index.commits.append(
-      IndexedCommit(
-        timestamp: timestamp, sha256: Hex.encode(SHA256.hash(bytes)), dataFile: file.path,
-        command: commandLine))
-    if version - savedVersion >= PondIndex.saveInterval {
-      log.save(index, to: indexPath)
-      savedVersion = version
+    // The version is committed: the log is authoritative and the index only derived from it. If the index
+    // cannot record it (a full disk), the command still succeeded; the next open applies the version from the
+    // log, and this process refuses to answer from its outdated view.
+    do {
+      try index.add(
+        version: version, rows: openRows,
+        commit: IndexedCommit(
+          timestamp: timestamp, sha256: Hex.encode(SHA256.hash(bytes)), dataFile: file.path,
+          command: commandLine))
+    } catch {
+      indexFailure = PondError(
+        .io, path: pondRoot + "/local/" + PondIndex.fileName,
+        "version \(version) was committed, but the local index could not record it (\(error))",
+        hint: "open the pond again: the index is brought up to date from the log")
     }
     return transaction.id
   }

@@ -1,7 +1,14 @@
 import DeltaLog
 import Foundation
 import PondCrypto
+import PondSQLite
 import TinyFS
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// What `pond fsck` found.
 public struct CheckReport: Sendable, Codable, Equatable {
@@ -14,6 +21,8 @@ public struct CheckReport: Sendable, Codable, Equatable {
   public var problems: [String] = []
   /// Harmless findings: orphan files left by interrupted commands.
   public var notes: [String] = []
+  /// Orphan files removed (with `clean`), relative to the pond.
+  public var removed: [String] = []
 
   public var isClean: Bool { problems.isEmpty }
 
@@ -23,11 +32,17 @@ public struct CheckReport: Sendable, Codable, Equatable {
 extension PondStore {
   /// Checks the pond without trusting the index: replays the log and its hash chain, re-hashes every commit's
   /// data file against its `add`, re-hashes inline content against each row's `sha256`, decompresses and
-  /// re-hashes every large file a row refers to, and checks that directory listings and parents agree.
+  /// re-hashes every large file a row refers to, checks that directory listings and parents agree, and that
+  /// the local index (when present) says what the log says.
   ///
-  /// Opens nothing for writing and takes no lock. Throws only when `root` is not a pond at all.
-  public static func check(root: String) throws -> CheckReport {
+  /// Without `clean` it opens nothing for writing and takes no lock. With `clean`, it takes the writer lock and,
+  /// only when no problem was found, removes the orphan files interrupted commands left (data files no commit
+  /// added, large files no row refers to, temporary files). Memory grows with the number of nodes, not with
+  /// the number of versions. Throws only when `root` is not a pond at all, or the lock cannot be taken.
+  public static func check(root: String, clean: Bool = false) throws -> CheckReport {
     let dataRoot = root + "/data"
+    let lock = clean ? try PondLock(path: root + "/local/lock", wait: false) : nil
+    defer { _ = lock }
     let storage = LocalStorage(root: dataRoot)
     let log = LogReader(dataRoot: dataRoot)
     var report = CheckReport()
@@ -35,9 +50,9 @@ extension PondStore {
     var previousSHA: String?
     var referencedFiles = Set<String>()
     var blobs: [String: Int64] = [:]  // sha -> expected size
-    var latestRow: [NodeID: OplogRow] = [:]
-    var listings: [(version: Int64, directory: NodeID, entries: [DirectoryEntry])] = []
+    var latestRow: [NodeID: (version: Int64, entryType: EntryType, size: Int64)] = [:]
     let largeFiles = LargeFiles(dataRoot: dataRoot)
+    let index = IndexCheck(pondRoot: root)
 
     versions: for version in 0...latest {
       let key = DeltaTable.commitKey(version: version)
@@ -95,6 +110,8 @@ extension PondStore {
           report.problems.append("\(error)")
           continue
         }
+        // Listings are checked once the version's rows are all known, then dropped.
+        var listings: [(directory: NodeID, entries: [DirectoryEntry])] = []
         for (position, row) in rows.enumerated() {
           report.rows += 1
           let location =
@@ -114,7 +131,7 @@ extension PondStore {
             if row.entryType == .directory {
               do {
                 let entries = try DirectoryListing.decode(content, node: location)
-                listings.append((version, row.nodeID, entries))
+                listings.append((row.nodeID, entries))
               } catch {
                 report.problems.append("\(error)")
               }
@@ -130,23 +147,28 @@ extension PondStore {
           } else {
             report.problems.append("\(location): has neither inline content nor a blob")
           }
-          latestRow[row.nodeID] = row
+          latestRow[row.nodeID] = (row.version, row.entryType, row.size)
+          if let disagreement = index?.disagreement(with: row, position: position) {
+            report.problems.append(
+              "local/\(PondIndex.fileName): \(disagreement) for \(location); delete it and it is "
+                + "rebuilt from the log")
+          }
         }
-      }
-    }
-    // Every listing entry must exist, with the type the listing says, when the listing was written.
-    for listing in listings {
-      for entry in listing.entries {
-        guard let row = latestRow[entry.id] else {
-          report.problems.append(
-            "directory \(listing.directory) at version \(listing.version): entry '\(entry.name)' names "
-              + "node \(entry.id), which no row defines")
-          continue
-        }
-        if row.entryType != entry.entryType {
-          report.problems.append(
-            "directory \(listing.directory): entry '\(entry.name)' says \(entry.entryType) but node "
-              + "\(entry.id) is a \(row.entryType)")
+        // Every listing entry must exist, with the type the listing says, when the listing was written.
+        for listing in listings {
+          for entry in listing.entries {
+            guard let row = latestRow[entry.id] else {
+              report.problems.append(
+                "directory \(listing.directory) at version \(version): entry '\(entry.name)' names "
+                  + "node \(entry.id), which no row defines")
+              continue
+            }
+            if row.entryType != entry.entryType {
+              report.problems.append(
+                "directory \(listing.directory): entry '\(entry.name)' says \(entry.entryType) but node "
+                  + "\(entry.id) is a \(row.entryType)")
+            }
+          }
         }
       }
     }
@@ -158,17 +180,101 @@ extension PondStore {
         report.problems.append("\(error)")
       }
     }
-    // Orphans: data files no commit added (a crash before the commit), temporary files.
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: dataRoot)) ?? []
-    for name in names.sorted() where name.hasPrefix("part-") && !referencedFiles.contains(name) {
-      report.notes.append("data/\(name): orphan data file (an interrupted command); harmless")
+    // Orphans: files no commit refers to, left by interrupted commands. Only named when the log was read
+    // whole (versions missing from the replay would make referenced files look orphaned).
+    let complete = report.versions == latest + 1
+    var orphans: [(key: String, why: String)] = []
+    func names(_ directory: String) -> [String] {
+      ((try? FileManager.default.contentsOfDirectory(atPath: dataRoot + directory)) ?? []).sorted()
     }
-    let largeNames =
-      (try? FileManager.default.contentsOfDirectory(atPath: dataRoot + "/" + LargeFiles.directory))
-      ?? []
-    for name in largeNames.sorted() where name.hasPrefix(".tmp-") {
-      report.notes.append("data/_large_files/\(name): unfinished large file; harmless")
+    for name in names("") where name.hasPrefix("part-") && !referencedFiles.contains(name) {
+      orphans.append(
+        ("data/\(name)", name.contains(".tmp-") ? "unfinished data file" : "orphan data file"))
+    }
+    for name in names("/" + LargeFiles.directory) {
+      let key = LargeFiles.directory + "/" + name
+      if name.hasPrefix(".tmp-") {
+        orphans.append(("data/\(key)", "unfinished large file"))
+      } else if let sha = LargeFiles.sha256(ofKey: key), blobs[sha] == nil {
+        orphans.append(("data/\(key)", "orphan large file (no row refers to it)"))
+      }
+    }
+    for name in names("/" + DeltaTable.logPrefix.dropLast()) where name.hasSuffix(".tmp") {
+      orphans.append(("data/\(DeltaTable.logPrefix)\(name)", "unfinished commit file"))
+    }
+    guard complete else { return report }
+    for orphan in orphans {
+      report.notes.append("\(orphan.key): \(orphan.why), left by an interrupted command; harmless")
+    }
+    if clean {
+      guard report.isClean else {
+        report.notes.append("nothing was removed: the pond has problems; fix them first")
+        return report
+      }
+      for orphan in orphans {
+        let path = root + "/" + orphan.key
+        if unlink(path) == 0 {
+          report.removed.append(orphan.key)
+        } else {
+          report.problems.append(
+            "\(orphan.key): cannot be removed: \(String(cString: strerror(errno)))")
+        }
+      }
     }
     return report
+  }
+}
+
+/// The local index, opened read-only, to compare with what `fsck` reads from the log.
+private struct IndexCheck {
+  let database: SQLiteDatabase
+
+  /// Nil when there is no index (nothing to compare).
+  init?(pondRoot: String) {
+    let path = pondRoot + "/local/" + PondIndex.fileName
+    guard FileManager.default.fileExists(atPath: path),
+      let database = try? SQLiteDatabase(path: path, mode: .readOnly)
+    else { return nil }
+    self.database = database
+  }
+
+  /// What the index says differently about `row` (at `position` in its data file), or nil when it agrees or
+  /// has not recorded the row's version yet (an index behind the log is caught up at the next open).
+  func disagreement(with row: OplogRow, position: Int) -> String? {
+    var found: [Int64]?
+    var sha = ""
+    var parent: [UInt8] = []
+    do {
+      try database.query(
+        "SELECT version, type, size, is_blob, row_index, sha256, parent FROM rows"
+          + " WHERE node = ?1 AND txn = ?2",
+        [.blob(row.nodeID.bytes), .integer(row.transaction)]
+      ) { result in
+        found = (0..<5).map { result.integer(Int32($0)) }
+        sha = result.text(5)
+        parent = result.blob(6)
+        return false
+      }
+      if found == nil {
+        var recorded = false
+        try database.query("SELECT 1 FROM commits WHERE version = ?1", [.integer(row.transaction)])
+        {
+          _ in
+          recorded = true
+          return false
+        }
+        return recorded ? "the row is missing" : nil
+      }
+    } catch {
+      return "it cannot be read (\(error))"
+    }
+    let expected: [Int64] = [
+      row.version, Int64(DirectoryListing.code(row.entryType)), max(row.size, 0),
+      row.blob == nil ? 0 : 1, Int64(position),
+    ]
+    guard found == expected, sha == row.sha256, parent == row.partID.bytes else {
+      return "the row differs"
+    }
+    return nil
   }
 }

@@ -1,5 +1,6 @@
 import DeltaLog
 import PondCrypto
+import PondSQLite
 import TinyFS
 
 #if canImport(Glibc)
@@ -31,153 +32,357 @@ struct IndexedCommit: Sendable {
   var command: String
 }
 
-/// A derived index of the log: every node's row history (metadata only) and every commit, saved as
-/// `$POND/local/index` so that opening a pond reads one file instead of replaying the log and its data files.
+/// A derived index of the log in `$POND/local/index.sqlite`: every node's row history (metadata only), the
+/// latest listing of every directory, and every commit, in an SQLite database.
 ///
-/// The saved file names the head version and head commit SHA-256 it was built from and ends with the SHA-256 of
-/// its own bytes. It is used only when the log's commit at that version still hashes the same; newer commits are
-/// then applied on top. Anything else (missing, corrupt, another history) rebuilds it from the log.
-struct PondIndex {
-  static let magic: [UInt8] = Array("PONDIDX2".utf8)
+/// Opening a pond reads a few pages of it, not the history: memory and open time do not grow with the number
+/// of versions or rows (SQLite keeps a bounded page cache). It is never trusted over the log: at open, the
+/// commit file at the index's head must still hash to what the index recorded, or the index is rebuilt from
+/// the log; commits newer than the index are applied from the log (a process killed between its commit and
+/// its index update, or another writer). Writers add their own commit right after it lands.
+///
+/// Every read names the version it reads at, so a reader keeps seeing the version it opened even while a writer
+/// adds newer rows. Readers that find the index behind the log bring it up to date themselves (SQLite
+/// serializes them); when `local/` cannot be written (a read-only medium), the index is built in a temporary
+/// file that is deleted on exit.
+///
+/// Not `Sendable`: owned by one `OplogPersistence`.
+final class PondIndex {
+  /// The database's `user_version`: bumped whenever the tables change, which rebuilds older indexes.
+  static let formatVersion: Int64 = 3
+  static let fileName = "index.sqlite"
 
-  var nodes: [NodeID: [IndexedRow]] = [:]
-  var commits: [IndexedCommit] = []
-  /// The encoded listing of every directory's latest row, so that reading the latest tree (list, glob, path
-  /// resolution) opens no data file. Its size is that of the current tree, not of the history.
-  var latestListings: [NodeID: [UInt8]] = [:]
+  /// Where the index lives, for `pond status`.
+  let location: String
+  /// True when the index was built from the whole log at open (missing, stale, corrupt or temporary).
+  let wasRebuilt: Bool
+  /// The latest version this process sees: the head at open, advanced by this process's own commits.
+  private(set) var head: Int64
+  /// The head commit's hash and time, which the next commit chains onto.
+  private(set) var headCommit: IndexedCommit
 
-  var headVersion: Int64 { Int64(commits.count - 1) }
+  private let database: SQLiteDatabase
+  private let log: LogReader
 
-  /// How many versions the saved index may lag behind the log before it is written again.
-  static let saveInterval: Int64 = 16
-
-  /// The index of the latest row of `id` at or before `transaction` (nil: the latest).
-  func latestPosition(of id: NodeID, at transaction: TransactionID?) -> Int? {
-    guard let history = nodes[id], !history.isEmpty else { return nil }
-    guard let transaction else { return history.count - 1 }
-    var low = 0
-    var high = history.count
-    while low < high {
-      let middle = (low + high) / 2
-      if history[middle].record.transaction <= transaction {
-        low = middle + 1
-      } else {
-        high = middle
+  /// Opens the index of the pond at `pondRoot`, creating, updating or rebuilding it as needed.
+  init(pondRoot: String, log: LogReader) throws {
+    self.log = log
+    let path = pondRoot + "/local/" + Self.fileName
+    // The index of format 2 (one file read whole at open) is replaced by this one.
+    unlink(pondRoot + "/local/index")
+    var attempt: (SQLiteDatabase, Int64, Bool)?
+    var location = "local/" + Self.fileName
+    do {
+      attempt = try Self.open(path: path, log: log)
+    } catch let error as SQLiteError where error.isCorrupt {
+      Self.remove(path)
+      attempt = try? Self.open(path: path, log: log)
+    } catch is SQLiteError {
+      attempt = nil
+    }
+    if attempt == nil {
+      location = "a temporary file (\(pondRoot)/local is not writable)"
+      do {
+        attempt = try Self.open(path: nil, log: log)
+      } catch let error as SQLiteError {
+        throw PondError(
+          .io, path: path, "cannot build the local index, even in a temporary file: \(error)",
+          hint: "check free space and permissions of \(pondRoot)/local and of TMPDIR")
       }
     }
-    return low == 0 ? nil : low - 1
+    let (database, head, rebuilt) = attempt!
+    self.database = database
+    self.location = location
+    self.head = head
+    self.wasRebuilt = rebuilt || database.path == "(temporary)"
+    guard let commit = try Self.commit(head, in: database) else {
+      preconditionFailure("the index's head version \(head) has no commit row")
+    }
+    headCommit = commit
   }
 
-  /// Adds the rows of one data file written by version `version`.
-  mutating func add(_ rows: [OplogRow]) {
-    for (position, row) in rows.enumerated() {
-      let record = NodeRecord(
-        id: row.nodeID, parentID: row.partID, version: UInt64(row.version),
-        entryType: row.entryType, transaction: TransactionID(rawValue: row.transaction),
-        timestamp: row.timestamp, size: UInt64(max(row.size, 0)))
-      nodes[row.nodeID, default: []].append(
-        IndexedRow(record: record, sha256: row.sha256, isBlob: row.blob != nil, rowIndex: position))
-      if row.entryType == .directory, let content = row.content {
-        latestListings[row.nodeID] = content
+  // MARK: Reads
+
+  /// The latest row of `id` at or before version `at`.
+  func row(of id: NodeID, at version: Int64) throws -> IndexedRow? {
+    var found: IndexedRow?
+    try database.query(
+      "SELECT \(Self.rowColumns) FROM rows WHERE node = ?1 AND txn <= ?2 ORDER BY txn DESC LIMIT 1",
+      [.blob(id.bytes), .integer(version)]
+    ) { row in
+      found = try Self.indexedRow(id, row)
+      return false
+    }
+    return found
+  }
+
+  /// The rows of `id` up to version `at`, oldest first, starting after the last row older than `after`
+  /// (exclusive) — all of them when `after` is nil.
+  func forEachRow(
+    of id: NodeID, after: Int64? = nil, upTo version: Int64, _ body: (IndexedRow) throws -> Void
+  ) throws {
+    try database.query(
+      "SELECT \(Self.rowColumns) FROM rows WHERE node = ?1 AND txn > ?2 AND txn <= ?3 ORDER BY txn",
+      [.blob(id.bytes), .integer(after ?? -1), .integer(version)]
+    ) { row in
+      try body(try Self.indexedRow(id, row))
+      return true
+    }
+  }
+
+  /// The version of the newest row of `id` at or before `version` whose type is not `type`; nil when none.
+  func lastVersion(of id: NodeID, notOfType type: EntryType, upTo version: Int64) throws -> Int64? {
+    var found: Int64?
+    try database.query(
+      "SELECT max(txn) FROM rows WHERE node = ?1 AND txn <= ?2 AND type != ?3",
+      [.blob(id.bytes), .integer(version), .integer(Int64(DirectoryListing.code(type)))]
+    ) { row in
+      if !row.isNull(0) { found = row.integer(0) }
+      return false
+    }
+    return found
+  }
+
+  /// The encoded listing of directory `id` as written by version `version`, when that is its latest listing.
+  func latestListing(of id: NodeID, writtenBy version: Int64) throws -> [UInt8]? {
+    var found: [UInt8]?
+    try database.query(
+      "SELECT listing FROM listings WHERE node = ?1 AND txn = ?2",
+      [.blob(id.bytes), .integer(version)]
+    ) { row in
+      found = row.blob(0)
+      return false
+    }
+    return found
+  }
+
+  /// Commit `version`, which must be at most `head`.
+  func commit(_ version: Int64) throws -> IndexedCommit {
+    precondition(version >= 0 && version <= head, "commit \(version) outside 0...\(head)")
+    guard let commit = try Self.commit(version, in: database) else {
+      throw PondError(
+        .corrupt, path: location, "the local index has no commit \(version)",
+        hint: "delete \(location) to rebuild it, then run 'pond fsck'")
+    }
+    return commit
+  }
+
+  /// Calls `body` with each commit from `first` to `last`, in order.
+  func forEachCommit(
+    from first: Int64, through last: Int64, _ body: (Int64, IndexedCommit) throws -> Void
+  ) throws {
+    try database.query(
+      "SELECT version, timestamp, sha256, data_file, command FROM commits"
+        + " WHERE version >= ?1 AND version <= ?2 ORDER BY version",
+      [.integer(first), .integer(last)]
+    ) { row in
+      try body(row.integer(0), Self.indexedCommit(row, from: 1))
+      return true
+    }
+  }
+
+  /// The latest version committed at or before `milliseconds` (commit times only grow with the version in a
+  /// pond's log); nil when the first commit is later.
+  func version(committedAtOrBefore milliseconds: Int64) throws -> Int64? {
+    var found: Int64?
+    try database.query(
+      "SELECT version FROM commits WHERE timestamp <= ?1 AND version <= ?2"
+        + " ORDER BY timestamp DESC, version DESC LIMIT 1",
+      [.integer(milliseconds), .integer(head)]
+    ) { row in
+      found = row.integer(0)
+      return false
+    }
+    return found
+  }
+
+  // MARK: Writes
+
+  /// Records version `version`, which this process has just committed to the log with `rows`.
+  ///
+  /// Another process may already have applied it from the log (it is then left as it is), or the index may lag
+  /// behind the log (the missing versions are applied from the log first).
+  func add(version: Int64, rows: [OplogRow], commit: IndexedCommit) throws {
+    precondition(version == head + 1, "version \(version) does not follow \(head)")
+    try database.writeTransaction {
+      var known = try Self.headVersion(in: database) ?? -1
+      while known + 1 < version {
+        known += 1
+        try Self.apply(known, log: log, to: database)
+      }
+      if known < version { try Self.insert(version: version, rows: rows, commit: commit, database) }
+    }
+    head = version
+    headCommit = commit
+  }
+
+  // MARK: Opening
+
+  private static let rowColumns =
+    "parent, version, type, txn, timestamp, size, sha256, is_blob, row_index"
+
+  private static let schema = """
+    CREATE TABLE IF NOT EXISTS commits(
+      version INTEGER PRIMARY KEY, timestamp INTEGER NOT NULL, sha256 TEXT NOT NULL,
+      data_file TEXT, command TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS commits_by_time ON commits(timestamp, version);
+    CREATE TABLE IF NOT EXISTS rows(
+      node BLOB NOT NULL, txn INTEGER NOT NULL, parent BLOB NOT NULL, version INTEGER NOT NULL,
+      type INTEGER NOT NULL, timestamp INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+      is_blob INTEGER NOT NULL, row_index INTEGER NOT NULL,
+      PRIMARY KEY (node, txn)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS listings(
+      node BLOB PRIMARY KEY, txn INTEGER NOT NULL, listing BLOB NOT NULL) WITHOUT ROWID;
+    """
+
+  /// Opens the database at `path` (a temporary one when nil) and brings it up to the log's head.
+  /// Returns the database, its head and whether it was rebuilt from the whole log.
+  private static func open(path: String?, log: LogReader) throws -> (SQLiteDatabase, Int64, Bool) {
+    let database = try SQLiteDatabase(
+      path: path ?? "", mode: path == nil ? .temporary : .readWriteCreate)
+    // WAL: readers never wait for a writer. NORMAL: no fsync per commit; a power cut can lose the last
+    // updates, which the next open re-applies from the log.
+    try database.execute(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;")
+    var format: Int64 = 0
+    try database.query("PRAGMA user_version") { row in
+      format = row.integer(0)
+      return false
+    }
+    if format != formatVersion {
+      try database.writeTransaction {
+        try database.execute(
+          "DROP TABLE IF EXISTS rows; DROP TABLE IF EXISTS listings; DROP TABLE IF EXISTS commits;"
+            + schema + "PRAGMA user_version = \(formatVersion);")
       }
     }
-  }
-
-  // MARK: Saving and loading
-
-  func serialized() -> [UInt8] {
-    var output = ByteWriter()
-    output.bytes += Self.magic
-    output.writeVarint(UInt64(commits.count))
-    for commit in commits {
-      output.writeInt64(commit.timestamp)
-      output.writeString(commit.sha256)
-      output.writeString(commit.dataFile ?? "")
-      output.writeString(commit.command)
-    }
-    output.writeVarint(UInt64(nodes.count))
-    for (id, history) in nodes {
-      output.bytes += id.bytes
-      output.writeVarint(UInt64(history.count))
-      for row in history {
-        output.bytes += row.record.parentID.bytes
-        output.writeVarint(row.record.version)
-        output.writeVarint(UInt64(row.record.transaction.rawValue))
-        output.writeInt64(row.record.timestamp)
-        output.bytes.append(DirectoryListing.code(row.record.entryType))
-        output.writeVarint(row.record.size)
-        output.writeString(row.sha256)
-        output.bytes.append(row.isBlob ? 1 : 0)
-        output.writeVarint(UInt64(row.rowIndex))
+    if let head = try validHead(database, log: log) {
+      guard try log.commitExists(head + 1) else { return (database, head, false) }
+      let latest = try database.writeTransaction {
+        try applyNewCommits(database, log: log, after: try headVersion(in: database) ?? -1)
       }
+      return (database, latest, false)
     }
-    output.writeVarint(UInt64(latestListings.count))
-    for (id, listing) in latestListings {
-      output.bytes += id.bytes
-      output.writeVarint(UInt64(listing.count))
-      output.bytes += listing
+    // Listing the log (rather than probing for the next commit) also finds a missing version 0 or a gap.
+    let listed = try log.latestVersion()
+    let latest = try database.writeTransaction {
+      try database.execute("DELETE FROM rows; DELETE FROM listings; DELETE FROM commits;")
+      for version in 0...listed { try apply(version, log: log, to: database) }
+      return try applyNewCommits(database, log: log, after: listed)
     }
-    output.bytes += SHA256.hash(output.bytes)
-    return output.bytes
+    return (database, latest, true)
   }
 
-  /// Parses a saved index; nil when it is truncated, corrupt or of another format.
-  static func parse(_ bytes: [UInt8]) -> PondIndex? {
-    guard bytes.count > 32 else { return nil }
-    let body = Array(bytes[0..<(bytes.count - 32)])
-    guard SHA256.hash(body) == Array(bytes[(bytes.count - 32)...]) else { return nil }
-    var input = ByteReader(body)
-    guard input.read(magic.count) == magic, let commitCount = input.readVarint(),
-      commitCount > 0, commitCount < UInt64(body.count)
+  /// The index's head version when the log's commit there still hashes as recorded; nil when the index is
+  /// empty or describes another history.
+  private static func validHead(_ database: SQLiteDatabase, log: LogReader) throws -> Int64? {
+    guard let head = try headVersion(in: database), let commit = try commit(head, in: database),
+      try log.commitExists(head)
     else { return nil }
-    var index = PondIndex()
-    for _ in 0..<commitCount {
-      guard let timestamp = input.readInt64(), let sha = input.readString(),
-        let file = input.readString(), let command = input.readString()
-      else { return nil }
-      index.commits.append(
-        IndexedCommit(
-          timestamp: timestamp, sha256: sha, dataFile: file.isEmpty ? nil : file, command: command))
+    return Hex.encode(SHA256.hash(try log.commitBytes(head))) == commit.sha256 ? head : nil
+  }
+
+  /// Applies every commit of the log after `after`, in order; returns the new head.
+  private static func applyNewCommits(_ database: SQLiteDatabase, log: LogReader, after: Int64)
+    throws -> Int64
+  {
+    var version = after
+    while try log.commitExists(version + 1) {
+      version += 1
+      try apply(version, log: log, to: database)
     }
-    guard let nodeCount = input.readVarint(), nodeCount < UInt64(body.count) else { return nil }
-    for _ in 0..<nodeCount {
-      guard let idBytes = input.read(16), let id = NodeID(bytes: idBytes),
-        let rowCount = input.readVarint(), rowCount < UInt64(body.count)
-      else { return nil }
-      var history: [IndexedRow] = []
-      for _ in 0..<rowCount {
-        guard let parentBytes = input.read(16), let parent = NodeID(bytes: parentBytes),
-          let version = input.readVarint(), let txn = input.readVarint(),
-          let timestamp = input.readInt64(), let typeByte = input.read(1),
-          let type = DirectoryListing.type(typeByte[0]), let size = input.readVarint(),
-          let sha = input.readString(), let blobByte = input.read(1),
-          let position = input.readVarint()
-        else { return nil }
-        let record = NodeRecord(
-          id: id, parentID: parent, version: version, entryType: type,
-          transaction: TransactionID(rawValue: Int64(txn)), timestamp: timestamp, size: size)
-        history.append(
-          IndexedRow(
-            record: record, sha256: sha, isBlob: blobByte[0] == 1, rowIndex: Int(position)))
+    guard version >= 0 else {
+      _ = try log.latestVersion()  // names what is wrong with an empty or broken log
+      throw PondError(.notAPond, path: log.dataRoot, "the log has no version 0")
+    }
+    return version
+  }
+
+  private static func apply(_ version: Int64, log: LogReader, to database: SQLiteDatabase) throws {
+    let previous = version > 0 ? try commit(version - 1, in: database)?.sha256 : nil
+    let (rows, commit) = try log.read(version, previousSHA256: previous)
+    try insert(version: version, rows: rows, commit: commit, database)
+  }
+
+  private static func insert(
+    version: Int64, rows: [OplogRow], commit: IndexedCommit, _ database: SQLiteDatabase
+  ) throws {
+    for (position, row) in rows.enumerated() {
+      try database.run(
+        "INSERT INTO rows(node, txn, parent, version, type, timestamp, size, sha256, is_blob, row_index)"
+          + " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        [
+          .blob(row.nodeID.bytes), .integer(version), .blob(row.partID.bytes),
+          .integer(row.version), .integer(Int64(DirectoryListing.code(row.entryType))),
+          .integer(row.timestamp), .integer(max(row.size, 0)), .text(row.sha256),
+          .integer(row.blob == nil ? 0 : 1), .integer(Int64(position)),
+        ])
+      if row.entryType == .directory, let content = row.content {
+        try database.run(
+          "INSERT INTO listings(node, txn, listing) VALUES (?1, ?2, ?3)"
+            + " ON CONFLICT(node) DO UPDATE SET txn = excluded.txn, listing = excluded.listing",
+          [.blob(row.nodeID.bytes), .integer(version), .blob(content)])
       }
-      index.nodes[id] = history
     }
-    guard let listingCount = input.readVarint(), listingCount < UInt64(body.count) else {
-      return nil
+    try database.run(
+      "INSERT INTO commits(version, timestamp, sha256, data_file, command) VALUES (?1, ?2, ?3, ?4, ?5)",
+      [
+        .integer(version), .integer(commit.timestamp), .text(commit.sha256),
+        commit.dataFile.map { .text($0) } ?? .null, .text(commit.command),
+      ])
+  }
+
+  private static func headVersion(in database: SQLiteDatabase) throws -> Int64? {
+    var found: Int64?
+    try database.query("SELECT max(version) FROM commits") { row in
+      if !row.isNull(0) { found = row.integer(0) }
+      return false
     }
-    for _ in 0..<listingCount {
-      guard let idBytes = input.read(16), let id = NodeID(bytes: idBytes),
-        let length = input.readVarint(), length < UInt64(body.count),
-        let listing = input.read(Int(length))
-      else { return nil }
-      index.latestListings[id] = listing
+    return found
+  }
+
+  private static func commit(_ version: Int64, in database: SQLiteDatabase) throws -> IndexedCommit?
+  {
+    var found: IndexedCommit?
+    try database.query(
+      "SELECT timestamp, sha256, data_file, command FROM commits WHERE version = ?1",
+      [.integer(version)]
+    ) { row in
+      found = indexedCommit(row, from: 0)
+      return false
     }
-    guard input.isAtEnd else { return nil }
-    return index
+    return found
+  }
+
+  private static func indexedCommit(_ row: SQLiteRow, from column: Int32) -> IndexedCommit {
+    IndexedCommit(
+      timestamp: row.integer(column), sha256: row.text(column + 1),
+      dataFile: row.isNull(column + 2) ? nil : row.text(column + 2), command: row.text(column + 3))
+  }
+
+  private static func indexedRow(_ id: NodeID, _ row: SQLiteRow) throws -> IndexedRow {
+    guard let parent = NodeID(bytes: row.blob(0)),
+      let type = DirectoryListing.type(UInt8(truncatingIfNeeded: row.integer(2)))
+    else {
+      throw PondError(
+        .corrupt, path: "local/" + fileName, "a row of node \(id) is not readable",
+        hint: "delete local/\(fileName) to rebuild it from the log")
+    }
+    let record = NodeRecord(
+      id: id, parentID: parent, version: UInt64(max(row.integer(1), 0)), entryType: type,
+      transaction: TransactionID(rawValue: row.integer(3)), timestamp: row.integer(4),
+      size: UInt64(max(row.integer(5), 0)))
+    return IndexedRow(
+      record: record, sha256: row.text(6), isBlob: row.integer(7) != 0,
+      rowIndex: Int(row.integer(8)))
+  }
+
+  private static func remove(_ path: String) {
+    for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
   }
 }
 
-/// Reads the log into a `PondIndex`, from scratch or on top of a saved one.
+/// Reads commits and their data files from the log in `$POND/data`.
 struct LogReader {
   let dataRoot: String
   let storage: LocalStorage
@@ -187,7 +392,7 @@ struct LogReader {
     self.storage = LocalStorage(root: dataRoot)
   }
 
-  /// The latest version in the log.
+  /// The latest version in the log, by listing it (only a rebuild and `fsck` need this).
   func latestVersion() throws -> Int64 {
     do {
       return try DeltaTable(storage: storage).latestVersion()
@@ -203,6 +408,17 @@ struct LogReader {
     }
   }
 
+  /// True when the commit file of `version` exists.
+  func commitExists(_ version: Int64) throws -> Bool {
+    let path = dataRoot + "/" + DeltaTable.commitKey(version: version)
+    if access(path, F_OK) == 0 { return true }
+    let code = errno
+    guard code == ENOENT else {
+      throw HostIO.failure(path, "look for the commit", code)
+    }
+    return false
+  }
+
   /// The bytes of commit `version`.
   func commitBytes(_ version: Int64) throws -> [UInt8] {
     let key = DeltaTable.commitKey(version: version)
@@ -215,11 +431,11 @@ struct LogReader {
     }
   }
 
-  /// Applies commit `version` to `index`, checking that it chains onto the previous one.
-  func apply(_ version: Int64, to index: inout PondIndex) throws {
+  /// Reads commit `version` and its data file's rows, checking that it chains onto `previousSHA256` (the
+  /// hash of commit `version - 1`; nil for version 0).
+  func read(_ version: Int64, previousSHA256: String?) throws -> ([OplogRow], IndexedCommit) {
     let key = DeltaTable.commitKey(version: version)
     let bytes = try commitBytes(version)
-    let sha = Hex.encode(SHA256.hash(bytes))
     let actions: [DeltaAction]
     do {
       actions = try DeltaAction.decodeCommit(bytes, version: version, path: key)
@@ -238,8 +454,7 @@ struct LogReader {
       }
     }
     if version > 0 {
-      let previous = index.commits[Int(version) - 1].sha256
-      guard info?.previousCommitSHA256 == previous else {
+      guard let previousSHA256, info?.previousCommitSHA256 == previousSHA256 else {
         throw PondError(
           .corrupt, path: "data/" + key,
           "the commit does not chain onto version \(version - 1) (hash chain broken)",
@@ -250,52 +465,23 @@ struct LogReader {
       throw PondError(
         .corrupt, path: "data/" + key, "the commit adds \(adds.count) data files; pond writes one")
     }
+    var rows: [OplogRow] = []
     if let add = adds.first {
-      let rows = try Oplog.read(path: dataRoot + "/" + add.path, key: "data/" + add.path)
+      rows = try Oplog.read(path: dataRoot + "/" + add.path, key: "data/" + add.path)
       guard rows.allSatisfy({ $0.transaction == version }) else {
         throw PondError(
           .corrupt, path: "data/" + add.path,
           "rows of the data file name another txn than \(version)")
       }
-      index.add(rows)
-    }
-    index.commits.append(
-      IndexedCommit(
-        timestamp: info?.timestamp ?? 0, sha256: sha, dataFile: adds.first?.path,
-        command: info?.operationParameters["command"] ?? info?.operation ?? ""))
-  }
-
-  /// The index of the log's current head: the saved one at `indexPath` when it is still valid (with newer
-  /// commits applied), otherwise rebuilt; saved back when it changed. Returns whether it was rebuilt.
-  ///
-  /// A few newer commits are cheaper to apply at open than rewriting the whole index after each commit, so
-  /// the index is saved again only once it lags `PondIndex.saveInterval` versions behind (or was rebuilt).
-  func load(indexPath: String) throws -> (PondIndex, rebuilt: Bool, savedVersion: Int64) {
-    let latest = try latestVersion()
-    if let bytes = try? HostIO.readFile(indexPath), var index = PondIndex.parse(bytes),
-      index.headVersion <= latest, index.headVersion >= 0
-    {
-      let known = index.headVersion
-      if Hex.encode(SHA256.hash(try commitBytes(known))) == index.commits[Int(known)].sha256 {
-        guard known < latest else { return (index, false, known) }
-        for version in (known + 1)...latest { try apply(version, to: &index) }
-        if latest - known >= PondIndex.saveInterval {
-          save(index, to: indexPath)
-          return (index, false, latest)
-        }
-        return (index, false, known)
+      guard Set(rows.map(\.nodeID)).count == rows.count else {
+        throw PondError(
+          .corrupt, path: "data/" + add.path, "the data file holds two rows of the same node")
       }
     }
-    var index = PondIndex()
-    for version in 0...latest { try apply(version, to: &index) }
-    save(index, to: indexPath)
-    return (index, true, latest)
-  }
-
-  /// Saves the index; a failure only costs a rebuild next time, so it is not an error (the pond may be on a
-  /// read-only medium). Not fsynced: a crash can only leave an old, empty or torn index, which the version,
-  /// commit hash and trailing SHA-256 checks turn into a rebuild.
-  func save(_ index: PondIndex, to path: String) {
-    try? HostIO.writeAtomically(path, index.serialized(), durable: false)
+    let commit = IndexedCommit(
+      timestamp: info?.timestamp ?? 0, sha256: Hex.encode(SHA256.hash(bytes)),
+      dataFile: adds.first?.path,
+      command: info?.operationParameters["command"] ?? info?.operation ?? "")
+    return (rows, commit)
   }
 }

@@ -101,11 +101,9 @@ extension PondStore {
       throw PondError(
         .invalidArgument, path: path, "is computed by a dynamic directory; it has no history")
     }
-    let limit = version ?? head
-    let history = persistence.index.nodes[id] ?? []
     var versions: [NodeVersionReport] = []
-    for row in history where row.record.transaction.rawValue <= limit {
-      let commit = persistence.index.commits[Int(row.record.transaction.rawValue)]
+    try persistence.index.forEachRow(of: id, upTo: version ?? head) { row in
+      let commit = try persistence.index.commit(row.record.transaction.rawValue)
       versions.append(
         NodeVersionReport(
           version: Int64(row.record.version), txn: row.record.transaction.rawValue,
@@ -119,12 +117,10 @@ extension PondStore {
       symlinkTarget: info.symlinkTarget, versions: versions)
   }
 
-  /// One entry per version, oldest first, up to `version`.
-  public func log(upTo version: Int64?) throws -> [LogReport] {
-    let limit = version ?? head
-    var reports: [LogReport] = []
-    for current in 0...limit {
-      let commit = persistence.index.commits[Int(current)]
+  /// Calls `body` with one entry per version, oldest first, up to `version`; memory does not grow with the
+  /// number of versions.
+  public func log(upTo version: Int64?, _ body: (LogReport) throws -> Void) throws {
+    try persistence.index.forEachCommit(from: 0, through: version ?? head) { current, commit in
       var changed: [String] = []
       for row in try persistence.rows(ofVersion: current) {
         let path = self.path(of: row.nodeID, at: current) ?? "(node \(row.nodeID))"
@@ -147,12 +143,11 @@ extension PondStore {
           changed.append("-" + (path == "/" ? "/" : path + "/") + entry.name)
         }
       }
-      reports.append(
+      try body(
         LogReport(
           version: current, time: Self.formatTime(commit.timestamp), command: commit.command,
           changed: changed))
     }
-    return reports
   }
 
   /// The oplog rows version `version` wrote.
@@ -170,9 +165,10 @@ extension PondStore {
       birthplace: metadata.configuration["pond.birthplace"] ?? "",
       formatVersion: metadata.configuration["pond.formatVersion"] ?? "",
       version: shown, headVersion: head,
-      time: Self.formatTime(persistence.index.commits[Int(shown)].timestamp), directories: 1,
+      time: Self.formatTime(try persistence.index.commit(shown).timestamp), directories: 1,
       files: 0, series: 0, symlinks: 0, bytes: 0,
-      index: persistence.indexWasRebuilt ? "rebuilt from the log" : "up to date")
+      index: persistence.indexWasRebuilt
+        ? "rebuilt from the log (\(persistence.index.location))" : "up to date")
     for match in try fileSystem.glob("/**") where match.path != "/" {
       switch match.entryType {
       case .directory, .dynamic: report.directories += 1

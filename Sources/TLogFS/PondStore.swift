@@ -113,7 +113,7 @@ public final class PondStore {
   // MARK: Versions
 
   /// The latest version.
-  public var head: Int64 { persistence.index.headVersion }
+  public var head: Int64 { persistence.index.head }
 
   /// The pond id (the Delta table id) and configuration, from version 0.
   public func metadata() throws -> TableMetadata {
@@ -140,16 +140,12 @@ public final class PondStore {
         "'\(specification)' is neither a version number nor an ISO 8601 time",
         hint: "write e.g. --at 12 or --at 2026-11-24T20:15:00Z")
     }
-    var found: Int64?
-    for (version, commit) in persistence.index.commits.enumerated()
-    where commit.timestamp <= milliseconds {
-      found = Int64(version)
-    }
-    guard let found else {
+    guard let found = try persistence.index.version(committedAtOrBefore: milliseconds) else {
       throw PondError(
         .noSuchVersion, path: root, "the pond did not exist yet at \(specification)",
         hint:
-          "version 0 was committed at \(Self.formatTime(persistence.index.commits[0].timestamp))")
+          "version 0 was committed at \(Self.formatTime(try persistence.index.commit(0).timestamp))"
+      )
     }
     return found
   }

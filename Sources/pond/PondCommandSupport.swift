@@ -88,8 +88,30 @@ private func advice(for error: FileSystemError) -> String {
 
 /// Prints `value` as pretty, key-sorted JSON.
 func printJSON<Value: Encodable>(_ value: Value) throws {
+  FileHandle.standardOutput.write(try jsonEncoder().encode(value))
+  FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+private func jsonEncoder() -> JSONEncoder {
   let encoder = JSONEncoder()
   encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-  FileHandle.standardOutput.write(try encoder.encode(value))
-  FileHandle.standardOutput.write(Data("\n".utf8))
+  return encoder
+}
+
+/// Prints a JSON array one element at a time, so that a long listing is never held whole in memory.
+struct JSONArrayPrinter {
+  private let encoder = jsonEncoder()
+  private var count = 0
+
+  mutating func print<Value: Encodable>(_ value: Value) throws {
+    let element = try encoder.encode(value)
+    FileHandle.standardOutput.write(Data((count == 0 ? "[\n" : ",\n").utf8))
+    FileHandle.standardOutput.write(element)
+    count += 1
+  }
+
+  /// Ends the array (`[]` when nothing was printed).
+  func finish() {
+    FileHandle.standardOutput.write(Data((count == 0 ? "[]\n" : "\n]\n").utf8))
+  }
 }

@@ -333,12 +333,14 @@ struct Log: ParsableCommand {
   func run() throws {
     try reportingFailures("log") {
       let store = try location.openForReading()
-      let reports = try store.log(upTo: try at.version(in: store))
+      let version = try at.version(in: store)
       if json {
-        try printJSON(reports)
+        var array = JSONArrayPrinter()
+        try store.log(upTo: version) { try array.print($0) }
+        array.finish()
         return
       }
-      for report in reports {
+      try store.log(upTo: version) { report in
         let changed =
           report.changed.count > 6
           ? report.changed.prefix(6).joined(separator: " ") + " (+\(report.changed.count - 6) more)"
@@ -414,8 +416,9 @@ struct Fsck: ParsableCommand {
     abstract: "Check the whole pond: log, hash chain, data files, inline content, large files.",
     discussion: """
       Replays every commit and its hash chain, re-hashes every data file, every row's inline \
-      content and every large file, and checks directory listings. Orphan files from interrupted \
-      commands are noted but are not problems.
+      content and every large file, checks directory listings, and compares the local index with \
+      the log. Orphan files from interrupted commands are noted but are not problems; --clean \
+      removes them (only when no problem was found; it takes the writer lock).
       Exit codes: 0 no problem; 2 problems found (each printed); 1 the check could not run.
       """)
 
@@ -424,15 +427,21 @@ struct Fsck: ParsableCommand {
   @Flag(help: "Print JSON.")
   var json = false
 
+  @Flag(
+    help: "Remove orphan and unfinished files left by interrupted commands (takes the writer lock)."
+  )
+  var clean = false
+
   func run() throws {
     var report = CheckReport()
     try reportingFailures("fsck") {
-      report = try PondStore.check(root: try location.path())
+      report = try PondStore.check(root: try location.path(), clean: clean)
     }
     if json {
       try printJSON(report)
     } else {
       for note in report.notes { print("note: \(note)") }
+      for key in report.removed { print("removed: \(key)") }
       for problem in report.problems { print("problem: \(problem)") }
       print(
         "\(report.versions) versions, \(report.dataFiles) data files, \(report.rows) rows, "

@@ -1,4 +1,5 @@
 import Foundation
+import PondSQLite
 import Testing
 import TinyFS
 
@@ -22,7 +23,7 @@ struct CheckTests {
 
   func dataFile(_ pond: TestPond, version: Int) throws -> String {
     let store = try pond.reader()
-    return pond.root + "/data/" + store.persistence.index.commits[version].dataFile!
+    return pond.root + "/data/" + (try store.persistence.index.commit(Int64(version)).dataFile!)
   }
 
   @Test("a healthy pond has no problems")
@@ -84,16 +85,76 @@ struct CheckTests {
       })
   }
 
-  @Test("orphan files of interrupted commands are notes, not problems")
+  @Test("orphan files of interrupted commands are notes, not problems; clean removes only them")
   func orphans() throws {
     let pond = try makePond()
     defer { pond.cleanup() }
-    _ = FileManager.default.createFile(
-      atPath: pond.root + "/data/part-00000000000000000009-x.zstd.parquet", contents: Data([1]))
-    _ = FileManager.default.createFile(
-      atPath: pond.root + "/data/_large_files/.tmp-abc.zst", contents: Data([1]))
+    let orphanKeys = [
+      "data/part-00000000000000000009-x.zstd.parquet",
+      "data/part-00000000000000000004-y.zstd.parquet.tmp-1f",
+      "data/_large_files/.tmp-abc.zst",
+      "data/_large_files/sha256=" + String(repeating: "ab", count: 32) + ".zst",
+      "data/_delta_log/_commit_0f.json.tmp",
+    ]
+    for key in orphanKeys {
+      _ = FileManager.default.createFile(atPath: pond.root + "/" + key, contents: Data([1]))
+    }
+    let before = try pond.largeFiles()
     let report = try PondStore.check(root: pond.root)
     #expect(report.problems == [])
-    #expect(report.notes.count == 2)
+    #expect(report.notes.count == orphanKeys.count)
+    for key in orphanKeys {
+      #expect(report.notes.contains { $0.hasPrefix(key + ": ") }, "\(key) not noted")
+    }
+    #expect(report.removed == [])
+    // A writer holds the lock: cleaning waits for nobody and fails clearly.
+    do {
+      let writer = try pond.writer()
+      #expect(throws: PondError.self) { try PondStore.check(root: pond.root, clean: true) }
+      _ = writer
+    }
+    let cleaned = try PondStore.check(root: pond.root, clean: true)
+    #expect(cleaned.problems == [])
+    #expect(Set(cleaned.removed) == Set(orphanKeys))
+    for key in orphanKeys {
+      #expect(FileManager.default.fileExists(atPath: pond.root + "/" + key) == false)
+    }
+    #expect(try pond.largeFiles() == before.filter { !$0.hasPrefix("sha256=abab") })
+    let after = try PondStore.check(root: pond.root)
+    #expect(after.problems == [] && after.notes == [])
+    #expect(try pond.readAll(pond.reader(), "/d/big").count == 200_000)
+  }
+
+  @Test("clean removes nothing from a pond with problems")
+  func noCleanWhenDamaged() throws {
+    let pond = try makePond()
+    defer { pond.cleanup() }
+    let orphan = pond.root + "/data/_large_files/.tmp-abc.zst"
+    _ = FileManager.default.createFile(atPath: orphan, contents: Data([1]))
+    try TestPond.flipByte(try dataFile(pond, version: 3))
+    let report = try PondStore.check(root: pond.root, clean: true)
+    #expect(report.problems.isEmpty == false)
+    #expect(report.removed == [])
+    #expect(FileManager.default.fileExists(atPath: orphan))
+  }
+
+  @Test("an index that disagrees with the log is a problem naming it")
+  func indexDisagrees() throws {
+    let pond = try makePond()
+    defer { pond.cleanup() }
+    do {
+      let database = try SQLiteDatabase(
+        path: pond.root + "/local/" + PondIndex.fileName, mode: .readWriteCreate)
+      try database.execute("UPDATE rows SET size = size + 1 WHERE txn = 3")
+    }
+    let report = try PondStore.check(root: pond.root)
+    // Version 3 wrote two rows (the file and the root's listing): both are named.
+    #expect(report.problems.count == 2)
+    for problem in report.problems {
+      #expect(
+        problem.hasPrefix("local/index.sqlite: the row differs for data/part-00000000000000000003-")
+      )
+      #expect(problem.contains("delete it and it is rebuilt"))
+    }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PondCrypto
+import PondSQLite
 import PondTestSupport
 import Testing
 import TinyFS
@@ -50,7 +51,7 @@ struct PondStoreTests {
     }
     #expect(try store.fileSystem(at: 0).exists("/f") == false)
     // By time: the commit time of version 2 resolves to version 2.
-    let time = PondStore.formatTime(store.persistence.index.commits[2].timestamp)
+    let time = PondStore.formatTime(try store.persistence.index.commit(2).timestamp)
     #expect(try store.version(at: time) == 2)
     #expect(try store.version(at: "2") == 2)
     #expect(throws: PondError.self) { try store.version(at: "9") }
@@ -171,36 +172,67 @@ struct PondStoreTests {
   }
 
   @Test(
-    "the local index is rebuilt when missing, corrupt or from another history; updated when stale")
+    "the local index is rebuilt when missing, corrupt, of another format or another history; caught up when behind"
+  )
   func indexRebuild() throws {
     let pond = try TestPond()
     defer { pond.cleanup() }
-    let indexPath = pond.root + "/local/index"
+    let indexPath = pond.root + "/local/" + PondIndex.fileName
+    func removeIndex(_ root: String = pond.root) {
+      for suffix in ["", "-wal", "-shm"] {
+        try? FileManager.default.removeItem(atPath: root + "/local/" + PondIndex.fileName + suffix)
+      }
+    }
     do {
       let store = try pond.writer()
       try store.change(commandLine: "1") { try $0.writeFile("/a", contents: [1]) }
-    }
-    let saved = try Data(contentsOf: URL(fileURLWithPath: indexPath))
-    do {
-      let store = try pond.writer()
       try store.change(commandLine: "2") { try $0.writeFile("/b", contents: [2]) }
     }
-    #expect(try pond.reader().persistence.indexWasRebuilt == false)
-    // Stale (an older head of the same history): newer commits are applied, no rebuild.
-    try saved.write(to: URL(fileURLWithPath: indexPath))
-    let stale = try pond.reader()
-    #expect(stale.persistence.indexWasRebuilt == false)
-    #expect(try stale.fileSystem().readFile("/b") == [2])
+    // Each reader below is closed before the index is altered (its connection holds the database open).
+    do {
+      let fresh = try pond.reader()
+      #expect(fresh.persistence.indexWasRebuilt == false)
+      #expect(fresh.head == 2)
+    }
+    // Behind the log (as after a process killed between its commit and its index update): the missing
+    // versions are applied from the log, without a rebuild.
+    do {
+      let database = try SQLiteDatabase(path: indexPath, mode: .readWriteCreate)
+      try database.execute(
+        "DELETE FROM rows WHERE txn = 2; DELETE FROM commits WHERE version = 2;"
+          + " DELETE FROM listings WHERE txn = 2;")
+    }
+    do {
+      let behind = try pond.reader()
+      #expect(behind.persistence.indexWasRebuilt == false)
+      #expect(behind.head == 2)
+      #expect(try behind.fileSystem().readFile("/b") == [2])
+      #expect(try behind.fileSystem().list("/").map(\.name) == ["a", "b"])
+    }
     // Missing.
-    try FileManager.default.removeItem(atPath: indexPath)
-    let missing = try pond.reader()
-    #expect(missing.persistence.indexWasRebuilt)
-    #expect(try missing.fileSystem().readFile("/a") == [1])
-    // Corrupt.
-    try TestPond.flipByte(indexPath)
-    let corrupt = try pond.reader()
-    #expect(corrupt.persistence.indexWasRebuilt)
-    #expect(try corrupt.fileSystem().readFile("/b") == [2])
+    removeIndex()
+    do {
+      let missing = try pond.reader()
+      #expect(missing.persistence.indexWasRebuilt)
+      #expect(try missing.fileSystem().readFile("/a") == [1])
+    }
+    // Not a database at all (its header damaged).
+    try TestPond.flipByte(indexPath, at: 3)
+    do {
+      let corrupt = try pond.reader()
+      #expect(corrupt.persistence.indexWasRebuilt)
+      #expect(try corrupt.fileSystem().readFile("/b") == [2])
+    }
+    // Of another format version.
+    do {
+      let database = try SQLiteDatabase(path: indexPath, mode: .readWriteCreate)
+      try database.execute("PRAGMA user_version = 2")
+    }
+    do {
+      let older = try pond.reader()
+      #expect(older.persistence.indexWasRebuilt)
+      #expect(try older.fileSystem().readFile("/b") == [2])
+    }
     // Another history at the same version: an index of a different pond is not trusted.
     let other = try TestPond()
     defer { other.cleanup() }
@@ -209,12 +241,76 @@ struct PondStoreTests {
       try store.change(commandLine: "1") { try $0.writeFile("/x", contents: [9]) }
       try store.change(commandLine: "2") { try $0.writeFile("/y", contents: [9]) }
     }
-    try FileManager.default.removeItem(atPath: indexPath)
-    try FileManager.default.copyItem(atPath: other.root + "/local/index", toPath: indexPath)
-    let foreign = try pond.reader()
-    #expect(foreign.persistence.indexWasRebuilt)
-    #expect(try foreign.fileSystem().exists("/x") == false)
-    #expect(try foreign.fileSystem().readFile("/b") == [2])
+    removeIndex()
+    for suffix in ["", "-wal", "-shm"]
+    where FileManager.default.fileExists(
+      atPath: other.root + "/local/" + PondIndex.fileName + suffix)
+    {
+      try FileManager.default.copyItem(
+        atPath: other.root + "/local/" + PondIndex.fileName + suffix, toPath: indexPath + suffix)
+    }
+    do {
+      let foreign = try pond.reader()
+      #expect(foreign.persistence.indexWasRebuilt)
+      #expect(try foreign.fileSystem().exists("/x") == false)
+      #expect(try foreign.fileSystem().readFile("/b") == [2])
+    }
+    // The index of format 2 (one file read whole) is removed when found.
+    _ = FileManager.default.createFile(atPath: pond.root + "/local/index", contents: Data([1, 2]))
+    _ = try pond.reader()
+    #expect(FileManager.default.fileExists(atPath: pond.root + "/local/index") == false)
+  }
+
+  @Test("a reader keeps the version it opened while a writer commits newer ones")
+  func readerSnapshot() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let writer = try pond.writer()
+    try writer.change(commandLine: "1") {
+      try $0.writeFile("/a", contents: [1])
+      try $0.createSeries("/s")
+      try $0.appendFile("/s", contents: [1])
+    }
+    let reader = try pond.reader()
+    try writer.change(commandLine: "2") {
+      try $0.writeFile("/a", contents: [2])
+      try $0.writeFile("/b", contents: [2])
+      try $0.appendFile("/s", contents: [2])
+    }
+    #expect(reader.head == 1)
+    let view = try reader.fileSystem()
+    #expect(try view.readFile("/a") == [1])
+    #expect(try view.exists("/b") == false)
+    #expect(try pond.readAll(reader, "/s") == [1])
+    #expect(try view.list("/").map(\.name) == ["a", "s"])
+    #expect(throws: PondError.self) { try reader.version(at: "2") }
+    // A reader opened now sees version 2, through the index the writer updated.
+    let later = try pond.reader()
+    #expect(later.persistence.indexWasRebuilt == false)
+    #expect(later.head == 2)
+    #expect(try pond.readAll(later, "/s") == [1, 2])
+    #expect(try later.fileSystem().list("/").map(\.name) == ["a", "b", "s"])
+  }
+
+  @Test("a series of many appends streams its versions in order from the index")
+  func longSeries() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let store = try pond.writer()
+    try store.change(commandLine: "create") { try $0.createSeries("/s") }
+    var expected: [UInt8] = []
+    for index in 0..<200 {
+      let chunk = [UInt8](repeating: UInt8(index % 251), count: index % 7 + 1)
+      expected += chunk
+      try store.change(commandLine: "append \(index)") { try $0.appendFile("/s", contents: chunk) }
+    }
+    #expect(try pond.readAll(store, "/s") == expected)
+    let reopened = try pond.reader()
+    #expect(try pond.readAll(reopened, "/s") == expected)
+    // At version 101 (create + 100 appends), the first 100 chunks.
+    let prefix = (0..<100).reduce(0) { $0 + $1 % 7 + 1 }
+    #expect(try pond.readAll(reopened, "/s", at: 101) == Array(expected[0..<prefix]))
+    #expect(try reopened.describe("/s", at: nil).versions.count == 201)
   }
 
   @Test("opening a missing or non-pond directory says what to do")
