@@ -235,11 +235,17 @@ public final class OplogPersistence: Persistence {
         row.sha256 = token.sha256
         row.size = base + token.size
       } else if bytes.count >= LargeFiles.threshold {
+        precondition(
+          !containsOpenToken(bytes),
+          "node \(write.id): a large file's stand-in bytes were joined with other content")
         let sha = try largeFiles.store(bytes: bytes)
         row.blob = LargeFiles.key(sha256: sha)
         row.sha256 = sha
         row.size = base + Int64(bytes.count)
       } else {
+        precondition(
+          !containsOpenToken(bytes),
+          "node \(write.id): a large file's stand-in bytes were joined with other content")
         inline(bytes, size: base + Int64(bytes.count))
       }
     }
@@ -255,7 +261,13 @@ public final class OplogPersistence: Persistence {
     }
     let version = transaction.id.rawValue
     let previous = index.headCommit
+    // Commit times only grow with the version (`--at TIME` relies on it), even when the clock steps back or
+    // two commits fall in one millisecond; rows carry the same time, so that readers filtering on the rows'
+    // `timestamp` column agree with `--at`.
     let timestamp = max(transaction.timestamp / 1000, previous.timestamp + 1)
+    if timestamp != transaction.timestamp / 1000 {
+      for position in openRows.indices { openRows[position].timestamp = timestamp * 1000 }
+    }
     let file = try OplogWriter(dataRoot: dataRoot).writeDataFile(openRows, version: version)
     let info = CommitInfo(
       timestamp: timestamp, operation: "WRITE", operationParameters: ["command": commandLine],
@@ -263,14 +275,24 @@ public final class OplogPersistence: Persistence {
       previousCommitSHA256: previous.sha256)
     let bytes = DeltaAction.encodeCommit([.commitInfo(info), .add(file)])
     let key = DeltaTable.commitKey(version: version)
-    let result: WriteIfAbsentResult
+    var result: WriteIfAbsentResult
     do {
       result = try log.storage.writeIfAbsent(key, bytes, modificationTime: timestamp)
     } catch {
-      unlink(dataRoot + "/" + file.path)
-      throw HostIO.failure(
-        dataRoot + "/" + key, "write the commit (\(error.message))",
-        error.message.contains("No space") ? ENOSPC : EIO)
+      // The commit file may have been linked before the failure (a failed directory fsync): then the version
+      // is committed and its data file must stay. Only when no commit file is there is the data file an
+      // orphan to remove; when that cannot be told, it stays (harmless; 'pond fsck --clean' removes it).
+      switch Result(catching: { () throws(StorageError) in try log.storage.read(key) }) {
+      case .success(let landed) where landed == bytes:
+        result = .written
+      case .failure(let readError) where readError.code == .notFound:
+        unlink(dataRoot + "/" + file.path)
+        fallthrough
+      default:
+        throw HostIO.failure(
+          dataRoot + "/" + key, "write the commit (\(error.message))",
+          error.message.contains("No space") ? ENOSPC : EIO)
+      }
     }
     guard result == .written else {
       unlink(dataRoot + "/" + file.path)
@@ -295,6 +317,24 @@ public final class OplogPersistence: Persistence {
         hint: "open the pond again: the index is brought up to date from the log")
     }
     return transaction.id
+  }
+
+  /// True when `bytes` hold, somewhere, the stand-in of a large file staged in the open transaction: FileSystem
+  /// joined it with other bytes (two appends to one series), which would store the stand-in as content.
+  private func containsOpenToken(_ bytes: [UInt8]) -> Bool {
+    guard !openTokens.isEmpty, bytes.count >= LargeFileToken.magic.count else { return false }
+    let magic = LargeFileToken.magic
+    var start = 0
+    while start + magic.count + 64 <= bytes.count {
+      let hex = start + magic.count
+      if bytes[start] == magic[0], bytes[start..<hex].elementsEqual(magic),
+        openTokens.contains(String(decoding: bytes[hex..<(hex + 64)], as: UTF8.self))
+      {
+        return true
+      }
+      start += 1
+    }
+    return false
   }
 
   public func rollback() {

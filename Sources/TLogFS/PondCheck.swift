@@ -34,11 +34,12 @@ extension PondStore {
   /// data file against its `add`, re-hashes inline content against each row's `sha256`, decompresses and
   /// re-hashes every large file a row refers to, checks that directory listings and parents agree, and that
   /// the local index (when present) says what the log says.
+  /// A gap in the log is a problem like any other.
   ///
   /// Without `clean` it opens nothing for writing and takes no lock. With `clean`, it takes the writer lock and,
   /// only when no problem was found, removes the orphan files interrupted commands left (data files no commit
   /// added, large files no row refers to, temporary files). Memory grows with the number of nodes, not with
-  /// the number of versions. Throws only when `root` is not a pond at all, or the lock cannot be taken.
+  /// the number of versions. Throws only when `root` is not a pond at all (no commit), or the lock cannot be taken.
   public static func check(root: String, clean: Bool = false) throws -> CheckReport {
     let dataRoot = root + "/data"
     let lock = clean ? try PondLock(path: root + "/local/lock", wait: false) : nil
@@ -46,7 +47,15 @@ extension PondStore {
     let storage = LocalStorage(root: dataRoot)
     let log = LogReader(dataRoot: dataRoot)
     var report = CheckReport()
-    let latest = try log.latestVersion()
+    // A log with a gap or without version 0 is a problem to report, not a reason not to check the rest.
+    var latest: Int64
+    do {
+      latest = try log.latestVersion()
+    } catch let error as PondError where error.code == .corrupt {
+      report.problems.append("\(error)")
+      latest = log.highestListedVersion()
+      guard latest >= 0 else { return report }
+    }
     var previousSHA: String?
     var referencedFiles = Set<String>()
     var blobs: [String: Int64] = [:]  // sha -> expected size
@@ -229,11 +238,19 @@ extension PondStore {
 private struct IndexCheck {
   let database: SQLiteDatabase
 
-  /// Nil when there is no index (nothing to compare).
+  /// Nil when there is no index of the current format that can be read (nothing to compare: the next
+  /// command rebuilds it, or builds a temporary one when `local/` is read-only).
   init?(pondRoot: String) {
     let path = pondRoot + "/local/" + PondIndex.fileName
     guard FileManager.default.fileExists(atPath: path),
       let database = try? SQLiteDatabase(path: path, mode: .readOnly)
+    else { return nil }
+    var format: Int64 = 0
+    guard
+      (try? database.query("PRAGMA user_version") { row in
+        format = row.integer(0)
+        return false
+      }) != nil, format == PondIndex.formatVersion
     else { return nil }
     self.database = database
   }

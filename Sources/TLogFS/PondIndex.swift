@@ -1,4 +1,5 @@
 import DeltaLog
+import Foundation
 import PondCrypto
 import PondSQLite
 import TinyFS
@@ -392,7 +393,8 @@ struct LogReader {
     self.storage = LocalStorage(root: dataRoot)
   }
 
-  /// The latest version in the log, by listing it (only a rebuild and `fsck` need this).
+  /// The latest version in the log, by listing it (only a rebuild and `fsck` need this). Throws when the log
+  /// is empty, does not start at version 0 or has a gap.
   func latestVersion() throws -> Int64 {
     do {
       return try DeltaTable(storage: storage).latestVersion()
@@ -403,9 +405,20 @@ struct LogReader {
           hint: "create one with 'pond init', or pass the right --pond / POND")
       }
       throw PondError(
-        .corrupt, path: dataRoot, "the log cannot be listed: \(error)",
-        hint: "run 'pond fsck'")
+        .corrupt, path: dataRoot, "the log is incomplete or cannot be listed: \(error)",
+        hint: "restore the missing commits from a replica")
     }
+  }
+
+  /// The highest version whose commit file is in the log, whatever is missing below it; -1 when none.
+  func highestListedVersion() -> Int64 {
+    let names =
+      (try? FileManager.default.contentsOfDirectory(
+        atPath: dataRoot + "/" + DeltaTable.logPrefix)) ?? []
+    return names.compactMap { name -> Int64? in
+      guard name.utf8.count == 25, name.hasSuffix(".json") else { return nil }
+      return Int64(name.prefix(20))
+    }.max() ?? -1
   }
 
   /// True when the commit file of `version` exists.
@@ -446,11 +459,26 @@ struct LogReader {
     }
     var info: CommitInfo?
     var adds: [AddFile] = []
+    var metadata: TableMetadata?
     for action in actions {
       switch action {
       case .commitInfo(let value): if info == nil { info = value }
       case .add(let add): adds.append(add)
-      case .protocol, .metaData, .remove: break
+      case .metaData(let value): metadata = value
+      case .protocol, .remove: break
+      }
+    }
+    if version == 0 {
+      // A pond of another format must not be read (or written) as if it were this one.
+      let format = metadata?.configuration["pond.formatVersion"]
+      guard format == PondStore.formatVersion else {
+        throw PondError(
+          .notAPond, path: "data/" + key,
+          format.map {
+            "the pond has format \($0); this pond reads format \(PondStore.formatVersion)"
+          }
+            ?? "the Delta table was not made by pond (no pond.formatVersion in its metaData)",
+          hint: format == nil ? "open it with a Delta reader" : "use a pond release that reads it")
       }
     }
     if version > 0 {

@@ -22,9 +22,12 @@ extension PondStore {
   /// inside it, keeping its name); with several, `destination` must be an existing directory. A source with
   /// `*`, `?` or `[` that does not exist as written is expanded as a host glob. With `series`, each host
   /// file is appended to the series at its target (created when missing): only the new bytes are stored.
-  /// Files of 64 KiB or more are streamed into `_large_files` without being held in memory.
+  /// Files of 64 KiB or more are streamed into `_large_files` without being held in memory; smaller files are
+  /// held until the commit, up to `inlineBudget` bytes in all, and streamed into `_large_files` beyond it,
+  /// so a copy of many small files needs bounded memory too.
   public func copyIn(
-    hostSources: [String], to destination: String, series: Bool, commandLine: String
+    hostSources: [String], to destination: String, series: Bool, commandLine: String,
+    inlineBudget: Int64 = 32 << 20
   ) throws -> CopyReport {
     var sources: [String] = []
     for source in hostSources {
@@ -41,7 +44,7 @@ extension PondStore {
           .io, path: source, "no such host file or directory", hint: "check the path")
       }
     }
-    var report = CopyReport()
+    var state = CopyState(inlineBudget: inlineBudget)
     try change(commandLine: commandLine) { fileSystem in
       let destinationIsDirectory =
         (try? fileSystem.stat(destination))?.entryType.isDirectory ?? false
@@ -53,75 +56,99 @@ extension PondStore {
             hint: "create it first with 'pond mkdir -p \(destination)'")
         }
       }
-      var seriesTargets = Set<String>()
       for source in sources {
         let name = URL(fileURLWithPath: source).lastPathComponent
         let target =
           destinationIsDirectory
           ? (destination.hasSuffix("/") ? destination + name : destination + "/" + name)
           : destination
-        try copyHostNode(
-          source, to: target, series: series, fileSystem, &report, &seriesTargets)
+        try copyHostNode(source, to: target, series: series, fileSystem, &state, isArgument: true)
       }
     }
-    return report
+    return state.report
   }
 
+  /// What a copy into the pond has done so far.
+  private struct CopyState {
+    var report = CopyReport()
+    /// Series appended to by this command (node ids: two paths may reach one series through a link).
+    var seriesTargets = Set<NodeID>()
+    /// Bytes of small files that may still be held in memory until the commit.
+    var inlineBudget: Int64
+  }
+
+  /// Copies one host path. A symbolic link named on the command line is followed; one met inside a copied
+  /// directory is recreated as a pond link (following it could loop, or copy a tree twice).
   private func copyHostNode(
     _ source: String, to target: String, series: Bool, _ fileSystem: FileSystem,
-    _ report: inout CopyReport, _ seriesTargets: inout Set<String>
+    _ state: inout CopyState, isArgument: Bool = false
   ) throws {
-    guard let status = try HostIO.status(source) else {
+    switch try HostEntry(source, followingLink: isArgument) {
+    case nil:
       throw PondError(.io, path: source, "no such host file or directory")
-    }
-    if status.isDirectory {
+    case .directory:
       if !(try fileSystem.exists(target)) { try fileSystem.createDirectory(target) }
       let names = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
       for name in names {
         try copyHostNode(
-          source + "/" + name, to: target + "/" + name, series: series, fileSystem, &report,
-          &seriesTargets)
+          source + "/" + name, to: target + "/" + name, series: series, fileSystem, &state)
       }
-      return
-    }
-    guard status.isRegular else {
+    case .symlink(let destination):
+      guard !series else {
+        throw PondError(
+          .invalidArgument, path: source,
+          "is a symbolic link; only files can be appended to a series",
+          hint: "name the file it points to")
+      }
+      if let existing = try? fileSystem.lstat(target), !existing.entryType.isDirectory {
+        try fileSystem.remove(target)
+      }
+      try fileSystem.createSymlink(target, target: destination)
+      state.report.written.append(target)
+    case .other:
       throw PondError(.io, path: source, "not a regular file or directory; it was not copied")
-    }
-    let contents: [UInt8]
-    if status.size >= Int64(LargeFiles.threshold) {
+    case .regular(let size):
       if series {
-        guard seriesTargets.insert(target).inserted else {
-          throw PondError(
-            .invalidArgument, path: target,
-            "one command can append only one file of 64 KiB or more to a series",
-            hint: "run one 'pond copy --series' per large file")
+        try appendHostFile(source, size: size, to: target, fileSystem, &state)
+      } else {
+        let contents: [UInt8]
+        if size >= Int64(LargeFiles.threshold) || size > state.inlineBudget {
+          // Large, or over the budget of small content held until the commit: streamed into a body.
+          contents = try persistence.stageLargeFile(hostPath: source)
+        } else {
+          contents = try HostIO.readFile(source)
+          state.inlineBudget -= Int64(contents.count)
         }
+        try fileSystem.writeFile(target, contents: contents)
       }
-      contents = try persistence.stageLargeFile(hostPath: source)
-    } else {
-      contents = try HostIO.readFile(source)
-      if series, seriesTargets.contains(target) {
-        throw PondError(
-          .invalidArgument, path: target,
-          "one command appends to a series only once", hint: "run one 'pond copy --series' per file"
-        )
-      }
-      seriesTargets.insert(target)
+      state.report.written.append(target)
+      state.report.bytes += size
     }
-    if series {
-      if !(try fileSystem.exists(target)) { try fileSystem.createSeries(target) }
-      let info = try fileSystem.stat(target)
-      guard info.entryType == .series else {
-        throw PondError(
-          .invalidArgument, path: target, "is a \(info.entryType), not a series",
-          hint: "copy without --series to replace it, or choose another name")
-      }
-      try fileSystem.appendFile(target, contents: contents)
-    } else {
-      try fileSystem.writeFile(target, contents: contents)
+  }
+
+  private func appendHostFile(
+    _ source: String, size: Int64, to target: String, _ fileSystem: FileSystem,
+    _ state: inout CopyState
+  ) throws {
+    if !(try fileSystem.exists(target)) { try fileSystem.createSeries(target) }
+    let info = try fileSystem.stat(target)
+    guard info.entryType == .series, let id = info.id else {
+      throw PondError(
+        .invalidArgument, path: target, "is a \(info.entryType), not a series",
+        hint: "copy without --series to replace it, or choose another name")
     }
-    report.written.append(target)
-    report.bytes += status.size
+    // One append per series per transaction: FileSystem stores each node once per transaction, joining
+    // two appends into one; a large body's stand-in bytes cannot be joined.
+    guard state.seriesTargets.insert(id).inserted else {
+      throw PondError(
+        .invalidArgument, path: target,
+        "one command appends to a series only once (\(info.path) is reached twice)",
+        hint: "run one 'pond copy --series' per file")
+    }
+    let contents =
+      size >= Int64(LargeFiles.threshold)
+      ? try persistence.stageLargeFile(hostPath: source) : try HostIO.readFile(source)
+    try fileSystem.appendFile(target, contents: contents)
   }
 
   /// Expands a host glob pattern with `glob(3)`.
@@ -137,6 +164,11 @@ extension PondStore {
   /// Copies pond paths and glob matches (directories recursively) at `version` into the host directory
   /// `hostDirectory`, each under its own name. Files are streamed; each host file is written to a temporary
   /// name and renamed into place.
+  ///
+  /// A match inside another match is copied once, with it. A symbolic link named (or matched) directly is
+  /// followed, and its target's content is written under the link's own name; a link inside a copied
+  /// directory is recreated as a host link. Two sources that would get the same host name, or a dangling
+  /// link, are refused before anything is written.
   public func copyOut(patterns: [String], to hostDirectory: String, at version: Int64?) throws
     -> CopyReport
   {
@@ -145,50 +177,79 @@ extension PondStore {
         .io, path: hostDirectory, "is not an existing host directory", hint: "create it first")
     }
     let fileSystem = try fileSystem(at: version)
-    var report = CopyReport()
+    var matches: [String] = []
     for pattern in patterns {
-      let paths: [String]
       if pattern.contains(where: { "*?[".contains($0) }) {
-        paths = try fileSystem.glob(pattern).map(\.path)
+        let paths = try fileSystem.glob(pattern).map(\.path)
         guard !paths.isEmpty else {
           throw PondError(.invalidArgument, path: pattern, "no pond path matches the pattern")
         }
+        matches += paths
       } else {
-        paths = [pattern]
-      }
-      for path in paths {
-        let info = try fileSystem.stat(path)
-        let name = info.name.isEmpty ? "root" : info.name
-        try export(path, fileSystem, to: hostDirectory + "/" + name, &report)
+        matches.append(try fileSystem.lstat(pattern).path)
       }
     }
+    let unique = Array(Set(matches)).sorted()
+    let selected = unique.filter { path in
+      !unique.contains { other in other != path && (other == "/" || path.hasPrefix(other + "/")) }
+    }
+    var names: [String: String] = [:]
+    var plan: [(path: String, hostPath: String)] = []
+    for path in selected {
+      let info = try fileSystem.lstat(path)
+      let name = info.name.isEmpty ? "root" : info.name
+      if let other = names[name] {
+        throw PondError(
+          .invalidArgument, path: hostDirectory + "/" + name,
+          "both \(other) and \(path) would be copied to this host name; nothing was copied",
+          hint: "copy them with separate commands into different host directories")
+      }
+      names[name] = path
+      _ = try fileSystem.stat(path)  // a dangling link fails here, before anything is written
+      plan.append((path, hostDirectory + "/" + name))
+    }
+    var report = CopyReport()
+    for (path, hostPath) in plan {
+      try export(path, fileSystem, to: hostPath, following: true, &report)
+    }
+    try HostIO.syncDirectory(hostDirectory)
     return report
   }
 
   private func export(
-    _ path: String, _ fileSystem: FileSystem, to hostPath: String, _ report: inout CopyReport
+    _ path: String, _ fileSystem: FileSystem, to hostPath: String, following: Bool,
+    _ report: inout CopyReport
   ) throws {
-    let info = try fileSystem.stat(path)
-    if info.entryType.isDirectory {
+    let info = following ? try fileSystem.stat(path) : try fileSystem.lstat(path)
+    let parent = String(hostPath[..<(hostPath.lastIndex(of: "/") ?? hostPath.startIndex)])
+    // Named apart from the target, so that a long name cannot push it past NAME_MAX.
+    let temporary = parent + "/.pond-tmp-\(UUID().uuidString.lowercased())"
+    if info.entryType == .symlink {
+      let destination = try info.symlinkTarget ?? fileSystem.readSymlink(path)
+      guard symlink(destination, temporary) == 0 else {
+        throw HostIO.failure(temporary, "create a symbolic link to \(destination) at")
+      }
+    } else if info.entryType.isDirectory {
       try HostIO.makeDirectory(hostPath)
       for entry in try fileSystem.list(path) {
         try export(
           path == "/" ? "/" + entry.name : path + "/" + entry.name, fileSystem,
-          to: hostPath + "/" + entry.name, &report)
+          to: hostPath + "/" + entry.name, following: false, &report)
       }
+      try HostIO.syncDirectory(hostPath)
       return
+    } else {
+      let writer = try FileWriter(creating: temporary)
+      try streamFile(path, fileSystem) { try writer.write($0) }
+      try writer.syncAndClose()
+      report.bytes += Int64(info.size)
     }
-    let temporary = hostPath + ".pond-tmp-\(UUID().uuidString.lowercased())"
-    let writer = try FileWriter(creating: temporary)
-    try streamFile(path, fileSystem) { try writer.write($0) }
-    try writer.syncAndClose()
     guard rename(temporary, hostPath) == 0 else {
       let code = errno
       unlink(temporary)
       throw HostIO.failure(hostPath, "rename \(temporary) to", code)
     }
     report.written.append(hostPath)
-    report.bytes += Int64(info.size)
   }
 
   /// Streams the content of the file or series at `path` (following symbolic links) to `sink`.
@@ -204,5 +265,33 @@ extension PondStore {
       return
     }
     try persistence.streamContent(id, at: fileSystem.snapshotTransaction, to: sink)
+  }
+}
+
+/// What a host path is.
+private enum HostEntry {
+  case directory
+  case regular(size: Int64)
+  case symlink(target: String)
+  case other
+
+  /// Nil when nothing is at `path`; with `followingLink`, a final symbolic link is followed.
+  init?(_ path: String, followingLink: Bool) throws {
+    var info = stat()
+    guard (followingLink ? stat(path, &info) : lstat(path, &info)) == 0 else {
+      if errno == ENOENT || errno == ENOTDIR { return nil }
+      throw HostIO.failure(path, "stat")
+    }
+    switch info.st_mode & S_IFMT {
+    case S_IFDIR: self = .directory
+    case S_IFREG: self = .regular(size: Int64(info.st_size))
+    case S_IFLNK:
+      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+      let count = readlink(path, &buffer, buffer.count - 1)
+      guard count >= 0 else { throw HostIO.failure(path, "read the symbolic link") }
+      self = .symlink(
+        target: String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    default: self = .other
+    }
   }
 }

@@ -122,25 +122,33 @@ extension PondStore {
   public func log(upTo version: Int64?, _ body: (LogReport) throws -> Void) throws {
     try persistence.index.forEachCommit(from: 0, through: version ?? head) { current, commit in
       var changed: [String] = []
-      for row in try persistence.rows(ofVersion: current) {
+      let rows = try persistence.rows(ofVersion: current)
+      let rowIDs = Set(rows.map(\.nodeID))
+      for row in rows {
         let path = self.path(of: row.nodeID, at: current) ?? "(node \(row.nodeID))"
         guard row.entryType == .directory else {
           changed.append(path)
           continue
         }
+        let directory = path == "/" ? "/" : path + "/"
         guard row.version > 1 else {
-          changed.append(path == "/" ? path : path + "/")
+          changed.append(directory)
           continue
         }
-        // A directory that already existed: name what left it (removed or moved away); what arrived has
-        // rows of its own.
+        let previous = try persistence.node(row.nodeID, at: TransactionID(rawValue: current - 1))
+        if previous?.parentID != row.partID { changed.append(directory) }  // moved here
+        // A directory that already existed: name what left it (removed, moved or renamed away), and what
+        // arrived under a new name without a row of its own (a rename in place).
         let now = Set(
-          try persistence.directoryEntries(row.nodeID, at: TransactionID(rawValue: current))
-            .map(\.id))
-        let before = try persistence.directoryEntries(
-          row.nodeID, at: TransactionID(rawValue: current - 1))
-        for entry in before where !now.contains(entry.id) {
-          changed.append("-" + (path == "/" ? "/" : path + "/") + entry.name)
+          try persistence.directoryEntries(row.nodeID, at: TransactionID(rawValue: current)))
+        let before = Set(
+          try persistence.directoryEntries(row.nodeID, at: TransactionID(rawValue: current - 1)))
+        for entry in before.subtracting(now).sorted(by: { $0.name < $1.name }) {
+          changed.append("-" + directory + entry.name)
+        }
+        for entry in now.subtracting(before).sorted(by: { $0.name < $1.name })
+        where !rowIDs.contains(entry.id) {
+          changed.append(directory + entry.name + (entry.entryType.isDirectory ? "/" : ""))
         }
       }
       try body(

@@ -39,6 +39,13 @@ public final class PondStore {
         .notAPond, path: self.root, "no pond here (the directory does not exist)",
         hint: "create one with 'pond init', or pass the right --pond / POND")
     }
+    // A pond has a log directory; checked before `local/` is created, so that a mistyped --pond is not
+    // littered with a lock file.
+    guard try HostIO.status(self.root + "/data/_delta_log")?.isDirectory == true else {
+      throw PondError(
+        .notAPond, path: self.root, "no pond here (no data/_delta_log)",
+        hint: "create one with 'pond init', or pass the right --pond / POND")
+    }
     if case .write(let wait) = mode {
       try HostIO.makeDirectory(self.root + "/local")
       lock = try PondLock(path: self.root + "/local/lock", wait: wait)
@@ -58,15 +65,31 @@ public final class PondStore {
       guard status.isDirectory else {
         throw PondError(.alreadyExists, path: root, "a file is in the way")
       }
-      if (try? FileManager.default.contentsOfDirectory(atPath: root + "/data/_delta_log"))?.isEmpty
-        == false
-      {
+      if try HostIO.status(root + "/data/" + DeltaTable.commitKey(version: 0)) != nil {
         throw PondError(
           .alreadyExists, path: root, "a pond already exists here",
           hint: "use it, or choose another directory")
       }
+      // Only an empty directory, or what an interrupted 'pond init' left (data/ and local/ without a
+      // version 0), becomes a pond: never a directory that holds other things.
+      let entries = try FileManager.default.contentsOfDirectory(atPath: root)
+      let others = entries.filter { $0 != "data" && $0 != "local" }.sorted()
+      guard others.isEmpty else {
+        throw PondError(
+          .alreadyExists, path: root,
+          "the directory is not empty (it holds \(others.prefix(3).joined(separator: ", "))"
+            + (others.count > 3 ? ", ..." : "") + ")",
+          hint: "create the pond in a new or empty directory")
+      }
     } else {
-      try HostIO.makeDirectory(root)
+      do {
+        try FileManager.default.createDirectory(
+          atPath: root, withIntermediateDirectories: true, attributes: nil)
+      } catch {
+        throw PondError(
+          .io, path: root, "cannot create the directory: \(error.localizedDescription)",
+          hint: "check the path and the permissions of its parent")
+      }
     }
     try HostIO.makeDirectory(root + "/data")
     try HostIO.makeDirectory(root + "/local")
@@ -100,6 +123,12 @@ public final class PondStore {
     guard result == .written else {
       throw PondError(.alreadyExists, path: root, "a pond already exists here")
     }
+    // The new directories' entries, down from the pond's parent, must survive a power cut too.
+    try HostIO.syncDirectory(root + "/local")
+    try HostIO.syncDirectory(root + "/data")
+    try HostIO.syncDirectory(root)
+    let parent = root.lastIndex(of: "/").map { String(root[..<$0]) } ?? "."
+    try HostIO.syncDirectory(parent.isEmpty ? "/" : parent)
     _ = lock
     return try PondStore(root: root, mode: .read)
   }

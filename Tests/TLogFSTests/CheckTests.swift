@@ -138,6 +138,41 @@ struct CheckTests {
     #expect(FileManager.default.fileExists(atPath: orphan))
   }
 
+  @Test("a missing commit in the middle of the log is a problem, and so is a missing version 0")
+  func gap() throws {
+    let pond = try makePond()
+    defer { pond.cleanup() }
+    try FileManager.default.removeItem(
+      atPath: pond.root + "/data/_delta_log/00000000000000000002.json")
+    let report = try PondStore.check(root: pond.root)
+    #expect(report.problems.contains { $0.contains("version 2 is missing") })
+    #expect(report.versions == 2)
+    try FileManager.default.removeItem(
+      atPath: pond.root + "/data/_delta_log/00000000000000000000.json")
+    let noZero = try PondStore.check(root: pond.root)
+    #expect(noZero.problems.contains { $0.contains("starts at version 1") })
+  }
+
+  @Test("a pond of another format, or a Delta table not made by pond, is refused")
+  func otherFormat() throws {
+    let pond = try makePond()
+    defer { pond.cleanup() }
+    let commit = pond.root + "/data/_delta_log/00000000000000000000.json"
+    let text = try String(contentsOfFile: commit, encoding: .utf8)
+    try text.replacingOccurrences(
+      of: "\"pond.formatVersion\":\"1\"", with: "\"pond.formatVersion\":\"9\""
+    )
+    .write(toFile: commit, atomically: true, encoding: .utf8)
+    for suffix in ["", "-wal", "-shm"] {
+      try? FileManager.default.removeItem(atPath: pond.root + "/local/index.sqlite" + suffix)
+    }
+    #expect {
+      try pond.reader()
+    } throws: { error in
+      (error as? PondError)?.code == .notAPond && "\(error)".contains("the pond has format 9")
+    }
+  }
+
   @Test("an index that disagrees with the log is a problem naming it")
   func indexDisagrees() throws {
     let pond = try makePond()

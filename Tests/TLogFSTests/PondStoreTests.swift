@@ -261,6 +261,32 @@ struct PondStoreTests {
     #expect(FileManager.default.fileExists(atPath: pond.root + "/local/index") == false)
   }
 
+  @Test("log names what each version changed: new paths, removals, renames and moves")
+  func logChanges() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let store = try pond.writer()
+    try store.change(commandLine: "make") { fileSystem in
+      try fileSystem.createDirectory("/a")
+      try fileSystem.createDirectory("/a/b")
+      try fileSystem.writeFile("/a/x", contents: [1])
+    }
+    try store.change(commandLine: "rename") { try $0.rename("/a/x", to: "/a/y") }
+    try store.change(commandLine: "move") { try $0.rename("/a/b", to: "/c") }
+    try store.change(commandLine: "remove") { try $0.remove("/a/y") }
+    var changes: [Int64: [String]] = [:]
+    var commands: [String] = []
+    try store.log(upTo: nil) { report in
+      changes[report.version] = report.changed.sorted()
+      commands.append(report.command)
+    }
+    #expect(commands == ["test init", "make", "rename", "move", "remove"])
+    #expect(changes[1] == ["/a/", "/a/b/", "/a/x"])
+    #expect(changes[2] == ["-/a/x", "/a/y"])
+    #expect(changes[3] == ["-/a/b", "/c/"])
+    #expect(changes[4] == ["-/a/y"])
+  }
+
   @Test("a reader keeps the version it opened while a writer commits newer ones")
   func readerSnapshot() throws {
     let pond = try TestPond()
@@ -327,12 +353,37 @@ struct PondStoreTests {
     } throws: { error in
       (error as? PondError)?.code == .notAPond
     }
-    try PondStore.create(root: directory.path + "/p", birthplace: nil, commandLine: "x")
+    // Opening a non-pond for writing leaves nothing behind (no local/lock).
+    #expect(throws: PondError.self) {
+      try PondStore(root: directory.path, mode: .write(wait: false))
+    }
+    #expect(FileManager.default.fileExists(atPath: directory.path + "/local") == false)
+    // Missing parents are created.
+    try PondStore.create(root: directory.path + "/p/q/r", birthplace: nil, commandLine: "x")
+    #expect(try PondStore(root: directory.path + "/p/q/r", mode: .read).head == 0)
     #expect {
-      try PondStore.create(root: directory.path + "/p", birthplace: nil, commandLine: "x")
+      try PondStore.create(root: directory.path + "/p/q/r", birthplace: nil, commandLine: "x")
     } throws: { error in
       (error as? PondError)?.code == .alreadyExists
     }
+    // A directory holding other things is not made into a pond.
+    _ = FileManager.default.createFile(atPath: directory.path + "/notes.txt", contents: Data())
+    #expect {
+      try PondStore.create(root: directory.path, birthplace: nil, commandLine: "x")
+    } throws: { error in
+      (error as? PondError)?.code == .alreadyExists && "\(error)".contains("notes.txt")
+    }
+    #expect(FileManager.default.fileExists(atPath: directory.path + "/data") == false)
+    // What an interrupted init left (data/ and local/ without version 0) is completed by the next one.
+    let interrupted = directory.path + "/i"
+    try FileManager.default.createDirectory(
+      atPath: interrupted + "/data/_delta_log", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: interrupted + "/local", withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(
+      atPath: interrupted + "/data/_delta_log/_commit_1.json.tmp", contents: Data([1]))
+    try PondStore.create(root: interrupted, birthplace: nil, commandLine: "x")
+    #expect(try PondStore(root: interrupted, mode: .read).head == 0)
   }
 
   @Test("directory listings round-trip and reject corrupt bytes")
@@ -398,6 +449,123 @@ struct CopyTests {
     let exported = try store.copyOut(patterns: ["/t"], to: out, at: 1)
     #expect(exported.written.count == 3)
     #expect(FileManager.default.contents(atPath: out + "/t/sub/c.csv") == Data("c".utf8))
+  }
+
+  @Test("small files beyond the in-memory budget of one copy are stored as large-file bodies")
+  func inlineBudget() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let tree = pond.directory.appendingPathComponent("many").path
+    try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
+    for index in 0..<5 {
+      _ = FileManager.default.createFile(
+        atPath: tree + "/f\(index)", contents: Data(repeating: UInt8(65 + index), count: 40))
+    }
+    let store = try pond.writer()
+    _ = try store.copyIn(
+      hostSources: [tree], to: "/m", series: false, commandLine: "c", inlineBudget: 100)
+    let storage = try (0..<5).map { try store.describe("/m/f\($0)", at: nil).versions[0].storage }
+    #expect(storage.prefix(2).allSatisfy { $0 == "inline" })
+    #expect(storage.suffix(3).allSatisfy { $0.hasPrefix("data/_large_files/sha256=") })
+    let reader = try pond.reader()
+    for index in 0..<5 {
+      #expect(
+        try pond.readAll(reader, "/m/f\(index)") == [UInt8](repeating: UInt8(65 + index), count: 40)
+      )
+    }
+    #expect(try PondStore.check(root: pond.root).problems == [])
+  }
+
+  @Test("a series reached twice in one copy (through a link) is refused and nothing is written")
+  func seriesReachedTwice() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let store = try pond.writer()
+    try store.change(commandLine: "setup") {
+      try $0.createDirectory("/s")
+      try $0.createSeries("/s/x")
+      try $0.createSymlink("/s/link", target: "/s/x")
+    }
+    let host = pond.directory.appendingPathComponent("h/s").path
+    try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(
+      atPath: host + "/x", contents: Data(pseudoRandomBytes(70_000, seed: 1)))
+    _ = FileManager.default.createFile(
+      atPath: host + "/link", contents: Data(pseudoRandomBytes(70_000, seed: 2)))
+    #expect {
+      try store.copyIn(hostSources: [host], to: "/", series: true, commandLine: "c")
+    } throws: { error in
+      "\(error)".contains("appends to a series only once") && "\(error)".contains("/s/x")
+    }
+    #expect(store.head == 1)
+    #expect(try pond.readAll(store, "/s/x") == [])
+  }
+
+  @Test("host symbolic links inside a copied directory become pond links; a loop is not followed")
+  func hostLinksIn() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let tree = pond.directory.appendingPathComponent("tree").path
+    try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(atPath: tree + "/f", contents: Data("f".utf8))
+    try FileManager.default.createSymbolicLink(atPath: tree + "/loop", withDestinationPath: "..")
+    try FileManager.default.createSymbolicLink(atPath: tree + "/to-f", withDestinationPath: "f")
+    let store = try pond.writer()
+    let report = try store.copyIn(hostSources: [tree], to: "/t", series: false, commandLine: "c")
+    #expect(report.written.sorted() == ["/t/f", "/t/loop", "/t/to-f"])
+    let fileSystem = try store.fileSystem()
+    #expect(try fileSystem.readSymlink("/t/loop") == "..")
+    #expect(try fileSystem.readFile("/t/to-f") == Array("f".utf8))
+    // Named on the command line, a link is followed.
+    _ = try store.copyIn(hostSources: [tree + "/to-f"], to: "/g", series: false, commandLine: "g")
+    #expect(try store.fileSystem().lstat("/g").entryType == .file)
+  }
+
+  @Test(
+    "copy out: links inside are recreated, named links followed, clashes and dangling links refused"
+  )
+  func copyOutLinks() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let store = try pond.writer()
+    try store.change(commandLine: "setup") { fileSystem in
+      try fileSystem.createDirectory("/d")
+      try fileSystem.writeFile("/d/f", contents: Array("F".utf8))
+      try fileSystem.createSymlink("/d/loop", target: "/d")
+      try fileSystem.createSymlink("/d/gone", target: "/nowhere")
+      try fileSystem.createSymlink("/cur", target: "/d/f")
+      try fileSystem.createDirectory("/a")
+      try fileSystem.createDirectory("/b")
+      try fileSystem.writeFile("/a/x.csv", contents: Array("A".utf8))
+      try fileSystem.writeFile("/b/x.csv", contents: Array("B".utf8))
+      try fileSystem.createSymlink("/dangling", target: "/nowhere")
+    }
+    let out = pond.directory.appendingPathComponent("out").path
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let report = try store.copyOut(patterns: ["/d", "/cur"], to: out, at: nil)
+    #expect(
+      report.written.sorted() == [out + "/cur", out + "/d/f", out + "/d/gone", out + "/d/loop"])
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: out + "/d/loop") == "/d")
+    #expect(
+      try FileManager.default.destinationOfSymbolicLink(atPath: out + "/d/gone") == "/nowhere")
+    #expect(FileManager.default.contents(atPath: out + "/cur") == Data("F".utf8))
+    // Two matches with one host name: refused, nothing written.
+    let clash = pond.directory.appendingPathComponent("clash").path
+    try FileManager.default.createDirectory(atPath: clash, withIntermediateDirectories: true)
+    #expect {
+      try store.copyOut(patterns: ["/**/x.csv"], to: clash, at: nil)
+    } throws: { "\($0)".contains("/a/x.csv and /b/x.csv") }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: clash) == [])
+    #expect(throws: FileSystemError.self) {
+      try store.copyOut(patterns: ["/a", "/dangling"], to: clash, at: nil)
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: clash) == [])
+    // A match inside another match is copied once, with it.
+    let all = pond.directory.appendingPathComponent("all").path
+    try FileManager.default.createDirectory(atPath: all, withIntermediateDirectories: true)
+    let everything = try store.copyOut(patterns: ["/a", "/a/x.csv"], to: all, at: nil)
+    #expect(everything.written == [all + "/a/x.csv"])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: all) == ["a"])
   }
 
   @Test("a user file holding large-file token bytes is stored as ordinary content")

@@ -52,31 +52,44 @@ printf '%-44s %10.1f %8d MiB\n' "  zstd -1 | openssl dgst -sha256" \
 cmp <("$POND_BIN" cat /big.bin | openssl dgst -sha256 -r | cut -c1-64) \
   <(openssl dgst -sha256 -r "$BIG" | cut -c1-64) || { echo "pond cat differs from the source" >&2; exit 1; }
 
-# 3. Latency on a pond with many versions and files.
+# 3. Latency and memory on a pond with many versions and files, measured when a tenth of the history is
+# written and again at the end: opening must not cost O(history), so cat --at and status stay flat while
+# list '**' grows with the tree it prints.
 export POND="$WORK/many"
 "$POND_BIN" init >/dev/null
 mkdir -p "$WORK/batch"
 for j in $(seq 1 "$FILES_PER_VERSION"); do echo "value $j" >"$WORK/batch/r-$j.csv"; done
 "$POND_BIN" mkdir $(seq -f '/d-%g' 0 99) >/dev/null
-start=$(now)
-for i in $(seq 1 "$VERSIONS"); do
-  "$POND_BIN" copy "$WORK/batch" "/d-$((i % 100))/v-$i" >/dev/null
-done
-end=$(now)
-build_seconds=$(elapsed "$start" "$end")
-files=$((VERSIONS * FILES_PER_VERSION))
-timeit() {
+build() {  # versions $1..$2; prints commits per second
   local start end
   start=$(now)
-  "$@" >/dev/null || { echo "failed: $*" >&2; exit 1; }
+  for i in $(seq "$1" "$2"); do
+    "$POND_BIN" copy "$WORK/batch" "/d-$((i % 100))/v-$i" >/dev/null
+  done
   end=$(now)
-  echo "$(elapsed "$start" "$end") * 1000" | bc -l | xargs printf '%.0f ms'
+  echo "($2 - $1 + 1) / $(elapsed "$start" "$end")" | bc -l | xargs printf '%.1f/s'
 }
-printf '%-44s %10s\n' "pond with $files files in $((VERSIONS + 2)) versions" \
-  "built in $(printf '%.0f' "$build_seconds") s"
-printf '%-44s %10s\n' "  list '**' (latest)" "$(timeit "$POND_BIN" list '/**')"
-printf '%-44s %10s\n' "  cat --at $((VERSIONS / 2 + 1)) (one file)" \
-  "$(timeit "$POND_BIN" cat --at $((VERSIONS / 2 + 1)) "/d-$((VERSIONS / 2 % 100))/v-$((VERSIONS / 2))/r-1.csv")"
-rm "$POND/local/index"
-printf '%-44s %10s\n' "  status after deleting local/index (rebuild)" "$(timeit "$POND_BIN" status)"
-printf '%-44s %10s\n' "  status (index up to date)" "$(timeit "$POND_BIN" status)"
+ms_rss() {  # "<ms> ms, <MiB> MiB" of one run
+  local seconds kib
+  read -r seconds kib < <(measure "$@")
+  printf '%.0f ms, %d MiB' "$(echo "$seconds * 1000" | bc -l)" $((kib / 1024))
+}
+report() {  # the measurements at the current head ($1 versions written)
+  local files=$(($1 * FILES_PER_VERSION)) half=$(($1 / 2))
+  printf '%s\n' "pond with $files files in $(($1 + 2)) versions"
+  printf '%-44s %24s\n' "  list '**' (latest)" "$(ms_rss "$POND_BIN" list '/**')"
+  printf '%-44s %24s\n' "  cat --at $((half + 1)) (one file)" \
+    "$(ms_rss "$POND_BIN" cat --at $((half + 1)) "/d-$((half % 100))/v-$half/r-1.csv")"
+  printf '%-44s %24s\n' "  describe (one file)" \
+    "$(ms_rss "$POND_BIN" describe "/d-$((half % 100))/v-$half/r-1.csv")"
+  printf '%-44s %24s\n' "  status (index up to date)" "$(ms_rss "$POND_BIN" status)"
+  rm -f "$POND/local/index.sqlite" "$POND/local/index.sqlite-wal" "$POND/local/index.sqlite-shm"
+  printf '%-44s %24s\n' "  status after deleting the index (rebuild)" "$(ms_rss "$POND_BIN" status)"
+}
+first=$((VERSIONS / 10))
+rate=$(build 1 "$first")
+printf '%-44s %10s\n' "copy commits, versions 1-$first" "$rate"
+report "$first"
+rate=$(build $((first + 1)) "$VERSIONS")
+printf '%-44s %10s\n' "copy commits, versions $((first + 1))-$VERSIONS" "$rate"
+report "$VERSIONS"
