@@ -22,6 +22,10 @@ public final class SQLiteDatabase {
     case readWriteCreate
     /// Reading only; fails when the file is missing.
     case readOnly
+    /// Reading only a file that nothing changes while it is open, on a medium that may be read-only: no
+    /// locks and no `-wal`/`-shm` files are used (SQLite's `immutable` URI parameter). Pages still in a
+    /// `-wal` file are not seen.
+    case immutable
     /// A private database in a temporary file that SQLite deletes when the connection closes.
     case temporary
   }
@@ -41,9 +45,16 @@ public final class SQLiteDatabase {
     switch mode {
     case .readWriteCreate, .temporary: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
     case .readOnly: flags |= SQLITE_OPEN_READONLY
+    case .immutable: flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
+    }
+    var name = path
+    switch mode {
+    case .temporary: name = ""
+    case .immutable: name = "file:" + Self.uriEscaped(path) + "?immutable=1"
+    case .readWriteCreate, .readOnly: break
     }
     var opened: OpaquePointer?
-    let status = sqlite3_open_v2(mode == .temporary ? "" : path, &opened, flags, nil)
+    let status = sqlite3_open_v2(name, &opened, flags, nil)
     guard status == SQLITE_OK, let opened else {
       let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
       sqlite3_close_v2(opened)
@@ -51,6 +62,20 @@ public final class SQLiteDatabase {
     }
     handle = opened
     sqlite3_busy_timeout(handle, busyTimeout)
+  }
+
+  /// `path` with the characters that are special in an SQLite URI (`%`, `?`, `#`) percent-encoded.
+  private static func uriEscaped(_ path: String) -> String {
+    var result: [UInt8] = []
+    for byte in path.utf8 {
+      switch byte {
+      case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"):
+        result += Array("%\(String(byte, radix: 16, uppercase: true))".utf8)
+      default:
+        result.append(byte)
+      }
+    }
+    return String(decoding: result, as: UTF8.self)
   }
 
   deinit {

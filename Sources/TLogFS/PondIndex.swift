@@ -79,7 +79,9 @@ final class PondIndex {
       Self.remove(path)
       attempt = try? Self.open(path: path, log: log)
     } catch is SQLiteError {
-      attempt = nil
+      // Not writable (a read-only medium): an index that is up to date can still be read as it is.
+      attempt = try? Self.openUnchanged(path: path, log: log)
+      if attempt != nil { location += " (read-only)" }
     }
     if attempt == nil {
       location = "a temporary file (\(pondRoot)/local is not writable)"
@@ -266,12 +268,32 @@ final class PondIndex {
     }
     // Listing the log (rather than probing for the next commit) also finds a missing version 0 or a gap.
     let listed = try log.latestVersion()
-    let latest = try database.writeTransaction {
+    return try database.writeTransaction {
+      // Another process may have rebuilt it while this one waited for the write lock.
+      if let head = try validHead(database, log: log) {
+        return (database, try applyNewCommits(database, log: log, after: head), false)
+      }
       try database.execute("DELETE FROM rows; DELETE FROM listings; DELETE FROM commits;")
       for version in 0...listed { try apply(version, log: log, to: database) }
-      return try applyNewCommits(database, log: log, after: listed)
+      return (database, try applyNewCommits(database, log: log, after: listed), true)
     }
-    return (database, latest, true)
+  }
+
+  /// Opens the database at `path` without writing anything; fails unless it is of this format and up to date.
+  private static func openUnchanged(path: String, log: LogReader) throws -> (
+    SQLiteDatabase, Int64, Bool
+  )? {
+    guard access(path, F_OK) == 0 else { return nil }
+    let database = try SQLiteDatabase(path: path, mode: .immutable)
+    var format: Int64 = 0
+    try database.query("PRAGMA user_version") { row in
+      format = row.integer(0)
+      return false
+    }
+    guard format == formatVersion, let head = try validHead(database, log: log),
+      try !log.commitExists(head + 1)
+    else { return nil }
+    return (database, head, false)
   }
 
   /// The index's head version when the log's commit there still hashes as recorded; nil when the index is

@@ -175,8 +175,8 @@ extension PondStore {
       version: shown, headVersion: head,
       time: Self.formatTime(try persistence.index.commit(shown).timestamp), directories: 1,
       files: 0, series: 0, symlinks: 0, bytes: 0,
-      index: persistence.indexWasRebuilt
-        ? "rebuilt from the log (\(persistence.index.location))" : "up to date")
+      index: (persistence.indexWasRebuilt ? "rebuilt from the log" : "up to date")
+        + " (\(persistence.index.location))")
     for match in try fileSystem.glob("/**") where match.path != "/" {
       switch match.entryType {
       case .directory, .dynamic: report.directories += 1

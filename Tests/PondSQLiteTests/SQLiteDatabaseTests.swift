@@ -130,6 +130,30 @@ struct SQLiteDatabaseTests {
     } throws: { ($0 as? SQLiteError)?.message.contains("syntax error") == true }
   }
 
+  @Test(
+    "an immutable connection reads a file whose path holds URI-special and non-ASCII characters")
+  func immutable() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("sqlite")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("ä %20 ?x=1 #frag.sqlite").path
+    do {
+      let database = try SQLiteDatabase(path: path, mode: .readWriteCreate)
+      try database.execute("CREATE TABLE t(i INTEGER); INSERT INTO t VALUES (42);")
+    }
+    let reader = try SQLiteDatabase(path: path, mode: .immutable)
+    var value: Int64 = 0
+    try reader.query("SELECT i FROM t") { row in
+      value = row.integer(0)
+      return false
+    }
+    #expect(value == 42)
+    #expect(throws: SQLiteError.self) { try reader.execute("INSERT INTO t VALUES (1)") }
+    #expect(throws: SQLiteError.self) {
+      let missing = try SQLiteDatabase(path: path + "-missing", mode: .immutable)
+      try missing.execute("SELECT * FROM t")
+    }
+  }
+
   @Test("a temporary database works and leaves no file behind")
   func temporary() throws {
     let database = try SQLiteDatabase(path: "", mode: .temporary)
