@@ -69,7 +69,10 @@ final class PondIndex {
   init(pondRoot: String, log: LogReader) throws {
     self.log = log
     let path = pondRoot + "/local/" + Self.fileName
-    // The index of format 2 (one file read whole at open) is replaced by this one.
+    // `local/` is this replica's own, rebuildable state: a reader may create it (best effort; a read-only
+    // medium makes the index temporary below). The index of format 2 (one file read whole at open) is
+    // replaced by this one.
+    mkdir(pondRoot + "/local", 0o755)
     unlink(pondRoot + "/local/index")
     var attempt: (SQLiteDatabase, Int64, Bool)?
     var location = "local/" + Self.fileName
@@ -247,13 +250,11 @@ final class PondIndex {
     // updates, which the next open re-applies from the log.
     try database.execute(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;")
-    var format: Int64 = 0
-    try database.query("PRAGMA user_version") { row in
-      format = row.integer(0)
-      return false
-    }
-    if format != formatVersion {
+    if try userVersion(database) != formatVersion {
       try database.writeTransaction {
+        // Checked again under the write lock: another process may have just created the tables (and
+        // started using them), which must not be dropped.
+        guard try userVersion(database) != formatVersion else { return }
         try database.execute(
           "DROP TABLE IF EXISTS rows; DROP TABLE IF EXISTS listings; DROP TABLE IF EXISTS commits;"
             + schema + "PRAGMA user_version = \(formatVersion);")
@@ -285,12 +286,7 @@ final class PondIndex {
   )? {
     guard access(path, F_OK) == 0 else { return nil }
     let database = try SQLiteDatabase(path: path, mode: .immutable)
-    var format: Int64 = 0
-    try database.query("PRAGMA user_version") { row in
-      format = row.integer(0)
-      return false
-    }
-    guard format == formatVersion, let head = try validHead(database, log: log),
+    guard try userVersion(database) == formatVersion, let head = try validHead(database, log: log),
       try !log.commitExists(head + 1)
     else { return nil }
     return (database, head, false)
@@ -353,6 +349,16 @@ final class PondIndex {
         .integer(version), .integer(commit.timestamp), .text(commit.sha256),
         commit.dataFile.map { .text($0) } ?? .null, .text(commit.command),
       ])
+  }
+
+  /// The index format the database was made with (0 for a new, empty file).
+  private static func userVersion(_ database: SQLiteDatabase) throws -> Int64 {
+    var format: Int64 = 0
+    try database.query("PRAGMA user_version") { row in
+      format = row.integer(0)
+      return false
+    }
+    return format
   }
 
   private static func headVersion(in database: SQLiteDatabase) throws -> Int64? {
