@@ -25,9 +25,21 @@ public enum LocalFiles {
     -> FileStatus?
   {
     do {
+      return try existingStatus(path, followsLinks: followsLinks)
+    } catch {
+      if error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory { return nil }
+      throw error
+    }
+  }
+
+  /// The type, size and modification time of `path`, which must exist: a missing path is an error
+  /// (`ENOENT`, or `ENOTDIR` when a directory in the path is a file).
+  public static func existingStatus(_ path: String, followsLinks: Bool = true) throws(FileIOError)
+    -> FileStatus
+  {
+    do {
       return FileStatus(try FilePath(path).stat(followTargetSymlink: followsLinks))
     } catch {
-      if error == .noSuchFileOrDirectory || error == .notDirectory { return nil }
       throw FileIOError(.status, path: path, errno: error)
     }
   }
@@ -157,10 +169,12 @@ public enum LocalFiles {
     }
   }
 
-  /// Removes the name `path`; a name that is already gone is not an error. The C function is `unlink`.
+  /// Removes the name `path`; a name that is already gone (`ENOENT`, `ENOTDIR`) is not an error.
+  ///
+  /// The corresponding C function is `unlink`.
   public static func remove(_ path: String) throws(FileIOError) {
     switch SystemCall.unlink(path) {
-    case .success, .failure(.noSuchFileOrDirectory): return
+    case .success, .failure(.noSuchFileOrDirectory), .failure(.notDirectory): return
     case .failure(let code): throw FileIOError(.remove, path: path, errno: code)
     }
   }
