@@ -54,7 +54,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    .testTarget(name: "PondFilesTests", dependencies: ["PondFiles", "PondTestSupport"]),
+    .testTarget(
+      name: "PondFilesTests",
+      dependencies: [
+        "PondFiles", "PondTestSupport", .product(name: "SystemPackage", package: "swift-system"),
+      ]),
     .testTarget(
       name: "PondZstdTests", dependencies: ["PondZstd", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto", "PondTestSupport"]),

@@ -54,7 +54,8 @@ public struct FileObjectStore: ObjectStore {
   }
 
   /// Runs PondFiles calls, reporting their failures as `.localIO` errors of `operation` on `key`.
-  private func localIO<Value>(_ operation: String, _ key: String?, _ body: () throws -> Value) throws
+  private func localIO<Value>(_ operation: String, _ key: String?, _ body: () throws -> Value)
+    throws
     -> Value
   {
     do {
@@ -281,7 +282,9 @@ public struct FileObjectStore: ObjectStore {
       let want = Int(min(Int64(buffer.count), remaining))
       let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
       let count = try localIO(operation, key) { try source.read(into: chunk, at: position) }
-      try localIO(operation, key) { try target.write(UnsafeRawBufferPointer(rebasing: chunk[0..<count])) }
+      try localIO(operation, key) {
+        try target.write(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+      }
       position += Int64(count)
       remaining -= Int64(count)
       if count < want {

@@ -29,13 +29,16 @@ extension OpenFile {
   }
 
   /// Reads exactly `buffer.count` bytes at `offset`; a file that ends earlier is corrupt.
-  func readExactly(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(ParquetError) {
+  func readExactly(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64)
+    throws(ParquetError)
+  {
     let count = try parquetIO { try read(into: buffer, at: offset) }
     guard count == buffer.count else {
       throw ParquetError(
         path: path, kind: .corrupt,
         reason:
-          "file ended at byte \(offset + Int64(count)) while reading \(buffer.count) bytes at \(offset)")
+          "file ended at byte \(offset + Int64(count)) while reading \(buffer.count) bytes at \(offset)"
+      )
     }
   }
 

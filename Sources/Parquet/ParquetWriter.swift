@@ -365,8 +365,9 @@ public final class ParquetWriter {
           let piece = min(count - done, 1 << 20)
           if copyBuffer.count != piece { copyBuffer = [UInt8](repeating: 0, count: piece) }
           let failure = copyBuffer.withUnsafeMutableBytes { buffer -> ParquetError? in
-            do throws(ParquetError) { try spool!.readExactly(into: buffer, at: start + Int64(done)) } catch
-            { return error }
+            do throws(ParquetError) {
+              try spool!.readExactly(into: buffer, at: start + Int64(done))
+            } catch { return error }
             return nil
           }
           if let failure { throw failure }

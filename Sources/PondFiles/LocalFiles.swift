@@ -136,7 +136,9 @@ public enum LocalFiles {
   @discardableResult
   public static func makeDirectory(
     _ path: String,
-    permissions: FilePermissions = [.ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute]
+    permissions: FilePermissions = [
+      .ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute,
+    ]
   ) throws(FileIOError) -> Bool {
     switch SystemCall.mkdir(path, permissions) {
     case .success: return true
@@ -148,10 +150,13 @@ public enum LocalFiles {
   /// Creates the directory `path` and its missing ancestors. When `durable`, each new directory's entry is
   /// made durable by fsyncing its parent, so a file published inside cannot vanish with its directory.
   public static func makeDirectories(_ path: String, durable: Bool = true) throws(FileIOError) {
-    switch SystemCall.mkdir(path, [.ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute]) {
+    switch SystemCall.mkdir(
+      path, [.ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute])
+    {
     case .success: break
     case .failure(.fileExists): return
-    case .failure(.noSuchFileOrDirectory) where path.contains("/") && parentDirectory(of: path) != path:
+    case .failure(.noSuchFileOrDirectory)
+    where path.contains("/") && parentDirectory(of: path) != path:
       try makeDirectories(parentDirectory(of: path), durable: durable)
       try makeDirectory(path)
     case .failure(let code): throw FileIOError(.makeDirectory, path: path, errno: code)

@@ -1,5 +1,5 @@
-public import SystemPackage
 import Synchronization
+public import SystemPackage
 
 /// The one owner of an open file descriptor: closed exactly once, by `close()` or else in `deinit`.
 ///
@@ -121,7 +121,8 @@ public final class OpenFile: Sendable {
 
   /// Writes all of `bytes` at the current offset.
   public func write(_ bytes: [UInt8]) throws(FileIOError) {
-    try bytes.withUnsafeBytes { buffer in Result { () throws(FileIOError) in try write(buffer) } }.get()
+    try bytes.withUnsafeBytes { buffer in Result { () throws(FileIOError) in try write(buffer) } }
+      .get()
   }
 
   /// Flushes the file's data and metadata to stable storage. The corresponding C function is `fsync`.
