@@ -91,7 +91,7 @@ public struct LocalStorage: Storage {
     _ key: String, contentsOf localPath: String, observe: (UnsafeRawBufferPointer) -> Void
   ) throws(StorageError) -> Int64 {
     try Self.validate(key)
-    let source = try Self.io(key: key) { try OpenFile(readingAt: localPath) }
+    let source = try Self.io(key: key, about: "source file") { try OpenFile(readingAt: localPath) }
     let directory = try makeDirectories(for: key)
     let temporary = directory + "/_put_\(UUID().uuidString.lowercased()).tmp"
     return try Self.io(key: key) {
@@ -102,7 +102,7 @@ public struct LocalStorage: Storage {
       var total: Int64 = 0
       do {
         while true {
-          let count = try source.read(into: buffer)
+          let count = try Self.io(key: key, about: "source file") { try source.read(into: buffer) }
           let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
           observe(chunk)
           try target.write(chunk)
@@ -158,20 +158,28 @@ public struct LocalStorage: Storage {
   }
 
   /// Runs PondFiles calls, reporting their failures as `.io` errors on `key`.
-  private static func io<Value>(key: String, _ body: () throws -> Value) throws(StorageError)
-    -> Value
+  ///
+  /// - Parameter subject: named before the error when the path is not the object's (a source file).
+  private static func io<Value>(
+    key: String, about subject: String? = nil, _ body: () throws -> Value
+  )
+    throws(StorageError) -> Value
   {
     do {
       return try body()
     } catch let error as FileIOError {
-      throw failure(error, key: key)
+      throw failure(error, key: key, about: subject)
+    } catch let error as StorageError {
+      throw error
     } catch {
       preconditionFailure("PondFiles threw \(error)")
     }
   }
 
-  private static func failure(_ error: FileIOError, key: String) -> StorageError {
-    StorageError(.io, key: key, error.description)
+  private static func failure(_ error: FileIOError, key: String, about subject: String? = nil)
+    -> StorageError
+  {
+    StorageError(.io, key: key, subject.map { "\($0): \(error)" } ?? error.description)
   }
 }
 
