@@ -175,17 +175,11 @@ public struct FileStatus: Sendable, Hashable {
   /// The modification time in milliseconds since 1970-01-01 UTC.
   public var modificationTime: Int64
 
-  public init(type: FileType, size: Int64, modificationTime: Int64) {
-    self.type = type
-    self.size = size
-    self.modificationTime = modificationTime
-  }
-
   init(_ stat: Stat) {
     let time = stat.st_mtim
-    self.init(
-      type: stat.type, size: stat.size,
-      modificationTime: Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+    type = stat.type
+    size = stat.size
+    modificationTime = Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
   }
 
   public var isDirectory: Bool { type == .directory }

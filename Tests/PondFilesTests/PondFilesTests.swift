@@ -104,6 +104,19 @@ struct OpenFileTests {
     #expect(buffer == Array(pattern(100)[50..<60]))
   }
 
+  @Test func anExplicitlyClosedFileIsNotClosedAgainByDeinit() throws {
+    let scratch = try Scratch()
+    let first = try scratch.write([1], to: "first")
+    let second = try scratch.write([2, 3], to: "second")
+    var closed: OpenFile? = try OpenFile(readingAt: first)
+    try closed?.close()
+    // The lowest free descriptor number is reused: a second close of the first file would close this one.
+    let reopened = try OpenFile(readingAt: second)
+    closed = nil
+    #expect(closed == nil)
+    #expect(try reopened.readToEnd() == [2, 3])
+  }
+
   @Test func modificationTimeIsSetToTheMillisecond() throws {
     let scratch = try Scratch()
     let path = scratch.path("stamped")
