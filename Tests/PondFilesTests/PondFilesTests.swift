@@ -1,8 +1,9 @@
 import Foundation
-import PondFiles
 import PondTestSupport
 import SystemPackage
 import Testing
+
+@testable import PondFiles
 
 #if canImport(Glibc)
   import Glibc
@@ -430,5 +431,33 @@ struct FileSystemConditionTests {
       return true
     }
     if done == nil { cannotMount() }
+  }
+}
+
+@Suite("EINTR")
+struct InterruptTests {
+  @Test func interruptedCallsAreRetriedUntilTheyFinish() {
+    var calls = 0
+    let result = SystemCall.retryingInterrupts {
+      calls += 1
+      if calls < 3 {
+        errno = EINTR
+        return -1
+      }
+      return 0
+    }
+    #expect(calls == 3)
+    #expect((try? result.get()) != nil)
+  }
+
+  @Test func otherFailuresAreReturnedAtOnce() {
+    var calls = 0
+    let result = SystemCall.retryingInterrupts {
+      calls += 1
+      errno = EIO
+      return -1
+    }
+    #expect(calls == 1)
+    #expect(throws: Errno.ioError) { try result.get() }
   }
 }
