@@ -8,7 +8,8 @@ let package = Package(
     .executable(name: "pond", targets: ["pond"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
   ],
   targets: [
     // C libraries, each behind a module map and a shim header of typed wrappers.
@@ -21,20 +22,26 @@ let package = Package(
     .systemLibrary(
       name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
+    // The one owner of file descriptors, atomic publish and file errors, on swift-system.
+    .target(
+      name: "PondFiles", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+
     // Swift owners of the C handles.
-    .target(name: "PondZstd", dependencies: ["CZstd"]),
-    .target(name: "PondCrypto", dependencies: ["CCrypto"]),
+    .target(name: "PondZstd", dependencies: ["CZstd", "PondFiles"]),
+    .target(name: "PondCrypto", dependencies: ["CCrypto", "PondFiles"]),
     .target(name: "PondCurl", dependencies: ["CCurl"]),
     .target(name: "PondSQLite", dependencies: ["CSQLite"]),
 
     // The layers of SYSTEM.md; lower layers never import higher ones.
     .target(name: "TinyFS"),
-    .target(name: "Parquet", dependencies: ["PondZstd"]),
-    .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto"]),
-    .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl"]),
+    .target(name: "Parquet", dependencies: ["PondZstd", "PondFiles"]),
+    .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto", "PondFiles"]),
+    .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl", "PondFiles"]),
     .target(
       name: "TLogFS",
-      dependencies: ["TinyFS", "DeltaLog", "Parquet", "PondZstd", "PondCrypto", "PondSQLite"]),
+      dependencies: [
+        "TinyFS", "DeltaLog", "Parquet", "PondZstd", "PondCrypto", "PondFiles", "PondSQLite",
+      ]),
 
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
     .target(name: "PondTestSupport", path: "Sources/PondTestSupport"),
@@ -52,6 +59,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    .testTarget(
+      name: "PondFilesTests",
+      dependencies: [
+        "PondFiles", "PondTestSupport", .product(name: "SystemPackage", package: "swift-system"),
+      ]),
     .testTarget(
       name: "PondZstdTests", dependencies: ["PondZstd", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto", "PondTestSupport"]),

@@ -1,3 +1,4 @@
+import PondFiles
 import PondZstd
 
 /// Reads the Parquet files the pond writes, and pyarrow files of the same shape (flat schema, codecs none and
@@ -24,8 +25,8 @@ public final class ParquetReader: Sendable {
 
   /// Opens and checks the file at `path` (its footer, schema and chunk layout; pages are read on demand).
   public convenience init(path: String) throws(ParquetError) {
-    let file = try FileDescriptor.openForReading(path)
-    try self.init(source: .file(file, size: try file.size()), path: path)
+    let file = try parquetIO { try OpenFile(readingAt: path) }
+    try self.init(source: .file(file, size: try parquetIO { try file.status().size }), path: path)
   }
 
   /// Checks the Parquet file held in `bytes`; `name` is used in errors.
@@ -273,7 +274,7 @@ public final class ParquetReader: Sendable {
 /// Where the bytes come from: memory, or an open file read with `pread`.
 private enum ByteSource: Sendable {
   case memory([UInt8])
-  case file(FileDescriptor, size: Int64)
+  case file(OpenFile, size: Int64)
 
   var size: Int64 {
     switch self {

@@ -1,3 +1,4 @@
+import PondFiles
 import PondZstd
 
 #if canImport(Glibc)
@@ -78,8 +79,8 @@ public final class ParquetWriter {
   public let schema: ParquetSchema
   public let options: ParquetWriterOptions
 
-  private var output: FileDescriptor?
-  private var spool: FileDescriptor?
+  private var output: OpenFile?
+  private var spool: OpenFile?
   private var spoolSize: Int64 = 0
   private var encoders: [ColumnEncoder]
   private var rowCount: Int64 = 0
@@ -93,13 +94,13 @@ public final class ParquetWriter {
   )
     throws(ParquetError)
   {
-    guard !FileDescriptor.exists(path) else {
+    guard try parquetIO({ try LocalFiles.status(path, followsLinks: false) }) == nil else {
       throw ParquetError(path: path, kind: .io, reason: "cannot create the file: already exists")
     }
     let temporaryPath = path + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
     // Created before any stored property is set: if this throws, deinit does not run, so it cannot remove
     // a file that belongs to someone else.
-    let output = try FileDescriptor.createNew(temporaryPath)
+    let output = try parquetIO { try OpenFile(creatingAt: temporaryPath) }
     self.path = path
     self.temporaryPath = temporaryPath
     self.schema = schema
@@ -111,7 +112,7 @@ public final class ParquetWriter {
   deinit {
     if !finished {
       output = nil
-      FileDescriptor.remove(temporaryPath)
+      try? LocalFiles.remove(temporaryPath)
     }
   }
 
@@ -307,9 +308,9 @@ public final class ParquetWriter {
     if spool == nil {
       let spoolPath =
         temporaryPath + ".spool-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-      spool = try FileDescriptor.createNew(spoolPath, readable: true)
+      spool = try parquetIO { try OpenFile(creatingAt: spoolPath, mode: .readWrite) }
       // Unlinked at once: the space is freed however the process ends.
-      FileDescriptor.remove(spoolPath)
+      try? LocalFiles.remove(spoolPath)
     }
     guard let spool else { return }
     try spool.writeAll(encoder.pending)
@@ -324,17 +325,21 @@ public final class ParquetWriter {
   public func finish() throws(ParquetError) -> ParquetFileSummary {
     precondition(!finished, "finish() called twice")
     if let failure { throw failure }
-    do {
+    do throws(ParquetError) {
       let summary = try layOut()
+      try parquetIO { try output?.close() }
       output = nil
       spool = nil
-      try FileDescriptor.publish(temporaryPath, as: path)
+      let published = try parquetIO { try LocalFiles.publishIfAbsent(temporaryPath, as: path) }
+      guard published == .published else {
+        throw ParquetError(path: path, kind: .io, reason: "cannot create the file: already exists")
+      }
       finished = true
       return summary
     } catch {
       failure = error
       output = nil
-      FileDescriptor.remove(temporaryPath)
+      try? LocalFiles.remove(temporaryPath)
       throw error
     }
   }
@@ -360,8 +365,9 @@ public final class ParquetWriter {
           let piece = min(count - done, 1 << 20)
           if copyBuffer.count != piece { copyBuffer = [UInt8](repeating: 0, count: piece) }
           let failure = copyBuffer.withUnsafeMutableBytes { buffer -> ParquetError? in
-            do throws(ParquetError) { try spool!.read(into: buffer, at: start + Int64(done)) } catch
-            { return error }
+            do throws(ParquetError) {
+              try spool!.readExactly(into: buffer, at: start + Int64(done))
+            } catch { return error }
             return nil
           }
           if let failure { throw failure }
@@ -378,8 +384,8 @@ public final class ParquetWriter {
     try output.writeAll(withUnsafeBytes(of: length.littleEndian) { Array($0) })
     try output.writeAll(magic)
     let size = offset + Int64(footer.count) + 8
-    if options.syncsOnFinish { try output.sync() }
-    let actualSize = try output.size()
+    if options.syncsOnFinish { try parquetIO { try output.sync() } }
+    let actualSize = try parquetIO { try output.status().size }
     guard actualSize == size else {
       throw ParquetError(
         path: path, kind: .io, reason: "file is \(actualSize) bytes, expected \(size)")

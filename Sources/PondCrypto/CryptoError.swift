@@ -1,10 +1,5 @@
 internal import CCrypto
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+public import PondFiles
 
 /// An error reported by OpenSSL's libcrypto, with the messages of the thread's OpenSSL error queue.
 public struct CryptoError: Error, Sendable, CustomStringConvertible {
@@ -32,22 +27,5 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
   }
 }
 
-/// Reading a file to hash it failed (`open`, `read`).
-public struct CryptoFileError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// The file concerned.
-  public let path: String
-  /// What was being done, e.g. "open for reading".
-  public let operation: String
-  /// The `errno` value reported by the system.
-  public let errorNumber: Int32
-
-  public init(path: String, operation: String, errorNumber: Int32) {
-    self.path = path
-    self.operation = operation
-    self.errorNumber = errorNumber
-  }
-
-  public var description: String {
-    "cannot \(operation) \(path): \(String(cString: strerror(errorNumber))) (errno \(errorNumber))"
-  }
-}
+/// Reading a file to hash it failed; the package-wide file error (path, operation, errno, hint).
+public typealias CryptoFileError = FileIOError

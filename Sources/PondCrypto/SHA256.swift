@@ -1,10 +1,5 @@
 internal import CCrypto
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+public import PondFiles
 
 /// SHA-256 through OpenSSL EVP.
 public enum SHA256 {
@@ -35,27 +30,18 @@ public enum SHA256 {
   /// Blocks on file I/O: from async code, run it on a dedicated thread, not the cooperative pool.
   ///
   /// - Throws: `CryptoFileError` when the file cannot be opened or read.
-  public static func hash(fileAt path: String, chunkSize: Int = 1 << 20) throws -> [UInt8] {
+  public static func hash(fileAt path: String, chunkSize: Int = 1 << 20) throws(CryptoFileError)
+    -> [UInt8]
+  {
     precondition(chunkSize > 0, "chunkSize must be positive")
-    var fd: Int32
-    repeat {
-      fd = open(path, O_RDONLY | O_CLOEXEC)
-    } while fd < 0 && errno == EINTR
-    guard fd >= 0 else {
-      throw CryptoFileError(path: path, operation: "open for reading", errorNumber: errno)
-    }
-    defer { _ = close(fd) }
+    let file = try OpenFile(readingAt: path)
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
     defer { buffer.deallocate() }
     let hasher = SHA256Hasher()
     while true {
-      let n = read(fd, buffer.baseAddress, buffer.count)
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw CryptoFileError(path: path, operation: "read", errorNumber: errno)
-      }
-      if n == 0 { break }
-      hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+      let count = try file.read(into: buffer)
+      hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+      if count < buffer.count { break }
     }
     return hasher.finalize()
   }

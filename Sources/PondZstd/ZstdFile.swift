@@ -1,28 +1,7 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+public import PondFiles
 
-/// A file operation of a `ZstdFile` pass failed (`open`, `read`, `write`, `fsync`, `close`).
-public struct ZstdFileError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// The file concerned.
-  public let path: String
-  /// What was being done, e.g. "open for reading".
-  public let operation: String
-  /// The `errno` value reported by the system.
-  public let errorNumber: Int32
-
-  public init(path: String, operation: String, errorNumber: Int32) {
-    self.path = path
-    self.operation = operation
-    self.errorNumber = errorNumber
-  }
-
-  public var description: String {
-    "cannot \(operation) \(path): \(String(cString: strerror(errorNumber))) (errno \(errorNumber))"
-  }
-}
+/// A file operation of a `ZstdFile` pass failed; the package-wide file error (path, operation, errno, hint).
+public typealias ZstdFileError = FileIOError
 
 /// Streams a file through zstd in bounded chunks (memory independent of the file size).
 ///
@@ -57,8 +36,8 @@ public enum ZstdFile {
     observeRawBytes: (UnsafeRawBufferPointer) throws -> Void = { _ in }
   ) throws -> ZstdStreamSummary {
     let compressor = try compressor ?? ZstdCompressor(level: level)
-    let input = try OwnedDescriptor(opening: source, forWriting: false)
-    var output = try OwnedDescriptor(opening: destination, forWriting: true)
+    let input = try OpenFile(readingAt: source)
+    let output = try OpenFile(creatingAt: destination)
     do {
       let summary = try compressor.compressStream(
         read: { buffer in
@@ -67,10 +46,11 @@ public enum ZstdFile {
           return count
         },
         write: { try output.write($0) })
-      try output.syncAndClose()
+      try output.sync()
+      try output.close()
       return summary
     } catch {
-      output.removeFile()
+      try? LocalFiles.remove(destination)
       throw error
     }
   }
@@ -92,8 +72,8 @@ public enum ZstdFile {
   ) throws -> ZstdStreamSummary {
     let decompressor = try decompressor ?? ZstdDecompressor(maxOutputSize: maxOutputSize)
     decompressor.reset(maxOutputSize: maxOutputSize)
-    let input = try OwnedDescriptor(opening: source, forWriting: false)
-    var output = try OwnedDescriptor(opening: destination, forWriting: true)
+    let input = try OpenFile(readingAt: source)
+    let output = try OpenFile(creatingAt: destination)
     do {
       let summary = try decompressor.decompressStream(
         read: { try input.read(into: $0) },
@@ -101,91 +81,15 @@ public enum ZstdFile {
           try observeRawBytes(chunk)
           try output.write(chunk)
         })
-      try output.syncAndClose()
+      try output.sync()
+      try output.close()
       return summary
     } catch let error as ZstdError {
-      output.removeFile()
+      try? LocalFiles.remove(destination)
       throw error.prefixed(source)
     } catch {
-      output.removeFile()
+      try? LocalFiles.remove(destination)
       throw error
     }
-  }
-}
-
-#if canImport(Glibc)
-  private let systemRead = Glibc.read
-  private let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-  private let systemRead = Darwin.read
-  private let systemWrite = Darwin.write
-#endif
-
-/// One open file descriptor, closed exactly once (explicitly or in `deinit`).
-struct OwnedDescriptor: ~Copyable {
-  let path: String
-  private var descriptor: Int32
-
-  init(opening path: String, forWriting: Bool) throws {
-    let flags = forWriting ? O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC : O_RDONLY | O_CLOEXEC
-    var fd: Int32
-    repeat {
-      fd = open(path, flags, 0o644)
-    } while fd < 0 && errno == EINTR
-    guard fd >= 0 else {
-      throw ZstdFileError(
-        path: path, operation: forWriting ? "create (must not exist)" : "open for reading",
-        errorNumber: errno)
-    }
-    self.path = path
-    self.descriptor = fd
-  }
-
-  deinit {
-    if descriptor >= 0 { _ = close(descriptor) }
-  }
-
-  /// Fills `buffer` as far as the file allows; returns less than its size only at end of file.
-  func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-    var filled = 0
-    while filled < buffer.count {
-      let n = systemRead(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw ZstdFileError(path: path, operation: "read", errorNumber: errno)
-      }
-      if n == 0 { break }
-      filled += n
-    }
-    return filled
-  }
-
-  func write(_ bytes: UnsafeRawBufferPointer) throws {
-    var written = 0
-    while written < bytes.count {
-      let n = systemWrite(descriptor, bytes.baseAddress! + written, bytes.count - written)
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw ZstdFileError(path: path, operation: "write", errorNumber: errno)
-      }
-      written += n
-    }
-  }
-
-  mutating func syncAndClose() throws {
-    if fsync(descriptor) != 0 {
-      throw ZstdFileError(path: path, operation: "fsync", errorNumber: errno)
-    }
-    let fd = descriptor
-    descriptor = -1
-    // Linux closes the descriptor even when close reports an error; never retry.
-    if close(fd) != 0 {
-      throw ZstdFileError(path: path, operation: "close", errorNumber: errno)
-    }
-  }
-
-  /// Removes the (partial) file this descriptor created.
-  func removeFile() {
-    _ = unlink(path)
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PondFiles
 
 #if canImport(Glibc)
   import Glibc
@@ -6,41 +7,33 @@ import Foundation
   import Darwin
 #endif
 
-/// Small POSIX helpers for host files: errors become `PondError`s naming the path.
+/// Host-file helpers on PondFiles whose errors are `PondError`s naming the path, with PondFiles' hints.
 enum HostIO {
   static func failure(_ path: String, _ what: String, _ code: Int32 = errno, hint: String? = nil)
     -> PondError
   {
-    let reason = String(cString: strerror(code))
-    var advice = hint
-    if advice == nil {
-      switch code {
-      case EACCES, EPERM: advice = "check the permissions of \(path)"
-      case ENOSPC, EDQUOT: advice = "the disk is full; free space and retry"
-      case EROFS: advice = "the file system is read-only"
-      default: break
-      }
+    PondError(
+      .io, path: path, "cannot \(what): \(String(cString: strerror(code))) (errno \(code))",
+      hint: hint ?? FileIOError.hint(for: .init(rawValue: code), path: path))
+  }
+
+  /// The `PondError` for a failure reported by PondFiles.
+  static func failure(_ error: FileIOError) -> PondError {
+    failure(error.path, error.operation.description, error.errorNumber)
+  }
+
+  /// Runs PondFiles calls, reporting their failures as `PondError`s.
+  static func converting<Value>(_ body: () throws -> Value) throws -> Value {
+    do {
+      return try body()
+    } catch let error as FileIOError {
+      throw failure(error)
     }
-    return PondError(.io, path: path, "cannot \(what): \(reason) (errno \(code))", hint: advice)
   }
 
   /// The whole file at `path`.
   static func readFile(_ path: String) throws -> [UInt8] {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw failure(path, "open for reading") }
-    defer { close(descriptor) }
-    var result: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw failure(path, "read")
-      }
-      if count == 0 { break }
-      result += buffer[0..<count]
-    }
-    return result
+    try converting { try LocalFiles.readFile(path) }
   }
 
   /// Writes `bytes` to a new temporary file next to `path`, fsyncs it, renames it over `path` and fsyncs the
@@ -48,88 +41,62 @@ enum HostIO {
   /// skipped (for caches that detect their own damage): a crash may then leave an empty or old file.
   static func writeAtomically(_ path: String, _ bytes: [UInt8], durable: Bool = true) throws {
     let temporary = path + ".tmp-\(UUID().uuidString.lowercased())"
-    let writer = try FileWriter(creating: temporary)
-    do {
-      try writer.write(bytes)
-      try writer.syncAndClose(durable: durable)
-      guard rename(temporary, path) == 0 else { throw failure(path, "rename \(temporary) to") }
-    } catch {
-      unlink(temporary)
-      throw error
+    try converting {
+      try LocalFiles.writeNewFile(bytes, at: temporary, durable: durable)
+      try LocalFiles.publishReplacing(temporary, as: path, durable: durable)
     }
-    if durable { try syncDirectory(parent(of: path)) }
   }
 
   static func parent(of path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    return slash == path.startIndex ? "/" : String(path[..<slash])
+    LocalFiles.parentDirectory(of: path)
   }
 
   static func syncDirectory(_ path: String) throws {
-    let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw failure(path, "open the directory") }
-    defer { close(descriptor) }
-    guard fsync(descriptor) == 0 else { throw failure(path, "fsync the directory") }
+    try converting { try LocalFiles.syncDirectory(path) }
   }
 
   static func makeDirectory(_ path: String) throws {
-    if mkdir(path, 0o755) != 0 && errno != EEXIST { throw failure(path, "create the directory") }
+    try converting { _ = try LocalFiles.makeDirectory(path) }
   }
 
   /// The kind and size of a host path, following symbolic links; nil when it does not exist.
   static func status(_ path: String) throws -> (isDirectory: Bool, isRegular: Bool, size: Int64)? {
-    var info = stat()
-    guard stat(path, &info) == 0 else {
-      if errno == ENOENT || errno == ENOTDIR { return nil }
-      throw failure(path, "stat")
-    }
-    let kind = info.st_mode & S_IFMT
-    return (kind == S_IFDIR, kind == S_IFREG, Int64(info.st_size))
+    guard let status = try converting({ try LocalFiles.status(path) }) else { return nil }
+    return (status.isDirectory, status.isRegularFile, status.size)
   }
 }
 
 /// A new file opened for writing (`O_EXCL`), removed again unless `syncAndClose` succeeds.
 final class FileWriter {
   let path: String
-  private var descriptor: Int32
+  private let file: OpenFile
   private var done = false
 
   init(creating path: String) throws {
     self.path = path
-    descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else { throw HostIO.failure(path, "create") }
+    file = try HostIO.converting { try OpenFile(creatingAt: path) }
   }
 
   deinit {
-    if !done {
-      close(descriptor)
-      unlink(path)
-    }
+    if !done { try? LocalFiles.remove(path) }
   }
 
   func write(_ bytes: UnsafeRawBufferPointer) throws {
-    var offset = 0
-    while offset < bytes.count {
-      let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw HostIO.failure(path, "write")
-      }
-      offset += count
-    }
+    try HostIO.converting { try file.write(bytes) }
   }
 
   func write(_ bytes: [UInt8]) throws {
-    try bytes.withUnsafeBytes { try write($0) }
+    try HostIO.converting { try file.write(bytes) }
   }
 
   func syncAndClose(durable: Bool = true) throws {
-    guard !durable || fsync(descriptor) == 0 else { throw HostIO.failure(path, "fsync") }
-    let result = close(descriptor)
+    if durable { try HostIO.converting { try file.sync() } }
     done = true
-    guard result == 0 else {
-      unlink(path)
-      throw HostIO.failure(path, "close")
+    do {
+      try file.close()
+    } catch {
+      try? LocalFiles.remove(path)
+      throw HostIO.failure(error)
     }
   }
 }
@@ -137,21 +104,15 @@ final class FileWriter {
 /// A file opened for reading in chunks.
 final class FileReader {
   let path: String
-  private let descriptor: Int32
+  private let file: OpenFile
 
   init(_ path: String) throws {
     self.path = path
-    descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw HostIO.failure(path, "open for reading") }
+    file = try HostIO.converting { try OpenFile(readingAt: path) }
   }
 
-  deinit { close(descriptor) }
-
+  /// Fills `buffer` from the file; returns less than its size only at the end of the file.
   func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-    while true {
-      let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-      if count >= 0 { return count }
-      if errno != EINTR { throw HostIO.failure(path, "read") }
-    }
+    try HostIO.converting { try file.read(into: buffer) }
   }
 }

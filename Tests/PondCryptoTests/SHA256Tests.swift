@@ -112,11 +112,12 @@ struct SHA256Tests {
     #expect(error?.path == "/nonexistent/pond-sha256-missing")
     #expect(error?.errorNumber == ENOENT)
     #expect(error?.description.contains("No such file") == true)
+    #expect(error?.description.contains("check that /nonexistent/pond-sha256-missing") == true)
   }
 
   @Test func fileHashOfDirectoryThrows() throws {
     let error = #expect(throws: CryptoFileError.self) { try SHA256.hash(fileAt: "/tmp") }
-    #expect(error?.operation == "read")
+    #expect(error?.operation == .read)
     #expect(error?.errorNumber == EISDIR)
   }
 }

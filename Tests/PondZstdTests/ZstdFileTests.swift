@@ -132,6 +132,7 @@ struct ZstdFileTests {
     }
     #expect(error?.errorNumber == EEXIST)
     #expect(error?.path == existing)
+    #expect(error?.hint == "\(existing) already exists: remove it or choose another name")
     #expect(try scratch.read(existing) == [9, 9], "an existing file is never touched")
 
     let frame = try scratch.write(Zstd.compress([1, 2, 3]), to: "frame.zst")
@@ -164,7 +165,7 @@ struct ZstdFileTests {
     let error = #expect(throws: ZstdFileError.self) {
       try ZstdFile.compress(fileAt: scratch.url.path, to: destination)
     }
-    #expect(error?.operation == "read")
+    #expect(error?.operation == .read)
     #expect(!scratch.exists(destination))
   }
 

@@ -1,0 +1,192 @@
+public import SystemPackage
+
+/// Operations on paths of the local file system, and atomic publishing of finished files.
+///
+/// Publishing: write the whole file under a temporary name in the target's directory (`writeNewFile`, or an
+/// `OpenFile` you `sync()` and `close()`), then give it its final name with `publishIfAbsent` (`link`: the
+/// final name appears complete or not at all, and an existing file is never replaced) or `publishReplacing`
+/// (`rename`: readers see the old file or the new one, never a torn mix). Both then `fsync` the directory so
+/// the new name survives a power cut. All calls block.
+public enum LocalFiles {
+  /// What `publishIfAbsent` did.
+  public enum PublishResult: Sendable, Hashable {
+    /// The file now has its final name.
+    case published
+    /// Something already had the final name; it was left untouched and the temporary file removed.
+    case alreadyExists
+  }
+
+  /// The type, size and modification time of `path`, or nil when nothing is there (`ENOENT`, `ENOTDIR`).
+  ///
+  /// - Parameter followsLinks: `false` describes a symbolic link itself (`lstat`), even a dangling one.
+  ///
+  /// The corresponding C function is `stat` or `lstat`.
+  public static func status(_ path: String, followsLinks: Bool = true) throws(FileIOError)
+    -> FileStatus?
+  {
+    do {
+      return try existingStatus(path, followsLinks: followsLinks)
+    } catch {
+      if error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory { return nil }
+      throw error
+    }
+  }
+
+  /// The type, size and modification time of `path`, which must exist: a missing path is an error
+  /// (`ENOENT`, or `ENOTDIR` when a directory in the path is a file).
+  public static func existingStatus(_ path: String, followsLinks: Bool = true) throws(FileIOError)
+    -> FileStatus
+  {
+    do {
+      return FileStatus(try FilePath(path).stat(followTargetSymlink: followsLinks))
+    } catch {
+      throw FileIOError(.status, path: path, errno: error)
+    }
+  }
+
+  /// The whole file at `path`.
+  public static func readFile(_ path: String) throws(FileIOError) -> [UInt8] {
+    try OpenFile(readingAt: path).readToEnd()
+  }
+
+  /// Creates the file at `path`, which must not exist, with `bytes` and (optionally) the modification time
+  /// `modificationTime` (milliseconds since 1970), flushes it (`fsync`, unless not `durable`) and closes
+  /// it. On failure nothing is left at `path`.
+  public static func writeNewFile(
+    _ bytes: UnsafeRawBufferPointer, at path: String, modificationTime: Int64? = nil,
+    durable: Bool = true
+  ) throws(FileIOError) {
+    let file = try OpenFile(creatingAt: path)
+    do {
+      try file.write(bytes)
+      if let modificationTime { try file.setModificationTime(milliseconds: modificationTime) }
+      if durable { try file.sync() }
+      try file.close()
+    } catch {
+      try? remove(path)
+      throw error
+    }
+  }
+
+  /// Creates the file at `path` with `bytes`; see `writeNewFile(_:at:modificationTime:durable:)`.
+  public static func writeNewFile(
+    _ bytes: [UInt8], at path: String, modificationTime: Int64? = nil, durable: Bool = true
+  ) throws(FileIOError) {
+    try bytes.withUnsafeBytes { buffer in
+      Result { () throws(FileIOError) in
+        try writeNewFile(buffer, at: path, modificationTime: modificationTime, durable: durable)
+      }
+    }.get()
+  }
+
+  /// Gives the finished file `temporary` the name `path` unless something already has it, removes the
+  /// temporary name (always) and, once published, fsyncs the directory of `path` (when `durable`).
+  ///
+  /// `temporary` must be in the same directory (file system) as `path`. The corresponding C functions are
+  /// `link`, `unlink` and `fsync`.
+  @discardableResult
+  public static func publishIfAbsent(_ temporary: String, as path: String, durable: Bool = true)
+    throws(FileIOError) -> PublishResult
+  {
+    let linked = SystemCall.link(temporary, path)
+    try? remove(temporary)
+    switch linked {
+    case .failure(.fileExists): return .alreadyExists
+    case .failure(let code): throw FileIOError(.link, path: path, errno: code)
+    case .success: break
+    }
+    if durable { try syncDirectory(parentDirectory(of: path)) }
+    return .published
+  }
+
+  /// Renames the finished file `temporary` to `path`, replacing what is there, and fsyncs the directory of
+  /// `path` (when `durable`). On failure the temporary file is removed.
+  ///
+  /// The corresponding C functions are `rename` and `fsync`.
+  public static func publishReplacing(_ temporary: String, as path: String, durable: Bool = true)
+    throws(FileIOError)
+  {
+    if case .failure(let code) = SystemCall.rename(temporary, path) {
+      try? remove(temporary)
+      throw FileIOError(.rename, path: path, errno: code)
+    }
+    if durable { try syncDirectory(parentDirectory(of: path)) }
+  }
+
+  /// Flushes the entries of the directory at `path` (new, renamed or removed names) to stable storage.
+  ///
+  /// The corresponding C functions are `open` (`O_DIRECTORY`) and `fsync`.
+  public static func syncDirectory(_ path: String) throws(FileIOError) {
+    let descriptor = try OpenFile.open(
+      path, .readOnly, options: [.directory, .closeOnExec], as: .syncDirectory)
+    defer { try? descriptor.close() }
+    try SystemCall.fsync(descriptor)
+      .mapError { FileIOError(.syncDirectory, path: path, errno: $0) }.get()
+  }
+
+  /// The directory part of `path`: "." for a bare name, "/" for a name in the root.
+  public static func parentDirectory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+
+  /// Creates the directory `path`; returns false when something already exists there (`EEXIST`).
+  ///
+  /// The corresponding C function is `mkdir`.
+  @discardableResult
+  public static func makeDirectory(
+    _ path: String,
+    permissions: FilePermissions = [
+      .ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute,
+    ]
+  ) throws(FileIOError) -> Bool {
+    switch SystemCall.mkdir(path, permissions) {
+    case .success: return true
+    case .failure(.fileExists): return false
+    case .failure(let code): throw FileIOError(.makeDirectory, path: path, errno: code)
+    }
+  }
+
+  /// Creates the directory `path` and its missing ancestors. When `durable`, each new directory's entry is
+  /// made durable by fsyncing its parent, so a file published inside cannot vanish with its directory.
+  public static func makeDirectories(_ path: String, durable: Bool = true) throws(FileIOError) {
+    switch SystemCall.mkdir(
+      path, [.ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute])
+    {
+    case .success: break
+    case .failure(.fileExists): return
+    case .failure(.noSuchFileOrDirectory)
+    where path.contains("/") && parentDirectory(of: path) != path:
+      try makeDirectories(parentDirectory(of: path), durable: durable)
+      try makeDirectory(path)
+    case .failure(let code): throw FileIOError(.makeDirectory, path: path, errno: code)
+    }
+    if durable { try syncDirectory(parentDirectory(of: path)) }
+  }
+
+  /// The names in the directory `path` (without `.` and `..`, in no particular order), or nil when there is
+  /// no such directory (`ENOENT`, `ENOTDIR`). The corresponding C functions are `opendir` and `readdir`.
+  public static func names(inDirectory path: String) throws(FileIOError) -> [String]? {
+    switch SystemCall.directoryNames(path) {
+    case .success(let names): return names
+    case .failure(.noSuchFileOrDirectory), .failure(.notDirectory): return nil
+    case .failure(let code): throw FileIOError(.readDirectory, path: path, errno: code)
+    }
+  }
+
+  /// Removes the name `path`; a name that is already gone (`ENOENT`, `ENOTDIR`) is not an error.
+  ///
+  /// The corresponding C function is `unlink`.
+  public static func remove(_ path: String) throws(FileIOError) {
+    switch SystemCall.unlink(path) {
+    case .success, .failure(.noSuchFileOrDirectory), .failure(.notDirectory): return
+    case .failure(let code): throw FileIOError(.remove, path: path, errno: code)
+    }
+  }
+
+  /// Removes the empty directory `path`. The corresponding C function is `rmdir`.
+  public static func removeDirectory(_ path: String) throws(FileIOError) {
+    try SystemCall.rmdir(path).mapError { FileIOError(.removeDirectory, path: path, errno: $0) }
+      .get()
+  }
+}

@@ -1,0 +1,187 @@
+import Synchronization
+public import SystemPackage
+
+/// The one owner of an open file descriptor: closed exactly once, by `close()` or else in `deinit`.
+///
+/// Reads and writes take caller-owned buffers; the `read(into:)`/`write(_:)` family loops until the buffer is
+/// full or written (a short count means end of file), retrying interrupted calls. All of them block: from async
+/// code, call them on a thread of your own, not on Swift's cooperative pool.
+public final class OpenFile: Sendable {
+  /// The path the file was opened at, named in every error.
+  public let path: String
+  private let descriptor: FileDescriptor
+  private let isClosed = Atomic<Bool>(false)
+
+  private init(descriptor: FileDescriptor, path: String) {
+    self.descriptor = descriptor
+    self.path = path
+  }
+
+  deinit {
+    // An explicit `close()` reports errors; here there is no one left to tell.
+    if !isClosed.load(ordering: .acquiring) { try? descriptor.close() }
+  }
+
+  /// Opens the existing file at `path` for reading. The corresponding C function is `open`.
+  public convenience init(readingAt path: String) throws(FileIOError) {
+    let descriptor = try Self.open(path, .readOnly, options: [.closeOnExec], as: .openForReading)
+    self.init(descriptor: descriptor, path: path)
+  }
+
+  /// Creates a new file at `path`, which must not exist yet (`O_CREAT | O_EXCL`), with permissions 0644.
+  ///
+  /// The corresponding C function is `open`.
+  public convenience init(
+    creatingAt path: String, mode: FileDescriptor.AccessMode = .writeOnly,
+    permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+  ) throws(FileIOError) {
+    let descriptor = try Self.open(
+      path, mode, options: [.create, .exclusiveCreate, .closeOnExec], permissions: permissions,
+      as: .create)
+    self.init(descriptor: descriptor, path: path)
+  }
+
+  static func open(
+    _ path: String, _ mode: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions,
+    permissions: FilePermissions? = nil, as operation: FileIOError.Operation
+  ) throws(FileIOError) -> FileDescriptor {
+    do {
+      return try FileDescriptor.open(
+        FilePath(path), mode, options: options, permissions: permissions, retryOnInterrupt: true)
+    } catch {
+      throw FileIOError(operation, path: path, errno: error as? Errno ?? .ioError)
+    }
+  }
+
+  /// Reads from the current offset until `buffer` is full or the file ends; returns the bytes read, which
+  /// is less than `buffer.count` only at the end of the file. The corresponding C function is `read`.
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileIOError) -> Int {
+    try fill(buffer) { remaining, _ in
+      try descriptor.read(into: remaining, retryOnInterrupt: true)
+    }
+  }
+
+  /// Reads at `offset` until `buffer` is full or the file ends, without moving the file offset; returns the
+  /// bytes read (less than `buffer.count` only at the end of the file). The corresponding C function is
+  /// `pread`.
+  public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileIOError)
+    -> Int
+  {
+    try fill(buffer) { remaining, done in
+      try descriptor.read(
+        fromAbsoluteOffset: offset + Int64(done), into: remaining, retryOnInterrupt: true)
+    }
+  }
+
+  private func fill(
+    _ buffer: UnsafeMutableRawBufferPointer,
+    _ readSome: (UnsafeMutableRawBufferPointer, Int) throws -> Int
+  ) throws(FileIOError) -> Int {
+    precondition(!isClosed.load(ordering: .acquiring), "read of \(path) after close()")
+    var done = 0
+    while done < buffer.count {
+      let count: Int
+      do {
+        count = try readSome(UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), done)
+      } catch {
+        throw FileIOError(.read, path: path, errno: error as? Errno ?? .ioError)
+      }
+      if count == 0 { break }
+      done += count
+    }
+    return done
+  }
+
+  /// Everything from the current offset to the end of the file, read in chunks of 64 KiB.
+  public func readToEnd() throws(FileIOError) -> [UInt8] {
+    var bytes: [UInt8] = []
+    if let size = try? status().size, size > 0 { bytes.reserveCapacity(Int(size)) }
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    defer { chunk.deallocate() }
+    while true {
+      let count = try read(into: chunk)
+      bytes.append(contentsOf: chunk[0..<count])
+      if count < chunk.count { return bytes }
+    }
+  }
+
+  /// Writes all of `bytes` at the current offset. The corresponding C function is `write`.
+  public func write(_ bytes: UnsafeRawBufferPointer) throws(FileIOError) {
+    precondition(!isClosed.load(ordering: .acquiring), "write to \(path) after close()")
+    var done = 0
+    while done < bytes.count {
+      do {
+        done += try descriptor.write(
+          UnsafeRawBufferPointer(rebasing: bytes[done...]), retryOnInterrupt: true)
+      } catch {
+        throw FileIOError(.write, path: path, errno: error as? Errno ?? .ioError)
+      }
+    }
+  }
+
+  /// Writes all of `bytes` at the current offset.
+  public func write(_ bytes: [UInt8]) throws(FileIOError) {
+    try bytes.withUnsafeBytes { buffer in Result { () throws(FileIOError) in try write(buffer) } }
+      .get()
+  }
+
+  /// Flushes the file's data and metadata to stable storage. The corresponding C function is `fsync`.
+  public func sync() throws(FileIOError) {
+    precondition(!isClosed.load(ordering: .acquiring), "fsync of \(path) after close()")
+    try SystemCall.fsync(descriptor).mapError { FileIOError(.sync, path: path, errno: $0) }.get()
+  }
+
+  /// The file's type, size and modification time. The corresponding C function is `fstat`.
+  public func status() throws(FileIOError) -> FileStatus {
+    precondition(!isClosed.load(ordering: .acquiring), "fstat of \(path) after close()")
+    do {
+      return FileStatus(try descriptor.stat(retryOnInterrupt: true))
+    } catch {
+      throw FileIOError(.status, path: path, errno: error)
+    }
+  }
+
+  /// Sets the file's access and modification times to `milliseconds` since 1970-01-01 UTC.
+  ///
+  /// The corresponding C function is `futimens`.
+  public func setModificationTime(milliseconds: Int64) throws(FileIOError) {
+    precondition(!isClosed.load(ordering: .acquiring), "futimens of \(path) after close()")
+    try SystemCall.setTimes(descriptor, milliseconds: milliseconds)
+      .mapError { FileIOError(.setModificationTime, path: path, errno: $0) }.get()
+  }
+
+  /// Closes the descriptor now, reporting the system's error (`deinit` would swallow it). Calling it twice
+  /// is a bug. The descriptor is released even when an error is reported: never retry.
+  ///
+  /// The corresponding C function is `close`.
+  public func close() throws(FileIOError) {
+    let (exchanged, _) = isClosed.compareExchange(
+      expected: false, desired: true, ordering: .acquiringAndReleasing)
+    precondition(exchanged, "\(path) closed twice")
+    do {
+      try descriptor.close()
+    } catch {
+      throw FileIOError(.close, path: path, errno: error as? Errno ?? .ioError)
+    }
+  }
+}
+
+/// What `stat` tells about a file.
+public struct FileStatus: Sendable, Hashable {
+  /// Regular file, directory, symbolic link (only from `lstat`), ...
+  public var type: FileType
+  /// The size in bytes.
+  public var size: Int64
+  /// The modification time in milliseconds since 1970-01-01 UTC.
+  public var modificationTime: Int64
+
+  init(_ stat: Stat) {
+    let time = stat.st_mtim
+    type = stat.type
+    size = stat.size
+    modificationTime = Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+  }
+
+  public var isDirectory: Bool { type == .directory }
+  public var isRegularFile: Bool { type == .regular }
+}
