@@ -25,10 +25,9 @@ extension FileSystem {
   ///
   /// A component may use `*` (any run of characters), `?` (one character), `[abc]`, `[a-z]` and `[!x]` or
   /// `[^x]` (one character in or not in the set), and `\` to quote the next character. A character is one
-  /// Unicode scalar, and names match by their exact bytes: `caf\u{E9}` (NFC) and `cafe\u{301}` (NFD) are
-  /// different names that no pattern confuses, and `?` matches one of the two scalars of `e\u{301}`. Each
-  /// `*` takes the
-  /// shortest match that lets the rest match. A component that is exactly `**` matches zero or more
+  /// Unicode scalar and names match by their exact bytes, as in a POSIX shell: `caf\u{E9}` (NFC) and
+  /// `cafe\u{301}` (NFD) are different names that no pattern confuses, and `e\u{301}` takes `??`. Each `*`
+  /// takes the shortest match that lets the rest match. A component that is exactly `**` matches zero or more
   /// directories; at the end of a pattern it matches the directory itself and everything below. Names starting
   /// with `.` are matched like any other. A relative pattern starts at the working directory.
   ///

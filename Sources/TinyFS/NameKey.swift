@@ -3,17 +3,13 @@
 /// Swift's `String` compares by canonical equivalence, so `"caf\u{E9}"` (NFC) and `"cafe\u{301}"` (NFD) are
 /// `==` and hash alike. A POSIX directory holds both as two entries, and so does a pond; every map or set
 /// keyed by a name uses `NameKey` so that neither ever replaces or finds the other.
-struct NameKey: Hashable, Comparable, CustomStringConvertible {
+struct NameKey: Hashable, CustomStringConvertible {
   let name: String
 
   init(_ name: String) { self.name = name }
 
   static func == (lhs: NameKey, rhs: NameKey) -> Bool {
     lhs.name.hasSameBytes(as: rhs.name)
-  }
-
-  static func < (lhs: NameKey, rhs: NameKey) -> Bool {
-    lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
   }
 
   func hash(into hasher: inout Hasher) {

@@ -172,7 +172,8 @@ struct UnicodeNameTests {
     let mark = "\u{301}x"
     try fs.createDirectory("/d")
     try fs.changeDirectory("/d")
-    try fs.writeFile("/" + mark, contents: "root".bytes)  // absolute, though its first Character is not "/"
+    // Absolute, though its first Character is "/\u{301}", not "/".
+    try fs.writeFile("/" + mark, contents: "root".bytes)
     try fs.writeFile("/d/" + mark, contents: "in d".bytes)
     #expect(try byteNames(fs.list("/").map(\.name)) == byteNames(["d", mark]))
     #expect(try byteNames(fs.list("/d").map(\.name)) == byteNames([mark]))
