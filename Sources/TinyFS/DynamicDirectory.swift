@@ -7,8 +7,8 @@ public protocol DynamicDirectory {
   func childNames() throws -> [String]
   /// The child called `name`, or nil when there is none.
   ///
-  /// Match `name` by its UTF-8 bytes, not `String.==`, which takes NFC `caf\u{E9}` and NFD `cafe\u{301}` for
-  /// the same name; paths that only the `FileSystem` resolves already do.
+  /// Match `name` by its UTF-8 bytes, not with `String.==`, which treats NFC `caf\u{E9}` and NFD
+  /// `cafe\u{301}` as one name (a directory may hold both).
   func child(named name: String) throws -> DynamicChild?
 }
 
