@@ -3,9 +3,12 @@
 /// Not `Sendable`: instances are made on demand by a `DynamicDirectoryFactory` while a path is resolved and
 /// used synchronously by the `FileSystem` that made them.
 public protocol DynamicDirectory {
-  /// The children's names, in any order.
+  /// The children's names, in any order, each once (by bytes).
   func childNames() throws -> [String]
   /// The child called `name`, or nil when there is none.
+  ///
+  /// Match `name` by its UTF-8 bytes, not with `String.==`, which treats NFC `caf\u{E9}` and NFD
+  /// `cafe\u{301}` as one name (a directory may hold both).
   func child(named name: String) throws -> DynamicChild?
 }
 

@@ -1,4 +1,5 @@
-/// A path that matched a glob pattern, with what each wildcard matched.
+/// A path that matched a glob pattern, with what each wildcard matched; equal when the strings are the same
+/// bytes.
 public struct GlobMatch: Hashable, Sendable {
   /// The matched path, absolute, spelled as the pattern walked it (a symbolic link in the middle keeps its
   /// own name, not its target's).
@@ -8,6 +9,12 @@ public struct GlobMatch: Hashable, Sendable {
   public var captures: [String]
   /// The entry type at `path`, not following a final symbolic link.
   public var entryType: EntryType
+
+  // The synthesized `hash(into:)` stays consistent: equal bytes are equal Strings, which hash alike.
+  public static func == (lhs: GlobMatch, rhs: GlobMatch) -> Bool {
+    lhs.path.hasSameBytes(as: rhs.path) && lhs.entryType == rhs.entryType
+      && lhs.captures.elementsEqual(rhs.captures) { $0.hasSameBytes(as: $1) }
+  }
 }
 
 extension FileSystem {
@@ -17,8 +24,10 @@ extension FileSystem {
   /// The paths matching `pattern`, sorted by their UTF-8 bytes.
   ///
   /// A component may use `*` (any run of characters), `?` (one character), `[abc]`, `[a-z]` and `[!x]` or
-  /// `[^x]` (one character in or not in the set), and `\` to quote the next character; each `*` takes the
-  /// shortest match that lets the rest match. A component that is exactly `**` matches zero or more
+  /// `[^x]` (one character in or not in the set), and `\` to quote the next character. A character is one
+  /// Unicode scalar and names match by their exact bytes, as in a POSIX shell: `caf\u{E9}` (NFC) and
+  /// `cafe\u{301}` (NFD) are different names that no pattern confuses, and `e\u{301}` takes `??`. Each `*`
+  /// takes the shortest match that lets the rest match. A component that is exactly `**` matches zero or more
   /// directories; at the end of a pattern it matches the directory itself and everything below. Names starting
   /// with `.` are matched like any other. A relative pattern starts at the working directory.
   ///
@@ -37,13 +46,11 @@ extension FileSystem {
     try walker.walk(
       index: 0, stack: start, path: start.dropFirst().map(\.name), entryType: .directory,
       captures: [])
-    var seen = Set<String>()
+    var seen = Set<NameKey>()
     return walker.matches.sorted {
-      if $0.path != $1.path { return $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-      return $0.captures.lexicographicallyPrecedes($1.captures) {
-        $0.utf8.lexicographicallyPrecedes($1.utf8)
-      }
-    }.filter { seen.insert($0.path).inserted }
+      if !$0.path.hasSameBytes(as: $1.path) { return $0.path.precedesByBytes($1.path) }
+      return $0.captures.lexicographicallyPrecedes($1.captures) { $0.precedesByBytes($1) }
+    }.filter { seen.insert(NameKey($0.path)).inserted }
   }
 }
 
@@ -56,13 +63,13 @@ enum GlobComponent {
   case anyDepth
 
   init(parsing text: String, _ op: FileSystem.Operation) throws {
-    if text == "**" {
+    if text.hasSameBytes(as: "**") {
       self = .anyDepth
       return
     }
     var tokens: [GlobToken] = []
     var hasWildcard = false
-    var characters = Array(text)[...]
+    var characters = Array(text.unicodeScalars)[...]
     while let character = characters.popFirst() {
       switch character {
       case "\\":
@@ -87,14 +94,20 @@ enum GlobComponent {
     if hasWildcard {
       self = .pattern(tokens)
     } else {
-      self = .literal(
-        String(tokens.map { if case .literal(let c) = $0 { c } else { preconditionFailure() } }))
+      var literal = String.UnicodeScalarView()
+      for token in tokens {
+        guard case .literal(let scalar) = token else {
+          preconditionFailure("\(token) in a literal")
+        }
+        literal.append(scalar)
+      }
+      self = .literal(String(literal))
     }
   }
 
   /// Parses the rest of a `[...]` set after its `[`.
   private static func parseSet(
-    _ characters: inout ArraySlice<Character>, _ op: FileSystem.Operation
+    _ characters: inout ArraySlice<Unicode.Scalar>, _ op: FileSystem.Operation
   )
     throws -> GlobToken
   {
@@ -103,7 +116,7 @@ enum GlobComponent {
       negated = true
       characters.removeFirst()
     }
-    var ranges: [ClosedRange<Character>] = []
+    var ranges: [ClosedRange<Unicode.Scalar>] = []
     var isFirst = true
     while true {
       guard var low = characters.popFirst() else {
@@ -130,17 +143,18 @@ enum GlobComponent {
   /// The captures when `name` matches, nil otherwise.
   func match(_ name: String) -> [String]? {
     switch self {
-    case .literal(let literal): return literal == name ? [] : nil
+    case .literal(let literal): return literal.hasSameBytes(as: name) ? [] : nil
     case .anyDepth: preconditionFailure("** is matched by the walker")
     case .pattern(let tokens):
-      let characters = Array(name)
+      let characters = Array(name.unicodeScalars)
       var captures: [String] = []
       return Self.match(tokens[...], characters[...], &captures) ? captures : nil
     }
   }
 
   private static func match(
-    _ tokens: ArraySlice<GlobToken>, _ characters: ArraySlice<Character>, _ captures: inout [String]
+    _ tokens: ArraySlice<GlobToken>, _ characters: ArraySlice<Unicode.Scalar>,
+    _ captures: inout [String]
   ) -> Bool {
     guard let token = tokens.first else { return characters.isEmpty }
     let rest = tokens.dropFirst()
@@ -157,7 +171,7 @@ enum GlobComponent {
     case .anyRun:
       for length in 0...characters.count {
         let split = characters.index(characters.startIndex, offsetBy: length)
-        captures.append(String(characters[..<split]))
+        captures.append(String(String.UnicodeScalarView(characters[..<split])))
         if match(rest, characters[split...], &captures) { return true }
         captures.removeLast()
       }
@@ -166,17 +180,17 @@ enum GlobComponent {
   }
 }
 
-/// One element of a glob component.
+/// One element of a glob component; a character is one Unicode scalar, compared by value.
 enum GlobToken {
-  case literal(Character)
+  case literal(Unicode.Scalar)
   /// `?`
   case anyCharacter
   /// `*`
   case anyRun
   /// `[...]`
-  case set([ClosedRange<Character>], negated: Bool)
+  case set([ClosedRange<Unicode.Scalar>], negated: Bool)
 
-  func accepts(_ character: Character) -> Bool {
+  func accepts(_ character: Unicode.Scalar) -> Bool {
     switch self {
     case .literal(let literal): literal == character
     case .anyCharacter: true
@@ -204,9 +218,9 @@ struct GlobWalker {
     }
     let isLast = index == components.count - 1
     switch components[index] {
-    case .literal("."):
+    case .literal(let name) where name.hasSameBytes(as: "."):
       try walk(index: index + 1, stack: stack, path: path, entryType: entryType, captures: captures)
-    case .literal(".."):
+    case .literal(let name) where name.hasSameBytes(as: ".."):
       try walk(
         index: index + 1, stack: stack.count > 1 ? Array(stack.dropLast()) : stack,
         path: Array(path.dropLast()), entryType: .directory, captures: captures)

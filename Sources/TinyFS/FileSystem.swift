@@ -27,7 +27,8 @@ public final class FileSystem {
   private let factories: [String: any DynamicDirectoryFactory]
   private var workingComponents: [String] = []
   /// Committed listings, keyed by directory; a listing moves to `pending` while a transaction changes it.
-  private var listingCache: [NodeID: [String: DirectoryEntry]] = [:]
+  /// Names are keyed by their bytes: two names that differ only in Unicode normalization are two entries.
+  private var listingCache: [NodeID: [NameKey: DirectoryEntry]] = [:]
   private var pending: Pending?
 
   /// Opens the tree in `persistence`, creating the root directory (transaction 0) when it is empty.
@@ -174,9 +175,7 @@ public final class FileSystem {
     guard let directory = try directory(for: child, op) else {
       throw op.fail(.notADirectory, at: resolution.path)
     }
-    return try listing(of: directory).sorted {
-      $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
-    }
+    return try listing(of: directory).sorted { $0.name.precedesByBytes($1.name) }
   }
 
   // MARK: Changing
@@ -190,7 +189,8 @@ public final class FileSystem {
         let parsed = try PathName(path, operation: op.name)
         var prefix = parsed.isAbsolute ? "/" : ""
         for component in parsed.components {
-          prefix += prefix.isEmpty || prefix.hasSuffix("/") ? component : "/" + component
+          prefix +=
+            prefix.isEmpty || prefix.utf8.last == PathName.separator ? component : "/" + component
           let resolution = try resolve(prefix, op, followFinal: true)
           guard let name = resolution.name, resolution.child == nil else {
             let (_, child) = try existing(resolution, op)
@@ -225,7 +225,8 @@ public final class FileSystem {
         pending!.writes[entry.id] = PendingWrite(entryType: .file, payload: .content(contents))
       case .series:
         throw op.fail(
-          .notPermitted, at: resolution.path, hint: "a series is append-only; use append")
+          .notPermitted, at: resolution.path,
+          hint: "a series is append-only; append with 'pond copy --series'")
       case .directory, .dynamic:
         throw op.fail(.isADirectory, at: resolution.path)
       case .symlink:
@@ -303,7 +304,7 @@ public final class FileSystem {
       throw op.fail(
         .invalidArgument,
         hint: "no dynamic directory factory named '\(factory)'; registered: "
-          + factories.keys.sorted().joined(separator: ", "))
+          + factories.keys.sorted { $0.precedesByBytes($1) }.joined(separator: ", "))
     }
     guard !factory.isEmpty, !factory.utf8.contains(0) else {
       throw op.fail(.invalidArgument, hint: "a factory name must be non-empty and without NUL")
@@ -339,7 +340,7 @@ public final class FileSystem {
           hint: "remove its entries first, or remove recursively")
       }
       // The subtree stays in history; it is only unlinked from the latest listing.
-      try modifyEntries(of: parent) { $0[name] = nil }
+      try modifyEntries(of: parent) { $0[NameKey(name)] = nil }
       if try persistence.node(entry.id, at: nil) == nil {
         // Created in this transaction: it never needs a version of its own.
         pending!.writes[entry.id] = nil
@@ -352,18 +353,49 @@ public final class FileSystem {
   /// Moves the node at `source` to `destination`, like POSIX `rename`: an existing destination file is
   /// replaced, an existing destination directory is replaced only by a directory and only when empty, and a
   /// directory cannot move below itself. Symbolic links at either end are moved or replaced, not followed.
+  ///
+  /// A trailing `/` on either path says it names a directory (as in Linux `rename(2)`): moving a file, series
+  /// or symbolic link with a `/` on either path fails with `notADirectory`, as does a destination with a `/`
+  /// that exists as anything but a directory. A directory may move to a missing `name/`; it is then called
+  /// `name`. Moving *into* a directory is the caller's choice (`pond mv` appends the source's name).
   public func rename(_ source: String, to destination: String) throws {
     let op = Operation(name: "rename", path: "\(source) -> \(destination)")
     try changing(op) {
       try refuseDotName(source, op)
       try refuseDotName(destination, op)
-      let from = try resolve(source, op, followFinal: false)
-      let to = try resolve(destination, op, followFinal: false)
+      // The final components are never followed, even with a trailing `/`: the slash is checked below.
+      let sourceSlash = try PathName(source, operation: op.name).hasTrailingSlash
+      let destinationSlash = try PathName(destination, operation: op.name).hasTrailingSlash
+      let from = try resolve(PathName.droppingTrailingSlashes(source), op, followFinal: false)
+      let to = try resolve(PathName.droppingTrailingSlashes(destination), op, followFinal: false)
       guard let sourceName = from.name, let toName = to.name else {
         throw op.fail(
           .notPermitted, at: "/", hint: "the root directory cannot be moved or replaced")
       }
       guard let sourceChild = from.child else { throw op.fail(.notFound, at: from.path) }
+      if sourceSlash, !sourceChild.entryType.isDirectory {
+        throw op.fail(
+          .notADirectory, at: from.path,
+          hint: "'\(source)' ends in '/' but is a \(sourceChild.entryType); drop the '/' to move it"
+        )
+      }
+      if destinationSlash {
+        if !sourceChild.entryType.isDirectory {
+          let remedy =
+            to.child == nil
+            ? "drop the '/' to rename it to '\(to.path)', or create that directory first"
+            : "name a path inside it, such as '\(to.path)/\(sourceName)', to move it there"
+          throw op.fail(
+            .notADirectory, at: to.path,
+            hint: "'\(destination)' ends in '/', so it names a directory, but '\(source)' is a "
+              + "\(sourceChild.entryType); \(remedy)")
+        }
+        if let target = to.child, !target.entryType.isDirectory {
+          throw op.fail(
+            .notADirectory, at: to.path,
+            hint: "'\(destination)' ends in '/' but is a \(target.entryType), not a directory")
+        }
+      }
       switch (from.isInDynamicDirectory, to.isInDynamicDirectory) {
       case (true, true):
         throw op.fail(.readOnly, at: from.path, hint: "dynamic directories cannot be changed")
@@ -396,9 +428,10 @@ public final class FileSystem {
           .invalidArgument, at: to.path, hint: "a directory cannot be moved into itself")
       }
       try PathName.validateNewName(toName, operation: op.name, path: op.path)
-      try modifyEntries(of: fromParent) { $0[sourceName] = nil }
+      try modifyEntries(of: fromParent) { $0[NameKey(sourceName)] = nil }
       try modifyEntries(of: toParent) {
-        $0[toName] = DirectoryEntry(name: toName, id: moving.id, entryType: moving.entryType)
+        $0[NameKey(toName)] = DirectoryEntry(
+          name: toName, id: moving.id, entryType: moving.entryType)
       }
       if fromParent != toParent {
         // The node records its parent, so a move is a new version of the moved node.
@@ -523,8 +556,8 @@ public final class FileSystem {
     var hops = 0
     let followLast = followFinal || trailingSlash
     while let component = queue.popLast() {
-      if component == "." { continue }
-      if component == ".." {
+      if component.hasSameBytes(as: ".") { continue }
+      if component.hasSameBytes(as: "..") {
         if stack.count > 1 { stack.removeLast() }
         continue
       }
@@ -545,8 +578,8 @@ public final class FileSystem {
             hint: "more than \(Self.maximumSymlinkHops) symbolic links; check for a link cycle")
         }
         let target = try symlinkTarget(child)
-        if target.hasPrefix("/") { stack = [rootFrame] }
-        queue.append(contentsOf: target.split(separator: "/").reversed().map(String.init))
+        if target.utf8.first == PathName.separator { stack = [rootFrame] }
+        queue.append(contentsOf: PathName.split(target).reversed())
         continue
       }
       if !isFinal {
@@ -567,7 +600,7 @@ public final class FileSystem {
   /// The child called `name` in `directory`, or nil.
   func lookup(_ name: String, in directory: Directory) throws -> Child? {
     switch directory {
-    case .stored(let id): try entries(of: id)[name].map(Child.stored)
+    case .stored(let id): try entries(of: id)[NameKey(name)].map(Child.stored)
     case .dynamic(let dynamic): try dynamic.child(named: name).map(Child.computed)
     }
   }
@@ -628,7 +661,7 @@ public final class FileSystem {
   /// The changes of the open transaction, written to persistence at commit.
   private struct Pending {
     /// Changed listings of directories (taken out of `listingCache` while dirty).
-    var listings: [NodeID: [String: DirectoryEntry]] = [:]
+    var listings: [NodeID: [NameKey: DirectoryEntry]] = [:]
     /// New content of non-directory nodes.
     var writes: [NodeID: PendingWrite] = [:]
     /// The parent of each node created or moved in this transaction.
@@ -660,9 +693,7 @@ public final class FileSystem {
         let version = (previous?.version ?? 0) + 1
         let write: NodeWrite
         if let listing = changes.listings[id] {
-          let sorted = listing.values.sorted {
-            $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
-          }
+          let sorted = listing.values.sorted { $0.name.precedesByBytes($1.name) }
           write = NodeWrite(
             id: id, parentID: parent, version: version, entryType: .directory,
             payload: .directory(sorted))
@@ -697,19 +728,26 @@ public final class FileSystem {
   }
 
   /// The listing of a stored directory, from the open transaction, the cache, or persistence.
-  private func entries(of id: NodeID) throws -> [String: DirectoryEntry] {
+  private func entries(of id: NodeID) throws -> [NameKey: DirectoryEntry] {
     if let listing = pending?.listings[id] { return listing }
     if let listing = listingCache[id] { return listing }
     let loaded = try persistence.directoryEntries(id, at: snapshotTransaction)
-    var listing = [String: DirectoryEntry](minimumCapacity: loaded.count)
-    for entry in loaded { listing[entry.name] = entry }
+    var listing = [NameKey: DirectoryEntry](minimumCapacity: loaded.count)
+    for entry in loaded {
+      guard listing.updateValue(entry, forKey: NameKey(entry.name)) == nil else {
+        throw PersistenceError(
+          "directory \(id) lists the name '\(entry.name)' twice at transaction "
+            + (snapshotTransaction.map { "\($0)" } ?? "head")
+            + "; the stored listing is corrupt ('pond fsck' checks a pond)")
+      }
+    }
     listingCache[id] = listing
     return listing
   }
 
   /// Changes a directory's listing in the open transaction, in place.
   private func modifyEntries(
-    of id: NodeID, _ change: (inout [String: DirectoryEntry]) throws -> Void
+    of id: NodeID, _ change: (inout [NameKey: DirectoryEntry]) throws -> Void
   ) throws {
     precondition(pending != nil, "modifyEntries outside a transaction")
     if pending!.listings[id] == nil {
@@ -770,7 +808,9 @@ public final class FileSystem {
     } else {
       pending!.writes[id] = PendingWrite(entryType: type, payload: payload!)
     }
-    try modifyEntries(of: parent) { $0[name] = DirectoryEntry(name: name, id: id, entryType: type) }
+    try modifyEntries(of: parent) {
+      $0[NameKey(name)] = DirectoryEntry(name: name, id: id, entryType: type)
+    }
     return id
   }
 
@@ -821,7 +861,8 @@ public final class FileSystem {
 
   private func refuseDotName(_ path: String, _ op: Operation) throws {
     let parsed = try PathName(path, operation: op.name)
-    if let last = parsed.components.last, last == "." || last == ".." {
+    if let last = parsed.components.last, last.hasSameBytes(as: ".") || last.hasSameBytes(as: "..")
+    {
       throw op.fail(
         .invalidName, at: path, hint: "'\(last)' cannot name an entry to create, remove or rename")
     }
@@ -863,14 +904,21 @@ public final class FileSystem {
 }
 
 /// One entry of a directory listing.
+///
+/// Equal when the names are the same bytes (not merely canonically equivalent).
 public struct ListedEntry: Hashable, Sendable {
   public var name: String
   public var entryType: EntryType
   /// The node id; nil for a computed child of a dynamic directory.
   public var id: NodeID?
+
+  // The synthesized `hash(into:)` stays consistent: equal bytes are equal Strings, which hash alike.
+  public static func == (lhs: ListedEntry, rhs: ListedEntry) -> Bool {
+    lhs.name.hasSameBytes(as: rhs.name) && lhs.entryType == rhs.entryType && lhs.id == rhs.id
+  }
 }
 
-/// What `stat` and `lstat` report.
+/// What `stat` and `lstat` report; equal when the strings in it are the same bytes.
 public struct FileInfo: Hashable, Sendable {
   /// The resolved path, with symbolic links in it replaced by their targets.
   public var path: String
@@ -888,4 +936,12 @@ public struct FileInfo: Hashable, Sendable {
   public var transaction: TransactionID?
   /// True for a child of a dynamic directory: read-only and without history.
   public var isComputed: Bool
+
+  // The synthesized `hash(into:)` stays consistent: equal bytes are equal Strings, which hash alike.
+  public static func == (lhs: FileInfo, rhs: FileInfo) -> Bool {
+    lhs.path.hasSameBytes(as: rhs.path) && lhs.name.hasSameBytes(as: rhs.name)
+      && lhs.entryType == rhs.entryType && lhs.id == rhs.id && lhs.version == rhs.version
+      && lhs.size == rhs.size && sameBytes(lhs.symlinkTarget, rhs.symlinkTarget)
+      && lhs.transaction == rhs.transaction && lhs.isComputed == rhs.isComputed
+  }
 }

@@ -19,9 +19,27 @@ struct PathName {
       throw FileSystemError(
         .invalidName, operation: operation, path: text, hint: "a path cannot contain a NUL byte")
     }
-    isAbsolute = text.hasPrefix("/")
-    components = text.split(separator: "/").map(String.init)
-    hasTrailingSlash = text.hasSuffix("/") && !components.isEmpty
+    isAbsolute = text.utf8.first == Self.separator
+    components = Self.split(text)
+    hasTrailingSlash = text.utf8.last == Self.separator && !components.isEmpty
+  }
+
+  /// The byte `/`. Paths are split on bytes, not `Character`s: a `/` followed by a combining mark is one
+  /// `Character` that is not equal to `"/"`, but it is still a separator followed by a name.
+  static let separator = UInt8(ascii: "/")
+
+  /// The non-empty components of `text` between `/` bytes.
+  static func split(_ text: String) -> [String] {
+    text.utf8.split(separator: separator).map { String(Substring($0)) }
+  }
+
+  /// `text` without its trailing `/` bytes, unless it is only slashes (the root).
+  static func droppingTrailingSlashes(_ text: String) -> String {
+    var end = text.utf8.endIndex
+    while end > text.utf8.startIndex, text.utf8[text.utf8.index(before: end)] == separator {
+      end = text.utf8.index(before: end)
+    }
+    return end == text.utf8.startIndex ? text : String(Substring(text.utf8[..<end]))
   }
 
   /// Throws `invalidName` unless `name` can name a new entry.
@@ -29,7 +47,7 @@ struct PathName {
     let problem: String? =
       if name.isEmpty {
         "a name cannot be empty"
-      } else if name == "." || name == ".." {
+      } else if name.hasSameBytes(as: ".") || name.hasSameBytes(as: "..") {
         "'\(name)' cannot be used as a name"
       } else if name.utf8.contains(UInt8(ascii: "/")) || name.utf8.contains(0) {
         "a name cannot contain '/' or NUL"

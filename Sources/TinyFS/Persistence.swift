@@ -30,6 +30,9 @@ public enum EntryType: String, Hashable, Sendable, CaseIterable, CustomStringCon
 }
 
 /// One name in a directory listing snapshot: name -> node id and entry type.
+///
+/// Equal when the names are the same bytes: names that differ only in Unicode normalization are different
+/// entries, as in a POSIX directory.
 public struct DirectoryEntry: Hashable, Sendable {
   public var name: String
   public var id: NodeID
@@ -39,6 +42,11 @@ public struct DirectoryEntry: Hashable, Sendable {
     self.name = name
     self.id = id
     self.entryType = entryType
+  }
+
+  // The synthesized `hash(into:)` stays consistent: equal bytes are equal Strings, which hash alike.
+  public static func == (lhs: DirectoryEntry, rhs: DirectoryEntry) -> Bool {
+    lhs.name.hasSameBytes(as: rhs.name) && lhs.id == rhs.id && lhs.entryType == rhs.entryType
   }
 }
 
@@ -85,6 +93,16 @@ public struct NodeWrite: Sendable {
     case append([UInt8])
     /// A symbolic link's target.
     case symlink(String)
+
+    /// Equal when the listings' names and link targets are the same bytes.
+    public static func == (lhs: Payload, rhs: Payload) -> Bool {
+      switch (lhs, rhs) {
+      case (.directory(let lhs), .directory(let rhs)): lhs == rhs
+      case (.content(let lhs), .content(let rhs)), (.append(let lhs), .append(let rhs)): lhs == rhs
+      case (.symlink(let lhs), .symlink(let rhs)): lhs.hasSameBytes(as: rhs)
+      default: false
+      }
+    }
   }
 
   public var id: NodeID

@@ -112,7 +112,7 @@ struct VersionTests {
     let afterFirst = TransactionID(rawValue: persistence.head!.rawValue - 1)
     #expect(try persistence.content(info.id!, at: afterFirst) == "a,1\n".bytes)
     let replace = expectError(.notPermitted) { try fs.writeFile("/s", contents: []) }
-    #expect(replace?.hint == "a series is append-only; use append")
+    #expect(replace?.hint == "a series is append-only; append with 'pond copy --series'")
     expectError(.exists) { try fs.createSeries("/s") }
     // Inside one transaction, appends to an existing series merge into one `.append` version.
     let recorder = RecordingPersistence()
