@@ -14,7 +14,9 @@ struct Pond: AsyncParsableCommand {
       Exit codes: 0 success; 1 the operation failed (the message says why); \
       64 the command line was not understood; 2 'pond fsck' found problems. \
       Output that cannot be written (disk full) fails with exit 1; when the reader of a \
-      pipe goes away (pond cat F | head) the command stops quietly with exit 1.
+      pipe goes away (pond cat F | head) the command stops quietly with exit 1. A command \
+      that changed the pond exits 0 even if its confirmation line cannot be written (a \
+      warning says so): exit 1 always means the pond did not change.
 
       The pond is chosen by --pond PATH or the POND environment variable. Read commands \
       take --at VERSION or --at TIME (ISO 8601) to read the pond as it was then.

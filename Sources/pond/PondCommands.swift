@@ -18,7 +18,9 @@ struct Init: ParsableCommand {
       let path = try location.path()
       let pond = try PondStore.create(
         root: path, birthplace: birthplace, commandLine: Invocation.commandLine)
-      try output.line("Created pond \(try pond.metadata().id) at \(pond.root)")
+      output.confirm(
+        "Created pond \(try pond.metadata().id) at \(pond.root)", command: "init",
+        done: "the pond was created")
     }
   }
 }
@@ -103,9 +105,9 @@ struct Copy: ParsableCommand {
             "Nothing to copy: the pond already holds what \(sources.count == 1 ? "the source holds" : "the sources hold"); "
               + "no new version, the pond stays at version \(before)")
         } else {
-          try output.line(
-            "Copied \(report.written.count) file(s), \(report.bytes) bytes, as version \(store.head)"
-          )
+          output.confirm(
+            "Copied \(report.written.count) file(s), \(report.bytes) bytes, as version \(store.head)",
+            command: "copy", done: "the copy was committed as version \(store.head)")
         }
       }
     }
@@ -489,7 +491,7 @@ struct Fsck: ParsableCommand {
             + "\(report.largeFiles) large files checked: "
             + (report.isClean ? "no problems" : "\(report.problems.count) problem(s)"))
       }
-      // Flushed first: the problems are the output that matters most.
+      // Flushed here so that a failure to write the problems is reported (exit 1), not lost behind exit 2.
       if !report.isClean {
         try output.flush()
         throw ExitCode(2)

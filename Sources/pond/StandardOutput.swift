@@ -19,6 +19,21 @@ final class StandardOutput {
     if buffer.count >= capacity { try flush() }
   }
 
+  /// Writes and flushes the confirmation line of a command that has changed the pond (`done` says what it
+  /// did). The change is made, so a failure to write the line is only a warning on stderr and the command
+  /// still exits 0: exit 1 promises that nothing changed, and a script would redo the change. A closed pipe
+  /// is ignored.
+  func confirm(_ text: String, command: String, done: String) {
+    do {
+      try line(text)
+      try flush()
+    } catch let error as StandardOutputError where error.isBrokenPipe {
+      return
+    } catch {
+      StandardStream.printError("pond \(command): warning: \(error); \(done)")
+    }
+  }
+
   /// Writes `bytes` as they are.
   func write(_ bytes: UnsafeRawBufferPointer) throws {
     if buffer.count + bytes.count <= capacity {

@@ -79,6 +79,26 @@ struct PondOutputTests {
     #expect(!ending.stderr.contains("Fatal error"))
   }
 
+  @Test(
+    "init and copy on a full disk commit, warn that their line was lost, and exit 0 (1 means no change)"
+  )
+  func fullDiskAfterACommit() throws {
+    let full = try #require(
+      FileHandle(forWritingAtPath: "/dev/full"), "/dev/full is needed to simulate a full disk")
+    defer { try? full.close() }
+    let pond = try CLIPond()
+    defer { pond.cleanup() }
+    let created = try run(pond, ["init"], output: full)
+    #expect(created.status == 0, "\(created.stderr)")
+    #expect(created.stderr.hasPrefix("pond init: warning: standard output: "), "\(created.stderr)")
+    #expect(created.stderr.contains("the pond was created"), "\(created.stderr)")
+    let copied = try run(pond, ["copy", pond.hostFile("f", [1, 2]), "/f"], output: full)
+    #expect(copied.status == 0, "\(copied.stderr)")
+    #expect(copied.stderr.contains("the disk is full"), "\(copied.stderr)")
+    #expect(copied.stderr.contains("the copy was committed as version 1"), "\(copied.stderr)")
+    #expect(try pond.ok("list") == "/f\n")
+  }
+
   @Test("a closed standard output (>&-) is an error, and no pond file receives the output")
   func closedOutput() throws {
     let pond = try makePond()
