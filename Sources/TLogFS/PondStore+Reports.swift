@@ -21,8 +21,24 @@ public struct NodeReport: Sendable, Codable, Equatable {
   public var path: String
   public var nodeID: String
   public var type: String
+  /// Null in JSON for anything but a symbolic link.
   public var symlinkTarget: String?
   public var versions: [NodeVersionReport]
+
+  enum CodingKeys: String, CodingKey {
+    case path, nodeID, type, symlinkTarget, versions
+  }
+
+  /// Every key, with an explicit null when absent (synthesized encoding would omit it), so that scripts see
+  /// the same keys on every object.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(path, forKey: .path)
+    try container.encode(nodeID, forKey: .nodeID)
+    try container.encode(type, forKey: .type)
+    try container.encode(symlinkTarget, forKey: .symlinkTarget)
+    try container.encode(versions, forKey: .versions)
+  }
 }
 
 /// One line of `pond log`.
@@ -37,7 +53,8 @@ public struct LogReport: Sendable, Codable, Equatable {
 }
 
 /// One oplog row as `pond show --json` prints it: the Delta/Parquet column names and values, `content` in
-/// base64 (null when the bytes are in `blob`), `timestamp` in microseconds since the epoch.
+/// base64 (null when the bytes are in `blob`), `blob` null when they are inline, `timestamp` in microseconds
+/// since the epoch.
 public struct RowReport: Sendable, Codable, Equatable {
   public var partID: String
   public var nodeID: String
@@ -56,6 +73,21 @@ public struct RowReport: Sendable, Codable, Equatable {
     case version, txn, timestamp
     case entryType = "entry_type"
     case content, size, sha256, blob
+  }
+
+  /// Every column, with an explicit null for `content` or `blob` (synthesized encoding would omit the key).
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(partID, forKey: .partID)
+    try container.encode(nodeID, forKey: .nodeID)
+    try container.encode(version, forKey: .version)
+    try container.encode(txn, forKey: .txn)
+    try container.encode(timestamp, forKey: .timestamp)
+    try container.encode(entryType, forKey: .entryType)
+    try container.encode(content, forKey: .content)
+    try container.encode(size, forKey: .size)
+    try container.encode(sha256, forKey: .sha256)
+    try container.encode(blob, forKey: .blob)
   }
 
   init(_ row: OplogRow) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `pond` command: every user-facing operation on a pond.
 @main
@@ -11,7 +12,11 @@ struct Pond: AsyncParsableCommand {
       those commits to object storage. See docs/ for the user guide.
 
       Exit codes: 0 success; 1 the operation failed (the message says why); \
-      64 the command line was not understood; 2 'pond fsck' found problems.
+      64 the command line was not understood; 2 'pond fsck' found problems. \
+      Output that cannot be written (disk full) fails with exit 1; when the reader of a \
+      pipe goes away (pond cat F | head) the command stops quietly with exit 1. A command \
+      that changed the pond exits 0 even if its confirmation line cannot be written (a \
+      warning says so): exit 1 always means the pond did not change.
 
       The pond is chosen by --pond PATH or the POND environment variable. Read commands \
       take --at VERSION or --at TIME (ISO 8601) to read the pond as it was then.
@@ -22,6 +27,15 @@ struct Pond: AsyncParsableCommand {
       Describe.self, Log.self, Show.self, Status.self, Fsck.self, Remote.self,
     ]
   )
+
+  /// Runs the command with closed standard descriptors reserved, and SIGPIPE ignored: a pipe whose reader went away is then an EPIPE error on the
+  /// write, which the command handles (it stops, exit 1), instead of a signal that kills the process wherever
+  /// it is (also in the middle of a network transfer, whose sockets would otherwise raise it too).
+  static func main() async {
+    StandardStream.reserveClosedDescriptors()
+    signal(SIGPIPE, SIG_IGN)
+    await main(nil)
+  }
 }
 
 /// The version of this build of `pond`.

@@ -14,11 +14,13 @@ struct Init: ParsableCommand {
   var birthplace: String?
 
   func run() throws {
-    try reportingFailures("init") {
+    try reportingFailures("init") { output in
       let path = try location.path()
       let pond = try PondStore.create(
         root: path, birthplace: birthplace, commandLine: Invocation.commandLine)
-      print("Created pond \(try pond.metadata().id) at \(pond.root)")
+      output.confirm(
+        "Created pond \(try pond.metadata().id) at \(pond.root)", command: "init",
+        done: "the pond was created")
     }
   }
 }
@@ -39,7 +41,7 @@ struct Mkdir: ParsableCommand {
   }
 
   func run() throws {
-    try reportingFailures("mkdir") {
+    try reportingFailures("mkdir") { _ in
       let store = try pond.open()
       try store.change(commandLine: Invocation.commandLine) { fileSystem in
         for path in paths { try fileSystem.createDirectory(path, withParents: parents) }
@@ -76,24 +78,37 @@ struct Copy: ParsableCommand {
     if paths.count < 2 { throw ValidationError("give at least one source and a destination") }
     if out && series { throw ValidationError("--series only applies when copying into the pond") }
     if !out && at.at != nil { throw ValidationError("--at only applies to 'copy --out'") }
+    if out && pond.wait {
+      throw ValidationError(
+        "--wait only applies when copying into the pond ('copy --out' only reads)")
+    }
   }
 
   func run() throws {
-    try reportingFailures("copy") {
+    try reportingFailures("copy") { output in
       let sources = Array(paths.dropLast())
       let destination = paths.last!
       if out {
         let store = try pond.location.openForReading()
         let report = try store.copyOut(
           patterns: sources, to: destination, at: try at.version(in: store))
-        print("Copied \(report.written.count) file(s), \(report.bytes) bytes, to \(destination)")
+        try output.line(
+          "Copied \(report.written.count) file(s), \(report.bytes) bytes, to \(destination)")
       } else {
         let store = try pond.open()
+        let before = store.head
         let report = try store.copyIn(
           hostSources: sources, to: destination, series: series,
           commandLine: Invocation.commandLine)
-        print(
-          "Copied \(report.written.count) file(s), \(report.bytes) bytes, as version \(store.head)")
+        if store.head == before {
+          try output.line(
+            "Nothing to copy: the pond already holds what \(sources.count == 1 ? "the source holds" : "the sources hold"); "
+              + "no new version, the pond stays at version \(before)")
+        } else {
+          output.confirm(
+            "Copied \(report.written.count) file(s), \(report.bytes) bytes, as version \(store.head)",
+            command: "copy", done: "the copy was committed as version \(store.head)")
+        }
       }
     }
   }
@@ -117,17 +132,34 @@ struct List: ParsableCommand {
   @Argument(help: "Pond paths or glob patterns (default: /).")
   var patterns: [String] = []
 
-  struct Entry: Codable {
+  struct Entry: Encodable {
     var path: String
     var type: String
     var size: UInt64
     var version: UInt64
+    /// Null for an entry of a dynamic directory (it has no node of its own).
     var nodeID: String?
+    /// Null for anything but a symbolic link.
     var symlinkTarget: String?
+
+    enum CodingKeys: String, CodingKey {
+      case path, type, size, version, nodeID, symlinkTarget
+    }
+
+    /// Every key, with an explicit null when absent (synthesized encoding would omit it).
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(path, forKey: .path)
+      try container.encode(type, forKey: .type)
+      try container.encode(size, forKey: .size)
+      try container.encode(version, forKey: .version)
+      try container.encode(nodeID, forKey: .nodeID)
+      try container.encode(symlinkTarget, forKey: .symlinkTarget)
+    }
   }
 
   func run() throws {
-    try reportingFailures("list") {
+    try reportingFailures("list") { output in
       let store = try location.openForReading()
       let fileSystem = try store.fileSystem(at: try at.version(in: store))
       var entries: [Entry] = []
@@ -152,27 +184,21 @@ struct List: ParsableCommand {
         }
       }
       if json {
-        try printJSON(entries)
+        try printJSON(entries, to: output)
         return
       }
       for entry in entries {
         if long {
           let target = entry.symlinkTarget.map { " -> \($0)" } ?? ""
-          print(
+          try output.line(
             "\(entry.type.padding(toLength: 9, withPad: " ", startingAt: 0)) "
               + "\(String(entry.size).leftPadded(12)) v\(String(entry.version).padding(toLength: 4, withPad: " ", startingAt: 0)) "
               + "\(entry.nodeID ?? "-") \(entry.path)\(target)")
         } else {
-          print(entry.path)
+          try output.line(entry.path)
         }
       }
     }
-  }
-}
-
-extension String {
-  func leftPadded(_ width: Int) -> String {
-    count >= width ? self : String(repeating: " ", count: width - count) + self
   }
 }
 
@@ -187,12 +213,25 @@ struct Cat: ParsableCommand {
   var paths: [String]
 
   func run() throws {
-    try reportingFailures("cat") {
+    try reportingFailures("cat") { output in
       let store = try location.openForReading()
       let fileSystem = try store.fileSystem(at: try at.version(in: store))
-      let output = FileHandle.standardOutput
       for path in paths {
-        try store.streamFile(path, fileSystem) { output.write(Data($0)) }
+        // The store reports a failing sink as a failure to read its content; the output's own error is
+        // the one to report.
+        var outputFailure: StandardOutputError?
+        do {
+          try store.streamFile(path, fileSystem) { bytes in
+            do {
+              try output.write(bytes)
+            } catch let error as StandardOutputError {
+              outputFailure = error
+              throw error
+            }
+          }
+        } catch {
+          throw outputFailure ?? error
+        }
       }
     }
   }
@@ -211,11 +250,16 @@ struct Rm: ParsableCommand {
   var paths: [String]
 
   func run() throws {
-    try reportingFailures("rm") {
+    try reportingFailures("rm") { _ in
       let store = try pond.open()
       try store.change(commandLine: Invocation.commandLine) { fileSystem in
         for path in paths {
           let info = try fileSystem.lstat(path)
+          if info.path == "/" {
+            throw PondError(
+              .invalidArgument, path: path, "is the root directory, which can never be removed",
+              hint: "remove what is in it instead, e.g. 'pond rm -r /NAME'")
+          }
           if info.entryType == .directory && !recursive && info.size > 0 {
             throw PondError(
               .invalidArgument, path: path, "is a non-empty directory",
@@ -241,7 +285,7 @@ struct Mv: ParsableCommand {
   var destination: String
 
   func run() throws {
-    try reportingFailures("mv") {
+    try reportingFailures("mv") { _ in
       let store = try pond.open()
       try store.change(commandLine: Invocation.commandLine) { fileSystem in
         var target = destination
@@ -276,7 +320,7 @@ struct Ln: ParsableCommand {
   }
 
   func run() throws {
-    try reportingFailures("ln") {
+    try reportingFailures("ln") { _ in
       let store = try pond.open()
       try store.change(commandLine: Invocation.commandLine) { fileSystem in
         try fileSystem.createSymlink(link, target: target)
@@ -299,19 +343,19 @@ struct Describe: ParsableCommand {
   var paths: [String]
 
   func run() throws {
-    try reportingFailures("describe") {
+    try reportingFailures("describe") { output in
       let store = try location.openForReading()
       let version = try at.version(in: store)
       let reports = try paths.map { try store.describe($0, at: version) }
       if json {
-        try printJSON(reports)
+        try printJSON(reports, to: output)
         return
       }
       for report in reports {
-        print("\(report.path): \(report.type), node \(report.nodeID)")
-        if let target = report.symlinkTarget { print("  -> \(target)") }
+        try output.line("\(report.path): \(report.type), node \(report.nodeID)")
+        if let target = report.symlinkTarget { try output.line("  -> \(target)") }
         for entry in report.versions {
-          print(
+          try output.line(
             "  v\(entry.version)  pond version \(entry.txn)  \(entry.time)  \(entry.size) bytes  "
               + "sha256 \(entry.sha256)  \(entry.storage)")
         }
@@ -331,21 +375,21 @@ struct Log: ParsableCommand {
   var json = false
 
   func run() throws {
-    try reportingFailures("log") {
+    try reportingFailures("log") { output in
       let store = try location.openForReading()
       let version = try at.version(in: store)
       if json {
-        var array = JSONArrayPrinter()
+        var array = JSONArrayPrinter(to: output)
         try store.log(upTo: version) { try array.print($0) }
-        array.finish()
+        try array.finish()
         return
       }
       try store.log(upTo: version) { report in
+        let names = report.changed.prefix(6).map(\.escapedForLine).joined(separator: " ")
         let changed =
-          report.changed.count > 6
-          ? report.changed.prefix(6).joined(separator: " ") + " (+\(report.changed.count - 6) more)"
-          : report.changed.joined(separator: " ")
-        print("\(report.version)\t\(report.time)\t\(report.command)\t\(changed)")
+          report.changed.count > 6 ? names + " (+\(report.changed.count - 6) more)" : names
+        try output.line(
+          "\(report.version)\t\(report.time)\t\(report.command.escapedForLine)\t\(changed)")
       }
     }
   }
@@ -362,18 +406,18 @@ struct Show: ParsableCommand {
   var json = false
 
   func run() throws {
-    try reportingFailures("show") {
+    try reportingFailures("show") { output in
       let store = try location.openForReading()
       let version = try at.version(in: store) ?? store.head
       let rows = try store.rows(ofVersion: version)
       if json {
-        try printJSON(rows)
+        try printJSON(rows, to: output)
         return
       }
-      print("version \(version): \(rows.count) row(s)")
+      try output.line("version \(version): \(rows.count) row(s)")
       for row in rows {
         let place = row.blob ?? "inline"
-        print(
+        try output.line(
           "  \(row.entryType.padding(toLength: 9, withPad: " ", startingAt: 0)) node \(row.nodeID) "
             + "v\(row.version) parent \(row.partID) size \(row.size) sha256 \(row.sha256) \(place)"
         )
@@ -393,20 +437,21 @@ struct Status: ParsableCommand {
   var json = false
 
   func run() throws {
-    try reportingFailures("status") {
+    try reportingFailures("status") { output in
       let store = try location.openForReading()
       let report = try store.status(at: try at.version(in: store))
       if json {
-        try printJSON(report)
+        try printJSON(report, to: output)
         return
       }
-      print("pond \(report.pondID) at \(report.pond)")
-      print("birthplace \(report.birthplace), format \(report.formatVersion)")
-      print("version \(report.version) of \(report.headVersion), committed \(report.time)")
-      print(
+      try output.line("pond \(report.pondID) at \(report.pond)")
+      try output.line("birthplace \(report.birthplace), format \(report.formatVersion)")
+      try output.line(
+        "version \(report.version) of \(report.headVersion), committed \(report.time)")
+      try output.line(
         "\(report.directories) directories, \(report.files) files, \(report.series) series, "
           + "\(report.symlinks) symbolic links, \(report.bytes) bytes")
-      print("local index: \(report.index)")
+      try output.line("local index: \(report.index)")
     }
   }
 }
@@ -433,21 +478,24 @@ struct Fsck: ParsableCommand {
   var clean = false
 
   func run() throws {
-    var report = CheckReport()
-    try reportingFailures("fsck") {
-      report = try PondStore.check(root: try location.path(), clean: clean)
+    try reportingFailures("fsck") { output in
+      let report = try PondStore.check(root: try location.path(), clean: clean)
+      if json {
+        try printJSON(report, to: output)
+      } else {
+        for note in report.notes { try output.line("note: \(note)") }
+        for key in report.removed { try output.line("removed: \(key)") }
+        for problem in report.problems { try output.line("problem: \(problem)") }
+        try output.line(
+          "\(report.versions) versions, \(report.dataFiles) data files, \(report.rows) rows, "
+            + "\(report.largeFiles) large files checked: "
+            + (report.isClean ? "no problems" : "\(report.problems.count) problem(s)"))
+      }
+      // Flushed here so that a failure to write the problems is reported (exit 1), not lost behind exit 2.
+      if !report.isClean {
+        try output.flush()
+        throw ExitCode(2)
+      }
     }
-    if json {
-      try printJSON(report)
-    } else {
-      for note in report.notes { print("note: \(note)") }
-      for key in report.removed { print("removed: \(key)") }
-      for problem in report.problems { print("problem: \(problem)") }
-      print(
-        "\(report.versions) versions, \(report.dataFiles) data files, \(report.rows) rows, "
-          + "\(report.largeFiles) large files checked: "
-          + (report.isClean ? "no problems" : "\(report.problems.count) problem(s)"))
-    }
-    if !report.isClean { throw ExitCode(2) }
   }
 }

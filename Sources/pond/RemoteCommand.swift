@@ -48,90 +48,91 @@ struct RemoteCheck: AsyncParsableCommand {
   var virtualHosted = false
 
   func run() async throws {
-    let environment = ProcessInfo.processInfo.environment
-    let options = S3Options(
-      endpoint: endpoint, region: region, addressing: virtualHosted ? .virtualHosted : nil,
-      allowHTTP: allowHTTP,
-      retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), maxDelay: .seconds(2)))
-    let store: any ObjectStore
-    do {
-      store = try ObjectStores.open(
-        url, options: options, profile: profile, environment: environment)
-    } catch {
-      print("Cannot open remote \(url): \(error)")
-      printToStandardError("pond remote check: cannot open remote \(url): \(error)")
-      throw ExitCode(1)
-    }
-    print("Checking remote \(store.url)")
-    if let s3 = store as? S3ObjectStore {
-      print("  region \(s3.region), bucket \(s3.bucket), prefix '\(s3.prefix)'")
-    }
-
-    var failures = 0
-    var untried = 0
-    func report(_ step: String, _ outcome: Result<String, any Error>) {
-      switch outcome {
-      case .success(let detail):
-        print(
-          "  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) ok\(detail.isEmpty ? "" : " (\(detail))")"
-        )
-      case .failure(let error):
-        failures += 1
-        print("  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) FAILED: \(error)")
+    try await reportingFailures("remote check") { output in
+      let environment = ProcessInfo.processInfo.environment
+      let options = S3Options(
+        endpoint: endpoint, region: region, addressing: virtualHosted ? .virtualHosted : nil,
+        allowHTTP: allowHTTP,
+        retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), maxDelay: .seconds(2)))
+      let store: any ObjectStore
+      do {
+        store = try ObjectStores.open(
+          url, options: options, profile: profile, environment: environment)
+      } catch {
+        try output.line("Cannot open remote \(url): \(error)")
+        StandardStream.printError("pond remote check: cannot open remote \(url): \(error)")
+        throw ExitCode(1)
       }
-    }
-    func skip(_ step: String, _ reason: String) {
-      untried += 1
-      print("  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) not tried: \(reason)")
-    }
-
-    let listed = await Result { try await store.list(prefix: "") }
-    report("list", listed.map { "\($0.count) object\($0.count == 1 ? "" : "s")" })
-
-    let probeKey = ".pond-remote-check-\(UUID().uuidString.lowercased())"
-    let probe = Array("pond remote check probe \(Date())\n".utf8)
-    let put = await Result { try await store.put(probeKey, bytes: probe) }
-    report("put", put.map { "probe object \(probeKey)" })
-
-    if case .success = put {
-      let get = await Result { try await store.get(probeKey) }
-      report(
-        "get",
-        get.flatMap { bytes in
-          bytes == probe
-            ? .success("content verified") : .failure(ProbeMismatch(count: bytes.count))
-        })
-      let delete = await Result { try await store.delete(probeKey) }
-      report("delete", delete.map { "" })
-      if case .success = delete,
-        case .success(let info) = await Result(catching: { try await store.head(probeKey) }),
-        info != nil
-      {
-        failures += 1
-        print("  delete  FAILED: the probe object \(probeKey) is still there after delete")
+      try output.line("Checking remote \(store.url)")
+      if let s3 = store as? S3ObjectStore {
+        try output.line("  region \(s3.region), bucket \(s3.bucket), prefix '\(s3.prefix)'")
       }
-    } else {
-      skip("get", "put failed")
-      skip("delete", "put failed")
-    }
 
-    if failures == 0 && untried == 0 {
-      print("All checks passed: \(store.url) can be listed, written, read and deleted.")
-    } else {
-      let notTried = untried == 0 ? "" : ", \(untried) not tried"
-      let summary =
-        "\(failures) check\(failures == 1 ? "" : "s") failed\(notTried) for \(store.url)."
-      print(summary)
-      // The report above is the command's output (stdout); the verdict also goes to stderr so that a
-      // script or cron job that keeps only errors still sees that the remote is not usable.
-      printToStandardError("pond remote check: " + summary)
-      throw ExitCode(1)
+      var failures = 0
+      var untried = 0
+      func report(_ step: String, _ outcome: Result<String, any Error>) throws {
+        switch outcome {
+        case .success(let detail):
+          try output.line(
+            "  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) ok\(detail.isEmpty ? "" : " (\(detail))")"
+          )
+        case .failure(let error):
+          failures += 1
+          try output.line(
+            "  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) FAILED: \(error)")
+        }
+      }
+      func skip(_ step: String, _ reason: String) throws {
+        untried += 1
+        try output.line(
+          "  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) not tried: \(reason)")
+      }
+
+      let listed = await Result { try await store.list(prefix: "") }
+      try report("list", listed.map { "\($0.count) object\($0.count == 1 ? "" : "s")" })
+
+      let probeKey = ".pond-remote-check-\(UUID().uuidString.lowercased())"
+      let probe = Array("pond remote check probe \(Date())\n".utf8)
+      let put = await Result { try await store.put(probeKey, bytes: probe) }
+      try report("put", put.map { "probe object \(probeKey)" })
+
+      if case .success = put {
+        let get = await Result { try await store.get(probeKey) }
+        try report(
+          "get",
+          get.flatMap { bytes in
+            bytes == probe
+              ? .success("content verified") : .failure(ProbeMismatch(count: bytes.count))
+          })
+        let delete = await Result { try await store.delete(probeKey) }
+        try report("delete", delete.map { "" })
+        if case .success = delete,
+          case .success(let info) = await Result(catching: { try await store.head(probeKey) }),
+          info != nil
+        {
+          failures += 1
+          try output.line(
+            "  delete  FAILED: the probe object \(probeKey) is still there after delete")
+        }
+      } else {
+        try skip("get", "put failed")
+        try skip("delete", "put failed")
+      }
+
+      if failures == 0 && untried == 0 {
+        try output.line("All checks passed: \(store.url) can be listed, written, read and deleted.")
+      } else {
+        let notTried = untried == 0 ? "" : ", \(untried) not tried"
+        let summary =
+          "\(failures) check\(failures == 1 ? "" : "s") failed\(notTried) for \(store.url)."
+        try output.line(summary)
+        // The report above is the command's output (stdout); the verdict also goes to stderr so that a
+        // script or cron job that keeps only errors still sees that the remote is not usable.
+        StandardStream.printError("pond remote check: " + summary)
+        throw ExitCode(1)
+      }
     }
   }
-}
-
-private func printToStandardError(_ line: String) {
-  FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 private struct ProbeMismatch: Error, CustomStringConvertible {
