@@ -110,6 +110,8 @@ struct LargeFiles {
     let reader = try FileReader(file)
     let hasher = SHA256Hasher()
     var total: Int64 = 0
+    // The sink's own failures (a full output disk, a closed pipe) are the caller's, not damage to the body.
+    var sinkError: (any Error)?
     do {
       let decompressor = try ZstdDecompressor(maxOutputSize: Int(max(expectedSize, 0)))
       _ = try decompressor.decompressStream(
@@ -117,11 +119,17 @@ struct LargeFiles {
         write: { chunk in
           hasher.update(chunk)
           total += Int64(chunk.count)
-          try sink(chunk)
+          do {
+            try sink(chunk)
+          } catch {
+            sinkError = error
+            throw error
+          }
         })
     } catch let error as PondError {
-      throw error
+      throw sinkError ?? error
     } catch {
+      if let sinkError { throw sinkError }
       throw PondError(
         .corrupt, path: key, "the large file cannot be decompressed: \(error)",
         hint: "run 'pond fsck'; restore it from a replica")

@@ -88,7 +88,10 @@ extension PondStore {
       throw PondError(.io, path: source, "no such host file or directory")
     case .directory:
       if !(try fileSystem.exists(target)) { try fileSystem.createDirectory(target) }
-      let names = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
+      // By bytes: names that differ only in Unicode form are different names.
+      let names = try FileManager.default.contentsOfDirectory(atPath: source).sorted {
+        $0.utf8.lexicographicallyPrecedes($1.utf8)
+      }
       for name in names {
         try copyHostNode(
           source + "/" + name, to: target + "/" + name, series: series, fileSystem, &state)

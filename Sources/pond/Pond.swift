@@ -28,9 +28,10 @@ struct Pond: AsyncParsableCommand {
     ]
   )
 
-  /// Runs the command with closed standard descriptors reserved, and SIGPIPE ignored: a pipe whose reader went away is then an EPIPE error on the
-  /// write, which the command handles (it stops, exit 1), instead of a signal that kills the process wherever
-  /// it is (also in the middle of a network transfer, whose sockets would otherwise raise it too).
+  /// Runs the command with closed standard descriptors reserved, and SIGPIPE ignored: a pipe whose reader
+  /// went away is then an EPIPE error on the write, which the command handles (it stops, exit 1), instead of
+  /// a signal that kills the process wherever it is (also in the middle of a network transfer, whose sockets
+  /// would otherwise raise it too).
   static func main() async {
     StandardStream.reserveClosedDescriptors()
     signal(SIGPIPE, SIG_IGN)

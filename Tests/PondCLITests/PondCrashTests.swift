@@ -89,35 +89,13 @@ struct PondCrashTests {
   }
 }
 
-/// Runs `body` with a fresh tmpfs of `size` mounted in the test directory, unmounting it in all cases;
-/// nil when this process cannot mount (not root, or no CAP_SYS_ADMIN).
-private func withTmpfs<T>(size: String, in pond: CLIPond, _ body: (String) throws -> T) throws -> T?
-{
-  let mountPoint = pond.directory.appendingPathComponent("mnt-\(UUID().uuidString)").path
-  try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-  let mount = try TestSupport.run(
-    URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", mountPoint])
-  guard mount.status == 0 else { return nil }
-  defer { _ = try? TestSupport.run(URL(fileURLWithPath: "/bin/umount"), [mountPoint]) }
-  return try body(mountPoint)
-}
-
-private func cannotMount() {
-  let reason = "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
-  if TestSupport.isCI {
-    Issue.record(Comment(rawValue: reason))
-  } else {
-    print("skipped: \(reason)")
-  }
-}
-
 @Suite("pond on full and read-only disks", .serialized)
 struct PondDiskTests {
   @Test("a full disk fails the copy clearly and leaves the pond consistent")
   func fullDisk() throws {
     let pond = try CLIPond()
     defer { pond.cleanup() }
-    let done = try withTmpfs(size: "2m", in: pond) { mountPoint -> Bool in
+    let done = try TestSupport.withTmpfs(size: "2m", in: pond.directory) { mountPoint -> Bool in
       let root = mountPoint + "/pond"
       var environment = ProcessInfo.processInfo.environment
       environment["POND"] = root
@@ -135,14 +113,14 @@ struct PondDiskTests {
       #expect(try run(["cat", "/small"]).stdout == "\u{1}\u{2}\u{3}")
       return true
     }
-    if done == nil { cannotMount() }
+    if done == nil { TestSupport.reportUnavailable(TestSupport.tmpfsUnavailable) }
   }
 
   @Test("a read-only pond can be read but not changed, with a clear error")
   func readOnlyPond() throws {
     let pond = try CLIPond()
     defer { pond.cleanup() }
-    let done = try withTmpfs(size: "8m", in: pond) { mountPoint -> Bool in
+    let done = try TestSupport.withTmpfs(size: "8m", in: pond.directory) { mountPoint -> Bool in
       let root = mountPoint + "/pond"
       var environment = ProcessInfo.processInfo.environment
       environment["POND"] = root
@@ -170,6 +148,6 @@ struct PondDiskTests {
       #expect(try run(["cat", "/f"]).stdout == "A")
       return true
     }
-    if done == nil { cannotMount() }
+    if done == nil { TestSupport.reportUnavailable(TestSupport.tmpfsUnavailable) }
   }
 }

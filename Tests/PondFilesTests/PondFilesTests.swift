@@ -372,32 +372,12 @@ struct PathTests {
 
 /// Runs `body` with a fresh tmpfs of `size` mounted in `scratch` (`options` e.g. "ro"), or returns nil when
 /// mounting is not allowed here.
-private func withTmpfs<Value>(
-  size: String, in scratch: Scratch, _ body: (String) throws -> Value
-) throws -> Value? {
-  let mountPoint = scratch.path("mnt")
-  try LocalFiles.makeDirectory(mountPoint)
-  let mount = try TestSupport.run(
-    URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", mountPoint])
-  guard mount.status == 0 else { return nil }
-  defer { _ = try? TestSupport.run(URL(fileURLWithPath: "/bin/umount"), [mountPoint]) }
-  return try body(mountPoint)
-}
-
-private func cannotMount() {
-  let reason = "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
-  if TestSupport.isCI {
-    Issue.record(Comment(rawValue: reason))
-  } else {
-    print("skipped: \(reason)")
-  }
-}
-
 @Suite("Full and read-only file systems", .serialized)
 struct FileSystemConditionTests {
   @Test func aFullDiskNamesThePathAndSaysToFreeSpace() throws {
     let scratch = try Scratch()
-    let done = try withTmpfs(size: "64k", in: scratch) { mountPoint -> Bool in
+    let done = try TestSupport.withTmpfs(size: "64k", in: URL(fileURLWithPath: scratch.root)) {
+      mountPoint -> Bool in
       let path = mountPoint + "/big"
       let error = #expect(throws: FileIOError.self) {
         try LocalFiles.writeNewFile(pattern(1 << 20), at: path)
@@ -410,12 +390,13 @@ struct FileSystemConditionTests {
       #expect(!scratch.exists(path), "the partial file is removed")
       return true
     }
-    if done == nil { cannotMount() }
+    if done == nil { TestSupport.reportUnavailable(TestSupport.tmpfsUnavailable) }
   }
 
   @Test func aReadOnlyFileSystemRefusesNewFilesWithAHint() throws {
     let scratch = try Scratch()
-    let done = try withTmpfs(size: "64k", in: scratch) { mountPoint -> Bool in
+    let done = try TestSupport.withTmpfs(size: "64k", in: URL(fileURLWithPath: scratch.root)) {
+      mountPoint -> Bool in
       let existing = mountPoint + "/existing"
       try LocalFiles.writeNewFile([1, 2], at: existing)
       let remount = try TestSupport.run(
@@ -430,7 +411,7 @@ struct FileSystemConditionTests {
       #expect(try LocalFiles.readFile(existing) == [1, 2], "reading still works")
       return true
     }
-    if done == nil { cannotMount() }
+    if done == nil { TestSupport.reportUnavailable(TestSupport.tmpfsUnavailable) }
   }
 }
 
