@@ -285,13 +285,16 @@ public final class OplogPersistence: Persistence {
       switch Result(catching: { () throws(StorageError) in try log.storage.read(key) }) {
       case .success(let landed) where landed == bytes:
         result = .written
+      // The storage's message names the system call, the errno and what to do (a full disk, permissions).
       case .failure(let readError) where readError.code == .notFound:
         unlink(dataRoot + "/" + file.path)
-        fallthrough
+        throw PondError(
+          .io, path: dataRoot + "/" + key, "cannot write the commit: \(error.message)",
+          hint: "nothing was committed")
       default:
-        throw HostIO.failure(
-          dataRoot + "/" + key, "write the commit (\(error.message))",
-          error.message.contains("No space") ? ENOSPC : EIO)
+        throw PondError(
+          .io, path: dataRoot + "/" + key, "cannot write the commit: \(error.message)",
+          hint: "whether version \(version) was committed is unknown: see 'pond log' and run 'pond fsck'")
       }
     }
     guard result == .written else {
