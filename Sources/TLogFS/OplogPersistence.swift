@@ -294,7 +294,8 @@ public final class OplogPersistence: Persistence {
       default:
         throw PondError(
           .io, path: dataRoot + "/" + key, "cannot write the commit: \(error.message)",
-          hint: "whether version \(version) was committed is unknown: see 'pond log' and run 'pond fsck'")
+          hint:
+            "whether version \(version) was committed is unknown: see 'pond log', run 'pond fsck'")
       }
     }
     guard result == .written else {

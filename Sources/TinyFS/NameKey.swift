@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A name compared, hashed and ordered by its exact UTF-8 bytes.
 ///
 /// Swift's `String` compares by canonical equivalence, so `"caf\u{E9}"` (NFC) and `"cafe\u{301}"` (NFD) are
@@ -28,12 +34,39 @@ struct NameKey: Hashable, CustomStringConvertible {
 extension String {
   /// True when both strings are the same UTF-8 bytes (`==` is canonical equivalence, which is weaker).
   func hasSameBytes(as other: String) -> Bool {
-    utf8.elementsEqual(other.utf8)
+    compareBytes(with: other) == 0
   }
 
   /// True when the string orders before `other` by UTF-8 bytes, the order of every listing.
   func precedesByBytes(_ other: String) -> Bool {
-    utf8.lexicographicallyPrecedes(other.utf8)
+    compareBytes(with: other) < 0
+  }
+
+  /// Negative, zero or positive as the string's UTF-8 bytes order before, equal to or after `other`'s.
+  /// Native strings are compared with `memcmp` (globs sort every match this way); others byte by byte.
+  private func compareBytes(with other: String) -> Int {
+    let fast: Int?? = utf8.withContiguousStorageIfAvailable { left in
+      other.utf8.withContiguousStorageIfAvailable { right in
+        let common = min(left.count, right.count)
+        if common > 0, let a = left.baseAddress, let b = right.baseAddress {
+          let order = memcmp(a, b, common)
+          if order != 0 { return Int(order) }
+        }
+        return left.count - right.count
+      }
+    }
+    if let fast, let fast { return fast }
+    var left = utf8.makeIterator()
+    var right = other.utf8.makeIterator()
+    while true {
+      switch (left.next(), right.next()) {
+      case (nil, nil): return 0
+      case (nil, _): return -1
+      case (_, nil): return 1
+      case (let a?, let b?) where a != b: return a < b ? -1 : 1
+      default: continue
+      }
+    }
   }
 }
 

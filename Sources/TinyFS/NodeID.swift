@@ -69,14 +69,23 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// Milliseconds since the Unix epoch when the id was generated.
   public var timestampMilliseconds: UInt64 { high >> 16 }
 
+  /// The canonical UUID text, lower-case hex in groups of 8-4-4-4-12 (written straight into one buffer: it
+  /// is formatted for every row written and every entry listed).
   public var description: String {
-    let hex = bytes.map { byte -> String in
-      let text = String(byte, radix: 16)
-      return byte < 16 ? "0" + text : text
-    }.joined()
-    let characters = Array(hex)
-    let cuts = [0, 8, 12, 16, 20, 32]
-    return (0..<5).map { String(characters[cuts[$0]..<cuts[$0 + 1]]) }.joined(separator: "-")
+    let digits = Array("0123456789abcdef".utf8)
+    return String(unsafeUninitializedCapacity: 36) { buffer in
+      var position = 0
+      for (index, byte) in bytes.enumerated() {
+        if index == 4 || index == 6 || index == 8 || index == 10 {
+          buffer[position] = UInt8(ascii: "-")
+          position += 1
+        }
+        buffer[position] = digits[Int(byte >> 4)]
+        buffer[position + 1] = digits[Int(byte & 0x0f)]
+        position += 2
+      }
+      return position
+    }
   }
 
   public static func < (lhs: NodeID, rhs: NodeID) -> Bool {

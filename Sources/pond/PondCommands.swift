@@ -162,7 +162,8 @@ struct List: ParsableCommand {
     try reportingFailures("list") { output in
       let store = try location.openForReading()
       let fileSystem = try store.fileSystem(at: try at.version(in: store))
-      var entries: [Entry] = []
+      // Each entry is printed as soon as it is known, so memory holds the matched paths, not the output.
+      var array = json ? JSONArrayPrinter(to: output) : nil
       for pattern in patterns.isEmpty ? ["/"] : patterns {
         var paths: [String]
         if pattern.contains(where: { "*?[".contains($0) }) {
@@ -177,27 +178,23 @@ struct List: ParsableCommand {
         }
         for path in paths {
           let info = try fileSystem.lstat(path)
-          entries.append(
-            Entry(
-              path: path, type: info.entryType.rawValue, size: info.size, version: info.version,
-              nodeID: info.id?.description, symlinkTarget: info.symlinkTarget))
+          let entry = Entry(
+            path: path, type: info.entryType.rawValue, size: info.size, version: info.version,
+            nodeID: info.id?.description, symlinkTarget: info.symlinkTarget)
+          if array != nil {
+            try array!.print(entry)
+          } else if long {
+            let target = entry.symlinkTarget.map { " -> \($0)" } ?? ""
+            try output.line(
+              "\(entry.type.padding(toLength: 9, withPad: " ", startingAt: 0)) "
+                + "\(String(entry.size).leftPadded(12)) v\(String(entry.version).padding(toLength: 4, withPad: " ", startingAt: 0)) "
+                + "\(entry.nodeID ?? "-") \(entry.path)\(target)")
+          } else {
+            try output.line(entry.path)
+          }
         }
       }
-      if json {
-        try printJSON(entries, to: output)
-        return
-      }
-      for entry in entries {
-        if long {
-          let target = entry.symlinkTarget.map { " -> \($0)" } ?? ""
-          try output.line(
-            "\(entry.type.padding(toLength: 9, withPad: " ", startingAt: 0)) "
-              + "\(String(entry.size).leftPadded(12)) v\(String(entry.version).padding(toLength: 4, withPad: " ", startingAt: 0)) "
-              + "\(entry.nodeID ?? "-") \(entry.path)\(target)")
-        } else {
-          try output.line(entry.path)
-        }
-      }
+      try array?.finish()
     }
   }
 }

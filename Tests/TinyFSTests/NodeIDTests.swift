@@ -1,9 +1,22 @@
+import Foundation
 import Synchronization
 import Testing
 import TinyFS
 
 @Suite("Node ids")
 struct NodeIDTests {
+  @Test("the text form is Foundation's UUID text, lower-cased, for any bytes")
+  func textMatchesFoundation() throws {
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<1000 {
+      let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      let id = try #require(NodeID(bytes: bytes))
+      let uuid = bytes.withUnsafeBytes { UUID(uuid: $0.load(as: uuid_t.self)) }
+      #expect(id.description == uuid.uuidString.lowercased())
+      #expect(NodeID(id.description) == id)
+    }
+  }
+
   @Test func rootIsFixedVersion7() {
     #expect(NodeID.root.description == "00000000-0000-7000-8000-000000000000")
     #expect(NodeID.root.version == 7)
