@@ -168,6 +168,11 @@ struct List: ParsableCommand {
         var paths: [String]
         if pattern.contains(where: { "*?[".contains($0) }) {
           paths = try fileSystem.glob(pattern).map(\.path)
+          guard !paths.isEmpty else {
+            throw PondError(
+              .invalidArgument, path: pattern, "no pond path matches the pattern",
+              hint: "list the directory to see what is there")
+          }
         } else if try fileSystem.stat(pattern).entryType.isDirectory {
           let base = try fileSystem.stat(pattern).path
           paths = try fileSystem.list(pattern).map {
