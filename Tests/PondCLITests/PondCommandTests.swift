@@ -62,7 +62,8 @@ struct PondCommandTests {
     #expect(try pond.ok("list", "/**/*.csv") == "/raw/2026/a.csv\n")
     let none = try pond.run("list", "/**/*.nothing")
     #expect(none.status == 1)
-    #expect(none.stderr.contains("/**/*.nothing: no pond path matches the pattern"), "\(none.stderr)")
+    #expect(
+      none.stderr.contains("/**/*.nothing: no pond path matches the pattern"), "\(none.stderr)")
     #expect(try pond.ok("list", "-l", "/raw/2026/a.csv").contains("file"))
     #expect(try pond.ok("cat", "/raw/2026/a.csv") == "t,v\n1,2\n")
     try pond.ok("ln", "-s", "/raw/2026/a.csv", "/latest")
