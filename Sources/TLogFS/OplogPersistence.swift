@@ -148,7 +148,7 @@ public final class OplogPersistence: Persistence {
 
   private func inlineContent(_ row: IndexedRow) throws -> [UInt8] {
     let rows = try dataFileRows(row.record.transaction.rawValue)
-    guard row.rowIndex < rows.count, rows[row.rowIndex].nodeID == row.record.id,
+    guard rows.indices.contains(row.rowIndex), rows[row.rowIndex].nodeID == row.record.id,
       let content = rows[row.rowIndex].content
     else {
       let file = try index.commit(row.record.transaction.rawValue).dataFile ?? "?"
@@ -298,6 +298,9 @@ public final class OplogPersistence: Persistence {
             "whether version \(version) was committed is unknown: see 'pond log', run 'pond fsck'")
       }
     }
+    // "Already exists" can be our own commit, when a link() that succeeded was retried (NFS retransmits,
+    // FUSE after EINTR): then it is committed, and its data file must stay.
+    if result == .alreadyExists, (try? log.storage.read(key)) == bytes { result = .written }
     guard result == .written else {
       unlink(dataRoot + "/" + file.path)
       throw PondError(

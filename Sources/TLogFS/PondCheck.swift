@@ -38,8 +38,9 @@ extension PondStore {
   ///
   /// Without `clean` it opens nothing for writing and takes no lock. With `clean`, it takes the writer lock and,
   /// only when no problem was found, removes the orphan files interrupted commands left (data files no commit
-  /// added, large files no row refers to, temporary files). Memory grows with the number of nodes, not with
-  /// the number of versions. Throws only when `root` is not a pond at all (no commit), or the lock cannot be taken.
+  /// added, large files no row refers to, temporary files). Memory grows with the number of nodes (a few
+  /// dozen bytes each) and with the number of versions only by the name of each one's data file. Throws only
+  /// when `root` is not a pond at all (no commit), or the lock cannot be taken.
   public static func check(root: String, clean: Bool = false) throws -> CheckReport {
     let dataRoot = root + "/data"
     let lock = clean ? try PondLock(path: root + "/local/lock", wait: false) : nil
@@ -61,7 +62,12 @@ extension PondStore {
     var blobs: [String: Int64] = [:]  // sha -> expected size
     var latestRow: [NodeID: (version: Int64, entryType: EntryType, size: Int64)] = [:]
     let largeFiles = LargeFiles(dataRoot: dataRoot)
-    let index = IndexCheck(pondRoot: root)
+    let (index, indexNote) = IndexCheck.open(pondRoot: root)
+    if let indexNote { report.notes.append(indexNote) }
+    let indexProblem = { (what: String) in
+      report.problems.append(
+        "local/\(PondIndex.fileName): \(what); delete it and it is rebuilt from the log")
+    }
 
     versions: for version in 0...latest {
       let key = DeltaTable.commitKey(version: version)
@@ -87,6 +93,12 @@ extension PondStore {
       for action in actions {
         if case .commitInfo(let value) = action, info == nil { info = value }
         if case .add(let add) = action { adds.append(add) }
+      }
+      let recorded = IndexedCommit(
+        timestamp: info?.timestamp ?? 0, sha256: sha, dataFile: adds.first?.path,
+        command: info?.operationParameters["command"] ?? info?.operation ?? "")
+      if let disagreement = index?.disagreement(version: version, commit: recorded) {
+        indexProblem("\(disagreement) for version \(version)")
       }
       if version > 0, info?.previousCommitSHA256 != previousSHA {
         report.problems.append(
@@ -134,6 +146,10 @@ extension PondStore {
               "\(location): version does not follow \(previous?.version ?? 0)")
           }
           if let content = row.content {
+            if let blob = row.blob {
+              // Readers take the blob; the inline bytes would hide a missing body from this check.
+              report.problems.append("\(location): has both inline content and a blob (\(blob))")
+            }
             if Hex.encode(SHA256.hash(content)) != row.sha256 {
               report.problems.append("\(location): the inline content does not match its sha256")
             }
@@ -158,9 +174,7 @@ extension PondStore {
           }
           latestRow[row.nodeID] = (row.version, row.entryType, row.size)
           if let disagreement = index?.disagreement(with: row, position: position) {
-            report.problems.append(
-              "local/\(PondIndex.fileName): \(disagreement) for \(location); delete it and it is "
-                + "rebuilt from the log")
+            indexProblem("\(disagreement) for \(location)")
           }
         }
         // Every listing entry must exist, with the type the listing says, when the listing was written.
@@ -212,6 +226,9 @@ extension PondStore {
       orphans.append(("data/\(DeltaTable.logPrefix)\(name)", "unfinished commit file"))
     }
     guard complete else { return report }
+    for disagreement in index?.finalDisagreements(logHead: latest) ?? [] {
+      indexProblem(disagreement)
+    }
     for orphan in orphans {
       report.notes.append("\(orphan.key): \(orphan.why), left by an interrupted command; harmless")
     }
@@ -234,30 +251,80 @@ extension PondStore {
   }
 }
 
-/// The local index, opened read-only, to compare with what `fsck` reads from the log.
-private struct IndexCheck {
+/// The local index, opened read-only, to compare with what `fsck` reads from the log: every row and commit
+/// up to the index's head, the latest listing of every directory, and nothing more than that.
+private final class IndexCheck {
   let database: SQLiteDatabase
+  /// The index's head version: it may lag behind the log (caught up at the next open), never lead it.
+  let head: Int64
+  /// Rows of the log up to `head`, and the last listing row (txn, sha256) of each directory up to `head`.
+  var rows = 0
+  var listings: [NodeID: (txn: Int64, sha256: String)] = [:]
 
-  /// Nil when there is no index of the current format that can be read (nothing to compare: the next
-  /// command rebuilds it, or builds a temporary one when `local/` is read-only).
-  init?(pondRoot: String) {
+  private init(database: SQLiteDatabase, head: Int64) {
+    self.database = database
+    self.head = head
+  }
+
+  /// The index to compare, or a note saying why there is none (the next command rebuilds it, or builds a
+  /// temporary one when `local/` is read-only; nothing is wrong with the pond).
+  static func open(pondRoot: String) -> (IndexCheck?, note: String?) {
     let path = pondRoot + "/local/" + PondIndex.fileName
-    guard FileManager.default.fileExists(atPath: path),
-      let database = try? SQLiteDatabase(path: path, mode: .readOnly)
-    else { return nil }
-    var format: Int64 = 0
-    guard
-      (try? database.query("PRAGMA user_version") { row in
+    guard FileManager.default.fileExists(atPath: path) else { return (nil, nil) }
+    let unreadable = "local/\(PondIndex.fileName): not compared with the log"
+    do {
+      let database = try SQLiteDatabase(path: path, mode: .readOnly)
+      var format: Int64 = 0
+      var head: Int64 = -1
+      try database.query("PRAGMA user_version") { row in
         format = row.integer(0)
         return false
-      }) != nil, format == PondIndex.formatVersion
-    else { return nil }
-    self.database = database
+      }
+      guard format == PondIndex.formatVersion else {
+        return (nil, "\(unreadable) (index format \(format)); the next command rebuilds it")
+      }
+      try database.query("SELECT max(version) FROM commits") { row in
+        if !row.isNull(0) { head = row.integer(0) }
+        return false
+      }
+      return (IndexCheck(database: database, head: head), nil)
+    } catch {
+      return (nil, "\(unreadable): it cannot be read (\(error)); the next command rebuilds it")
+    }
+  }
+
+  /// What the index says differently about commit `version`, or nil when it agrees or is behind.
+  func disagreement(version: Int64, commit: IndexedCommit) -> String? {
+    guard version <= head else { return nil }
+    var found: IndexedCommit?
+    do {
+      try database.query(
+        "SELECT timestamp, sha256, data_file, command FROM commits WHERE version = ?1",
+        [.integer(version)]
+      ) { row in
+        found = IndexedCommit(
+          timestamp: row.integer(0), sha256: row.text(1),
+          dataFile: row.isNull(2) ? nil : row.text(2), command: row.text(3))
+        return false
+      }
+    } catch {
+      return "it cannot be read (\(error))"
+    }
+    guard let found else { return "the commit is missing" }
+    guard found.timestamp == commit.timestamp, found.sha256 == commit.sha256,
+      found.dataFile == commit.dataFile, found.command == commit.command
+    else { return "the commit differs" }
+    return nil
   }
 
   /// What the index says differently about `row` (at `position` in its data file), or nil when it agrees or
-  /// has not recorded the row's version yet (an index behind the log is caught up at the next open).
+  /// has not recorded the row's version yet. Records what `finalDisagreements` compares.
   func disagreement(with row: OplogRow, position: Int) -> String? {
+    guard row.transaction <= head else { return nil }
+    rows += 1
+    if row.entryType == .directory, row.content != nil {
+      listings[row.nodeID] = (row.transaction, row.sha256)
+    }
     var found: [Int64]?
     var sha = ""
     var parent: [UInt8] = []
@@ -272,19 +339,10 @@ private struct IndexCheck {
         parent = result.blob(6)
         return false
       }
-      if found == nil {
-        var recorded = false
-        try database.query("SELECT 1 FROM commits WHERE version = ?1", [.integer(row.transaction)])
-        {
-          _ in
-          recorded = true
-          return false
-        }
-        return recorded ? "the row is missing" : nil
-      }
     } catch {
       return "it cannot be read (\(error))"
     }
+    guard let found else { return "the row is missing" }
     let expected: [Int64] = [
       row.version, Int64(DirectoryListing.code(row.entryType)), max(row.size, 0),
       row.blob == nil ? 0 : 1, Int64(position),
@@ -293,5 +351,44 @@ private struct IndexCheck {
       return "the row differs"
     }
     return nil
+  }
+
+  /// Once the log up to `logHead` has been replayed: versions the log does not have, rows no data file
+  /// holds, and latest listings that are not the last listing each directory's rows hold.
+  func finalDisagreements(logHead: Int64) -> [String] {
+    var problems: [String] = []
+    if head > logHead {
+      problems.append("it records versions up to \(head), but the log ends at \(logHead)")
+    }
+    do {
+      var indexRows = 0
+      try database.query("SELECT count(*) FROM rows WHERE txn <= ?1", [.integer(head)]) { row in
+        indexRows = Int(row.integer(0))
+        return false
+      }
+      if indexRows != rows {
+        problems.append("it holds \(indexRows) rows up to version \(head), the log \(rows)")
+      }
+      var seen = 0
+      try database.query("SELECT node, txn, listing FROM listings") { row in
+        seen += 1
+        let node = NodeID(bytes: row.blob(0))
+        let expected = node.flatMap { listings[$0] }
+        if expected?.txn != row.integer(1)
+          || expected?.sha256 != Hex.encode(SHA256.hash(row.blob(2)))
+        {
+          problems.append(
+            "the latest listing of directory \(node?.description ?? "?") is not the one the log holds"
+          )
+        }
+        return true
+      }
+      if seen != listings.count {
+        problems.append("it holds \(seen) directory listings, the log \(listings.count)")
+      }
+    } catch {
+      problems.append("it cannot be read (\(error))")
+    }
+    return problems
   }
 }

@@ -64,47 +64,76 @@ final class PondIndex {
 
   private let database: SQLiteDatabase
   private let log: LogReader
+  /// A shared `flock` on `local/index.lock`, held while the database is open: deleting a damaged database
+  /// (with its `-wal` and `-shm`) needs it exclusively, so that no process has those files open then.
+  private let useLock: IndexUseLock?
 
   /// Opens the index of the pond at `pondRoot`, creating, updating or rebuilding it as needed.
   init(pondRoot: String, log: LogReader) throws {
     self.log = log
-    let path = pondRoot + "/local/" + Self.fileName
+    let local = pondRoot + "/local"
+    let path = local + "/" + Self.fileName
     // `local/` is this replica's own, rebuildable state: a reader may create it (best effort; a read-only
-    // medium makes the index temporary below). The index of format 2 (one file read whole at open) is
-    // replaced by this one.
-    mkdir(pondRoot + "/local", 0o755)
-    unlink(pondRoot + "/local/index")
+    // medium makes the index read in place or temporary below). The index of format 2 (one file read whole
+    // at open) is replaced by this one.
+    mkdir(local, 0o755)
+    unlink(local + "/index")
+    let useLock = IndexUseLock(path: local + "/index.lock")
     var attempt: (SQLiteDatabase, Int64, Bool)?
     var location = "local/" + Self.fileName
+    var unusable: String?
     do {
       attempt = try Self.open(path: path, log: log)
     } catch let error as SQLiteError where error.isCorrupt {
-      Self.remove(path)
-      attempt = try? Self.open(path: path, log: log)
-    } catch is SQLiteError {
-      // Not writable (a read-only medium): an index that is up to date can still be read as it is.
-      attempt = try? Self.openUnchanged(path: path, log: log)
-      if attempt != nil { location += " (read-only)" }
+      if useLock?.removeExclusively({ Self.remove(path) }) == true {
+        do {
+          attempt = try Self.open(path: path, log: log)
+        } catch let error as SQLiteError {
+          unusable = "\(path) could not be rebuilt: \(error.message)"
+        }
+      } else {
+        unusable =
+          "\(path) is damaged and in use by another process; it is rebuilt once none uses it"
+      }
+    } catch let error as SQLiteError {
+      if Self.isReadOnlyMedium(local) {
+        // Nothing can change the file on a read-only medium, so it may be read without locks.
+        attempt = try? Self.openUnchanged(path: path, log: log)
+        if attempt != nil { location += " (read-only medium)" }
+        unusable = "\(local) is on a read-only medium and holds no up-to-date index"
+      } else {
+        unusable = "\(path) cannot be used: \(error.message)"
+      }
     }
     if attempt == nil {
-      location = "a temporary file (\(pondRoot)/local is not writable)"
+      location = "a temporary file (\(unusable ?? path))"
       do {
         attempt = try Self.open(path: nil, log: log)
       } catch let error as SQLiteError {
         throw PondError(
           .io, path: path, "cannot build the local index, even in a temporary file: \(error)",
-          hint: "check free space and permissions of \(pondRoot)/local and of TMPDIR")
+          hint: "check free space and permissions of \(local) and of TMPDIR")
       }
     }
     let (database, head, rebuilt) = attempt!
     self.database = database
     self.location = location
+    self.useLock = useLock
     self.head = head
     self.wasRebuilt = rebuilt || database.path == "(temporary)"
     guard let commit = try Self.commit(head, in: database) else {
-      preconditionFailure("the index's head version \(head) has no commit row")
+      throw PondError(
+        .corrupt, path: location, "the local index has no commit row for its head version \(head)",
+        hint: "delete \(path) to rebuild it from the log")
     }
     headCommit = commit
+  }
+
+  /// True when the file system holding `directory` is mounted read-only.
+  private static func isReadOnlyMedium(_ directory: String) -> Bool {
+    var info = statvfs()
+    guard statvfs(directory, &info) == 0 else { return false }
+    return info.f_flag & UInt(ST_RDONLY) != 0
   }
 
   // MARK: Reads
@@ -248,8 +277,11 @@ final class PondIndex {
       path: path ?? "", mode: path == nil ? .temporary : .readWriteCreate)
     // WAL: readers never wait for a writer. NORMAL: no fsync per commit; a power cut can lose the last
     // updates, which the next open re-applies from the log.
+    // journal_size_limit: the WAL, which grows to the index's size during a rebuild, is cut back after
+    // each checkpoint instead of staying that large.
     try database.execute(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;")
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;"
+        + " PRAGMA journal_size_limit = 16777216;")
     if try userVersion(database) != formatVersion {
       try database.writeTransaction {
         // Checked again under the write lock: another process may have just created the tables (and
@@ -269,7 +301,7 @@ final class PondIndex {
     }
     // Listing the log (rather than probing for the next commit) also finds a missing version 0 or a gap.
     let listed = try log.latestVersion()
-    return try database.writeTransaction {
+    let result = try database.writeTransaction {
       // Another process may have rebuilt it while this one waited for the write lock.
       if let head = try validHead(database, log: log) {
         return (database, try applyNewCommits(database, log: log, after: head), false)
@@ -278,13 +310,20 @@ final class PondIndex {
       for version in 0...listed { try apply(version, log: log, to: database) }
       return (database, try applyNewCommits(database, log: log, after: listed), true)
     }
+    // The rebuild went through the WAL: copy it into the database now and cut the WAL back.
+    if result.2 { try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+    return result
   }
 
   /// Opens the database at `path` without writing anything; fails unless it is of this format and up to date.
   private static func openUnchanged(path: String, log: LogReader) throws -> (
     SQLiteDatabase, Int64, Bool
   )? {
-    guard access(path, F_OK) == 0 else { return nil }
+    // An immutable connection ignores the `-wal` file: only a database with nothing in it is read this way.
+    var walStatus = stat()
+    guard access(path, F_OK) == 0,
+      stat(path + "-wal", &walStatus) != 0 || walStatus.st_size == 0
+    else { return nil }
     let database = try SQLiteDatabase(path: path, mode: .immutable)
     guard try userVersion(database) == formatVersion, let head = try validHead(database, log: log),
       try !log.commitExists(head + 1)
@@ -390,8 +429,10 @@ final class PondIndex {
   }
 
   private static func indexedRow(_ id: NodeID, _ row: SQLiteRow) throws -> IndexedRow {
-    guard let parent = NodeID(bytes: row.blob(0)),
-      let type = DirectoryListing.type(UInt8(truncatingIfNeeded: row.integer(2)))
+    let code = row.integer(2)
+    guard let parent = NodeID(bytes: row.blob(0)), (1...255).contains(code),
+      let type = DirectoryListing.type(UInt8(code)), row.integer(1) >= 1, row.integer(5) >= 0,
+      row.integer(8) >= 0
     else {
       throw PondError(
         .corrupt, path: "local/" + fileName, "a row of node \(id) is not readable",
@@ -523,6 +564,22 @@ struct LogReader {
     }
     var rows: [OplogRow] = []
     if let add = adds.first {
+      // The index is built from what the log's hashes vouch for: the data file must be the one its add names.
+      let digest: [UInt8]
+      do {
+        digest = try SHA256.hash(fileAt: dataRoot + "/" + add.path)
+      } catch {
+        throw PondError(
+          .corrupt, path: "data/" + add.path,
+          "the data file of version \(version) cannot be read: \(error)",
+          hint: "run 'pond fsck'; restore it from a replica")
+      }
+      guard add.sha256 == nil || add.sha256 == Hex.encode(digest) else {
+        throw PondError(
+          .corrupt, path: "data/" + add.path,
+          "the data file does not match the sha256 its commit (version \(version)) records",
+          hint: "run 'pond fsck'; restore it from a replica")
+      }
       rows = try Oplog.read(path: dataRoot + "/" + add.path, key: "data/" + add.path)
       guard rows.allSatisfy({ $0.transaction == version }) else {
         throw PondError(
@@ -540,4 +597,32 @@ struct LogReader {
       command: info?.operationParameters["command"] ?? info?.operation ?? "")
     return (rows, commit)
   }
+}
+
+/// A shared `flock` on `local/index.lock` for as long as a process uses the index database.
+///
+/// Not `Sendable`: owned by one `PondIndex`.
+private final class IndexUseLock {
+  private let descriptor: Int32
+
+  /// Nil when the lock file can be neither opened nor created (a read-only medium without one, where
+  /// nothing can delete the database either).
+  init?(path: String) {
+    var opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    if opened < 0 { opened = open(path, O_RDONLY | O_CLOEXEC) }
+    guard opened >= 0 else { return nil }
+    descriptor = opened
+    while flock(descriptor, LOCK_SH) != 0 && errno == EINTR {}
+  }
+
+  /// Runs `remove` holding the lock exclusively, when no other process holds it; true when it ran. The
+  /// shared lock is taken again afterwards.
+  func removeExclusively(_ remove: () -> Void) -> Bool {
+    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { return false }
+    remove()
+    while flock(descriptor, LOCK_SH) != 0 && errno == EINTR {}
+    return true
+  }
+
+  deinit { close(descriptor) }
 }

@@ -22,9 +22,10 @@ extension PondStore {
   /// inside it, keeping its name); with several, `destination` must be an existing directory. A source with
   /// `*`, `?` or `[` that does not exist as written is expanded as a host glob. With `series`, each host
   /// file is appended to the series at its target (created when missing): only the new bytes are stored.
-  /// Files of 64 KiB or more are streamed into `_large_files` without being held in memory; smaller files are
-  /// held until the commit, up to `inlineBudget` bytes in all, and streamed into `_large_files` beyond it,
-  /// so a copy of many small files needs bounded memory too.
+  /// Files of 64 KiB or more are streamed into `_large_files` without being held in memory; smaller files
+  /// (and appends) are held until the commit, up to `inlineBudget` bytes in all, and streamed into
+  /// `_large_files` beyond it, so a copy of many small files needs bounded memory too (about three times the
+  /// budget: the pending file system, the transaction's rows and the data file's columns each hold them).
   public func copyIn(
     hostSources: [String], to destination: String, series: Bool, commandLine: String,
     inlineBudget: Int64 = 32 << 20
@@ -148,9 +149,13 @@ extension PondStore {
         "one command appends to a series only once (\(info.path) is reached twice)",
         hint: "run one 'pond copy --series' per file")
     }
-    let contents =
-      size >= Int64(LargeFiles.threshold)
-      ? try persistence.stageLargeFile(hostPath: source) : try HostIO.readFile(source)
+    let contents: [UInt8]
+    if size >= Int64(LargeFiles.threshold) || size > state.inlineBudget {
+      contents = try persistence.stageLargeFile(hostPath: source)
+    } else {
+      contents = try HostIO.readFile(source)
+      state.inlineBudget -= Int64(contents.count)
+    }
     try fileSystem.appendFile(target, contents: contents)
   }
 

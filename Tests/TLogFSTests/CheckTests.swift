@@ -173,6 +173,37 @@ struct CheckTests {
     }
   }
 
+  @Test(
+    "fsck compares the index's commits and latest listings with the log, and finds rows the log lacks",
+    arguments: [
+      (
+        "UPDATE listings SET listing = x'50444C3100' WHERE node = x'00000000000070008000000000000000'",
+        "the latest listing of directory 00000000-0000-7000-8000-000000000000 is not the one"
+      ),
+      (
+        "UPDATE commits SET data_file = 'part-bogus.parquet' WHERE version = 1",
+        "the commit differs for version 1"
+      ),
+      ("UPDATE commits SET timestamp = 0 WHERE version = 2", "the commit differs for version 2"),
+      (
+        "INSERT INTO rows SELECT x'0190000000007000800000000000abcd', txn, parent, version, type,"
+          + " timestamp, size, sha256, is_blob, row_index FROM rows WHERE txn = 3 LIMIT 1",
+        "rows up to version 3, the log"
+      ),
+    ])
+  func indexTablesCompared(change: String, expected: String) throws {
+    let pond = try makePond()
+    defer { pond.cleanup() }
+    do {
+      let database = try SQLiteDatabase(
+        path: pond.root + "/local/" + PondIndex.fileName, mode: .readWriteCreate)
+      try database.execute(change)
+    }
+    let report = try PondStore.check(root: pond.root)
+    #expect(report.problems.contains { $0.contains(expected) }, "\(report.problems)")
+    #expect(report.problems.allSatisfy { $0.hasPrefix("local/index.sqlite: ") })
+  }
+
   @Test("an index that disagrees with the log is a problem naming it")
   func indexDisagrees() throws {
     let pond = try makePond()

@@ -287,6 +287,59 @@ struct PondStoreTests {
     #expect(changes[4] == ["-/a/y"])
   }
 
+  @Test("damaged index rows are errors naming the index, never a crash or a wrong type")
+  func damagedIndexRows() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    do {
+      let store = try pond.writer()
+      try store.change(commandLine: "w") { try $0.writeFile("/f", contents: [7]) }
+    }
+    let path = pond.root + "/local/" + PondIndex.fileName
+    for change in [
+      "UPDATE rows SET row_index = -1 WHERE txn = 1", "UPDATE rows SET type = 257 WHERE txn = 1",
+    ] {
+      _ = try pond.reader()  // (re)builds the index
+      do {
+        let database = try SQLiteDatabase(path: path, mode: .readWriteCreate)
+        try database.execute(change)
+      }
+      #expect {
+        let reader = try pond.reader()
+        _ = try reader.fileSystem().readFile("/f")
+      } throws: { error in
+        "\(error)".contains("index") && (error as? PondError)?.code == .corrupt
+      }
+      for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+    }
+  }
+
+  @Test(
+    "a damaged index is rebuilt only when no other process has it open; meanwhile a temporary one serves"
+  )
+  func damagedIndexInUse() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    do {
+      let store = try pond.writer()
+      try store.change(commandLine: "w") { try $0.writeFile("/f", contents: [7]) }
+    }
+    let path = pond.root + "/local/" + PondIndex.fileName
+    var holder: PondStore? = try pond.reader()
+    try TestPond.flipByte(path, at: 3)
+    do {
+      let other = try pond.reader()
+      #expect(other.persistence.index.location.contains("damaged and in use by another process"))
+      #expect(try other.fileSystem().readFile("/f") == [7])
+    }
+    #expect(holder?.head == 1)
+    holder = nil
+    let alone = try pond.reader()
+    #expect(alone.persistence.indexWasRebuilt)
+    #expect(alone.persistence.index.location == "local/index.sqlite")
+    #expect(try alone.fileSystem().readFile("/f") == [7])
+  }
+
   @Test("a reader keeps the version it opened while a writer commits newer ones")
   func readerSnapshot() throws {
     let pond = try TestPond()
@@ -474,6 +527,17 @@ struct CopyTests {
       )
     }
     #expect(try PondStore.check(root: pond.root).problems == [])
+    // Appends to series count against the same budget.
+    _ = try store.copyIn(
+      hostSources: [tree], to: "/s", series: true, commandLine: "s", inlineBudget: 100)
+    let appended = try (0..<5).map { try store.describe("/s/f\($0)", at: nil).versions[0].storage }
+    #expect(appended.prefix(2).allSatisfy { $0 == "inline" })
+    #expect(appended.suffix(3).allSatisfy { $0.hasPrefix("data/_large_files/sha256=") })
+    for index in 0..<5 {
+      #expect(
+        try pond.readAll(pond.reader(), "/s/f\(index)")
+          == [UInt8](repeating: UInt8(65 + index), count: 40))
+    }
   }
 
   @Test("a series reached twice in one copy (through a link) is refused and nothing is written")
