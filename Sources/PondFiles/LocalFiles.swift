@@ -142,7 +142,12 @@ public enum LocalFiles {
   ) throws(FileIOError) -> Bool {
     switch SystemCall.mkdir(path, permissions) {
     case .success: return true
-    case .failure(.fileExists): return false
+    case .failure(.fileExists):
+      // Something is there: fine when it is a directory, an error (ENOTDIR) when it is a file.
+      guard try status(path, followsLinks: true)?.isDirectory == true else {
+        throw FileIOError(.makeDirectory, path: path, errno: .notDirectory)
+      }
+      return false
     case .failure(let code): throw FileIOError(.makeDirectory, path: path, errno: code)
     }
   }
@@ -154,7 +159,11 @@ public enum LocalFiles {
       path, [.ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute])
     {
     case .success: break
-    case .failure(.fileExists): return
+    case .failure(.fileExists):
+      guard try status(path, followsLinks: true)?.isDirectory == true else {
+        throw FileIOError(.makeDirectory, path: path, errno: .notDirectory)
+      }
+      return
     case .failure(.noSuchFileOrDirectory)
     where path.contains("/") && parentDirectory(of: path) != path:
       try makeDirectories(parentDirectory(of: path), durable: durable)

@@ -118,6 +118,11 @@ public final class SQLiteDatabase {
       if owned { statement.finalize() }
     }
     for (offset, value) in values.enumerated() {
+      if case .blob(let bytes) = value, bytes.count > Int32.max {
+        throw SQLiteError(
+          code: SQLITE_TOOBIG, message: "a value of \(bytes.count) bytes is too large to bind",
+          path: path)
+      }
       try check(bind(value, to: statement.handle, at: Int32(offset + 1)))
     }
     while true {

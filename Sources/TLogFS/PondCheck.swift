@@ -44,7 +44,12 @@ extension PondStore {
   public static func check(root: String, clean: Bool = false) throws -> CheckReport {
     let dataRoot = root + "/data"
     let lock = clean ? try PondLock(path: root + "/local/lock", wait: false) : nil
-    defer { _ = lock }
+    return try withExtendedLifetime(lock) {
+      try check(root: root, dataRoot: dataRoot, clean: clean)
+    }
+  }
+
+  private static func check(root: String, dataRoot: String, clean: Bool) throws -> CheckReport {
     let storage = LocalStorage(root: dataRoot)
     let log = LogReader(dataRoot: dataRoot)
     var report = CheckReport()

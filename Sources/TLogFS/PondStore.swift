@@ -129,7 +129,7 @@ public final class PondStore {
     try HostIO.syncDirectory(root)
     let parent = root.lastIndex(of: "/").map { String(root[..<$0]) } ?? "."
     try HostIO.syncDirectory(parent.isEmpty ? "/" : parent)
-    _ = lock
+    withExtendedLifetime(lock) {}  // held until version 0 and its directories are durable
     return try PondStore(root: root, mode: .read)
   }
 

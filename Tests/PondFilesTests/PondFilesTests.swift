@@ -315,6 +315,11 @@ struct PathTests {
     let error = #expect(throws: FileIOError.self) { try LocalFiles.makeDirectories(file + "/x") }
     #expect(error?.operation == .makeDirectory)
     #expect(error?.errno == .notDirectory)
+    // A file where the directory should be is not "already there".
+    let single = #expect(throws: FileIOError.self) { try LocalFiles.makeDirectory(file) }
+    #expect(single?.errno == .notDirectory && single?.path == file)
+    let nested = #expect(throws: FileIOError.self) { try LocalFiles.makeDirectories(file) }
+    #expect(nested?.errno == .notDirectory && nested?.path == file)
   }
 
   @Test func statusOfMissingPathsIsNilAndExistingStatusThrows() throws {
