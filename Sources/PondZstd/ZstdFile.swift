@@ -19,7 +19,8 @@ public typealias ZstdFileError = FileIOError
 /// `ZstdCompressor.compressStream` and `ZstdDecompressor.decompressStream`.
 ///
 /// These calls block on file I/O and compression: from async code, run them on a dedicated thread,
-/// not on Swift's cooperative pool.
+/// not on Swift's cooperative pool. `compress` by default starts one thread of its own for the
+/// compression, joined before it returns or throws.
 public enum ZstdFile {
   /// How a compression pass divides its work between threads.
   public enum Threading: Sendable, Hashable {
