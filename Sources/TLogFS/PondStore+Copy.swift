@@ -115,15 +115,7 @@ extension PondStore {
       if series {
         try appendHostFile(source, size: size, to: target, fileSystem, &state)
       } else {
-        let contents: [UInt8]
-        if size >= Int64(LargeFiles.threshold) || size > state.inlineBudget {
-          // Large, or over the budget of small content held until the commit: streamed into a body.
-          contents = try persistence.stageLargeFile(hostPath: source)
-        } else {
-          contents = try HostIO.readFile(source)
-          state.inlineBudget -= Int64(contents.count)
-        }
-        try fileSystem.writeFile(target, contents: contents)
+        try fileSystem.writeFile(target, contents: hostContent(source, size: size, &state))
       }
       state.report.written.append(target)
       state.report.bytes += size
@@ -149,14 +141,21 @@ extension PondStore {
         "one command appends to a series only once (\(info.path) is reached twice)",
         hint: "run one 'pond copy --series' per file")
     }
-    let contents: [UInt8]
+    try fileSystem.appendFile(target, contents: hostContent(source, size: size, &state))
+  }
+
+  /// The bytes to hand to `FileSystem` for the host file `source`: its content, held until the commit, or,
+  /// when it is large or over the budget of small content, the stand-in of a body streamed into
+  /// `_large_files` now.
+  private func hostContent(_ source: String, size: Int64, _ state: inout CopyState) throws
+    -> [UInt8]
+  {
     if size >= Int64(LargeFiles.threshold) || size > state.inlineBudget {
-      contents = try persistence.stageLargeFile(hostPath: source)
-    } else {
-      contents = try HostIO.readFile(source)
-      state.inlineBudget -= Int64(contents.count)
+      return try persistence.stageLargeFile(hostPath: source)
     }
-    try fileSystem.appendFile(target, contents: contents)
+    let contents = try HostIO.readFile(source)
+    state.inlineBudget -= Int64(contents.count)
+    return contents
   }
 
   /// Expands a host glob pattern with `glob(3)`.

@@ -12,29 +12,7 @@ import Testing
 #endif
 
 /// A temporary directory removed when the test ends.
-final class Scratch {
-  let root: String
-
-  init() throws {
-    root = try TestSupport.makeTemporaryDirectory("pond-files").path
-  }
-
-  deinit { try? FileManager.default.removeItem(atPath: root) }
-
-  func path(_ name: String) -> String { root + "/" + name }
-
-  func write(_ bytes: [UInt8], to name: String) throws -> String {
-    let path = path(name)
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-    return path
-  }
-
-  func contents(_ path: String) throws -> [UInt8] {
-    [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-  }
-
-  func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
-}
+typealias Scratch = ScratchDirectory
 
 /// Bytes that differ at every offset, so a read at the wrong place shows.
 func pattern(_ count: Int) -> [UInt8] {
@@ -44,7 +22,7 @@ func pattern(_ count: Int) -> [UInt8] {
 @Suite("OpenFile")
 struct OpenFileTests {
   @Test func writtenBytesReadBackWhole() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let path = scratch.path("round-trip")
     let data = pattern(200_000)
     let file = try OpenFile(creatingAt: path)
@@ -52,23 +30,23 @@ struct OpenFileTests {
     try data[1000...].withUnsafeBytes { try file.write($0) }
     try file.sync()
     try file.close()
-    #expect(try scratch.contents(path) == data)
+    #expect(try scratch.read(path) == data)
     #expect(try OpenFile(readingAt: path).readToEnd() == data)
     #expect(try LocalFiles.readFile(path) == data)
     #expect(try OpenFile(readingAt: path).status().size == Int64(data.count))
   }
 
   @Test func writeAllWritesBuffersLargerThanOneSystemWrite() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let path = scratch.path("large")
     let data = pattern(3 << 20 + 17)
     try LocalFiles.writeNewFile(data, at: path)
     #expect(try LocalFiles.status(path)?.size == Int64(data.count))
-    #expect(try scratch.contents(path) == data)
+    #expect(try scratch.read(path) == data)
   }
 
   @Test func readFillsTheBufferAndIsShortOnlyAtTheEnd() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let data = pattern(10)
     let file = try OpenFile(readingAt: try scratch.write(data, to: "ten"))
     var buffer = [UInt8](repeating: 0, count: 4)
@@ -83,7 +61,7 @@ struct OpenFileTests {
 
   @Test(arguments: [(0, 4, 4), (3, 4, 4), (7, 4, 3), (10, 4, 0), (25, 4, 0), (0, 10, 10)])
   func preadReadsAtTheOffset(offset: Int, count: Int, expected: Int) throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let data = pattern(10)
     let file = try OpenFile(readingAt: try scratch.write(data, to: "ten"))
     var buffer = [UInt8](repeating: 0, count: count)
@@ -97,7 +75,7 @@ struct OpenFileTests {
   }
 
   @Test func readWriteCreationReadsBackWhatItWrote() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let file = try OpenFile(creatingAt: scratch.path("spool"), mode: .readWrite)
     try file.write(pattern(100))
     var buffer = [UInt8](repeating: 0, count: 10)
@@ -106,7 +84,7 @@ struct OpenFileTests {
   }
 
   @Test func anExplicitlyClosedFileIsNotClosedAgainByDeinit() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let first = try scratch.write([1], to: "first")
     let second = try scratch.write([2, 3], to: "second")
     var closed: OpenFile? = try OpenFile(readingAt: first)
@@ -119,7 +97,7 @@ struct OpenFileTests {
   }
 
   @Test func modificationTimeIsSetToTheMillisecond() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let path = scratch.path("stamped")
     try LocalFiles.writeNewFile([1, 2, 3], at: path, modificationTime: 1_700_000_000_123)
     let status = try #require(try LocalFiles.status(path))
@@ -128,7 +106,7 @@ struct OpenFileTests {
   }
 
   @Test func creatingAnExistingFileFailsAndLeavesItAlone() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let existing = try scratch.write([9, 9], to: "existing")
     let error = #expect(throws: FileIOError.self) { try OpenFile(creatingAt: existing) }
     #expect(error?.operation == .create)
@@ -136,13 +114,13 @@ struct OpenFileTests {
     #expect(error?.errno == .fileExists)
     #expect(error?.errorNumber == EEXIST)
     #expect(error?.hint == "\(existing) already exists: remove it or choose another name")
-    #expect(try scratch.contents(existing) == [9, 9])
+    #expect(try scratch.read(existing) == [9, 9])
     #expect(throws: FileIOError.self) { try LocalFiles.writeNewFile([1], at: existing) }
-    #expect(try scratch.contents(existing) == [9, 9], "writeNewFile never replaces")
+    #expect(try scratch.read(existing) == [9, 9], "writeNewFile never replaces")
   }
 
   @Test func missingFileNamesPathErrnoAndHint() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let missing = scratch.path("missing")
     let error = #expect(throws: FileIOError.self) { try OpenFile(readingAt: missing) }
     #expect(error?.operation == .openForReading)
@@ -156,7 +134,7 @@ struct OpenFileTests {
   }
 
   @Test func aDirectoryWhereAFileIsExpectedFailsOnRead() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let file = try OpenFile(readingAt: scratch.root)
     var buffer = [UInt8](repeating: 0, count: 8)
     let error = #expect(throws: FileIOError.self) {
@@ -173,7 +151,7 @@ struct OpenFileTests {
 
   @Test(.enabled(if: getuid() != 0, "root opens any file: chmod 000 cannot deny it access"))
   func unreadableFileNamesPermissions() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let locked = try scratch.write([1], to: "locked")
     #expect(chmod(locked, 0) == 0)
     let error = #expect(throws: FileIOError.self) { try OpenFile(readingAt: locked) }
@@ -184,7 +162,7 @@ struct OpenFileTests {
   }
 
   @Test func aFileInAMissingDirectoryCannotBeCreated() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let path = scratch.path("no/such/dir/file")
     let error = #expect(throws: FileIOError.self) { try LocalFiles.writeNewFile([1], at: path) }
     #expect(error?.operation == .create)
@@ -227,27 +205,27 @@ struct FileIOErrorTests {
 @Suite("LocalFiles publishing")
 struct PublishTests {
   @Test func publishIfAbsentGivesTheFinalName() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let temporary = scratch.path("t.tmp")
     let final = scratch.path("final")
     try LocalFiles.writeNewFile([1, 2, 3], at: temporary)
     #expect(try LocalFiles.publishIfAbsent(temporary, as: final) == .published)
-    #expect(try scratch.contents(final) == [1, 2, 3])
+    #expect(try scratch.read(final) == [1, 2, 3])
     #expect(!scratch.exists(temporary), "the temporary name is removed")
   }
 
   @Test func publishIfAbsentRefusesAnExistingTarget() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let final = try scratch.write([7], to: "final")
     let temporary = scratch.path("t.tmp")
     try LocalFiles.writeNewFile([1, 2, 3], at: temporary)
     #expect(try LocalFiles.publishIfAbsent(temporary, as: final) == .alreadyExists)
-    #expect(try scratch.contents(final) == [7], "the existing file is untouched")
+    #expect(try scratch.read(final) == [7], "the existing file is untouched")
     #expect(!scratch.exists(temporary), "the loser's temporary file is removed")
   }
 
   @Test func publishIfAbsentIntoAMissingDirectoryFailsAndCleansUp() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let temporary = scratch.path("t.tmp")
     try LocalFiles.writeNewFile([1], at: temporary)
     let final = scratch.path("missing/final")
@@ -261,17 +239,17 @@ struct PublishTests {
   }
 
   @Test func publishReplacingReplacesTheTarget() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let final = try scratch.write([7], to: "final")
     let temporary = scratch.path("t.tmp")
     try LocalFiles.writeNewFile([1, 2, 3], at: temporary)
     try LocalFiles.publishReplacing(temporary, as: final)
-    #expect(try scratch.contents(final) == [1, 2, 3])
+    #expect(try scratch.read(final) == [1, 2, 3])
     #expect(!scratch.exists(temporary))
   }
 
   @Test func publishReplacingOntoADirectoryFailsAndCleansUp() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let directory = scratch.path("dir")
     #expect(try LocalFiles.makeDirectory(directory))
     _ = try scratch.write([1], to: "dir/inside")
@@ -287,7 +265,7 @@ struct PublishTests {
   }
 
   @Test func directoriesAreSyncedAndErrorsNameThem() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     try LocalFiles.syncDirectory(scratch.root)
     let missing = scratch.path("missing")
     let error = #expect(throws: FileIOError.self) { try LocalFiles.syncDirectory(missing) }
@@ -303,7 +281,7 @@ struct PublishTests {
 @Suite("LocalFiles paths")
 struct PathTests {
   @Test func makeDirectoriesCreatesTheMissingAncestors() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let deep = scratch.path("a/b/c")
     try LocalFiles.makeDirectories(deep)
     #expect(try LocalFiles.status(deep)?.isDirectory == true)
@@ -323,7 +301,7 @@ struct PathTests {
   }
 
   @Test func statusOfMissingPathsIsNilAndExistingStatusThrows() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     #expect(try LocalFiles.status(scratch.path("missing")) == nil)
     let file = try scratch.write([1, 2], to: "file")
     #expect(try LocalFiles.status(file + "/below") == nil, "ENOTDIR: nothing there")
@@ -340,7 +318,7 @@ struct PathTests {
   }
 
   @Test func namesOfAMissingDirectoryAreNil() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     #expect(try LocalFiles.names(inDirectory: scratch.path("missing")) == nil)
     #expect(try LocalFiles.names(inDirectory: scratch.root) == [])
     let loop = scratch.path("loop")
@@ -352,7 +330,7 @@ struct PathTests {
   }
 
   @Test func removeIgnoresWhatIsGoneButNotAFullDirectory() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let file = try scratch.write([1], to: "file")
     try LocalFiles.remove(file)
     #expect(!scratch.exists(file))
@@ -380,7 +358,7 @@ struct PathTests {
 @Suite("Full and read-only file systems", .serialized)
 struct FileSystemConditionTests {
   @Test func aFullDiskNamesThePathAndSaysToFreeSpace() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let done = try TestSupport.withTmpfs(size: "64k", in: URL(fileURLWithPath: scratch.root)) {
       mountPoint -> Bool in
       let path = mountPoint + "/big"
@@ -399,7 +377,7 @@ struct FileSystemConditionTests {
   }
 
   @Test func aReadOnlyFileSystemRefusesNewFilesWithAHint() throws {
-    let scratch = try Scratch()
+    let scratch = try Scratch("pond-files")
     let done = try TestSupport.withTmpfs(size: "64k", in: URL(fileURLWithPath: scratch.root)) {
       mountPoint -> Bool in
       let existing = mountPoint + "/existing"

@@ -7,23 +7,6 @@ import Testing
 /// The zstd command-line tool, an independent implementation of the format to check against.
 private let zstdCLI = TestSupport.which("zstd")
 
-/// A temporary directory removed when the test ends.
-private final class Scratch {
-  let url: URL
-  init() throws { url = try TestSupport.makeTemporaryDirectory("pond-zstd") }
-  deinit { try? FileManager.default.removeItem(at: url) }
-  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-  func write(_ bytes: [UInt8], to name: String) throws -> String {
-    let path = path(name)
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-    return path
-  }
-  func read(_ path: String) throws -> [UInt8] {
-    [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-  }
-  func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
-}
-
 /// Runs the zstd CLI; fails the test on a non-zero exit.
 private func runCLI(_ arguments: [String], stdin: Data? = nil) throws -> TestSupport.ProcessResult {
   let cli = try #require(zstdCLI, "the zstd CLI is required (apt-get install zstd)")
@@ -38,7 +21,7 @@ struct ZstdFileTests {
     .enabled(if: zstdCLI != nil || TestSupport.isCI, "needs the zstd CLI (/usr/bin/zstd)"),
     arguments: [Int32(1), 3, 19], [0, 1, 1 << 20])
   func ourFramesDecodeWithTheCLI(level: Int32, size: Int) throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd")
     let data = TestData.sensorLike(count: size, seed: UInt64(size) + 1)
     let raw = try scratch.write(data, to: "raw.bin")
     let compressed = scratch.path("raw.bin.zst")
@@ -56,7 +39,7 @@ struct ZstdFileTests {
 
   @Test(.enabled(if: zstdCLI != nil || TestSupport.isCI, "needs the zstd CLI (/usr/bin/zstd)"))
   func ourMultiFrameStreamDecodesWithTheCLI() throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd")
     let compressor = try ZstdCompressor(level: 3)
     var stream: [UInt8] = []
     var expected: [UInt8] = []
@@ -74,7 +57,7 @@ struct ZstdFileTests {
     .enabled(if: zstdCLI != nil || TestSupport.isCI, "needs the zstd CLI (/usr/bin/zstd)"),
     arguments: [["-1"], ["-3"], ["-19"], ["-3", "--no-check"], ["-1", "-B65536"]])
   func cliFramesDecodeWithOurs(options: [String]) throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd")
     let data = TestData.sensorLike(count: (1 << 20) + 12_345, seed: 42)
     let raw = try scratch.write(data, to: "raw.bin")
     let compressed = scratch.path("raw.bin.zst")
@@ -107,7 +90,7 @@ struct ZstdFileTests {
   }
 
   @Test func reusesAGivenCompressorAndDecompressor() throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd")
     let compressor = try ZstdCompressor(level: 1)
     let decompressor = try ZstdDecompressor(maxOutputSize: 1)
     for index in 0..<3 {
@@ -124,7 +107,7 @@ struct ZstdFileTests {
   }
 
   @Test func refusesToOverwriteTheDestination() throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd")
     let raw = try scratch.write([1, 2, 3], to: "raw")
     let existing = try scratch.write([9, 9], to: "existing")
     let error = #expect(throws: ZstdFileError.self) {
@@ -143,7 +126,7 @@ struct ZstdFileTests {
   }
 
   @Test func missingSourceCreatesNothing() throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd")
     let missing = scratch.path("missing")
     let destination = scratch.path("out")
     let error = #expect(throws: ZstdFileError.self) {
@@ -159,7 +142,7 @@ struct ZstdFileTests {
   }
 
   @Test func readErrorRemovesThePartialDestination() throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd")
     let destination = scratch.path("out.zst")
     // A directory opens for reading but fails on read (EISDIR).
     let error = #expect(throws: ZstdFileError.self) {
@@ -170,7 +153,7 @@ struct ZstdFileTests {
   }
 
   @Test func corruptTruncatedAndOversizedFilesFailAndLeaveNothing() throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd")
     let data = TestData.sensorLike(count: 500_000)
     let raw = try scratch.write(data, to: "raw")
     let good = scratch.path("good.zst")
@@ -212,7 +195,7 @@ struct ZstdFileTests {
   /// The observer can abort the pass (say, a hash mismatch detected early); nothing is left behind.
   @Test func observerErrorsPropagate() throws {
     struct Stop: Error {}
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd")
     let raw = try scratch.write(TestData.sensorLike(count: 3 << 20), to: "raw")
     let destination = scratch.path("out.zst")
     #expect(throws: Stop.self) {

@@ -53,23 +53,6 @@ private func mixedData(count: Int, seed: UInt64) -> [UInt8] {
   TestData.sensorLike(count: count / 2, seed: seed) + TestData.random(count: count - count / 2)
 }
 
-/// A temporary directory removed when the test ends.
-private final class Scratch {
-  let url: URL
-  init() throws { url = try TestSupport.makeTemporaryDirectory("pond-zstd-pipeline") }
-  deinit { try? FileManager.default.removeItem(at: url) }
-  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-  func write(_ bytes: [UInt8], to name: String) throws -> String {
-    let path = path(name)
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-    return path
-  }
-  func read(_ path: String) throws -> [UInt8] {
-    [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-  }
-  func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
-}
-
 @Suite("Pipelined compression (reading and compressing on two threads)")
 struct ZstdPipelineTests {
   static let sizes = [0, 1, chunk - 1, chunk, chunk + 1, 5 * chunk + 7]
@@ -100,7 +83,7 @@ struct ZstdPipelineTests {
   /// bytes.
   @Test(arguments: sizes)
   func fileObserverSeesExactlyTheInput(size: Int) throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd-pipeline")
     let data = mixedData(count: size, seed: UInt64(size) + 7)
     let raw = try scratch.write(data, to: "raw")
     var observed: [UInt8] = []
@@ -219,7 +202,7 @@ struct ZstdPipelineTests {
   /// A full disk under a pipelined file pass: the error names the destination with ENOSPC, and the
   /// partial destination is removed.
   @Test func fullDiskRemovesThePartialDestination() throws {
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory("pond-zstd-pipeline")
     let raw = try scratch.write(TestData.random(count: 4 << 20), to: "raw")
     let outcome: Void? = try TestSupport.withTmpfs(size: "1m", in: scratch.url) { mount in
       let destination = mount + "/out.zst"
