@@ -151,8 +151,7 @@ final class PondIndex {
     return found
   }
 
-  /// The rows of `id` up to version `at`, oldest first, starting after the last row older than `after`
-  /// (exclusive) — all of them when `after` is nil.
+  /// The rows of `id` written by versions after `after` (all when nil) up to `version`, oldest first.
   func forEachRow(
     of id: NodeID, after: Int64? = nil, upTo version: Int64, _ body: (IndexedRow) throws -> Void
   ) throws {
