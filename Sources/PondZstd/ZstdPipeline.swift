@@ -49,8 +49,7 @@ extension ZstdCompressor {
             count >= 0 && count <= chunkSize,
             "read returned \(count) for a \(chunkSize)-byte buffer")
         } catch {
-          failure = error
-          ring.abandon()
+          if ring.abandon() { failure = error }
           count = ChunkRing.abandon
         }
       }
@@ -61,6 +60,7 @@ extension ZstdCompressor {
       slot = (slot + 1) % buffers
     }
     worker.join()
+    // At most one of the two is set: the side that stopped the pass first.
     if let failure { throw failure }
     if let failure = stage.failure { throw failure }
     return ZstdStreamSummary(rawBytes: rawBytes, compressedBytes: stage.compressedBytes)
@@ -108,8 +108,7 @@ private final class CompressingStage: @unchecked Sendable {
             try compressor.finishFrame(to: sink)
           }
         } catch {
-          failure = error
-          ring.abandon()
+          if ring.abandon() { failure = error }
         }
       }
       // Given back even after a failure, so the reader never waits for a buffer that never comes.
@@ -153,7 +152,14 @@ private final class ChunkRing: @unchecked Sendable {
   }
 
   var isAbandoned: Bool { abandoned.load(ordering: .acquiring) }
-  func abandon() { abandoned.store(true, ordering: .releasing) }
+
+  /// Stops the pass; true for the first call only, whose error is the one to report (a later failure on the
+  /// other side is usually a consequence).
+  @discardableResult
+  func abandon() -> Bool {
+    abandoned.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+      .exchanged
+  }
 }
 
 /// A POSIX thread that runs one closure and is joined exactly once (`pthread_create`, `pthread_join`),

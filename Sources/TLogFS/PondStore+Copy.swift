@@ -34,7 +34,7 @@ extension PondStore {
     for source in hostSources {
       if try HostIO.status(source) != nil {
         sources.append(source)
-      } else if source.contains(where: { "*?[".contains($0) }) {
+      } else if FileSystem.isPattern(source) {
         let matches = Self.hostGlob(source)
         guard !matches.isEmpty else {
           throw PondError(.io, path: source, "no host file matches the pattern")
@@ -186,7 +186,7 @@ extension PondStore {
     let fileSystem = try fileSystem(at: version)
     var matches: [String] = []
     for pattern in patterns {
-      if pattern.contains(where: { "*?[".contains($0) }) {
+      if FileSystem.isPattern(pattern) {
         let paths = try fileSystem.glob(pattern).map(\.path)
         guard !paths.isEmpty else {
           throw PondError(.invalidArgument, path: pattern, "no pond path matches the pattern")
@@ -196,22 +196,30 @@ extension PondStore {
         matches.append(try fileSystem.lstat(pattern).path)
       }
     }
-    let unique = Array(Set(matches)).sorted()
+    // Paths compare by their bytes (two names that differ only in Unicode form are two files). A match
+    // inside another match is dropped: it is copied with it. O(matches x depth).
+    var seen = Set<[UInt8]>()
+    let unique = matches.filter { seen.insert(Array($0.utf8)).inserted }
+      .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     let selected = unique.filter { path in
-      !unique.contains { other in other != path && (other == "/" || path.hasPrefix(other + "/")) }
+      let bytes = Array(path.utf8)
+      if seen.contains(Array("/".utf8)) { return bytes == Array("/".utf8) }
+      return !bytes.indices.contains { index in
+        index > 0 && bytes[index] == UInt8(ascii: "/") && seen.contains(Array(bytes[..<index]))
+      }
     }
-    var names: [String: String] = [:]
+    var names: [[UInt8]: String] = [:]
     var plan: [(path: String, hostPath: String)] = []
     for path in selected {
       let info = try fileSystem.lstat(path)
       let name = info.name.isEmpty ? "root" : info.name
-      if let other = names[name] {
+      if let other = names[Array(name.utf8)] {
         throw PondError(
           .invalidArgument, path: hostDirectory + "/" + name,
           "both \(other) and \(path) would be copied to this host name; nothing was copied",
           hint: "copy them with separate commands into different host directories")
       }
-      names[name] = path
+      names[Array(name.utf8)] = path
       _ = try fileSystem.stat(path)  // a dangling link fails here, before anything is written
       plan.append((path, hostDirectory + "/" + name))
     }

@@ -175,10 +175,14 @@ extension PondStore {
           try persistence.directoryEntries(row.nodeID, at: TransactionID(rawValue: current)))
         let before = Set(
           try persistence.directoryEntries(row.nodeID, at: TransactionID(rawValue: current - 1)))
-        for entry in before.subtracting(now).sorted(by: { $0.name < $1.name }) {
+        for entry in before.subtracting(now).sorted(by: {
+          $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+        }) {
           changed.append("-" + directory + entry.name)
         }
-        for entry in now.subtracting(before).sorted(by: { $0.name < $1.name })
+        for entry in now.subtracting(before).sorted(by: {
+          $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+        })
         where !rowIDs.contains(entry.id) {
           changed.append(directory + entry.name + (entry.entryType.isDirectory ? "/" : ""))
         }

@@ -21,6 +21,14 @@ extension FileSystem {
   /// The most directories one `**` crosses; deeper means a dynamic directory contains itself.
   public static let maximumGlobDepth = 256
 
+  /// True when `text` holds a glob wildcard (`*`, `?` or `[`), looked for byte by byte: a wildcard followed
+  /// by a combining mark is still a wildcard, as `glob` matches per Unicode scalar.
+  public static func isPattern(_ text: String) -> Bool {
+    text.utf8.contains {
+      $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[")
+    }
+  }
+
   /// The paths matching `pattern`, sorted by their UTF-8 bytes.
   ///
   /// A component may use `*` (any run of characters), `?` (one character), `[abc]`, `[a-z]` and `[!x]` or
@@ -146,37 +154,48 @@ enum GlobComponent {
     case .literal(let literal): return literal.hasSameBytes(as: name) ? [] : nil
     case .anyDepth: preconditionFailure("** is matched by the walker")
     case .pattern(let tokens):
-      let characters = Array(name.unicodeScalars)
-      var captures: [String] = []
-      return Self.match(tokens[...], characters[...], &captures) ? captures : nil
+      return Self.match(tokens, Array(name.unicodeScalars))
     }
   }
 
-  private static func match(
-    _ tokens: ArraySlice<GlobToken>, _ characters: ArraySlice<Unicode.Scalar>,
-    _ captures: inout [String]
-  ) -> Bool {
-    guard let token = tokens.first else { return characters.isEmpty }
-    let rest = tokens.dropFirst()
-    switch token {
-    case .literal(let literal):
-      guard characters.first == literal else { return false }
-      return match(rest, characters.dropFirst(), &captures)
-    case .anyCharacter, .set:
-      guard let character = characters.first, token.accepts(character) else { return false }
-      captures.append(String(character))
-      if match(rest, characters.dropFirst(), &captures) { return true }
-      captures.removeLast()
-      return false
-    case .anyRun:
-      for length in 0...characters.count {
-        let split = characters.index(characters.startIndex, offsetBy: length)
-        captures.append(String(String.UnicodeScalarView(characters[..<split])))
-        if match(rest, characters[split...], &captures) { return true }
-        captures.removeLast()
+  /// The captures when `tokens` match `scalars`, nil otherwise, in O(tokens × scalars) steps: a table of which
+  /// suffixes of the name the remaining tokens match decides every choice, so `*` never backtracks (a naive
+  /// recursion takes exponential time on patterns like `*a*a*a*b`). Each `*` captures the shortest run that
+  /// lets the rest match.
+  private static func match(_ tokens: [GlobToken], _ scalars: [Unicode.Scalar]) -> [String]? {
+    let width = scalars.count + 1
+    // matches[i * width + j]: tokens[i...] match scalars[j...].
+    var matches = [Bool](repeating: false, count: (tokens.count + 1) * width)
+    matches[tokens.count * width + scalars.count] = true
+    for i in stride(from: tokens.count - 1, through: 0, by: -1) {
+      for j in stride(from: scalars.count, through: 0, by: -1) {
+        if case .anyRun = tokens[i] {
+          matches[i * width + j] =
+            matches[(i + 1) * width + j] || (j < scalars.count && matches[i * width + j + 1])
+        } else {
+          matches[i * width + j] =
+            j < scalars.count && tokens[i].accepts(scalars[j]) && matches[(i + 1) * width + j + 1]
+        }
       }
-      return false
     }
+    guard matches[0] else { return nil }
+    var captures: [String] = []
+    var j = 0
+    for (i, token) in tokens.enumerated() {
+      switch token {
+      case .literal:
+        j += 1
+      case .anyCharacter, .set:
+        captures.append(String(scalars[j]))
+        j += 1
+      case .anyRun:
+        var end = j
+        while !matches[(i + 1) * width + end] { end += 1 }
+        captures.append(String(String.UnicodeScalarView(scalars[j..<end])))
+        j = end
+      }
+    }
+    return captures
   }
 }
 

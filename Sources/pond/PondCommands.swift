@@ -18,9 +18,10 @@ struct Init: ParsableCommand {
       let path = try location.path()
       let pond = try PondStore.create(
         root: path, birthplace: birthplace, commandLine: Invocation.commandLine)
+      // Read before confirming: a failure here must not turn a created pond into exit 1.
+      let id = (try? pond.metadata().id) ?? "(id unreadable: run 'pond status')"
       output.confirm(
-        "Created pond \(try pond.metadata().id) at \(pond.root)", command: "init",
-        done: "the pond was created")
+        "Created pond \(id) at \(pond.root)", command: "init", done: "the pond was created")
     }
   }
 }
@@ -166,7 +167,7 @@ struct List: ParsableCommand {
       var array = json ? JSONArrayPrinter(to: output) : nil
       for pattern in patterns.isEmpty ? ["/"] : patterns {
         var paths: [String]
-        if pattern.contains(where: { "*?[".contains($0) }) {
+        if FileSystem.isPattern(pattern) {
           paths = try fileSystem.glob(pattern).map(\.path)
           guard !paths.isEmpty else {
             throw PondError(
@@ -291,10 +292,12 @@ struct Mv: ParsableCommand {
       let store = try pond.open()
       try store.change(commandLine: Invocation.commandLine) { fileSystem in
         var target = destination
+        // Into an existing directory, under the source's own name (as the file system stores it: exact bytes).
         if let info = try? fileSystem.stat(destination), info.entryType.isDirectory,
-          let name = source.split(separator: "/").last
+          let name = try? fileSystem.lstat(source).name, !name.isEmpty
         {
-          target = (destination.hasSuffix("/") ? destination : destination + "/") + name
+          target =
+            (destination.utf8.last == UInt8(ascii: "/") ? destination : destination + "/") + name
         }
         try fileSystem.rename(source, to: target)
       }

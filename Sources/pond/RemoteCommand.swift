@@ -60,6 +60,7 @@ struct RemoteCheck: AsyncParsableCommand {
           url, options: options, profile: profile, environment: environment)
       } catch {
         try output.line("Cannot open remote \(url): \(error)")
+        try output.flush()  // the report first, then the verdict on stderr
         StandardStream.printError("pond remote check: cannot open remote \(url): \(error)")
         throw ExitCode(1)
       }
@@ -128,6 +129,7 @@ struct RemoteCheck: AsyncParsableCommand {
         try output.line(summary)
         // The report above is the command's output (stdout); the verdict also goes to stderr so that a
         // script or cron job that keeps only errors still sees that the remote is not usable.
+        try output.flush()
         StandardStream.printError("pond remote check: " + summary)
         throw ExitCode(1)
       }

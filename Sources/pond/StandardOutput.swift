@@ -102,11 +102,13 @@ enum StandardStream {
     var remaining = bytes.count
     while remaining > 0 {
       let written = Foundation.write(descriptor, next, remaining)
-      if written >= 0 {
+      if written > 0 {
         next += written
         remaining -= written
         continue
       }
+      // A write that takes nothing and reports no error would loop forever: treat it as an I/O error.
+      if written == 0 { throw StandardOutputError(code: EIO) }
       let code = errno
       switch code {
       case EINTR: continue

@@ -632,6 +632,35 @@ struct CopyTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: all) == ["a"])
   }
 
+  @Test(
+    "copy out keeps names that differ only in Unicode form apart, and a nested match is copied once"
+  )
+  func copyOutByBytes() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let nfc = "caf\u{E9}"
+    let nfd = "cafe\u{301}"
+    let mark = "\u{301}x"  // a name starting with a combining mark
+    let store = try pond.writer()
+    try store.change(commandLine: "setup") { fileSystem in
+      try fileSystem.createDirectory("/d")
+      try fileSystem.writeFile("/d/" + nfc, contents: [1])
+      try fileSystem.writeFile("/d/" + nfd, contents: [2])
+      try fileSystem.writeFile("/d/" + mark, contents: [3])
+    }
+    let out = pond.directory.appendingPathComponent("out").path
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let report = try store.copyOut(patterns: ["/d/*"], to: out, at: nil)
+    #expect(report.written.count == 3)
+    let names = try FileManager.default.contentsOfDirectory(atPath: out).map { Array($0.utf8) }
+    #expect(Set(names) == Set([nfc, nfd, mark].map { Array($0.utf8) }))
+    let nested = pond.directory.appendingPathComponent("nested").path
+    try FileManager.default.createDirectory(atPath: nested, withIntermediateDirectories: true)
+    let once = try store.copyOut(patterns: ["/d", "/d/*"], to: nested, at: nil)
+    #expect(once.written.count == 3)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: nested) == ["d"])
+  }
+
   @Test("a user file holding large-file token bytes is stored as ordinary content")
   func tokenLookalike() throws {
     let pond = try TestPond()

@@ -17,6 +17,32 @@ struct GlobTests {
     return fs
   }
 
+  @Test(
+    "many stars on a long name are matched without backtracking; each star captures its shortest run",
+    .timeLimit(.minutes(1)))
+  func manyStarsOnALongName() throws {
+    let (fs, _) = try makeFileSystem()
+    let long = String(repeating: "a", count: 200)
+    try fs.writeFile("/" + long, contents: [])
+    try fs.writeFile("/" + long + "b", contents: [])
+    try fs.writeFile("/xayazab", contents: [])
+    // The naive recursion tries every split of the 200 a's for each star: it did not end in 20 s.
+    let matches = try fs.glob("/*a*a*a*b")
+    #expect(matches.map(\.path) == ["/" + long + "b", "/xayazab"])
+    #expect(matches[0].captures == ["", "", "", String(repeating: "a", count: 197)])
+    #expect(matches[1].captures == ["x", "y", "z", ""])
+    #expect(try fs.glob("/x*[y]?*").map(\.captures) == [["a", "y", "a", "zab"]])
+    #expect(try fs.glob("/*c*").isEmpty)
+  }
+
+  @Test("a wildcard is found byte by byte, also when a combining mark follows it")
+  func patternsAreFoundByBytes() {
+    #expect(FileSystem.isPattern("/a/*.csv"))
+    #expect(FileSystem.isPattern("/h/?\u{301}"))
+    #expect(FileSystem.isPattern("/x/[\u{301}ab]"))
+    #expect(FileSystem.isPattern("/plain/caf\u{E9}") == false)
+  }
+
   @Test func starCapturesEachDirectory() throws {
     let fs = try sample()
     let matches = try fs.glob("/sensors/*/temp.csv")
