@@ -60,7 +60,11 @@ struct Copy: ParsableCommand {
       is an existing directory; with several it must be an existing directory.
       Out: pond copy --out POND_PATH_OR_GLOB... HOST_DIR writes pond files, directories and \
       glob matches (at --at) into an existing host directory.
-      Files of 64 KiB or more are streamed into data/_large_files (stored once per content).
+      Files of 64 KiB or more are streamed into data/_large_files (stored once per content); so \
+      are smaller ones once a command holds 32 MiB of them. A symbolic link named as a source is \
+      followed; one inside a copied directory is copied as a link. One command appends to a \
+      given series once. Copying out, two sources with the same host name, or a named link \
+      that points nowhere, are refused before anything is written.
       """)
 
   @OptionGroup var pond: WritablePond
@@ -119,7 +123,11 @@ struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
     abstract: "List pond paths matching globs (* ? [..] and ** for any depth).",
-    discussion: "A directory is listed by its entries; a pattern lists its matches.")
+    discussion: """
+      A directory is listed by its entries; a pattern lists its matches, sorted by their bytes \
+      (a pattern that matches nothing is an error, exit 1). Names compare by their exact UTF-8 \
+      bytes; ? matches one Unicode scalar.
+      """)
 
   @OptionGroup var location: PondLocation
   @OptionGroup var at: AtOption
