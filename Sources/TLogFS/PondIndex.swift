@@ -84,8 +84,16 @@ final class PondIndex {
     var unusable: String?
     do {
       attempt = try Self.open(path: path, log: log)
-    } catch let error as SQLiteError where error.isCorrupt {
-      if useLock?.removeExclusively({ Self.remove(path) }) == true {
+    } catch let error as SQLiteError {
+      if Self.isReadOnlyMedium(local) {
+        // Nothing can change the file on a read-only medium, so it may be read without locks.
+        attempt = try? Self.openUnchanged(path: path, log: log)
+        if attempt != nil { location += " (read-only medium)" }
+        unusable = "\(local) is on a read-only medium and holds no up-to-date index"
+      } else if error.isBusy {
+        unusable = "\(path) is busy: \(error.message)"
+      } else if useLock?.removeExclusively({ Self.remove(path) }) == true {
+        // Damaged (not a database, a table missing, ...): it is only derived, so it is made again.
         do {
           attempt = try Self.open(path: path, log: log)
         } catch let error as SQLiteError {
@@ -93,16 +101,8 @@ final class PondIndex {
         }
       } else {
         unusable =
-          "\(path) is damaged and in use by another process; it is rebuilt once none uses it"
-      }
-    } catch let error as SQLiteError {
-      if Self.isReadOnlyMedium(local) {
-        // Nothing can change the file on a read-only medium, so it may be read without locks.
-        attempt = try? Self.openUnchanged(path: path, log: log)
-        if attempt != nil { location += " (read-only medium)" }
-        unusable = "\(local) is on a read-only medium and holds no up-to-date index"
-      } else {
-        unusable = "\(path) cannot be used: \(error.message)"
+          "\(path) is damaged (\(error.message)) and in use by another process; it is rebuilt once "
+          + "none uses it"
       }
     }
     if attempt == nil {

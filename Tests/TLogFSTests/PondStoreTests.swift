@@ -329,7 +329,8 @@ struct PondStoreTests {
     try TestPond.flipByte(path, at: 3)
     do {
       let other = try pond.reader()
-      #expect(other.persistence.index.location.contains("damaged and in use by another process"))
+      #expect(other.persistence.index.location.contains("is damaged (file is not a database)"))
+      #expect(other.persistence.index.location.contains("in use by another process"))
       #expect(try other.fileSystem().readFile("/f") == [7])
     }
     #expect(holder?.head == 1)
@@ -338,6 +339,37 @@ struct PondStoreTests {
     #expect(alone.persistence.indexWasRebuilt)
     #expect(alone.persistence.index.location == "local/index.sqlite")
     #expect(try alone.fileSystem().readFile("/f") == [7])
+  }
+
+  @Test(
+    "a commit the index cannot record still succeeds; that process then refuses to answer; the next rebuilds"
+  )
+  func indexFailsAfterCommit() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    var store: PondStore? = try pond.writer()
+    try store?.change(commandLine: "1") { try $0.writeFile("/a", contents: [1]) }
+    do {
+      // Another process damages the index between this writer's commits (in a table that the next
+      // transaction reads only when recording its commit).
+      let database = try SQLiteDatabase(
+        path: pond.root + "/local/" + PondIndex.fileName, mode: .readWriteCreate)
+      try database.execute("DROP TABLE commits")
+    }
+    try store?.change(commandLine: "2") { try $0.writeFile("/b", contents: [2]) }
+    #expect {
+      try store?.fileSystem().readFile("/a")
+    } throws: { error in
+      "\(error)".contains("version 2 was committed, but the local index could not record it")
+        && "\(error)".contains("open the pond again")
+    }
+    store = nil  // while it holds the index open, the damaged file is not deleted
+    let reader = try pond.reader()
+    #expect(reader.persistence.indexWasRebuilt)
+    #expect(reader.persistence.index.location == "local/" + PondIndex.fileName)
+    #expect(reader.head == 2)
+    #expect(try reader.fileSystem().readFile("/b") == [2])
+    #expect(try PondStore.check(root: pond.root).problems == [])
   }
 
   @Test("a reader keeps the version it opened while a writer commits newer ones")
