@@ -372,6 +372,34 @@ struct PondStoreTests {
     #expect(try PondStore.check(root: pond.root).problems == [])
   }
 
+  @Test("commit times grow with the version, and every row carries its commit's time")
+  func rowTimesMatchCommitTimes() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let store = try pond.writer()
+    for index in 0..<30 {
+      try store.change(commandLine: "\(index)") { try $0.writeFile("/f\(index)", contents: [1]) }
+    }
+    // A transaction whose clock stepped back to 1970: its commit time is moved on past the previous one.
+    let persistence = store.persistence
+    let root = try #require(try persistence.node(.root, at: nil))
+    _ = try persistence.beginTransaction(timestamp: 1_000_000)
+    try persistence.store(
+      NodeWrite(
+        id: .root, parentID: .root, version: root.version + 1, entryType: .directory,
+        payload: .directory(try persistence.directoryEntries(.root, at: nil))))
+    _ = try persistence.commit()
+    var previous: Int64 = -1
+    for version in Int64(0)...store.head {
+      let commit = try store.persistence.index.commit(version)
+      #expect(commit.timestamp > previous, "version \(version)")
+      previous = commit.timestamp
+      for row in try store.rows(ofVersion: version) {
+        #expect(row.timestamp / 1000 == commit.timestamp, "version \(version): \(row.timestamp)")
+      }
+    }
+  }
+
   @Test("a reader keeps the version it opened while a writer commits newer ones")
   func readerSnapshot() throws {
     let pond = try TestPond()
