@@ -95,15 +95,11 @@ public struct AddFile: Sendable, Equatable {
     stats: String? = nil, sha256: String, partitionValues: [String: String] = [:],
     tags: [String: String] = [:]
   ) {
-    self.path = path
-    self.partitionValues = partitionValues
-    self.size = size
-    self.modificationTime = modificationTime
-    self.dataChange = dataChange
-    self.stats = stats
     var allTags = tags
     allTags["sha256"] = sha256
-    self.tags = allTags
+    self.init(
+      path: path, partitionValues: partitionValues, size: size, modificationTime: modificationTime,
+      dataChange: dataChange, stats: stats, tags: allTags)
   }
 
   /// Same as the other initializer, with `stats` built from `statistics`.

@@ -364,18 +364,22 @@ public struct DeltaTable: Sendable {
     _ path: String, _ bytes: [UInt8], statistics: FileStatistics?,
     modificationTime: Int64 = DeltaTable.now()
   ) throws(DeltaLogError) -> AddFile {
-    guard Self.isValidDataPath(path) else {
-      throw DeltaLogError(
-        .invalidArgument, path: path,
-        "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
-      )
-    }
+    try Self.checkDataPath(path)
     try wrap(nil, path, hint: Self.putFailureHint) { () throws(StorageError) in
       try storage.put(path, bytes)
     }
     return AddFile(
       path: path, size: Int64(bytes.count), modificationTime: modificationTime,
       stats: statistics?.jsonString, sha256: Hex.encode(SHA256.hash(bytes)))
+  }
+
+  private static func checkDataPath(_ path: String) throws(DeltaLogError) {
+    guard isValidDataPath(path) else {
+      throw DeltaLogError(
+        .invalidArgument, path: path,
+        "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
+      )
+    }
   }
 
   /// Stores the local file `localFile` durably as data file `path` and returns its `add`, like
@@ -387,12 +391,7 @@ public struct DeltaTable: Sendable {
     _ path: String, contentsOf localFile: String, statistics: FileStatistics?,
     modificationTime: Int64 = DeltaTable.now()
   ) throws(DeltaLogError) -> AddFile {
-    guard Self.isValidDataPath(path) else {
-      throw DeltaLogError(
-        .invalidArgument, path: path,
-        "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
-      )
-    }
+    try Self.checkDataPath(path)
     let hasher = SHA256Hasher()
     let size = try wrap(nil, path, hint: Self.putFailureHint) { () throws(StorageError) in
       try storage.put(path, contentsOf: localFile) { hasher.update($0) }

@@ -279,19 +279,11 @@ private final class IndexCheck {
     let unreadable = "local/\(PondIndex.fileName): not compared with the log"
     do {
       let database = try SQLiteDatabase(path: path, mode: .readOnly)
-      var format: Int64 = 0
-      var head: Int64 = -1
-      try database.query("PRAGMA user_version") { row in
-        format = row.integer(0)
-        return false
-      }
+      let format = try PondIndex.userVersion(database)
       guard format == PondIndex.formatVersion else {
         return (nil, "\(unreadable) (index format \(format)); the next command rebuilds it")
       }
-      try database.query("SELECT max(version) FROM commits") { row in
-        if !row.isNull(0) { head = row.integer(0) }
-        return false
-      }
+      let head = try PondIndex.headVersion(in: database) ?? -1
       return (IndexCheck(database: database, head: head), nil)
     } catch {
       return (nil, "\(unreadable): it cannot be read (\(error)); the next command rebuilds it")
@@ -301,25 +293,14 @@ private final class IndexCheck {
   /// What the index says differently about commit `version`, or nil when it agrees or is behind.
   func disagreement(version: Int64, commit: IndexedCommit) -> String? {
     guard version <= head else { return nil }
-    var found: IndexedCommit?
+    let found: IndexedCommit?
     do {
-      try database.query(
-        "SELECT timestamp, sha256, data_file, command FROM commits WHERE version = ?1",
-        [.integer(version)]
-      ) { row in
-        found = IndexedCommit(
-          timestamp: row.integer(0), sha256: row.text(1),
-          dataFile: row.isNull(2) ? nil : row.text(2), command: row.text(3))
-        return false
-      }
+      found = try PondIndex.commit(version, in: database)
     } catch {
       return "it cannot be read (\(error))"
     }
     guard let found else { return "the commit is missing" }
-    guard found.timestamp == commit.timestamp, found.sha256 == commit.sha256,
-      found.dataFile == commit.dataFile, found.command == commit.command
-    else { return "the commit differs" }
-    return nil
+    return found == commit ? nil : "the commit differs"
   }
 
   /// What the index says differently about `row` (at `position` in its data file), or nil when it agrees or

@@ -22,7 +22,7 @@ struct IndexedRow: Sendable {
 }
 
 /// One Delta version as the index remembers it.
-struct IndexedCommit: Sendable {
+struct IndexedCommit: Sendable, Equatable {
   /// `commitInfo.timestamp`, ms since the epoch.
   var timestamp: Int64
   /// SHA-256 (hex) of the commit file's bytes.
@@ -390,7 +390,7 @@ final class PondIndex {
   }
 
   /// The index format the database was made with (0 for a new, empty file).
-  private static func userVersion(_ database: SQLiteDatabase) throws -> Int64 {
+  static func userVersion(_ database: SQLiteDatabase) throws -> Int64 {
     var format: Int64 = 0
     try database.query("PRAGMA user_version") { row in
       format = row.integer(0)
@@ -399,7 +399,7 @@ final class PondIndex {
     return format
   }
 
-  private static func headVersion(in database: SQLiteDatabase) throws -> Int64? {
+  static func headVersion(in database: SQLiteDatabase) throws -> Int64? {
     var found: Int64?
     try database.query("SELECT max(version) FROM commits") { row in
       if !row.isNull(0) { found = row.integer(0) }
@@ -408,8 +408,7 @@ final class PondIndex {
     return found
   }
 
-  private static func commit(_ version: Int64, in database: SQLiteDatabase) throws -> IndexedCommit?
-  {
+  static func commit(_ version: Int64, in database: SQLiteDatabase) throws -> IndexedCommit? {
     var found: IndexedCommit?
     try database.query(
       "SELECT timestamp, sha256, data_file, command FROM commits WHERE version = ?1",

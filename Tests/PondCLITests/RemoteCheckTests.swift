@@ -2,43 +2,16 @@ import Foundation
 import PondTestSupport
 import Testing
 
-/// The local S3 server of scripts/s3/with-s3-server.sh, when the tests run under it.
-private struct LocalS3 {
-  var endpoint: String
-  var accessKey: String
-  var secretKey: String
-  var bucket: String
+typealias LocalS3 = LocalS3Server
 
-  static var current: LocalS3? {
-    let environment = ProcessInfo.processInfo.environment
-    guard let endpoint = environment["POND_TEST_S3_ENDPOINT"],
-      let accessKey = environment["POND_TEST_S3_ACCESS_KEY"],
-      let secretKey = environment["POND_TEST_S3_SECRET_KEY"],
-      let bucket = environment["POND_TEST_S3_BUCKET"]
-    else { return nil }
-    return LocalS3(endpoint: endpoint, accessKey: accessKey, secretKey: secretKey, bucket: bucket)
-  }
-
-  static var shouldRun: Bool { current != nil || TestSupport.isCI }
-
-  static func require() throws -> LocalS3 {
-    guard let current else {
-      throw Missing(
-        description:
-          "POND_TEST_S3_* are not set: run the tests through scripts/s3/with-s3-server.sh")
-    }
-    return current
-  }
-
-  struct Missing: Error, CustomStringConvertible { var description: String }
-
+extension LocalS3Server {
   /// The server's second key, which may only read and list.
   func readOnlyKey() throws -> (access: String, secret: String) {
     let environment = ProcessInfo.processInfo.environment
     guard let access = environment["POND_TEST_S3_READONLY_ACCESS_KEY"],
       let secret = environment["POND_TEST_S3_READONLY_SECRET_KEY"]
     else {
-      throw Missing(
+      throw MissingServer(
         description: "POND_TEST_S3_READONLY_* are not set: run through scripts/s3/with-s3-server.sh"
       )
     }
