@@ -371,22 +371,18 @@ struct OplogWriter {
         .io, path: path, "cannot write the data file: \(error)",
         hint: "check free space and permissions of \(dataRoot)")
     }
-    let hasher = SHA256Hasher()
-    let reader = try FileReader(path)
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
-      if count == 0 { break }
-      buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-    }
+    // The writer published the file with link() and fsynced the directory; only its hash is left to take.
+    let digest: [UInt8]
     do {
-      try HostIO.syncDirectory(dataRoot)
+      digest = try SHA256.hash(fileAt: path)
     } catch {
       unlink(path)
-      throw error
+      throw PondError(
+        .io, path: path, "cannot read back the data file: \(error)",
+        hint: "check the disk holding \(dataRoot)")
     }
     return AddFile(
       path: name, size: summary.size, modificationTime: DeltaTable.now(),
-      stats: summary.deltaStatsJSON, sha256: Hex.encode(hasher.finalize()))
+      stats: summary.deltaStatsJSON, sha256: Hex.encode(digest))
   }
 }
