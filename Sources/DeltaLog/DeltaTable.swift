@@ -31,10 +31,9 @@ public struct DataFileReport: Sendable, Equatable {
 
 /// A Delta table on a `Storage`: create it, commit versions with put-if-absent, replay it at any version.
 ///
-/// Every commit pond writes holds a `commitInfo` (first line) whose `timestamp` is the commit's time and whose
-/// `pond.prevCommitSha256` is the SHA-256 of the previous commit file's bytes, so the log is a hash chain.
-/// Version 0 has no predecessor and carries no such key. Commit timestamps are kept strictly increasing
-/// (a commit is stamped at least 1 ms after its predecessor), so "as of" resolution is well defined.
+/// A thin synchronous driver: what a valid commit is (parsing, the hash chain, the commit-time rule, building
+/// the next commit, the head of a listing) is `CommitFile`'s and `LogListing`'s; this type reads and writes
+/// their bytes. Replays read one commit at a time, so memory does not grow with the number of versions.
 ///
 /// All methods block on storage I/O; call them off Swift's cooperative pool from async code.
 public struct DeltaTable: Sendable {
@@ -59,62 +58,53 @@ public struct DeltaTable: Sendable {
     return logPrefix + String(repeating: "0", count: 20 - digits.count) + digits + ".json"
   }
 
-  /// The version of a log entry named `^\d{20}\.json$`, or nil for any other name.
-  static func version(ofCommitName name: Substring) -> Int64? {
-    let bytes = Array(name.utf8)
-    guard bytes.count == 25, bytes[20...] == Array(".json".utf8)[...],
-      bytes[0..<20].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-    else { return nil }
-    return Int64(String(decoding: bytes[0..<20], as: UTF8.self))
-  }
-
   /// The current time in ms since the epoch.
   public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
-  // MARK: - Listing
+  // MARK: - Reading the log
 
   /// The latest version, after checking that the log holds versions 0...latest with no gap.
   public func latestVersion() throws(DeltaLogError) -> Int64 {
     let entries = try wrap(nil, Self.logPrefix) { () throws(StorageError) in
       try storage.list(prefix: Self.logPrefix)
     }
-    var versions: [Int64] = []
-    for entry in entries {
-      let name = entry.key.split(separator: "/").last ?? ""
-      if let version = Self.version(ofCommitName: name) { versions.append(version) }
+    return try LogListing.head(of: entries.lazy.map(\.key))
+  }
+
+  /// Commit file `version`, read and parsed (not checked against its predecessor).
+  public func commit(_ version: Int64) throws(DeltaLogError) -> CommitFile {
+    let key = Self.commitKey(version: version)
+    let bytes = try wrap(version, key) { () throws(StorageError) in try storage.read(key) }
+    return try CommitFile(parsing: bytes, version: version)
+  }
+
+  /// Calls `body` with each commit from `first` through `last`, in order, each checked onto its predecessor
+  /// (when `requireHashChain`); `previous` is the head of version `first - 1` (nil when `first` is 0). Reads
+  /// one commit at a time: memory does not grow with the number of versions.
+  public func forEachCommit(
+    from first: Int64, through last: Int64, onto previous: CommitHead?,
+    _ body: (CommitFile) throws(DeltaLogError) -> Void
+  ) throws(DeltaLogError) {
+    var previous = previous
+    guard first <= last else { return }
+    for version in first...last {
+      let commit = try commit(version)
+      if requireHashChain { try commit.checkChain(onto: previous) }
+      try body(commit)
+      previous = commit.head
     }
-    versions.sort()
-    guard let first = versions.first else {
-      throw DeltaLogError(
-        .tableNotFound, path: Self.logPrefix, "no commit files (^\\d{20}\\.json$) in the log",
-        hint: "check the table path, or create the table")
-    }
-    guard first == 0 else {
-      throw DeltaLogError(
-        .missingVersionZero, version: 0, path: Self.commitKey(version: 0),
-        "the log starts at version \(first); checkpoint-only logs are not supported",
-        hint: "restore the log's JSON commits from a replica")
-    }
-    for (index, version) in versions.enumerated() where Int64(index) != version {
-      throw DeltaLogError(
-        .versionGap, version: Int64(index), path: Self.commitKey(version: Int64(index)),
-        "version \(index) is missing but version \(version) exists",
-        hint: "restore the missing commit from a replica")
-    }
-    return versions[versions.count - 1]
   }
 
   // MARK: - Replay
 
-  /// The table at `version` (the latest when nil), from replaying commits 0...version.
-  ///
-  /// Lists the log once, then reads each commit file once.
+  /// The table at `version` (the latest when nil), from replaying commits 0...version one at a time.
   public func snapshot(at version: Int64? = nil) throws(DeltaLogError) -> DeltaSnapshot {
     let target = try resolve(version)
-    var replay = Replay()
-    replay.commits.reserveCapacity(Int(target) + 1)
-    for current in 0...target { try apply(current, to: &replay) }
-    return replay.snapshot
+    var state: DeltaSnapshot?
+    try forEachCommit(from: 0, through: target, onto: nil) { commit throws(DeltaLogError) in
+      state = try Self.apply(commit, to: state)
+    }
+    return state!
   }
 
   /// `snapshot` moved forward to `version` (the latest when nil), reading only the newer commits and
@@ -129,10 +119,12 @@ public struct DeltaTable: Sendable {
         "cannot move a snapshot at version \(snapshot.version) back to \(target)",
         hint: "take a new snapshot at that version")
     }
-    guard target > snapshot.version else { return snapshot }
-    var replay = Replay(snapshot)
-    for current in (snapshot.version + 1)...target { try apply(current, to: &replay) }
-    return replay.snapshot
+    var state = snapshot
+    try forEachCommit(from: snapshot.version + 1, through: target, onto: snapshot.head) {
+      commit throws(DeltaLogError) in
+      state = try Self.apply(commit, to: state)
+    }
+    return state
   }
 
   /// `version` checked against the log (listed once), or the latest version when nil.
@@ -147,106 +139,43 @@ public struct DeltaTable: Sendable {
     return target
   }
 
-  /// The state of a replay in progress.
-  private struct Replay {
-    var tableProtocol: DeltaProtocol?
-    var metadata: TableMetadata?
-    var live: [String: AddFile] = [:]
-    var everAdded: [String: AddFile] = [:]
-    var addedInVersion: [String: Int64] = [:]
-    var commits: [DeltaSnapshot.Commit] = []
-
-    init() {}
-
-    init(_ snapshot: DeltaSnapshot) {
-      tableProtocol = snapshot.protocol
-      metadata = snapshot.metadata
-      live = snapshot.liveFiles
-      everAdded = snapshot.everAdded
-      addedInVersion = snapshot.addedInVersion
-      commits = snapshot.commits
-    }
-
-    var snapshot: DeltaSnapshot {
-      // Applying version 0 guarantees protocol and metadata are set.
-      DeltaSnapshot(
-        version: Int64(commits.count - 1), protocol: tableProtocol!, metadata: metadata!,
-        liveFiles: live, commits: commits, everAdded: everAdded, addedInVersion: addedInVersion)
-    }
+  /// `state` (nil before version 0) with `commit` applied.
+  private static func apply(_ commit: CommitFile, to state: DeltaSnapshot?) throws(DeltaLogError)
+    -> DeltaSnapshot
+  {
+    // Version 0 always has protocol and metadata (`CommitFile(parsing:version:)` checks it).
+    var next =
+      state
+      ?? DeltaSnapshot(
+        head: commit.head, protocol: commit.tableProtocol!, metadata: commit.metadata!,
+        liveFiles: [:])
+    next.head = commit.head
+    if let value = commit.tableProtocol { next.protocol = value }
+    if let value = commit.metadata { next.metadata = value }
+    for remove in commit.removes { next.liveFiles[remove.path] = nil }
+    for add in commit.adds { next.liveFiles[add.path] = add }
+    return next
   }
 
-  /// Reads commit `current`, checks it (protocol support, hash chain) and applies it to `replay`.
-  private func apply(_ current: Int64, to replay: inout Replay) throws(DeltaLogError) {
-    let key = Self.commitKey(version: current)
-    let bytes = try wrap(current, key) { () throws(StorageError) in try storage.read(key) }
-    let sha256 = Hex.encode(SHA256.hash(bytes))
-    let actions = try DeltaAction.decodeCommit(bytes, version: current, path: key)
-    var info: CommitInfo?
-    var adds: [AddFile] = []
-    var removes: [RemoveFile] = []
-    for action in actions {
-      switch action {
-      case .commitInfo(let value): if info == nil { info = value }
-      case .protocol(let value):
-        if let problem = value.readProblem {
-          throw DeltaLogError(
-            .unsupportedProtocol, version: current, path: key, problem,
-            hint: "this table needs a newer Delta reader than pond")
-        }
-        replay.tableProtocol = value
-      case .metaData(let value): replay.metadata = value
-      case .add(let value): adds.append(value)
-      case .remove(let value): removes.append(value)
-      }
-    }
-    if current == 0, replay.tableProtocol == nil || replay.metadata == nil {
-      throw DeltaLogError(
-        .invalidAction, version: 0, path: key, "version 0 lacks the protocol or metaData action",
-        hint: "this is not the start of a Delta table")
-    }
-    if requireHashChain, current > 0 {
-      let expected = replay.commits[replay.commits.count - 1].sha256
-      guard let link = info?.previousCommitSHA256 else {
-        throw DeltaLogError(
-          .brokenHashChain, version: current, path: key,
-          "the commit has no commitInfo.\(CommitInfo.previousCommitKey)",
-          hint: "it was not written by pond; open the table without requiring the hash chain")
-      }
-      guard link == expected else {
-        throw DeltaLogError(
-          .brokenHashChain, version: current, path: key,
-          "the commit names previous commit sha256 \(link), but version \(current - 1) hashes to "
-            + expected,
-          hint: "the log was altered or diverged; compare with a replica")
-      }
-    }
-    for remove in removes { replay.live[remove.path] = nil }
-    for add in adds {
-      replay.live[add.path] = add
-      replay.everAdded[add.path] = add
-      replay.addedInVersion[add.path] = current
-    }
-    replay.commits.append(
-      DeltaSnapshot.Commit(version: current, info: info, sha256: sha256, size: Int64(bytes.count)))
-  }
-
-  /// The latest version whose `commitInfo.timestamp` is at most `timestamp` (ms since the epoch).
+  /// The latest version whose `commitInfo.timestamp` is at most `timestamp` (ms since the epoch), reading
+  /// one commit at a time.
   ///
   /// Throws `.timestampOutOfRange` when `timestamp` is before version 0, or a commit has no commitInfo.
   public func version(asOf timestamp: Int64) throws(DeltaLogError) -> Int64 {
-    let snapshot = try snapshot()
     var found: Int64?
-    for commit in snapshot.commits {
+    var first: Int64 = 0
+    try forEachCommit(from: 0, through: try latestVersion(), onto: nil) {
+      commit throws(DeltaLogError) in
       guard let time = commit.info?.timestamp else {
         throw DeltaLogError(
-          .timestampOutOfRange, version: commit.version,
-          path: Self.commitKey(version: commit.version), "the commit has no commitInfo.timestamp",
+          .timestampOutOfRange, version: commit.version, path: commit.key,
+          "the commit has no commitInfo.timestamp",
           hint: "resolve this table by version instead of by time")
       }
+      if commit.version == 0 { first = time }
       if time <= timestamp { found = commit.version }
     }
     guard let found else {
-      let first = snapshot.commits[0].info?.timestamp ?? 0
       throw DeltaLogError(
         .timestampOutOfRange, version: 0, path: Self.commitKey(version: 0),
         "\(timestamp) is before the first commit (timestamp \(first))",
@@ -268,23 +197,9 @@ public struct DeltaTable: Sendable {
     id: String = UUID().uuidString.lowercased(), adds: [AddFile] = [],
     timestamp: Int64 = DeltaTable.now()
   ) throws(DeltaLogError) -> CommitResult {
-    var fullConfiguration = TableMetadata.historyPreservingConfiguration
-    for (key, value) in configuration {
-      guard key.hasPrefix("pond.") else {
-        throw DeltaLogError(
-          .invalidArgument, "configuration key '\(key)' is not a pond.* setting",
-          hint: "the delta.* settings are fixed by pond")
-      }
-      fullConfiguration[key] = value
-    }
-    try Self.validate(adds: adds, removes: [], against: nil)
-    let metadata = TableMetadata(
-      id: id, schema: schema, configuration: fullConfiguration, createdTime: timestamp)
-    let info = CommitInfo(
-      timestamp: timestamp, operation: "CREATE TABLE", engineInfo: Self.engineInfo)
-    let actions: [DeltaAction] =
-      [.commitInfo(info), .protocol(.pond), .metaData(metadata)] + adds.map { .add($0) }
-    return try write(version: 0, actions: actions, timestamp: timestamp)
+    try write(
+      CommitFile.first(
+        schema: schema, configuration: configuration, id: id, adds: adds, timestamp: timestamp))
   }
 
   /// Commits version `snapshot.version + 1`: removes of live paths, then adds, after a `commitInfo` that
@@ -302,38 +217,31 @@ public struct DeltaTable: Sendable {
     if let problem = snapshot.protocol.writeProblem {
       throw DeltaLogError(.unsupportedProtocol, version: snapshot.version, problem)
     }
-    if let newMetadata {
-      guard newMetadata.id == snapshot.metadata.id, newMetadata.partitionColumns.isEmpty else {
-        throw DeltaLogError(
-          .invalidArgument, version: snapshot.version,
-          "a new metaData must keep the table id \(snapshot.metadata.id) and have no partition columns"
-        )
-      }
-    }
-    try Self.validate(adds: adds, removes: removedPaths, against: snapshot)
-    let version = snapshot.version + 1
-    let (next, overflow) = (snapshot.headTimestamp ?? Int64.min).addingReportingOverflow(1)
-    guard !overflow else {
+    if let newMetadata, newMetadata.id != snapshot.metadata.id {
       throw DeltaLogError(
-        .invalidAction, version: snapshot.version, path: Self.commitKey(version: snapshot.version),
-        "the commit's timestamp is the largest possible; no later commit can follow it")
+        .invalidArgument, version: snapshot.version,
+        "a new metaData must keep the table id \(snapshot.metadata.id) and have no partition columns"
+      )
     }
-    let time = max(timestamp, next)
-    let info = CommitInfo(
-      timestamp: time, operation: operation, operationParameters: operationParameters,
-      engineInfo: Self.engineInfo, readVersion: snapshot.version,
-      previousCommitSHA256: snapshot.headCommitSHA256)
-    var actions: [DeltaAction] = [.commitInfo(info)]
-    if let newMetadata { actions.append(.metaData(newMetadata)) }
+    for add in adds where snapshot.liveFiles[add.path] != nil {
+      throw DeltaLogError(
+        .invalidArgument, path: add.path,
+        "the path is live at version \(snapshot.version); data files are never overwritten",
+        hint: "give every data file a new unique name")
+    }
+    var removes: [RemoveFile] = []
     for path in removedPaths {
-      actions.append(
-        .remove(
-          RemoveFile(
-            path: path, dataChange: true, deletionTimestamp: time,
-            size: snapshot.liveFiles[path]?.size)))
+      guard let live = snapshot.liveFiles[path] else {
+        throw DeltaLogError(
+          .invalidArgument, path: path,
+          "the path is not live at version \(snapshot.version), so it cannot be removed")
+      }
+      removes.append(RemoveFile(path: path, deletionTimestamp: nil, size: live.size))
     }
-    actions += adds.map { .add($0) }
-    return try write(version: version, actions: actions, timestamp: time)
+    return try write(
+      CommitFile.next(
+        after: snapshot.head, adds: adds, removes: removes, operation: operation,
+        operationParameters: operationParameters, metadata: newMetadata, timestamp: timestamp))
   }
 
   /// Appends `adds` as the next version, re-reading the table and retrying when another writer wins.
@@ -373,8 +281,19 @@ public struct DeltaTable: Sendable {
       stats: statistics?.jsonString, sha256: Hex.encode(SHA256.hash(bytes)))
   }
 
-  private static func checkDataPath(_ path: String) throws(DeltaLogError) {
-    guard isValidDataPath(path) else {
+  /// Checks that `path` is a data file path pond writes: relative, `/`-separated names of `[A-Za-z0-9._-]`,
+  /// none starting with `_` or `.` (those are the log's and temporary files').
+  static func checkDataPath(_ path: String) throws(DeltaLogError) {
+    let components = path.split(separator: "/", omittingEmptySubsequences: false)
+    let valid = components.allSatisfy { component in
+      guard let first = component.utf8.first, first != UInt8(ascii: "_"), first != UInt8(ascii: ".")
+      else { return false }
+      return component.utf8.allSatisfy {
+        ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+          || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+      }
+    }
+    guard valid else {
       throw DeltaLogError(
         .invalidArgument, path: path,
         "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
@@ -401,93 +320,24 @@ public struct DeltaTable: Sendable {
       stats: statistics?.jsonString, sha256: Hex.encode(hasher.finalize()))
   }
 
-  private func write(version: Int64, actions: [DeltaAction], timestamp: Int64)
-    throws(DeltaLogError) -> CommitResult
-  {
-    let key = Self.commitKey(version: version)
-    let bytes = DeltaAction.encodeCommit(actions)
+  /// Writes `commit` with put-if-absent, its file's modification time set to the commit's time.
+  ///
+  /// - Returns: `.versionTaken` when a commit file of that version exists (with any bytes).
+  public func write(_ commit: CommitFile) throws(DeltaLogError) -> CommitResult {
+    let version = commit.version
     let result = try wrap(
-      version, key,
+      version, commit.key,
       hint:
         "no partial commit is left (only a failed fsync of the log directory can leave version "
         + "\(version) whole but not yet durable); free space or fix the table directory's permissions, "
         + "then re-read the table and commit again"
     ) { () throws(StorageError) in
-      try storage.writeIfAbsent(key, bytes, modificationTime: timestamp)
+      try storage.writeIfAbsent(commit.key, commit.bytes, modificationTime: commit.info?.timestamp)
     }
     switch result {
-    case .written: return .committed(version: version, sha256: Hex.encode(SHA256.hash(bytes)))
+    case .written: return .committed(version: version, sha256: commit.sha256)
     case .alreadyExists: return .versionTaken(version)
     }
-  }
-
-  private static func validate(adds: [AddFile], removes: [String], against snapshot: DeltaSnapshot?)
-    throws(DeltaLogError)
-  {
-    var seen = Set<String>()
-    for add in adds {
-      guard isValidDataPath(add.path) else {
-        throw DeltaLogError(
-          .invalidArgument, path: add.path,
-          "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
-        )
-      }
-      guard seen.insert(add.path).inserted else {
-        throw DeltaLogError(
-          .invalidArgument, path: add.path, "the path is added twice in one commit")
-      }
-      if let snapshot, let earlier = snapshot.addedInVersion[add.path] {
-        throw DeltaLogError(
-          .invalidArgument, path: add.path,
-          "the path was already added in version \(earlier); data files are never overwritten",
-          hint: "give every data file a new unique name")
-      }
-      guard add.size >= 0, add.modificationTime >= 0, add.partitionValues.isEmpty else {
-        throw DeltaLogError(
-          .invalidArgument, path: add.path,
-          "size and modificationTime must be non-negative and partitionValues empty")
-      }
-      guard let sha256 = add.sha256, sha256.utf8.count == 64,
-        sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
-      else {
-        throw DeltaLogError(
-          .invalidArgument, path: add.path, "tags.sha256 must be 64 lower-case hex digits")
-      }
-      if let stats = add.stats {
-        guard let value = try? JSONValue.parse(stats), value.objectMembers != nil,
-          let records = value["numRecords"]?.int64Value, records >= 0
-        else {
-          throw DeltaLogError(
-            .invalidArgument, path: add.path,
-            "stats must be a JSON object with a non-negative integer numRecords: \(stats)")
-        }
-      }
-    }
-    var removed = Set<String>()
-    for path in removes {
-      guard removed.insert(path).inserted else {
-        throw DeltaLogError(.invalidArgument, path: path, "the path is removed twice in one commit")
-      }
-      guard let snapshot, snapshot.liveFiles[path] != nil else {
-        throw DeltaLogError(
-          .invalidArgument, path: path,
-          "the path is not live at version \(snapshot?.version ?? -1), so it cannot be removed")
-      }
-    }
-  }
-
-  static func isValidDataPath(_ path: String) -> Bool {
-    let components = path.split(separator: "/", omittingEmptySubsequences: false)
-    return !components.isEmpty
-      && components.allSatisfy { component in
-        guard let first = component.utf8.first, first != UInt8(ascii: "_"),
-          first != UInt8(ascii: ".")
-        else { return false }
-        return component.utf8.allSatisfy {
-          ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
-            || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
-        }
-      }
   }
 
   // MARK: - Verification
@@ -512,21 +362,31 @@ public struct DeltaTable: Sendable {
   public func checkDataFiles(at version: Int64? = nil, liveOnly: Bool = false)
     throws(DeltaLogError) -> DataFileReport
   {
-    let snapshot = try snapshot(at: version)
-    let files = (liveOnly ? snapshot.liveFiles : snapshot.everAdded).values.sorted {
-      $0.path < $1.path
-    }
     var report = DataFileReport(
       verified: DataFileVerification(filesChecked: 0, bytesChecked: 0), problems: [])
-    for add in files {
-      let addedIn = snapshot.addedInVersion[add.path]
+    func check(_ add: AddFile, addedIn: Int64) {
       do {
-        report.verified.bytesChecked += try check(add, addedIn: addedIn)
+        report.verified.bytesChecked += try self.check(add, addedIn: addedIn)
         report.verified.filesChecked += 1
       } catch {
         report.problems.append(error)
       }
     }
+    // One commit at a time: every added file is checked as its commit is read, or (live only) the live
+    // files with the version that added them are kept until the end.
+    var live: [String: (add: AddFile, version: Int64)] = [:]
+    try forEachCommit(from: 0, through: try resolve(version), onto: nil) { commit in
+      for remove in commit.removes { live[remove.path] = nil }
+      for add in commit.adds {
+        if liveOnly {
+          live[add.path] = (add, commit.version)
+        } else {
+          check(add, addedIn: commit.version)
+        }
+      }
+    }
+    for (add, addedIn) in live.values { check(add, addedIn: addedIn) }
+    report.problems.sort { ($0.path ?? "") < ($1.path ?? "") }
     return report
   }
 

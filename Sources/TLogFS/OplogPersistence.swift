@@ -22,7 +22,7 @@ public final class OplogPersistence: Persistence {
   public let dataRoot: String
   /// `$POND`.
   let pondRoot: String
-  let log: LogReader
+  let log: PondLog
   let largeFiles: LargeFiles
   let index: PondIndex
   let isWritable: Bool
@@ -43,7 +43,7 @@ public final class OplogPersistence: Persistence {
   init(pondRoot: String, writable: Bool) throws {
     self.pondRoot = pondRoot
     dataRoot = pondRoot + "/data"
-    log = LogReader(dataRoot: dataRoot)
+    log = PondLog(dataRoot: dataRoot)
     largeFiles = LargeFiles(dataRoot: dataRoot)
     isWritable = writable
     index = try PondIndex(pondRoot: pondRoot, log: log)
@@ -260,31 +260,39 @@ public final class OplogPersistence: Persistence {
       openTokens = []
     }
     let version = transaction.id.rawValue
-    let previous = index.headCommit
-    // Commit times only grow with the version (`--at TIME` relies on it), even when the clock steps back or
-    // two commits fall in one millisecond; rows carry the same time, so that readers filtering on the rows'
-    // `timestamp` column agree with `--at`.
-    let timestamp = max(transaction.timestamp / 1000, previous.timestamp + 1)
+    let head = index.headCommit.head(version: version - 1)
+    // Rows carry the commit's time (DeltaLog's commit-time rule may raise it above the clock's), so that readers
+    // filtering on the rows' `timestamp` column agree with `--at`.
+    let timestamp: Int64
+    do {
+      timestamp = try CommitFile.time(transaction.timestamp / 1000, after: head)
+    } catch {
+      throw PondError(error)
+    }
     if timestamp != transaction.timestamp / 1000 {
       for position in openRows.indices { openRows[position].timestamp = timestamp * 1000 }
     }
     let file = try OplogWriter(dataRoot: dataRoot).writeDataFile(openRows, version: version)
-    let info = CommitInfo(
-      timestamp: timestamp, operation: "WRITE", operationParameters: ["command": commandLine],
-      engineInfo: DeltaTable.engineInfo, readVersion: version - 1,
-      previousCommitSHA256: previous.sha256)
-    let bytes = DeltaAction.encodeCommit([.commitInfo(info), .add(file)])
-    let key = DeltaTable.commitKey(version: version)
-    var result: WriteIfAbsentResult
+    let commit: CommitFile
     do {
-      result = try log.storage.writeIfAbsent(key, bytes, modificationTime: timestamp)
+      commit = try CommitFile.next(
+        after: head, adds: [file], operationParameters: ["command": commandLine],
+        timestamp: timestamp)
+    } catch {
+      unlink(dataRoot + "/" + file.path)
+      throw PondError(error)
+    }
+    let key = commit.key
+    var result: CommitResult
+    do {
+      result = try log.table.write(commit)
     } catch {
       // The commit file may have been linked before the failure (a failed directory fsync): then the version
       // is committed and its data file must stay. Only when no commit file is there is the data file an
       // orphan to remove; when that cannot be told, it stays (harmless; 'pond fsck --clean' removes it).
       switch Result(catching: { () throws(StorageError) in try log.storage.read(key) }) {
-      case .success(let landed) where landed == bytes:
-        result = .written
+      case .success(let landed) where landed == commit.bytes:
+        result = .committed(version: version, sha256: commit.sha256)
       // The storage's message names the system call, the errno and what to do (a full disk, permissions).
       case .failure(let readError) where readError.code == .notFound:
         unlink(dataRoot + "/" + file.path)
@@ -300,8 +308,10 @@ public final class OplogPersistence: Persistence {
     }
     // "Already exists" can be our own commit, when a link() that succeeded was retried (NFS retransmits,
     // FUSE after EINTR): then it is committed, and its data file must stay.
-    if result == .alreadyExists, (try? log.storage.read(key)) == bytes { result = .written }
-    guard result == .written else {
+    if result == .versionTaken(version), (try? log.storage.read(key)) == commit.bytes {
+      result = .committed(version: version, sha256: commit.sha256)
+    }
+    guard result == .committed(version: version, sha256: commit.sha256) else {
       unlink(dataRoot + "/" + file.path)
       throw PondError(
         .locked, path: dataRoot + "/" + key,
@@ -312,11 +322,7 @@ public final class OplogPersistence: Persistence {
     // cannot record it (a full disk), the command still succeeded; the next open applies the version from the
     // log, and this process refuses to answer from its outdated view.
     do {
-      try index.add(
-        version: version, rows: openRows,
-        commit: IndexedCommit(
-          timestamp: timestamp, sha256: Hex.encode(SHA256.hash(bytes)), dataFile: file.path,
-          command: commandLine))
+      try index.add(version: version, rows: openRows, commit: IndexedCommit(commit))
     } catch {
       indexFailure = PondError(
         .io, path: pondRoot + "/local/" + PondIndex.fileName,

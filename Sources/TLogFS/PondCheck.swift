@@ -50,8 +50,7 @@ extension PondStore {
   }
 
   private static func check(root: String, dataRoot: String, clean: Bool) throws -> CheckReport {
-    let storage = LocalStorage(root: dataRoot)
-    let log = LogReader(dataRoot: dataRoot)
+    let log = PondLog(dataRoot: dataRoot)
     var report = CheckReport()
     // A log with a gap or without version 0 is a problem to report, not a reason not to check the rest.
     var latest: Int64
@@ -62,7 +61,7 @@ extension PondStore {
       latest = log.highestListedVersion()
       guard latest >= 0 else { return report }
     }
-    var previousSHA: String?
+    var previous: CommitHead?
     var referencedFiles = Set<String>()
     var blobs: [String: Int64] = [:]  // sha -> expected size
     var latestRow: [NodeID: (version: Int64, entryType: EntryType, size: Int64)] = [:]
@@ -78,39 +77,32 @@ extension PondStore {
       let key = DeltaTable.commitKey(version: version)
       let bytes: [UInt8]
       do {
-        bytes = try storage.read(key)
+        bytes = try log.storage.read(key)
       } catch {
         report.problems.append("data/\(key): cannot be read: \(error.message)")
         break versions
       }
-      let sha = Hex.encode(SHA256.hash(bytes))
-      defer { previousSHA = sha }
       report.versions = version + 1
-      let actions: [DeltaAction]
+      let commit: CommitFile
       do {
-        actions = try DeltaAction.decodeCommit(bytes, version: version, path: key)
+        commit = try CommitFile(parsing: bytes, version: version)
       } catch {
+        // The next version's link is checked against these bytes all the same.
+        previous = CommitHead(
+          version: version, sha256: Hex.encode(SHA256.hash(bytes)), timestamp: nil)
         report.problems.append("data/\(key): the commit is not valid: \(error.message)")
         continue
       }
-      var info: CommitInfo?
-      var adds: [AddFile] = []
-      for action in actions {
-        if case .commitInfo(let value) = action, info == nil { info = value }
-        if case .add(let add) = action { adds.append(add) }
-      }
-      let recorded = IndexedCommit(
-        timestamp: info?.timestamp ?? 0, sha256: sha, dataFile: adds.first?.path,
-        command: info?.operationParameters["command"] ?? info?.operation ?? "")
-      if let disagreement = index?.disagreement(version: version, commit: recorded) {
+      defer { previous = commit.head }
+      if let disagreement = index?.disagreement(version: version, commit: IndexedCommit(commit)) {
         indexProblem("\(disagreement) for version \(version)")
       }
-      if version > 0, info?.previousCommitSHA256 != previousSHA {
-        report.problems.append(
-          "data/\(key): the hash chain is broken: it names previous commit "
-            + "\(info?.previousCommitSHA256 ?? "none") but version \(version - 1) hashes to "
-            + (previousSHA ?? "?"))
+      do {
+        try commit.checkChain(onto: previous)
+      } catch {
+        report.problems.append("data/\(key): the hash chain is broken: \(error.message)")
       }
+      let adds = commit.adds
       for add in adds {
         referencedFiles.insert(add.path)
         report.dataFiles += 1

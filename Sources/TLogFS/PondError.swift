@@ -1,3 +1,5 @@
+import DeltaLog
+
 /// A pond operation failed: what was attempted, on which path, and what the user can do about it.
 ///
 /// `description` reads like `cannot open the pond /p: no pond here (no data/_delta_log); run 'pond init /p'`.
@@ -42,5 +44,13 @@ public struct PondError: Error, Sendable, Equatable, CustomStringConvertible {
     var text = "\(path): \(message)"
     if let hint { text += "; \(hint)" }
     return text
+  }
+}
+
+extension PondError {
+  /// A Delta log error as a pond error on the log file it names (`data/<key>`), with the log's message and hint.
+  init(_ error: DeltaLogError, code: Code = .corrupt) {
+    self.init(
+      code, path: "data/" + (error.path ?? DeltaTable.logPrefix), error.message, hint: error.hint)
   }
 }

@@ -31,6 +31,26 @@ struct IndexedCommit: Sendable, Equatable {
   var dataFile: String?
   /// The command line that made it (`operationParameters.command`), or the Delta operation.
   var command: String
+
+  init(timestamp: Int64, sha256: String, dataFile: String?, command: String) {
+    self.timestamp = timestamp
+    self.sha256 = sha256
+    self.dataFile = dataFile
+    self.command = command
+  }
+
+  /// What the index remembers of `commit`.
+  init(_ commit: CommitFile) {
+    let info = commit.info
+    self.init(
+      timestamp: info?.timestamp ?? 0, sha256: commit.sha256, dataFile: commit.adds.first?.path,
+      command: info?.operationParameters["command"] ?? info?.operation ?? "")
+  }
+
+  /// This commit, at `version`, as the head the next commit chains onto.
+  func head(version: Int64) -> CommitHead {
+    CommitHead(version: version, sha256: sha256, timestamp: timestamp)
+  }
 }
 
 /// A derived index of the log in `$POND/local/index.sqlite`: every node's row history (metadata only), the
@@ -63,13 +83,13 @@ final class PondIndex {
   private(set) var headCommit: IndexedCommit
 
   private let database: SQLiteDatabase
-  private let log: LogReader
+  private let log: PondLog
   /// A shared `flock` on `local/index.lock`, held while the database is open: deleting a damaged database
   /// (with its `-wal` and `-shm`) needs it exclusively, so that no process has those files open then.
   private let useLock: IndexUseLock?
 
   /// Opens the index of the pond at `pondRoot`, creating, updating or rebuilding it as needed.
-  init(pondRoot: String, log: LogReader) throws {
+  init(pondRoot: String, log: PondLog) throws {
     self.log = log
     let local = pondRoot + "/local"
     let path = local + "/" + Self.fileName
@@ -271,7 +291,7 @@ final class PondIndex {
 
   /// Opens the database at `path` (a temporary one when nil) and brings it up to the log's head.
   /// Returns the database, its head and whether it was rebuilt from the whole log.
-  private static func open(path: String?, log: LogReader) throws -> (SQLiteDatabase, Int64, Bool) {
+  private static func open(path: String?, log: PondLog) throws -> (SQLiteDatabase, Int64, Bool) {
     let database = try SQLiteDatabase(
       path: path ?? "", mode: path == nil ? .temporary : .readWriteCreate)
     // WAL: readers never wait for a writer. NORMAL: no fsync per commit; a power cut can lose the last
@@ -315,7 +335,7 @@ final class PondIndex {
   }
 
   /// Opens the database at `path` without writing anything; fails unless it is of this format and up to date.
-  private static func openUnchanged(path: String, log: LogReader) throws -> (
+  private static func openUnchanged(path: String, log: PondLog) throws -> (
     SQLiteDatabase, Int64, Bool
   )? {
     // An immutable connection ignores the `-wal` file: only a database with nothing in it is read this way.
@@ -332,15 +352,15 @@ final class PondIndex {
 
   /// The index's head version when the log's commit there still hashes as recorded; nil when the index is
   /// empty or describes another history.
-  private static func validHead(_ database: SQLiteDatabase, log: LogReader) throws -> Int64? {
+  private static func validHead(_ database: SQLiteDatabase, log: PondLog) throws -> Int64? {
     guard let head = try headVersion(in: database), let commit = try commit(head, in: database),
       try log.commitExists(head)
     else { return nil }
-    return Hex.encode(SHA256.hash(try log.commitBytes(head))) == commit.sha256 ? head : nil
+    return try log.commit(head).sha256 == commit.sha256 ? head : nil
   }
 
   /// Applies every commit of the log after `after`, in order; returns the new head.
-  private static func applyNewCommits(_ database: SQLiteDatabase, log: LogReader, after: Int64)
+  private static func applyNewCommits(_ database: SQLiteDatabase, log: PondLog, after: Int64)
     throws -> Int64
   {
     var version = after
@@ -355,10 +375,11 @@ final class PondIndex {
     return version
   }
 
-  private static func apply(_ version: Int64, log: LogReader, to database: SQLiteDatabase) throws {
-    let previous = version > 0 ? try commit(version - 1, in: database)?.sha256 : nil
-    let (rows, commit) = try log.read(version, previousSHA256: previous)
-    try insert(version: version, rows: rows, commit: commit, database)
+  private static func apply(_ version: Int64, log: PondLog, to database: SQLiteDatabase) throws {
+    let previous =
+      version > 0 ? try commit(version - 1, in: database)?.head(version: version - 1) : nil
+    let (rows, commit) = try log.read(version, onto: previous)
+    try insert(version: version, rows: rows, commit: IndexedCommit(commit), database)
   }
 
   private static func insert(
@@ -447,153 +468,6 @@ final class PondIndex {
 
   private static func remove(_ path: String) {
     for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
-  }
-}
-
-/// Reads commits and their data files from the log in `$POND/data`.
-struct LogReader {
-  let dataRoot: String
-  let storage: LocalStorage
-
-  init(dataRoot: String) {
-    self.dataRoot = dataRoot
-    self.storage = LocalStorage(root: dataRoot)
-  }
-
-  /// The latest version in the log, by listing it (only a rebuild and `fsck` need this). Throws when the log
-  /// is empty, does not start at version 0 or has a gap.
-  func latestVersion() throws -> Int64 {
-    do {
-      return try DeltaTable(storage: storage).latestVersion()
-    } catch {
-      if error.kind == .tableNotFound {
-        throw PondError(
-          .notAPond, path: dataRoot, "no pond here (no commits in data/_delta_log)",
-          hint: "create one with 'pond init', or pass the right --pond / POND")
-      }
-      throw PondError(
-        .corrupt, path: dataRoot, "the log is incomplete or cannot be listed: \(error)",
-        hint: "restore the missing commits from a replica")
-    }
-  }
-
-  /// The highest version whose commit file is in the log, whatever is missing below it; -1 when none.
-  func highestListedVersion() -> Int64 {
-    let names =
-      (try? FileManager.default.contentsOfDirectory(
-        atPath: dataRoot + "/" + DeltaTable.logPrefix)) ?? []
-    return names.compactMap { name -> Int64? in
-      guard name.utf8.count == 25, name.hasSuffix(".json") else { return nil }
-      return Int64(name.prefix(20))
-    }.max() ?? -1
-  }
-
-  /// True when the commit file of `version` exists.
-  func commitExists(_ version: Int64) throws -> Bool {
-    let path = dataRoot + "/" + DeltaTable.commitKey(version: version)
-    if access(path, F_OK) == 0 { return true }
-    let code = errno
-    guard code == ENOENT else {
-      throw HostIO.failure(path, "look for the commit", code)
-    }
-    return false
-  }
-
-  /// The bytes of commit `version`.
-  func commitBytes(_ version: Int64) throws -> [UInt8] {
-    let key = DeltaTable.commitKey(version: version)
-    do {
-      return try storage.read(key)
-    } catch {
-      throw PondError(
-        .corrupt, path: "data/" + key, "cannot read the commit: \(error)",
-        hint: "run 'pond fsck'")
-    }
-  }
-
-  /// Reads commit `version` and its data file's rows, checking that it chains onto `previousSHA256` (the
-  /// hash of commit `version - 1`; nil for version 0).
-  func read(_ version: Int64, previousSHA256: String?) throws -> ([OplogRow], IndexedCommit) {
-    let key = DeltaTable.commitKey(version: version)
-    let bytes = try commitBytes(version)
-    let actions: [DeltaAction]
-    do {
-      actions = try DeltaAction.decodeCommit(bytes, version: version, path: key)
-    } catch {
-      throw PondError(
-        .corrupt, path: "data/" + key, "the commit is not valid: \(error)",
-        hint: "run 'pond fsck'; restore the log from a replica")
-    }
-    var info: CommitInfo?
-    var adds: [AddFile] = []
-    var metadata: TableMetadata?
-    for action in actions {
-      switch action {
-      case .commitInfo(let value): if info == nil { info = value }
-      case .add(let add): adds.append(add)
-      case .metaData(let value): metadata = value
-      case .protocol, .remove: break
-      }
-    }
-    if version == 0 {
-      // A pond of another format must not be read (or written) as if it were this one.
-      let format = metadata?.configuration["pond.formatVersion"]
-      guard format == PondStore.formatVersion else {
-        throw PondError(
-          .notAPond, path: "data/" + key,
-          format.map {
-            "the pond has format \($0); this pond reads format \(PondStore.formatVersion)"
-          }
-            ?? "the Delta table was not made by pond (no pond.formatVersion in its metaData)",
-          hint: format == nil ? "open it with a Delta reader" : "use a pond release that reads it")
-      }
-    }
-    if version > 0 {
-      guard let previousSHA256, info?.previousCommitSHA256 == previousSHA256 else {
-        throw PondError(
-          .corrupt, path: "data/" + key,
-          "the commit does not chain onto version \(version - 1) (hash chain broken)",
-          hint: "run 'pond fsck'; the log was altered or diverged")
-      }
-    }
-    guard adds.count <= 1 else {
-      throw PondError(
-        .corrupt, path: "data/" + key, "the commit adds \(adds.count) data files; pond writes one")
-    }
-    var rows: [OplogRow] = []
-    if let add = adds.first {
-      // The index is built from what the log's hashes vouch for: the data file must be the one its add names.
-      let digest: [UInt8]
-      do {
-        digest = try SHA256.hash(fileAt: dataRoot + "/" + add.path)
-      } catch {
-        throw PondError(
-          .corrupt, path: "data/" + add.path,
-          "the data file of version \(version) cannot be read: \(error)",
-          hint: "run 'pond fsck'; restore it from a replica")
-      }
-      guard add.sha256 == nil || add.sha256 == Hex.encode(digest) else {
-        throw PondError(
-          .corrupt, path: "data/" + add.path,
-          "the data file does not match the sha256 its commit (version \(version)) records",
-          hint: "run 'pond fsck'; restore it from a replica")
-      }
-      rows = try Oplog.read(path: dataRoot + "/" + add.path, key: "data/" + add.path)
-      guard rows.allSatisfy({ $0.transaction == version }) else {
-        throw PondError(
-          .corrupt, path: "data/" + add.path,
-          "rows of the data file name another txn than \(version)")
-      }
-      guard Set(rows.map(\.nodeID)).count == rows.count else {
-        throw PondError(
-          .corrupt, path: "data/" + add.path, "the data file holds two rows of the same node")
-      }
-    }
-    let commit = IndexedCommit(
-      timestamp: info?.timestamp ?? 0, sha256: Hex.encode(SHA256.hash(bytes)),
-      dataFile: adds.first?.path,
-      command: info?.operationParameters["command"] ?? info?.operation ?? "")
-    return (rows, commit)
   }
 }
 

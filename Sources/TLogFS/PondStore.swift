@@ -101,26 +101,20 @@ public final class PondStore {
       sha256: Hex.encode(SHA256.hash(DirectoryListing.encode([]))), blob: nil)
     let writer = OplogWriter(dataRoot: root + "/data")
     let add = try writer.writeDataFile([rootRow], version: 0)
-    var configuration = TableMetadata.historyPreservingConfiguration
-    configuration["pond.formatVersion"] = formatVersion
-    configuration["pond.birthplace"] = birthplace ?? ProcessInfo.processInfo.hostName
-    let metadata = TableMetadata(
-      id: UUID().uuidString.lowercased(), schema: Oplog.deltaSchema, configuration: configuration,
-      createdTime: now / 1000)
-    let info = CommitInfo(
-      timestamp: now / 1000, operation: "CREATE TABLE",
-      operationParameters: ["command": commandLine], engineInfo: DeltaTable.engineInfo)
-    let bytes = DeltaAction.encodeCommit([
-      .commitInfo(info), .protocol(.pond), .metaData(metadata), .add(add),
-    ])
-    let result: WriteIfAbsentResult
+    let configuration = [
+      "pond.formatVersion": formatVersion,
+      "pond.birthplace": birthplace ?? ProcessInfo.processInfo.hostName,
+    ]
+    let result: CommitResult
     do {
-      result = try LocalStorage(root: root + "/data").writeIfAbsent(
-        DeltaTable.commitKey(version: 0), bytes, modificationTime: now / 1000)
+      let versionZero = try CommitFile.first(
+        schema: Oplog.deltaSchema, configuration: configuration, id: UUID().uuidString.lowercased(),
+        adds: [add], operationParameters: ["command": commandLine], timestamp: now / 1000)
+      result = try PondLog(dataRoot: root + "/data").table.write(versionZero)
     } catch {
       throw PondError(.io, path: root + "/data", "cannot write version 0: \(error)")
     }
-    guard result == .written else {
+    guard case .committed = result else {
       throw PondError(.alreadyExists, path: root, "a pond already exists here")
     }
     // The new directories' entries, down from the pond's parent, must survive a power cut too.
@@ -146,11 +140,10 @@ public final class PondStore {
 
   /// The pond id (the Delta table id) and configuration, from version 0.
   public func metadata() throws -> TableMetadata {
-    let bytes = try persistence.log.commitBytes(0)
-    let actions = try DeltaAction.decodeCommit(
-      bytes, version: 0, path: DeltaTable.commitKey(version: 0))
-    for case .metaData(let metadata) in actions { return metadata }
-    throw PondError(.corrupt, path: root + "/data", "version 0 has no metaData")
+    guard let metadata = try persistence.log.commit(0).metadata else {
+      throw PondError(.corrupt, path: root + "/data", "version 0 has no metaData")
+    }
+    return metadata
   }
 
   /// Resolves `--at`: a version number, or an ISO 8601 time (the latest version committed at or before it).

@@ -141,11 +141,12 @@ struct CommitRaceTests {
     #expect(snapshot.version == Int64(rounds))
     #expect(snapshot.liveFiles.count == rounds)
     for version in 1...rounds {
-      let racer = snapshot.commits[version].info?.operationParameters["racer"]
+      let commit = try table.commit(Int64(version))
+      let racer = commit.info?.operationParameters["racer"]
       #expect(
         racer != nil && results[racer ?? ""]?[version] == true,
         "version \(version) written by \(racer ?? "?")")
-      let add = snapshot.addedInVersion.first { $0.value == Int64(version) }?.key
+      let add = commit.adds.first?.path
       #expect(
         add == "race-\(racer ?? "?")-\(version).parquet",
         "version \(version) adds \(add ?? "nothing")")

@@ -57,6 +57,18 @@ struct TableFixture {
   }
 }
 
+extension DeltaTable {
+  /// The version that added each data file of versions 0...`version` (the latest when nil), read one commit at
+  /// a time: what a snapshot no longer keeps.
+  func addedInVersion(through version: Int64? = nil) throws -> [String: Int64] {
+    var added: [String: Int64] = [:]
+    try forEachCommit(from: 0, through: try version ?? latestVersion(), onto: nil) { commit in
+      for add in commit.adds { added[add.path] = commit.version }
+    }
+    return added
+  }
+}
+
 @Suite("DeltaTable")
 struct DeltaTableTests {
   @Test func createWritesProtocolMetadataAndHistoryConfiguration() throws {
@@ -128,16 +140,18 @@ struct DeltaTableTests {
       let snapshot = try f.table.snapshot(at: version)
       #expect(snapshot.version == version)
       #expect(snapshot.sortedLiveFiles.map(\.path) == paths)
-      #expect(snapshot.commits.count == Int(version) + 1)
+      #expect(snapshot.head == (try f.table.commit(version)).head)
     }
     let latest = try f.table.snapshot()
     #expect(latest.version == 4)
     #expect(latest.liveFiles["part-4.parquet"]?.numRecords == 4)
     #expect(latest.liveFiles["part-4.parquet"] == add4)
-    #expect(latest.everAdded.count == 4 && latest.addedInVersion["part-1.parquet"] == 1)
-    #expect(latest.commits[4].info?.operation == "DELETE")
-    #expect(latest.commits[4].info?.readVersion == 3)
-    #expect(latest.commits[4].info?.previousCommitSHA256 == latest.commits[3].sha256)
+    let addedInVersion = try f.table.addedInVersion()
+    #expect(addedInVersion.count == 4 && addedInVersion["part-1.parquet"] == 1)
+    let commit4 = try f.table.commit(4)
+    #expect(commit4.info?.operation == "DELETE")
+    #expect(commit4.info?.readVersion == 3)
+    #expect(commit4.info?.previousCommitSHA256 == (try f.table.commit(3)).sha256)
     let text = String(decoding: try f.storage.read(DeltaTable.commitKey(version: 4)), as: UTF8.self)
     #expect(
       text.contains(
@@ -188,7 +202,7 @@ struct DeltaTableTests {
     // A clock that went backwards: the commit is stamped 1 ms after its predecessor.
     _ = try f.table.commit(on: snapshot, adds: [add], timestamp: TableFixture.baseTime - 5)
     let latest = try f.table.snapshot()
-    #expect(latest.headTimestamp == latest.commits[1].info!.timestamp + 1)
+    #expect(latest.headTimestamp == (try f.table.commit(1)).info!.timestamp + 1)
   }
 
   @Test func invalidCommitsAreRefused() throws {
@@ -236,12 +250,12 @@ struct DeltaTableTests {
     let updated = try f.table.update(old)
     let fresh = try f.table.snapshot()
     #expect(updated.version == 2)
-    #expect(updated.liveFiles == fresh.liveFiles && updated.commits == fresh.commits)
+    #expect(updated.liveFiles == fresh.liveFiles && updated.head == fresh.head)
     #expect(try f.table.update(fresh).version == 2)
     expectKind(.noSuchVersion) { () throws(DeltaLogError) in _ = try f.table.update(fresh, to: 1) }
     // Version 1 replaced by another writer's (diverged) commit: version 2 no longer chains onto it.
     var diverged = old
-    diverged.commits[1].sha256 = String(repeating: "0", count: 64)
+    diverged.head.sha256 = String(repeating: "0", count: 64)
     do {
       _ = try f.table.update(diverged)
       Issue.record("expected an error")
@@ -514,10 +528,10 @@ struct DeltaTableTests {
 
   @Test func commitFileNamesAreTwentyDigits() {
     #expect(DeltaTable.commitKey(version: 12) == "_delta_log/00000000000000000012.json")
-    #expect(DeltaTable.version(ofCommitName: "00000000000000000012.json") == 12)
-    #expect(DeltaTable.version(ofCommitName: "0000000000000000012.json") == nil)
-    #expect(DeltaTable.version(ofCommitName: "00000000000000000012.checkpoint.parquet") == nil)
-    #expect(DeltaTable.version(ofCommitName: "_commit_abc.json.tmp") == nil)
+    #expect(LogListing.version(ofKey: "00000000000000000012.json") == 12)
+    #expect(LogListing.version(ofKey: "0000000000000000012.json") == nil)
+    #expect(LogListing.version(ofKey: "00000000000000000012.checkpoint.parquet") == nil)
+    #expect(LogListing.version(ofKey: "_commit_abc.json.tmp") == nil)
   }
 }
 

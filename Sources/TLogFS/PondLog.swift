@@ -1,0 +1,131 @@
+import DeltaLog
+import PondCrypto
+
+/// The pond's Delta log in `$POND/data`, through DeltaLog: `table` writes every commit (`DeltaTable.write`), and
+/// `read` checks each commit onto its predecessor (`CommitFile.checkChain`) and its data file against its add.
+struct PondLog {
+  let dataRoot: String
+  let storage: LocalStorage
+  let table: DeltaTable
+
+  init(dataRoot: String) {
+    self.dataRoot = dataRoot
+    storage = LocalStorage(root: dataRoot)
+    table = DeltaTable(storage: storage)
+  }
+
+  /// The latest version in the log, by listing it (only a rebuild and `fsck` need this). Throws when the log
+  /// is empty, does not start at version 0 or has a gap.
+  func latestVersion() throws -> Int64 {
+    do {
+      return try table.latestVersion()
+    } catch {
+      if error.kind == .tableNotFound {
+        throw PondError(
+          .notAPond, path: dataRoot, "no pond here (no commits in data/_delta_log)",
+          hint: "create one with 'pond init', or pass the right --pond / POND")
+      }
+      throw PondError(
+        .corrupt, path: dataRoot, "the log is incomplete or cannot be listed: \(error)",
+        hint: "restore the missing commits from a replica")
+    }
+  }
+
+  /// The highest version whose commit file is in the log, whatever is missing below it; -1 when none.
+  func highestListedVersion() -> Int64 {
+    let entries = (try? storage.list(prefix: DeltaTable.logPrefix)) ?? []
+    return entries.compactMap { LogListing.version(ofKey: $0.key) }.max() ?? -1
+  }
+
+  /// True when the commit file of `version` exists.
+  func commitExists(_ version: Int64) throws -> Bool {
+    let key = DeltaTable.commitKey(version: version)
+    do {
+      return try storage.stat(key) != nil
+    } catch {
+      throw PondError(
+        .io, path: dataRoot + "/" + key, "cannot look for the commit: \(error.message)")
+    }
+  }
+
+  /// Commit `version`, read and parsed.
+  func commit(_ version: Int64) throws -> CommitFile {
+    do {
+      return try table.commit(version)
+    } catch {
+      let path = "data/" + DeltaTable.commitKey(version: version)
+      if error.kind == .storageFailure || error.kind == .versionGap {
+        throw PondError(
+          .corrupt, path: path, "cannot read the commit: \(error)", hint: "run 'pond fsck'")
+      }
+      throw PondError(
+        .corrupt, path: path, "the commit is not valid: \(error)",
+        hint: "run 'pond fsck'; restore the log from a replica")
+    }
+  }
+
+  /// Reads commit `version` and its data file's rows, checking that it chains onto `previous` (the head of
+  /// version `version - 1`; nil for version 0), that version 0 is a pond of this format, and that the data
+  /// file is the one its add names.
+  func read(_ version: Int64, onto previous: CommitHead?) throws -> ([OplogRow], CommitFile) {
+    let commit = try commit(version)
+    let key = "data/" + commit.key
+    if version == 0 { try Self.checkFormat(of: commit) }
+    do {
+      try commit.checkChain(onto: previous)
+    } catch {
+      throw PondError(
+        .corrupt, path: key,
+        "the commit does not chain onto version \(version - 1) (hash chain broken)",
+        hint: "run 'pond fsck'; the log was altered or diverged")
+    }
+    let adds = commit.adds
+    guard adds.count <= 1 else {
+      throw PondError(
+        .corrupt, path: key, "the commit adds \(adds.count) data files; pond writes one")
+    }
+    guard let add = adds.first else { return ([], commit) }
+    // The index is built from what the log's hashes vouch for: the data file must be the one its add names.
+    let digest: [UInt8]
+    do {
+      digest = try SHA256.hash(fileAt: dataRoot + "/" + add.path)
+    } catch {
+      throw PondError(
+        .corrupt, path: "data/" + add.path,
+        "the data file of version \(version) cannot be read: \(error)",
+        hint: "run 'pond fsck'; restore it from a replica")
+    }
+    guard add.sha256 == nil || add.sha256 == Hex.encode(digest) else {
+      throw PondError(
+        .corrupt, path: "data/" + add.path,
+        "the data file does not match the sha256 its commit (version \(version)) records",
+        hint: "run 'pond fsck'; restore it from a replica")
+    }
+    let rows = try Oplog.read(path: dataRoot + "/" + add.path, key: "data/" + add.path)
+    guard rows.allSatisfy({ $0.transaction == version }) else {
+      throw PondError(
+        .corrupt, path: "data/" + add.path, "rows of the data file name another txn than \(version)"
+      )
+    }
+    guard Set(rows.map(\.nodeID)).count == rows.count else {
+      throw PondError(
+        .corrupt, path: "data/" + add.path, "the data file holds two rows of the same node")
+    }
+    return (rows, commit)
+  }
+
+  /// Refuses a version 0 that is not a pond of this format: a pond of another format must not be read (or
+  /// written) as if it were this one.
+  static func checkFormat(of versionZero: CommitFile) throws {
+    let format = versionZero.metadata?.configuration["pond.formatVersion"]
+    guard format == PondStore.formatVersion else {
+      throw PondError(
+        .notAPond, path: "data/" + versionZero.key,
+        format.map {
+          "the pond has format \($0); this pond reads format \(PondStore.formatVersion)"
+        }
+          ?? "the Delta table was not made by pond (no pond.formatVersion in its metaData)",
+        hint: format == nil ? "open it with a Delta reader" : "use a pond release that reads it")
+    }
+  }
+}
