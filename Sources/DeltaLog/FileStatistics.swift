@@ -1,3 +1,5 @@
+import Parquet
+
 /// Per-file statistics for an `add` (`stats`, a JSON string inside the action; delta-parquet.md §2.4).
 ///
 /// `numRecords` must be exact (engines answer `COUNT(*)` from it). Give a min/max only when it is exactly
@@ -84,5 +86,27 @@ public struct FileStatistics: Sendable, Equatable {
     let fraction = msOfDay % 1000
     return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):"
       + "\(pad(second, 2)).\(pad(fraction, 3))Z"
+  }
+}
+
+extension FileStatistics {
+  /// The statistics of a Parquet file as its writer reported them: exact row count, null counts, and the
+  /// min/max Parquet kept (the encoding leaves out what Delta cannot represent).
+  public init(_ summary: ParquetFileSummary) {
+    func value(_ value: ParquetStatisticsValue?) -> Value? {
+      switch value {
+      case .int32(let integer): .integer(Int64(integer))
+      case .int64(let integer): .integer(integer)
+      case .timestamp(let microseconds): .timestamp(microseconds: microseconds)
+      case .string(let text): .string(text)
+      case nil: nil
+      }
+    }
+    self.init(numRecords: summary.numRows)
+    for column in summary.columns {
+      minValues[column.name] = value(column.min)
+      maxValues[column.name] = value(column.max)
+      nullCount[column.name] = column.nullCount
+    }
   }
 }

@@ -623,8 +623,6 @@ private struct ColumnEncoder {
     case .boolean, .binary:
       break
     }
-    if let value = low, !value.isRepresentable { low = nil }
-    if let value = high, !value.isRepresentable { high = nil }
     return ParquetColumnStatistics(name: column.name, nullCount: nullCount, min: low, max: high)
   }
 }

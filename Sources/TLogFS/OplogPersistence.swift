@@ -389,6 +389,6 @@ struct OplogWriter {
     }
     return AddFile(
       path: name, size: summary.size, modificationTime: DeltaTable.now(),
-      stats: summary.deltaStatsJSON, sha256: Hex.encode(digest))
+      statistics: FileStatistics(summary), sha256: Hex.encode(digest))
   }
 }

@@ -1,3 +1,4 @@
+import Parquet
 import Testing
 
 @testable import DeltaLog
@@ -96,6 +97,31 @@ struct ActionTests {
       normalized(try JSONValue.parse(stats.jsonString))
         == normalized(try JSONValue.parse(Self.specStats)))
     #expect(!stats.jsonString.contains(#"\/"#))
+  }
+
+  /// What the Parquet writer reports (RoundTripTests checks these values) becomes Delta's stats.
+  @Test func parquetStatisticsBecomeDeltaStats() throws {
+    let summary = ParquetFileSummary(
+      path: "f.parquet", size: 100, numRows: 3,
+      columns: [
+        ParquetColumnStatistics(name: "n", nullCount: 3, min: nil, max: nil),
+        ParquetColumnStatistics(name: "s", nullCount: 0, min: .string("Z"), max: nil),
+        ParquetColumnStatistics(name: "b", nullCount: 1, min: nil, max: nil),
+        ParquetColumnStatistics(
+          name: "t", nullCount: 1, min: .timestamp(microseconds: -1),
+          max: .timestamp(microseconds: 1_717_243_200_123_999)),
+      ])
+    #expect(
+      normalized(try JSONValue.parse(FileStatistics(summary).jsonString))
+        == normalized(
+          try JSONValue.parse(
+            #"{"numRecords":3,"minValues":{"s":"Z","t":"1969-12-31T23:59:59.999Z"},"#
+              + #""maxValues":{"t":"2024-06-01T12:00:00.123Z"},"nullCount":{"n":3,"s":0,"b":1,"t":1}}"#
+          )))
+    let escaped = FileStatistics(
+      numRecords: 1, minValues: ["s": .string("a\"b\\c\n\u{01}"), "i": .integer(Int64.min)])
+    #expect(escaped.jsonString.contains(#""s":"a\"b\\c\n\u0001""#))
+    #expect(escaped.jsonString.contains(#""i":-9223372036854775808"#))
   }
 
   @Test func longStringsAreLeftOutOfMinMax() throws {

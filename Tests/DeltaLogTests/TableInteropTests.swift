@@ -62,7 +62,7 @@ struct TableInteropTests {
       path: path, schema: schema, columns: columns, options: options)
     return AddFile(
       path: name, size: summary.size, modificationTime: DeltaTable.now(),
-      stats: summary.deltaStatsJSON, sha256: Hex.encode(try SHA256.hash(fileAt: path)))
+      statistics: FileStatistics(summary), sha256: Hex.encode(try SHA256.hash(fileAt: path)))
   }
 
   /// The canonical text of every row of `file`, in the encoding read_delta_table.py documents.

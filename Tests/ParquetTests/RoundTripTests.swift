@@ -99,23 +99,9 @@ struct RoundTripTests {
     #expect(summary.columns[1].max == nil)  // the maximum is 33 bytes long: omitted
     #expect(summary.columns[2].min == nil && summary.columns[2].max == nil)  // never for binary
     #expect(summary.columns[3].min == .timestamp(microseconds: -1))
-    #expect(summary.columns[3].min?.deltaJSON == "\"1969-12-31T23:59:59.999Z\"")
-    #expect(summary.columns[3].max?.deltaJSON == "\"2024-06-01T12:00:00.123Z\"")
+    #expect(summary.columns[3].max == .timestamp(microseconds: 1_717_243_200_123_999))
     #expect(try ParquetReader(bytes: bytes).readAllColumns() == columns)
-    #expect(
-      summary.deltaStatsJSON
-        == #"{"numRecords":3,"minValues":{"s":"Z","t":"1969-12-31T23:59:59.999Z"},"#
-        + #""maxValues":{"t":"2024-06-01T12:00:00.123Z"},"nullCount":{"n":3,"s":0,"b":1,"t":1}}"#)
-  }
-
-  @Test func statisticsJSONEscapesAndFormats() {
-    #expect(ParquetStatisticsValue.string("a\"b\\c\n\u{01}").deltaJSON == #""a\"b\\c\n\u0001""#)
-    #expect(ParquetStatisticsValue.int64(Int64.min).deltaJSON == "-9223372036854775808")
-    #expect(
-      ParquetStatisticsValue.timestamp(microseconds: 0).deltaJSON == "\"1970-01-01T00:00:00.000Z\"")
-    #expect(
-      ParquetStatisticsValue.timestamp(microseconds: 951_782_400_000_000).deltaJSON
-        == "\"2000-02-29T00:00:00.000Z\"")
+    #expect(summary.numRows == 3)
   }
 
   @Test func pageChecksumsAreWrittenAndVerified() throws {
