@@ -12,7 +12,6 @@ import PondZstd
 /// raw bytes named by the raw bytes' SHA-256. Each body is written once (temporary file, fsync, rename,
 /// directory fsync); memory stays bounded whatever the size.
 struct LargeFiles {
-  static let directory = "_large_files"
   /// Files of this many bytes or more are stored here instead of inline.
   static let threshold = 64 << 10
   static let level: Int32 = 3
@@ -20,21 +19,9 @@ struct LargeFiles {
   /// The table root (`$POND/data`).
   let dataRoot: String
 
-  /// The key (relative to `data/`) of the body with this SHA-256.
-  static func key(sha256: String) -> String { "\(directory)/sha256=\(sha256).zst" }
+  func path(sha256: String) -> String { dataRoot + "/" + PondLayout.largeFileKey(sha256: sha256) }
 
-  /// The SHA-256 in a key, or nil when `key` is not a large-file key.
-  static func sha256(ofKey key: String) -> String? {
-    let prefix = "\(directory)/sha256="
-    guard key.hasPrefix(prefix), key.hasSuffix(".zst") else { return nil }
-    let hex = key.dropFirst(prefix.count).dropLast(4)
-    guard hex.utf8.count == 64, Hex.decode(String(hex)) != nil else { return nil }
-    return String(hex)
-  }
-
-  func path(sha256: String) -> String { dataRoot + "/" + Self.key(sha256: sha256) }
-
-  private var directoryPath: String { dataRoot + "/" + Self.directory }
+  private var directoryPath: String { dataRoot + "/" + PondLayout.largeFilesDirectory }
 
   /// Streams the host file at `source` into the store; returns its SHA-256 and size.
   func store(hostFile source: String) throws -> (sha256: String, size: Int64) {
@@ -100,7 +87,7 @@ struct LargeFiles {
   func stream(
     sha256: String, expectedSize: Int64, to sink: (UnsafeRawBufferPointer) throws -> Void
   ) throws {
-    let key = Self.key(sha256: sha256)
+    let key = PondLayout.largeFileKey(sha256: sha256)
     let file = path(sha256: sha256)
     guard access(file, F_OK) == 0 else {
       throw PondError(

@@ -231,7 +231,7 @@ public final class OplogPersistence: Persistence {
         base = Int64(previous!.size)
       }
       if let token = LargeFileToken(bytes), openTokens.contains(token.sha256) {
-        row.blob = LargeFiles.key(sha256: token.sha256)
+        row.blob = PondLayout.largeFileKey(sha256: token.sha256)
         row.sha256 = token.sha256
         row.size = base + token.size
       } else if bytes.count >= LargeFiles.threshold {
@@ -239,7 +239,7 @@ public final class OplogPersistence: Persistence {
           !containsOpenToken(bytes),
           "node \(write.id): a large file's stand-in bytes were joined with other content")
         let sha = try largeFiles.store(bytes: bytes)
-        row.blob = LargeFiles.key(sha256: sha)
+        row.blob = PondLayout.largeFileKey(sha256: sha)
         row.sha256 = sha
         row.size = base + Int64(bytes.count)
       } else {
@@ -363,10 +363,7 @@ struct OplogWriter {
 
   /// Writes `rows` as the data file of `version` and returns its `add` (exact size, stats, sha256).
   func writeDataFile(_ rows: [OplogRow], version: Int64) throws -> AddFile {
-    let digits = String(version)
-    let name =
-      "part-\(String(repeating: "0", count: max(0, 20 - digits.count)) + digits)-"
-      + "\(UUID().uuidString.lowercased()).zstd.parquet"
+    let name = PondLayout.newDataFileKey(version: version)
     let path = dataRoot + "/" + name
     let summary: ParquetFileSummary
     do {

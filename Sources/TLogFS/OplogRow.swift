@@ -44,7 +44,7 @@ public struct OplogRow: Sendable, Equatable {
 }
 
 /// The oplog's schema and its Parquet encoding.
-enum Oplog {
+public enum Oplog {
   /// Columns in order: (name, Parquet type, nullable).
   static let columns: [(String, ParquetType, Bool)] = [
     ("part_id", .string, false),
@@ -109,6 +109,16 @@ enum Oplog {
 
   /// Reads every row of the data file at `path`; `key` names it in errors.
   static func read(path: String, key: String) throws -> [OplogRow] {
+    try read(key: key) { try ParquetReader(path: path) }
+  }
+
+  /// The rows of a data file held in memory (one fetched from a remote, say), in file order; `key` names it
+  /// in errors.
+  public static func rows(ofDataFile bytes: [UInt8], key: String) throws -> [OplogRow] {
+    try read(key: key) { try ParquetReader(bytes: bytes) }
+  }
+
+  private static func read(key: String, _ open: () throws -> ParquetReader) throws -> [OplogRow] {
     func corrupt(_ why: String) -> PondError {
       PondError(
         .corrupt, path: key, "the data file is not a valid oplog file (\(why))",
@@ -117,7 +127,7 @@ enum Oplog {
     let reader: ParquetReader
     var columns: [[ParquetValue?]] = []
     do {
-      reader = try ParquetReader(path: path)
+      reader = try open()
       for (name, _, _) in Oplog.columns {
         guard let data = try reader.readColumn(named: name) else {
           throw corrupt("no column \(name)")

@@ -43,7 +43,7 @@ extension PondStore {
   /// when `root` is not a pond at all (no commit), or the lock cannot be taken.
   public static func check(root: String, clean: Bool = false) throws -> CheckReport {
     let dataRoot = root + "/data"
-    let lock = clean ? try PondLock(path: root + "/local/lock", wait: false) : nil
+    let lock = clean ? try PondLock(pondRoot: root, wait: false) : nil
     return try withExtendedLifetime(lock) {
       try check(root: root, dataRoot: dataRoot, clean: clean)
     }
@@ -159,7 +159,7 @@ extension PondStore {
               }
             }
           } else if let blob = row.blob {
-            guard LargeFiles.sha256(ofKey: blob) == row.sha256 else {
+            guard PondLayout.sha256(ofLargeFileKey: blob) == row.sha256 else {
               report.problems.append("\(location): blob \(blob) is not named by the row's sha256")
               continue
             }
@@ -211,11 +211,11 @@ extension PondStore {
       orphans.append(
         ("data/\(name)", name.contains(".tmp-") ? "unfinished data file" : "orphan data file"))
     }
-    for name in names("/" + LargeFiles.directory) {
-      let key = LargeFiles.directory + "/" + name
+    for name in names("/" + PondLayout.largeFilesDirectory) {
+      let key = PondLayout.largeFilesDirectory + "/" + name
       if name.hasPrefix(".tmp-") {
         orphans.append(("data/\(key)", "unfinished large file"))
-      } else if let sha = LargeFiles.sha256(ofKey: key), blobs[sha] == nil {
+      } else if let sha = PondLayout.sha256(ofLargeFileKey: key), blobs[sha] == nil {
         orphans.append(("data/\(key)", "orphan large file (no row refers to it)"))
       }
     }

@@ -10,9 +10,16 @@ import Foundation
 ///
 /// The kernel releases the lock when the process exits, however it exits, so a crashed writer never leaves
 /// the pond locked. Readers never take it.
-final class PondLock {
-  let path: String
+///
+/// Replication takes it to install versions from a remote: `PondLock(pondRoot:wait:)`.
+public final class PondLock {
+  public let path: String
   private let descriptor: Int32
+
+  /// Takes the writer lock of the pond at `pondRoot` (see `init(path:wait:)`).
+  public convenience init(pondRoot: String, wait: Bool) throws {
+    try self.init(path: pondRoot + "/" + PondLayout.lockFile, wait: wait)
+  }
 
   /// Takes the lock; with `wait`, blocks until the holder releases it, otherwise fails at once naming the
   /// holder's PID.

@@ -141,7 +141,7 @@ extension PondStore {
           version: Int64(row.record.version), txn: row.record.transaction.rawValue,
           time: Self.formatTime(commit.timestamp), size: Int64(row.record.size),
           sha256: row.sha256,
-          storage: row.isBlob ? "data/" + LargeFiles.key(sha256: row.sha256) : "inline",
+          storage: row.isBlob ? "data/" + PondLayout.largeFileKey(sha256: row.sha256) : "inline",
           parentID: row.record.parentID.description))
     }
     return NodeReport(

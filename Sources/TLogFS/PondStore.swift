@@ -48,7 +48,7 @@ public final class PondStore {
     }
     if case .write(let wait) = mode {
       try HostIO.makeDirectory(self.root + "/local")
-      lock = try PondLock(path: self.root + "/local/lock", wait: wait)
+      lock = try PondLock(pondRoot: self.root, wait: wait)
     } else {
       lock = nil
     }
@@ -93,7 +93,7 @@ public final class PondStore {
     }
     try HostIO.makeDirectory(root + "/data")
     try HostIO.makeDirectory(root + "/local")
-    let lock = try PondLock(path: root + "/local/lock", wait: false)
+    let lock = try PondLock(pondRoot: root, wait: false)
     let now = WallClockMicroseconds.now()
     let rootRow = OplogRow(
       partID: .root, nodeID: .root, version: 1, transaction: 0, timestamp: now,
@@ -127,7 +127,7 @@ public final class PondStore {
     return try PondStore(root: root, mode: .read)
   }
 
-  private static func normalized(_ path: String) -> String {
+  static func normalized(_ path: String) -> String {
     var path = path
     while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
     return path
