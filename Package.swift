@@ -32,15 +32,19 @@ let package = Package(
     .target(name: "PondCurl", dependencies: ["CCurl"]),
     .target(name: "PondSQLite", dependencies: ["CSQLite"]),
 
+    // UTC instants in ms and µs, the clock, ISO 8601 text.
+    .target(name: "PondTime"),
+
     // The layers of SYSTEM.md; lower layers never import higher ones.
     .target(name: "TinyFS"),
     .target(name: "Parquet", dependencies: ["PondZstd", "PondFiles"]),
-    .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto", "PondFiles"]),
+    .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto", "PondFiles", "PondTime"]),
     .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl", "PondFiles"]),
     .target(
       name: "TLogFS",
       dependencies: [
         "TinyFS", "DeltaLog", "Parquet", "PondZstd", "PondCrypto", "PondFiles", "PondSQLite",
+        "PondTime",
       ]),
 
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
@@ -50,7 +54,8 @@ let package = Package(
     .executableTarget(name: "ParquetBench", dependencies: ["Parquet", "PondZstd", "PondCrypto"]),
     .executableTarget(name: "ObjectStoreBench", dependencies: ["ObjectStore", "PondCrypto"]),
     // A child process for the Delta log's crash, race and full-disk tests.
-    .executableTarget(name: "DeltaLogProbe", dependencies: ["DeltaLog", "PondCrypto"]),
+    .executableTarget(
+      name: "DeltaLogProbe", dependencies: ["DeltaLog", "PondCrypto", "PondTime"]),
 
     .executableTarget(
       name: "pond",
@@ -69,11 +74,14 @@ let package = Package(
     .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCurlTests", dependencies: ["PondCurl", "PondTestSupport"]),
     .testTarget(name: "PondSQLiteTests", dependencies: ["PondSQLite", "PondTestSupport"]),
+    .testTarget(name: "PondTimeTests", dependencies: ["PondTime"]),
     .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", "PondTestSupport"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet", "PondZstd", "PondTestSupport"]),
     .testTarget(
       name: "DeltaLogTests",
-      dependencies: ["DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondTestSupport"]),
+      dependencies: [
+        "DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondTestSupport", "PondTime",
+      ]),
     .testTarget(
       name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
     .testTarget(

@@ -1,4 +1,5 @@
 import PondCrypto
+import PondTime
 
 /// What `verifyDataFiles` checked.
 public struct DataFileVerification: Sendable, Equatable {
@@ -28,7 +29,7 @@ extension DeltaTable {
   /// Hashes `bytes` on the calling thread; call it off Swift's cooperative pool for large files.
   public func putDataFile(
     _ path: String, _ bytes: [UInt8], statistics: FileStatistics?,
-    modificationTime: Int64 = DeltaTable.now()
+    modificationTime: Int64 = UTCMilliseconds.now().rawValue
   ) throws(DeltaLogError) -> AddFile {
     try Self.checkDataPath(path)
     try wrap(nil, path, hint: Self.putFailureHint) { () throws(StorageError) in
@@ -66,7 +67,7 @@ extension DeltaTable {
   /// Blocks on file I/O and hashing; call it off Swift's cooperative pool.
   public func putDataFile(
     _ path: String, contentsOf localFile: String, statistics: FileStatistics?,
-    modificationTime: Int64 = DeltaTable.now()
+    modificationTime: Int64 = UTCMilliseconds.now().rawValue
   ) throws(DeltaLogError) -> AddFile {
     try Self.checkDataPath(path)
     let hasher = SHA256Hasher()

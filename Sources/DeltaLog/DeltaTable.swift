@@ -1,5 +1,6 @@
 import Foundation
 import PondCrypto
+import PondTime
 
 /// The outcome of writing a commit: losing the race for a version is a result, not an error.
 public enum CommitResult: Sendable, Equatable {
@@ -37,9 +38,6 @@ public struct DeltaTable: Sendable {
     let digits = String(version)
     return logPrefix + String(repeating: "0", count: 20 - digits.count) + digits + ".json"
   }
-
-  /// The current time in ms since the epoch.
-  public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
   // MARK: - Reading the log
 
@@ -175,7 +173,7 @@ public struct DeltaTable: Sendable {
   public func create(
     schema: DeltaSchema, configuration: [String: String] = [:],
     id: String = UUID().uuidString.lowercased(), adds: [AddFile] = [],
-    timestamp: Int64 = DeltaTable.now()
+    timestamp: Int64 = UTCMilliseconds.now().rawValue
   ) throws(DeltaLogError) -> CommitResult {
     try write(
       CommitFile.first(
@@ -192,7 +190,7 @@ public struct DeltaTable: Sendable {
   public func commit(
     on snapshot: DeltaSnapshot, adds: [AddFile], removing removedPaths: [String] = [],
     operation: String = "WRITE", operationParameters: [String: String] = [:],
-    metadata newMetadata: TableMetadata? = nil, timestamp: Int64 = DeltaTable.now()
+    metadata newMetadata: TableMetadata? = nil, timestamp: Int64 = UTCMilliseconds.now().rawValue
   ) throws(DeltaLogError) -> CommitResult {
     if let problem = snapshot.protocol.writeProblem {
       throw DeltaLogError(.unsupportedProtocol, version: snapshot.version, problem)

@@ -1,4 +1,5 @@
 import Parquet
+import PondTime
 
 /// Per-file statistics for an `add` (`stats`, a JSON string inside the action; delta-parquet.md §2.4).
 ///
@@ -54,38 +55,12 @@ public struct FileStatistics: Sendable, Equatable {
       case .integer(let i): return (name, .int(i))
       case .string(let s): return s.count > 32 ? nil : (name, .string(s))
       case .timestamp(let micros):
-        guard let text = formatTimestampMilliseconds(microseconds: micros) else { return nil }
+        guard let text = UTCMilliseconds(UTCMicroseconds(rawValue: micros)).iso8601 else {
+          return nil
+        }
         return (name, .string(text))
       }
     }
-  }
-
-  /// `"2024-06-01T12:00:00.123Z"` for µs since the epoch, truncated down to ms; nil outside years 1-9999.
-  public static func formatTimestampMilliseconds(microseconds: Int64) -> String? {
-    let milliseconds = microseconds.quotientFloor(1000)
-    let days = milliseconds.quotientFloor(86_400_000)
-    let msOfDay = milliseconds - days * 86_400_000
-    // Civil date from days since 1970-01-01 (proleptic Gregorian, 400-year eras of 146097 days).
-    let z = days + 719_468
-    let era = z.quotientFloor(146_097)
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let mp = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-    guard (1...9999).contains(year) else { return nil }
-    func pad(_ value: Int64, _ width: Int) -> String {
-      let text = String(value)
-      return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
-    let hour = msOfDay / 3_600_000
-    let minute = msOfDay / 60_000 % 60
-    let second = msOfDay / 1000 % 60
-    let fraction = msOfDay % 1000
-    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):"
-      + "\(pad(second, 2)).\(pad(fraction, 3))Z"
   }
 }
 

@@ -182,11 +182,3 @@ public struct LocalStorage: Storage {
     StorageError(.io, key: key, subject.map { "\($0): \(error)" } ?? error.description)
   }
 }
-
-extension Int64 {
-  /// Division rounding toward negative infinity.
-  func quotientFloor(_ divisor: Int64) -> Int64 {
-    let q = self / divisor
-    return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
-  }
-}

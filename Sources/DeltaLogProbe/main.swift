@@ -18,6 +18,7 @@
 import DeltaLog
 import Foundation
 import PondCrypto
+import PondTime
 
 #if canImport(Glibc)
   import Glibc
@@ -86,7 +87,8 @@ func race(_ options: Options) throws {
   for version in 1...versions {
     snapshot = try table.update(snapshot, to: Int64(version - 1))
     let add = AddFile(
-      path: "race-\(id)-\(version).parquet", size: 1, modificationTime: DeltaTable.now(),
+      path: "race-\(id)-\(version).parquet", size: 1,
+      modificationTime: UTCMilliseconds.now().rawValue,
       sha256: String(repeating: "0", count: 64))
     let marker = "\(barrier)/\(version)-\(id)"
     guard FileManager.default.createFile(atPath: marker, contents: nil) else {

@@ -2,6 +2,7 @@ import DeltaLog
 import Foundation
 import Parquet
 import PondCrypto
+import PondTime
 import TinyFS
 
 #if canImport(Glibc)
@@ -265,12 +266,14 @@ public final class OplogPersistence: Persistence {
     // filtering on the rows' `timestamp` column agree with `--at`.
     let timestamp: Int64
     do {
-      timestamp = try CommitFile.time(transaction.timestamp / 1000, after: head)
+      let clock = UTCMilliseconds(UTCMicroseconds(rawValue: transaction.timestamp))
+      timestamp = try CommitFile.time(clock.rawValue, after: head)
     } catch {
       throw PondError(error)
     }
-    if timestamp != transaction.timestamp / 1000 {
-      for position in openRows.indices { openRows[position].timestamp = timestamp * 1000 }
+    let rowTime = UTCMicroseconds(UTCMilliseconds(rawValue: timestamp)).rawValue
+    if UTCMilliseconds(UTCMicroseconds(rawValue: transaction.timestamp)).rawValue != timestamp {
+      for position in openRows.indices { openRows[position].timestamp = rowTime }
     }
     let file = try OplogWriter(dataRoot: dataRoot).writeDataFile(openRows, version: version)
     let commit: CommitFile
@@ -385,7 +388,7 @@ struct OplogWriter {
         hint: "check the disk holding \(dataRoot)")
     }
     return AddFile(
-      path: name, size: summary.size, modificationTime: DeltaTable.now(),
+      path: name, size: summary.size, modificationTime: UTCMilliseconds.now().rawValue,
       statistics: FileStatistics(summary), sha256: Hex.encode(digest))
   }
 }

@@ -1,6 +1,7 @@
 import DeltaLog
 import Foundation
 import PondCrypto
+import PondTime
 import TinyFS
 
 #if canImport(Glibc)
@@ -94,9 +95,9 @@ public final class PondStore {
     try HostIO.makeDirectory(root + "/data")
     try HostIO.makeDirectory(root + "/local")
     let lock = try PondLock(pondRoot: root, wait: false)
-    let now = WallClockMicroseconds.now()
+    let now = UTCMicroseconds.now()
     let rootRow = OplogRow(
-      partID: .root, nodeID: .root, version: 1, transaction: 0, timestamp: now,
+      partID: .root, nodeID: .root, version: 1, transaction: 0, timestamp: now.rawValue,
       entryType: .directory, content: DirectoryListing.encode([]), size: 0,
       sha256: Hex.encode(SHA256.hash(DirectoryListing.encode([]))), blob: nil)
     let writer = OplogWriter(dataRoot: root + "/data")
@@ -109,7 +110,8 @@ public final class PondStore {
     do {
       let versionZero = try CommitFile.first(
         schema: Oplog.deltaSchema, configuration: configuration, id: UUID().uuidString.lowercased(),
-        adds: [add], operationParameters: ["command": commandLine], timestamp: now / 1000)
+        adds: [add], operationParameters: ["command": commandLine],
+        timestamp: UTCMilliseconds(now).rawValue)
       result = try PondLog(dataRoot: root + "/data").table.write(versionZero)
     } catch {
       throw PondError(.io, path: root + "/data", "cannot write version 0: \(error)")
@@ -156,7 +158,7 @@ public final class PondStore {
       }
       return version
     }
-    guard let milliseconds = Self.parseTime(specification) else {
+    guard let milliseconds = UTCMilliseconds(iso8601: specification)?.rawValue else {
       throw PondError(
         .invalidArgument, path: root,
         "'\(specification)' is neither a version number nor an ISO 8601 time",
@@ -172,26 +174,9 @@ public final class PondStore {
     return found
   }
 
-  /// Milliseconds since the epoch of an ISO 8601 time (with or without fractional seconds; a date alone means
-  /// its midnight UTC).
-  static func parseTime(_ text: String) -> Int64? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let date = formatter.date(from: text) {
-      return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-    }
-    formatter.formatOptions = [.withInternetDateTime]
-    if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
-    formatter.formatOptions = [.withFullDate]
-    if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
-    return nil
-  }
-
   /// ISO 8601 UTC with milliseconds.
   public static func formatTime(_ milliseconds: Int64) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    UTCMilliseconds(rawValue: milliseconds).description
   }
 
   /// The file system at `version` (read-only), or the live one (writable when opened for writing).
@@ -232,14 +217,5 @@ public final class PondStore {
       current = record.parentID
     }
     return "/" + names.reversed().joined(separator: "/")
-  }
-}
-
-/// Microseconds since the epoch (UTC).
-enum WallClockMicroseconds {
-  static func now() -> Int64 {
-    var spec = timespec()
-    clock_gettime(CLOCK_REALTIME, &spec)
-    return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
   }
 }

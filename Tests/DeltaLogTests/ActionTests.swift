@@ -1,4 +1,5 @@
 import Parquet
+import PondTime
 import Testing
 
 @testable import DeltaLog
@@ -139,13 +140,12 @@ struct ActionTests {
     (Int64(253_402_300_799_999_999), "9999-12-31T23:59:59.999Z"),
   ])
   func timestampsTruncateDownToMilliseconds(_ micros: Int64, _ text: String) {
-    #expect(FileStatistics.formatTimestampMilliseconds(microseconds: micros) == text)
+    #expect(UTCMilliseconds(UTCMicroseconds(rawValue: micros)).iso8601 == text)
   }
 
   @Test func timestampsOutsideFourDigitYearsAreOmitted() {
-    #expect(
-      FileStatistics.formatTimestampMilliseconds(microseconds: 253_402_300_800_000_000) == nil)
-    #expect(FileStatistics.formatTimestampMilliseconds(microseconds: Int64.min) == nil)
+    #expect(UTCMilliseconds(UTCMicroseconds(rawValue: 253_402_300_800_000_000)).iso8601 == nil)
+    #expect(UTCMilliseconds(UTCMicroseconds(rawValue: Int64.min)).iso8601 == nil)
   }
 
   @Test func removeLineMatchesSpec() {

@@ -2,6 +2,7 @@ import Foundation
 import Parquet
 import PondCrypto
 import PondTestSupport
+import PondTime
 import Testing
 
 @testable import DeltaLog
@@ -61,7 +62,7 @@ struct TableInteropTests {
     let summary = try ParquetWriter.write(
       path: path, schema: schema, columns: columns, options: options)
     return AddFile(
-      path: name, size: summary.size, modificationTime: DeltaTable.now(),
+      path: name, size: summary.size, modificationTime: UTCMilliseconds.now().rawValue,
       statistics: FileStatistics(summary), sha256: Hex.encode(try SHA256.hash(fileAt: path)))
   }
 
