@@ -10,8 +10,11 @@ BIG_MIB=${BIG_MIB:-1024}
 VERSIONS=${VERSIONS:-2000}
 FILES_PER_VERSION=${FILES_PER_VERSION:-10}
 
-swift build -c release --product pond >/dev/null
-POND_BIN="$(swift build -c release --show-bin-path)/pond"
+# POND_BIN names another build of pond to measure (scripts/bench-compare.sh measures two side by side).
+if [ -z "${POND_BIN:-}" ]; then
+  swift build -c release --product pond >/dev/null
+  POND_BIN="$(swift build -c release --show-bin-path)/pond"
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pond-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 now() { date +%s.%N; }
