@@ -4,12 +4,12 @@ import PondCrypto
 /// and its time.
 public struct CommitHead: Sendable, Hashable {
   public var version: Int64
-  /// SHA-256 (lower-case hex) of the commit file's bytes.
-  public var sha256: String
+  /// SHA-256 of the commit file's bytes.
+  public var sha256: SHA256Digest
   /// `commitInfo.timestamp` (ms since the epoch), when the commit has one (pond always writes one).
   public var timestamp: Int64?
 
-  public init(version: Int64, sha256: String, timestamp: Int64?) {
+  public init(version: Int64, sha256: SHA256Digest, timestamp: Int64?) {
     self.version = version
     self.sha256 = sha256
     self.timestamp = timestamp
@@ -27,8 +27,8 @@ public struct CommitFile: Sendable, Equatable {
   public let version: Int64
   /// The commit file's bytes, exactly as stored.
   public let bytes: [UInt8]
-  /// SHA-256 (lower-case hex) of `bytes`: the next commit's chain link.
-  public let sha256: String
+  /// SHA-256 of `bytes`: the next commit's chain link.
+  public let sha256: SHA256Digest
   /// The actions, in file order.
   public let actions: [DeltaAction]
 
@@ -61,7 +61,7 @@ public struct CommitFile: Sendable, Equatable {
     precondition(version >= 0, "negative Delta version \(version)")
     self.version = version
     self.bytes = bytes
-    self.sha256 = Hex.encode(SHA256.hash(bytes))
+    self.sha256 = SHA256Digest(hashing: bytes)
     self.actions = actions
   }
 
@@ -120,11 +120,11 @@ public struct CommitFile: Sendable, Equatable {
         "the commit has no commitInfo.\(CommitInfo.previousCommitKey)",
         hint: "it was not written by pond; open the table without requiring the hash chain")
     }
-    guard link == previous.sha256 else {
+    guard SHA256Digest(hex: link) == previous.sha256 else {
       throw DeltaLogError(
         .brokenHashChain, version: version, path: key,
         "the commit names previous commit sha256 \(link), but version \(version - 1) hashes to "
-          + previous.sha256,
+          + previous.sha256.hex,
         hint: "the log was altered or diverged; compare with a replica")
     }
   }
@@ -200,7 +200,7 @@ public struct CommitFile: Sendable, Equatable {
     let info = CommitInfo(
       timestamp: time, operation: operation, operationParameters: operationParameters,
       engineInfo: DeltaTable.engineInfo, readVersion: head.version,
-      previousCommitSHA256: head.sha256)
+      previousCommitSHA256: head.sha256.hex)
     var actions: [DeltaAction] = [.commitInfo(info)]
     if let metadata { actions.append(.metaData(metadata)) }
     for var remove in removes {
@@ -226,9 +226,7 @@ public struct CommitFile: Sendable, Equatable {
           .invalidArgument, path: add.path,
           "size and modificationTime must be non-negative and partitionValues empty")
       }
-      guard let sha256 = add.sha256, sha256.utf8.count == 64,
-        sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
-      else {
+      guard let sha256 = add.sha256, SHA256Digest(hex: sha256) != nil else {
         throw DeltaLogError(
           .invalidArgument, path: add.path, "tags.sha256 must be 64 lower-case hex digits")
       }

@@ -5,7 +5,7 @@ import PondTime
 /// The outcome of writing a commit: losing the race for a version is a result, not an error.
 public enum CommitResult: Sendable, Equatable {
   /// The commit is now version `version`; `sha256` is its file's hash (the next commit's chain link).
-  case committed(version: Int64, sha256: String)
+  case committed(version: Int64, sha256: SHA256Digest)
   /// Another writer committed `version` first; re-read the table and retry on top of it.
   case versionTaken(Int64)
 }
@@ -227,7 +227,7 @@ public struct DeltaTable: Sendable {
   /// A blind append cannot conflict with other commits, so retrying on top of theirs is safe.
   public func append(
     _ adds: [AddFile], operation: String = "WRITE", maximumAttempts: Int = 16
-  ) throws(DeltaLogError) -> (version: Int64, sha256: String) {
+  ) throws(DeltaLogError) -> (version: Int64, sha256: SHA256Digest) {
     var current = try snapshot()
     for _ in 0..<maximumAttempts {
       current = try update(current)

@@ -89,7 +89,7 @@ extension PondStore {
       } catch {
         // The next version's link is checked against these bytes all the same.
         previous = CommitHead(
-          version: version, sha256: Hex.encode(SHA256.hash(bytes)), timestamp: nil)
+          version: version, sha256: SHA256Digest(hashing: bytes), timestamp: nil)
         report.problems.append("data/\(key): the commit is not valid: \(error.message)")
         continue
       }

@@ -25,14 +25,14 @@ struct IndexedRow: Sendable {
 struct IndexedCommit: Sendable, Equatable {
   /// `commitInfo.timestamp`, ms since the epoch.
   var timestamp: Int64
-  /// SHA-256 (hex) of the commit file's bytes.
-  var sha256: String
+  /// SHA-256 of the commit file's bytes.
+  var sha256: SHA256Digest
   /// The data file it added (relative to `data/`), if any.
   var dataFile: String?
   /// The command line that made it (`operationParameters.command`), or the Delta operation.
   var command: String
 
-  init(timestamp: Int64, sha256: String, dataFile: String?, command: String) {
+  init(timestamp: Int64, sha256: SHA256Digest, dataFile: String?, command: String) {
     self.timestamp = timestamp
     self.sha256 = sha256
     self.dataFile = dataFile
@@ -230,7 +230,7 @@ final class PondIndex {
         + " WHERE version >= ?1 AND version <= ?2 ORDER BY version",
       [.integer(first), .integer(last)]
     ) { row in
-      try body(row.integer(0), Self.indexedCommit(row, from: 1))
+      try body(row.integer(0), try Self.indexedCommit(row, from: 1))
       return true
     }
   }
@@ -405,7 +405,7 @@ final class PondIndex {
     try database.run(
       "INSERT INTO commits(version, timestamp, sha256, data_file, command) VALUES (?1, ?2, ?3, ?4, ?5)",
       [
-        .integer(version), .integer(commit.timestamp), .text(commit.sha256),
+        .integer(version), .integer(commit.timestamp), .text(commit.sha256.hex),
         commit.dataFile.map { .text($0) } ?? .null, .text(commit.command),
       ])
   }
@@ -435,15 +435,20 @@ final class PondIndex {
       "SELECT timestamp, sha256, data_file, command FROM commits WHERE version = ?1",
       [.integer(version)]
     ) { row in
-      found = indexedCommit(row, from: 0)
+      found = try indexedCommit(row, from: 0)
       return false
     }
     return found
   }
 
-  private static func indexedCommit(_ row: SQLiteRow, from column: Int32) -> IndexedCommit {
-    IndexedCommit(
-      timestamp: row.integer(column), sha256: row.text(column + 1),
+  private static func indexedCommit(_ row: SQLiteRow, from column: Int32) throws -> IndexedCommit {
+    guard let sha256 = SHA256Digest(hex: row.text(column + 1)) else {
+      throw PondError(
+        .corrupt, path: "local/" + fileName, "a commit's sha256 is not readable",
+        hint: "delete local/\(fileName) to rebuild it from the log")
+    }
+    return IndexedCommit(
+      timestamp: row.integer(column), sha256: sha256,
       dataFile: row.isNull(column + 2) ? nil : row.text(column + 2), command: row.text(column + 3))
   }
 

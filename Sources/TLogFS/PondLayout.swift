@@ -29,13 +29,11 @@ public enum PondLayout {
     "\(largeFilesDirectory)/sha256=\(sha256).zst"
   }
 
-  /// The SHA-256 a large-file key names, or nil when `key` is not a large-file key.
+  /// The SHA-256 (hex) a large-file key names, or nil when `key` is not a large-file key.
   public static func sha256(ofLargeFileKey key: String) -> String? {
     let prefix = "\(largeFilesDirectory)/sha256="
     guard key.hasPrefix(prefix), key.hasSuffix(".zst") else { return nil }
-    let hex = key.dropFirst(prefix.count).dropLast(4)
-    guard hex.utf8.count == 64, Hex.decode(String(hex)) != nil else { return nil }
-    return String(hex)
+    return SHA256Digest(hex: key.dropFirst(prefix.count).dropLast(4))?.hex
   }
 }
 
@@ -46,8 +44,8 @@ public struct VersionObjects: Sendable, Equatable {
   public struct DataFile: Sendable, Equatable {
     public var key: String
     public var size: Int64
-    /// SHA-256 (lower-case hex) of the file's bytes (`tags.sha256`).
-    public var sha256: String
+    /// SHA-256 of the file's bytes (`tags.sha256`).
+    public var sha256: SHA256Digest
   }
 
   public var version: Int64

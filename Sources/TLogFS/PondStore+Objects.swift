@@ -1,4 +1,5 @@
 import DeltaLog
+import PondCrypto
 
 /// What replication needs of a pond: the objects each version consists of, and opening a `data/` that was
 /// installed from elsewhere.
@@ -8,11 +9,17 @@ extension PondStore {
   public func objects(ofVersion version: Int64) throws -> VersionObjects {
     let rows = try persistence.rows(ofVersion: version)  // checks that the version exists
     let commit = try persistence.log.commit(version)
+    var dataFile: VersionObjects.DataFile?
+    if let add = commit.adds.first {
+      guard let sha256 = add.sha256.flatMap({ SHA256Digest(hex: $0) }) else {
+        throw PondError(
+          .corrupt, path: "data/" + commit.key, "the add of \(add.path) has no valid tags.sha256",
+          hint: "run 'pond fsck'")
+      }
+      dataFile = VersionObjects.DataFile(key: add.path, size: add.size, sha256: sha256)
+    }
     return VersionObjects(
-      version: version, commitKey: commit.key,
-      dataFile: commit.adds.first.map {
-        VersionObjects.DataFile(key: $0.path, size: $0.size, sha256: $0.sha256 ?? "")
-      },
+      version: version, commitKey: commit.key, dataFile: dataFile,
       largeFileKeys: Set(rows.compactMap(\.blob)).sorted())
   }
 

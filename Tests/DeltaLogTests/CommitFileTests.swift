@@ -29,10 +29,10 @@ struct CommitFileTests {
     for commit in [zero, one] {
       let parsed = try CommitFile(parsing: commit.bytes, version: commit.version)
       #expect(parsed == commit)
-      #expect(parsed.sha256 == Hex.encode(SHA256.hash(commit.bytes)))
+      #expect(parsed.sha256.hex == Hex.encode(SHA256.hash(commit.bytes)))
     }
     #expect(one.version == 1 && one.info?.readVersion == 0)
-    #expect(one.info?.previousCommitSHA256 == zero.sha256)
+    #expect(one.info?.previousCommitSHA256 == zero.sha256.hex)
     #expect(one.adds.map(\.path) == ["a.parquet"] && one.metadata == nil)
     #expect(zero.metadata?.configuration["pond.formatVersion"] == "1")
     #expect(zero.metadata?.configuration["delta.enableExpiredLogCleanup"] == "false")
@@ -44,7 +44,7 @@ struct CommitFileTests {
     try zero.checkChain(onto: nil)
     try one.checkChain(onto: zero.head)
     var other = zero.head
-    other.sha256 = String(repeating: "0", count: 64)
+    other.sha256 = SHA256Digest(bytes: [UInt8](repeating: 0, count: 32))!
     #expect {
       try one.checkChain(onto: other)
     } throws: { ($0 as? DeltaLogError)?.kind == .brokenHashChain }
@@ -63,12 +63,12 @@ struct CommitFileTests {
     #expect(try CommitFile.time(7, after: nil) == 7)
     let next = try CommitFile.next(after: zero.head, adds: [], timestamp: 1)
     #expect(next.info?.timestamp == 5001)
-    let last = CommitHead(version: 3, sha256: Self.sha, timestamp: Int64.max)
+    let last = CommitHead(version: 3, sha256: SHA256Digest(hex: Self.sha)!, timestamp: Int64.max)
     #expect(throws: DeltaLogError.self) { try CommitFile.time(1, after: last) }
   }
 
   @Test func invalidCommitsAreNotBuilt() {
-    let head = CommitHead(version: 0, sha256: Self.sha, timestamp: 1)
+    let head = CommitHead(version: 0, sha256: SHA256Digest(hex: Self.sha)!, timestamp: 1)
     #expect(throws: DeltaLogError.self) {
       try CommitFile.next(
         after: head, adds: [Self.add("a.parquet"), Self.add("a.parquet")], timestamp: 2)

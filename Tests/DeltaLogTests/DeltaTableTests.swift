@@ -82,7 +82,7 @@ struct DeltaTableTests {
       return
     }
     let bytes = try f.storage.read(DeltaTable.commitKey(version: 0))
-    #expect(Hex.encode(SHA256.hash(bytes)) == sha)
+    #expect(Hex.encode(SHA256.hash(bytes)) == sha.hex)
     let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
     #expect(lines.count == 3)
     #expect(
@@ -151,7 +151,7 @@ struct DeltaTableTests {
     let commit4 = try f.table.commit(4)
     #expect(commit4.info?.operation == "DELETE")
     #expect(commit4.info?.readVersion == 3)
-    #expect(commit4.info?.previousCommitSHA256 == (try f.table.commit(3)).sha256)
+    #expect(commit4.info?.previousCommitSHA256 == (try f.table.commit(3)).sha256.hex)
     let text = String(decoding: try f.storage.read(DeltaTable.commitKey(version: 4)), as: UTF8.self)
     #expect(
       text.contains(
@@ -255,7 +255,7 @@ struct DeltaTableTests {
     expectKind(.noSuchVersion) { () throws(DeltaLogError) in _ = try f.table.update(fresh, to: 1) }
     // Version 1 replaced by another writer's (diverged) commit: version 2 no longer chains onto it.
     var diverged = old
-    diverged.head.sha256 = String(repeating: "0", count: 64)
+    diverged.head.sha256 = SHA256Digest(bytes: [UInt8](repeating: 0, count: 32))!
     do {
       _ = try f.table.update(diverged)
       Issue.record("expected an error")
@@ -425,7 +425,7 @@ struct DeltaTableTests {
     let snapshot = try f.table.snapshot()
     let info = CommitInfo(
       timestamp: TableFixture.baseTime + 999_999, readVersion: 1,
-      previousCommitSHA256: snapshot.headCommitSHA256)
+      previousCommitSHA256: snapshot.headCommitSHA256.hex)
     let bytes = DeltaAction.encodeCommit([
       .commitInfo(info),
       .protocol(

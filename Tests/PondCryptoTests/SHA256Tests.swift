@@ -145,3 +145,21 @@ struct HexTests {
     #expect(Hex.decode(Hex.encode(bytes).uppercased()) == bytes)
   }
 }
+
+@Suite("SHA256Digest")
+struct SHA256DigestTests {
+  @Test func hexRoundTripsAndOnlyLowerCaseHexOf32BytesParses() throws {
+    let digest = SHA256Digest(hashing: Array("abc".utf8))
+    #expect(digest.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(SHA256Digest(hex: digest.hex) == digest)
+    #expect(SHA256Digest(bytes: digest.bytes) == digest)
+    #expect("\(digest)" == digest.hex)
+    #expect(SHA256Digest(hex: digest.hex.uppercased()) == nil)
+    #expect(SHA256Digest(hex: String(digest.hex.dropLast())) == nil)
+    #expect(SHA256Digest(hex: digest.hex + "00") == nil)
+    #expect(SHA256Digest(hex: String(digest.hex.dropLast()) + "g") == nil)
+    #expect(SHA256Digest(bytes: [1, 2, 3]) == nil)
+    let zero = try #require(SHA256Digest(bytes: [UInt8](repeating: 0, count: 32)))
+    #expect(zero < digest && !(digest < zero))
+  }
+}

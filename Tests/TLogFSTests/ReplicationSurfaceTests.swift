@@ -37,7 +37,7 @@ struct ReplicationSurfaceTests {
       let file = try #require(objects.dataFile)
       let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: data + file.key)))
       #expect(Int64(bytes.count) == file.size)
-      #expect(Hex.encode(SHA256.hash(bytes)) == file.sha256)
+      #expect(SHA256Digest(hashing: bytes) == file.sha256)
       // The rows, read from the data file's bytes alone, name the same large files.
       let rows = try Oplog.rows(ofDataFile: bytes, key: file.key)
       #expect(rows.allSatisfy { $0.transaction == version })
