@@ -29,7 +29,7 @@ let package = Package(
     // Swift owners of the C handles.
     .target(name: "PondZstd", dependencies: ["CZstd", "PondFiles"]),
     .target(name: "PondCrypto", dependencies: ["CCrypto", "PondFiles"]),
-    .target(name: "PondCurl", dependencies: ["CCurl"]),
+    .target(name: "PondCurl", dependencies: ["CCurl", "PondFiles"]),
     .target(name: "PondSQLite", dependencies: ["CSQLite"]),
 
     // The layers of SYSTEM.md; lower layers never import higher ones.
@@ -67,7 +67,8 @@ let package = Package(
     .testTarget(
       name: "PondZstdTests", dependencies: ["PondZstd", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto", "PondTestSupport"]),
-    .testTarget(name: "PondCurlTests", dependencies: ["PondCurl", "PondTestSupport"]),
+    .testTarget(
+      name: "PondCurlTests", dependencies: ["PondCurl", "PondFiles", "PondTestSupport"]),
     .testTarget(name: "PondSQLiteTests", dependencies: ["PondSQLite", "PondTestSupport"]),
     .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", "PondTestSupport"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet", "PondZstd", "PondTestSupport"]),
@@ -75,7 +76,8 @@ let package = Package(
       name: "DeltaLogTests",
       dependencies: ["DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondTestSupport"]),
     .testTarget(
-      name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
+      name: "ObjectStoreTests",
+      dependencies: ["ObjectStore", "PondCrypto", "PondFiles", "PondTestSupport"]),
     .testTarget(
       name: "TLogFSTests", dependencies: ["TLogFS", "TinyFS", "PondSQLite", "PondTestSupport"]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
