@@ -1,5 +1,6 @@
 import Foundation
 import PondCrypto
+import PondFiles
 import PondTestSupport
 import Testing
 
