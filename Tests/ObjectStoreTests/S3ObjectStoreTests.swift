@@ -39,6 +39,14 @@ struct S3ObjectStoreTests {
     for key in keys { try await store.delete(key) }
   }
 
+  @Test func pagedListingOf2500Objects() async throws {
+    try await StoreConformance.pagedListing(try S3TestServer.require().store(), prefix: "")
+  }
+
+  @Test func downloadsArePublishedDurably() async throws {
+    try await StoreConformance.durableDownload(try S3TestServer.require().store(), prefix: "")
+  }
+
   @Test func oddKeysAreSignedCorrectlyAndRoundTrip() async throws {
     try await StoreConformance.oddKeysRoundTrip(try S3TestServer.require().store(), prefix: "")
   }
