@@ -29,7 +29,7 @@ let package = Package(
     // Swift owners of the C handles.
     .target(name: "PondZstd", dependencies: ["CZstd", "PondFiles"]),
     .target(name: "PondCrypto", dependencies: ["CCrypto", "PondFiles"]),
-    .target(name: "PondCurl", dependencies: ["CCurl"]),
+    .target(name: "PondCurl", dependencies: ["CCurl", "PondFiles"]),
     .target(name: "PondSQLite", dependencies: ["CSQLite"]),
 
     // UTC instants in ms and µs, the clock, ISO 8601 text.
@@ -72,7 +72,8 @@ let package = Package(
     .testTarget(
       name: "PondZstdTests", dependencies: ["PondZstd", "PondCrypto", "PondTestSupport"]),
     .testTarget(name: "PondCryptoTests", dependencies: ["PondCrypto", "PondTestSupport"]),
-    .testTarget(name: "PondCurlTests", dependencies: ["PondCurl", "PondTestSupport"]),
+    .testTarget(
+      name: "PondCurlTests", dependencies: ["PondCurl", "PondFiles", "PondTestSupport"]),
     .testTarget(name: "PondSQLiteTests", dependencies: ["PondSQLite", "PondTestSupport"]),
     .testTarget(name: "PondTimeTests", dependencies: ["PondTime"]),
     .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", "PondTestSupport"]),
@@ -83,7 +84,8 @@ let package = Package(
         "DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondTestSupport", "PondTime",
       ]),
     .testTarget(
-      name: "ObjectStoreTests", dependencies: ["ObjectStore", "PondCrypto", "PondTestSupport"]),
+      name: "ObjectStoreTests",
+      dependencies: ["ObjectStore", "PondCrypto", "PondFiles", "PondTestSupport"]),
     .testTarget(
       name: "TLogFSTests", dependencies: ["TLogFS", "TinyFS", "PondSQLite", "PondTestSupport"]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import PondFiles
 
 /// Where credentials, region and endpoint come from, resolved the way the AWS CLI does: explicit values,
 /// then the `AWS_*` environment variables, then the shared `credentials` and `config` files (profile
@@ -149,12 +150,16 @@ struct INIFile {
   var sections: [String: [String: String]] = [:]
 
   static func load(_ path: String) throws -> INIFile? {
-    guard FileManager.default.fileExists(atPath: path) else { return nil }
-    let text: String
+    let bytes: [UInt8]
     do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
+      bytes = try LocalFiles.readFile(path)
+    } catch  where error.errno == .noSuchFileOrDirectory {
+      return nil
     } catch {
-      throw AWSConfigurationError("cannot read AWS file \(path): \(error.localizedDescription)")
+      throw AWSConfigurationError("cannot read AWS file \(path): \(error)")
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw AWSConfigurationError("cannot read AWS file \(path): it is not UTF-8 text")
     }
     return try INIFile(parsing: text, path: path)
   }

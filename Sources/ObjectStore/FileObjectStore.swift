@@ -1,17 +1,16 @@
 import Foundation
 import PondFiles
 
-/// An object store in a local directory (`file:///path`): each key is a file under the root. Writes go
-/// to a temporary file in the target's directory, are flushed, and are then renamed (put) or hard-linked
-/// (put-if-absent) into place, so readers never see a partial object.
+/// An object store in a local directory (`file:///path`): each key is a file under the root. A thin async
+/// layer over PondFiles' `DirectoryStore` (atomic, durable writes; sorted paged listing), whose blocking
+/// calls run on `BlockingPool.shared`.
 public struct FileObjectStore: ObjectStore {
   /// The root directory.
   public let root: URL
   public var url: String { "file://" + root.path }
-
-  /// Temporary files start with this and are never listed.
-  static let temporaryPrefix = ".pond-tmp-"
-  private static let chunkSize = 1 << 20
+  /// Keys per listing page.
+  public var listPageSize = 1000
+  private let directory: DirectoryStore
 
   /// Opens the directory at `root`.
   ///
@@ -22,9 +21,13 @@ public struct FileObjectStore: ObjectStore {
   public init(root: URL, createIfMissing: Bool = false) throws {
     self.root = root.standardizedFileURL
     let path = self.root.path
+    directory = DirectoryStore(root: path)
     let store = "file://" + path
-    func failure(_ kind: ObjectStoreError.Kind, _ message: String) -> ObjectStoreError {
-      ObjectStoreError(kind, store: store, key: nil, operation: "open", message: message)
+    func failure(_ kind: ObjectStoreError.Kind, _ message: String, _ cause: FileIOError? = nil)
+      -> ObjectStoreError
+    {
+      ObjectStoreError(
+        kind, store: store, key: nil, operation: "open", message: message, fileError: cause)
     }
     do {
       if createIfMissing { try LocalFiles.makeDirectories(path) }
@@ -34,84 +37,62 @@ public struct FileObjectStore: ObjectStore {
     } catch let error as FileIOError {
       if error.errno == .noSuchFileOrDirectory {
         throw failure(
-          .notFound, "directory \(path) does not exist (is the disk mounted? create it first)")
+          .notFound, "directory \(path) does not exist (is the disk mounted? create it first)",
+          error)
       }
-      throw failure(.localIO, error.description)
+      throw failure(.localIO, error.description, error)
     }
   }
 
-  private func path(_ key: String, _ operation: String) throws -> String {
-    try validateKey(key, store: url, operation: operation)
-    let last = key.split(separator: "/").last!
-    if last.hasPrefix(Self.temporaryPrefix) {
-      throw ObjectStoreError(
-        .invalidArgument, store: url, key: key, operation: operation,
-        message:
-          "keys whose last name starts with \(Self.temporaryPrefix) are reserved for temporary files"
-      )
+  /// Checks `key` (unless it is a listing's prefix) and runs `body` on the blocking pool, reporting file
+  /// failures as `.localIO` errors of `operation`.
+  private func run<Value: Sendable>(
+    _ operation: String, _ key: String?, isPrefix: Bool = false,
+    _ body: @escaping @Sendable (DirectoryStore) throws -> Value
+  ) async throws -> Value {
+    if let key, !isPrefix {
+      try validateKey(key, store: url, operation: operation)
+      guard DirectoryStore.isValidKey(key) else {
+        throw ObjectStoreError(
+          .invalidArgument, store: url, key: key, operation: operation,
+          message: "names starting with \(TemporaryName.prefix) are reserved for temporary files")
+      }
     }
-    return root.path + "/" + key
-  }
-
-  /// Runs PondFiles calls, reporting their failures as `.localIO` errors of `operation` on `key`.
-  private func localIO<Value>(_ operation: String, _ key: String?, _ body: () throws -> Value)
-    throws
-    -> Value
-  {
-    do {
-      return try body()
-    } catch let error as FileIOError {
-      throw ObjectStoreError(
-        .localIO, store: url, key: key, operation: operation, message: error.description)
+    let (directory, url) = (self.directory, self.url)
+    return try await BlockingPool.shared.run {
+      do {
+        return try body(directory)
+      } catch let error as FileIOError {
+        throw ObjectStoreError(
+          .localIO, store: url, key: key, operation: operation, message: error.description,
+          fileError: error)
+      }
     }
   }
 
   public func put(_ key: String, bytes: [UInt8]) async throws {
-    let target = try path(key, "put")
-    try await runBlocking {
-      try localIO("put", key) {
-        let temporary = try temporaryPath(for: target)
-        try LocalFiles.writeNewFile(bytes, at: temporary)
-        try LocalFiles.publishReplacing(temporary, as: target)
-      }
-    }
+    try await run("put", key) { try $0.put(key, bytes: bytes) }
   }
 
   public func put(_ key: String, contentsOf file: URL) async throws {
-    let target = try path(key, "put")
-    try await runBlocking {
-      let source = try localIO("put", key) { try OpenFile(readingAt: file.path) }
-      let temporary = try writeTemporary(for: target, key: key, operation: "put") { output in
-        try copy(from: source, offset: 0, length: nil, to: output, key: key, operation: "put")
-      }
-      try localIO("put", key) { try LocalFiles.publishReplacing(temporary, as: target) }
-    }
+    _ = try await run("put", key) { try $0.put(key, contentsOf: file.path) }
   }
 
-  public func putIfAbsent(_ key: String, bytes: [UInt8]) async throws -> PutIfAbsentResult {
-    let target = try path(key, "put-if-absent")
-    return try await runBlocking {
-      try localIO("put-if-absent", key) {
-        let temporary = try temporaryPath(for: target)
-        try LocalFiles.writeNewFile(bytes, at: temporary)
-        // link() fails with EEXIST instead of replacing: the atomic "create only if absent".
-        switch try LocalFiles.publishIfAbsent(temporary, as: target) {
-        case .published: return .created
-        case .alreadyExists: return .alreadyExists
-        }
-      }
+  public func putIfAbsent(_ key: String, bytes: [UInt8], modificationTime: Int64?) async throws
+    -> PutIfAbsentResult
+  {
+    try await run("put-if-absent", key) {
+      try $0.putIfAbsent(key, bytes: bytes, modificationTime: modificationTime)
     }
   }
 
   public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
-    let source = try path(key, "get")
-    return try await runBlocking {
-      let file = try openExisting(source, key: key, operation: "get")
-      let (offset, length) = try resolve(range, file: file, key: key)
+    let url = self.url
+    return try await run("get", key) { directory in
+      let file = try Self.open(key, in: directory, url: url)
+      let (offset, length) = try Self.resolve(range, size: file.status().size, url: url, key: key)
       var bytes = [UInt8](repeating: 0, count: Int(length))
-      let count = try localIO("get", key) {
-        try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: offset) }
-      }
+      let count = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: offset) }
       guard count == bytes.count else {
         throw ObjectStoreError(
           .integrity, store: url, key: key, operation: "get",
@@ -123,113 +104,69 @@ public struct FileObjectStore: ObjectStore {
 
   @discardableResult
   public func get(_ key: String, to file: URL, range: ByteRange?) async throws -> ObjectInfo {
-    let source = try path(key, "get")
-    return try await runBlocking {
-      let input = try openExisting(source, key: key, operation: "get")
-      let (offset, length) = try resolve(range, file: input, key: key)
-      let temporary = try writeTemporary(for: file.path, key: key, operation: "get") { output in
-        try copy(
-          from: input, offset: offset, length: length, to: output, key: key, operation: "get")
+    let url = self.url
+    return try await run("get", key) { directory in
+      let input = try Self.open(key, in: directory, url: url)
+      let status = try input.status()
+      let (offset, length) = try Self.resolve(range, size: status.size, url: url, key: key)
+      let output = try PendingFile(publishingAs: file.path)
+      guard try input.copy(to: output.file, from: offset, length: length) == length else {
+        throw ObjectStoreError(
+          .integrity, store: url, key: key, operation: "get",
+          message: "the object shrank while being copied")
       }
-      try localIO("get", key) { try LocalFiles.publishReplacing(temporary, as: file.path) }
-      let modified = try? input.status().modificationTime
-      return ObjectInfo(key: key, size: length, etag: nil, lastModified: modified.map(Self.date))
+      try output.publishReplacing()
+      return ObjectInfo(key: key, size: length, lastModified: Self.date(status.modificationTime))
     }
   }
 
   public func head(_ key: String) async throws -> ObjectInfo? {
-    let target = try path(key, "head")
-    return try await runBlocking {
-      guard let status = try localIO("head", key, { try LocalFiles.status(target) }),
-        status.isRegularFile
-      else { return nil }
-      return ObjectInfo(
-        key: key, size: status.size, lastModified: Self.date(status.modificationTime))
+    try await run("head", key) { directory in
+      try directory.status(key).map(Self.info)
     }
   }
 
-  public func list(prefix: String, startAfter: String?) async throws -> [ObjectInfo] {
-    let rootPath = root.path
-    return try await runBlocking {
-      var found: [ObjectInfo] = []
-      // Only walk the directory the prefix points into.
-      let directoryPart = prefix.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-        .joined(separator: "/")
-      try walk(
-        rootPath, relative: directoryPart, into: &found, prefix: prefix, startAfter: startAfter)
-      return found.sorted { Array($0.key.utf8).lexicographicallyPrecedes($1.key.utf8) }
-    }
-  }
-
-  private func walk(
-    _ rootPath: String, relative: String, into found: inout [ObjectInfo], prefix: String,
-    startAfter: String?
-  ) throws {
-    let directory = relative.isEmpty ? rootPath : rootPath + "/" + relative
-    // A directory that does not exist holds nothing (nothing was ever stored under it). Any other failure
-    // (permissions, I/O) is an error: a listing is never silently shortened.
-    let names = try localIO("list", relative.isEmpty ? nil : relative) {
-      try LocalFiles.names(inDirectory: directory)
-    }
-    for name in names ?? [] where !name.hasPrefix(Self.temporaryPrefix) {
-      let key = relative.isEmpty ? name : relative + "/" + name
-      // Removed between readdir and lstat: no longer an object.
-      guard
-        let status = try localIO(
-          "list", key, { try LocalFiles.status(directory + "/" + name, followsLinks: false) })
-      else { continue }
-      if status.isDirectory {
-        if key.hasPrefix(prefix) || prefix.hasPrefix(key + "/") {
-          try walk(rootPath, relative: key, into: &found, prefix: prefix, startAfter: startAfter)
-        }
-      } else if status.isRegularFile, key.hasPrefix(prefix) {
-        if let startAfter, !Array(startAfter.utf8).lexicographicallyPrecedes(key.utf8) { continue }
-        found.append(
-          ObjectInfo(
-            key: key, size: status.size, lastModified: Self.date(status.modificationTime)))
-      }
+  public func listPage(prefix: String, startAfter: String?, continuation: String?) async throws
+    -> ObjectPage
+  {
+    let limit = listPageSize
+    return try await run("list", prefix.isEmpty ? nil : prefix, isPrefix: true) { directory in
+      // The continuation is the last key of the previous page.
+      let page = try directory.list(
+        prefix: prefix, startAfter: continuation ?? startAfter, limit: limit)
+      return ObjectPage(
+        objects: page.entries.map(Self.info),
+        continuation: page.isTruncated ? page.entries.last?.key : nil)
     }
   }
 
   public func delete(_ key: String) async throws {
-    let target = try path(key, "delete")
-    let rootPath = root.path
-    try await runBlocking {
-      try localIO("delete", key) { try LocalFiles.remove(target) }
-      // Object stores have no directories: drop parents the delete left empty.
-      var parent = LocalFiles.parentDirectory(of: target)
-      while parent.count > rootPath.count, (try? LocalFiles.removeDirectory(parent)) != nil {
-        parent = LocalFiles.parentDirectory(of: parent)
-      }
+    try await run("delete", key) { try $0.delete(key) }
+  }
+
+  private static func open(_ key: String, in directory: DirectoryStore, url: String) throws
+    -> OpenFile
+  {
+    do {
+      return try directory.open(key)
+    } catch  where [.noSuchFileOrDirectory, .notDirectory].contains(error.errno) {
+      throw ObjectStoreError(
+        .notFound, store: url, key: key, operation: "get", message: "no such object")
     }
   }
 
-  // MARK: - Blocking helpers (run inside runBlocking)
+  private static func info(_ entry: DirectoryEntry) -> ObjectInfo {
+    ObjectInfo(key: entry.key, size: entry.size, lastModified: date(entry.modificationTime))
+  }
 
   /// Whole seconds, as the listing of an S3 store gives them.
   private static func date(_ milliseconds: Int64) -> Date {
     Date(timeIntervalSince1970: (TimeInterval(milliseconds) / 1000).rounded(.down))
   }
 
-  private func openExisting(_ path: String, key: String, operation: String) throws -> OpenFile {
-    let notFound = ObjectStoreError(
-      .notFound, store: url, key: key, operation: operation, message: "no such object")
-    let file: OpenFile
-    do {
-      file = try OpenFile(readingAt: path)
-    } catch {
-      if [.noSuchFileOrDirectory, .notDirectory, .isDirectory].contains(error.errno) {
-        throw notFound
-      }
-      throw ObjectStoreError(
-        .localIO, store: url, key: key, operation: operation, message: error.description)
-    }
-    guard try localIO(operation, key, { try file.status() }).isRegularFile else { throw notFound }
-    return file
-  }
-
-  private func resolve(_ range: ByteRange?, file: OpenFile, key: String) throws -> (Int64, Int64) {
-    let size = try localIO("get", key) { try file.status().size }
+  private static func resolve(_ range: ByteRange?, size: Int64, url: String, key: String) throws
+    -> (Int64, Int64)
+  {
     guard let range else { return (0, size) }
     guard range.offset < size else {
       throw ObjectStoreError(
@@ -238,61 +175,5 @@ public struct FileObjectStore: ObjectStore {
     }
     let end = min(size, range.length.map { range.offset + $0 } ?? size)
     return (range.offset, end - range.offset)
-  }
-
-  /// A new temporary name next to `target`, whose directory (and its parents) is created.
-  private func temporaryPath(for target: String) throws(FileIOError) -> String {
-    let directory = LocalFiles.parentDirectory(of: target)
-    try LocalFiles.makeDirectories(directory)
-    return directory + "/" + Self.temporaryPrefix + UUID().uuidString
-  }
-
-  /// Creates a temporary file next to `target` (making parent directories), fills it, flushes it, and
-  /// returns its path. The file is removed if filling fails.
-  private func writeTemporary(
-    for target: String, key: String, operation: String, fill: (OpenFile) throws -> Void
-  ) throws -> String {
-    let (temporary, output) = try localIO(operation, key) {
-      let temporary = try temporaryPath(for: target)
-      return (temporary, try OpenFile(creatingAt: temporary))
-    }
-    do {
-      try fill(output)
-      try localIO(operation, key) {
-        try output.sync()
-        try output.close()
-      }
-    } catch {
-      try? LocalFiles.remove(temporary)
-      throw error
-    }
-    return temporary
-  }
-
-  /// Copies `length` bytes (or all, when nil) of `source` from `offset` to `target`, in bounded chunks.
-  private func copy(
-    from source: OpenFile, offset: Int64, length: Int64?, to target: OpenFile, key: String,
-    operation: String
-  ) throws {
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
-    defer { buffer.deallocate() }
-    var position = offset
-    var remaining = length ?? Int64.max
-    while remaining > 0 {
-      let want = Int(min(Int64(buffer.count), remaining))
-      let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
-      let count = try localIO(operation, key) { try source.read(into: chunk, at: position) }
-      try localIO(operation, key) {
-        try target.write(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
-      }
-      position += Int64(count)
-      remaining -= Int64(count)
-      if count < want {
-        if length == nil { break }
-        throw ObjectStoreError(
-          .integrity, store: url, key: key, operation: operation,
-          message: "\(source.path) shrank while being copied")
-      }
-    }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import PondFiles
 
 /// A flat namespace of objects addressed by key, relative to the store's URL: `file:///path` or
 /// `s3://bucket/prefix`. Both hold exactly the same layout, so a tree can move from one to the other.
@@ -15,8 +16,13 @@ public protocol ObjectStore: Sendable {
   /// Large files go up in parts where the store supports it.
   func put(_ key: String, contentsOf file: URL) async throws
 
-  /// Writes `bytes` as `key` only if no object `key` exists.
-  func putIfAbsent(_ key: String, bytes: [UInt8]) async throws -> PutIfAbsentResult
+  /// Writes `bytes` as `key` only if no object `key` exists; an existing object (even one a lost reply of
+  /// an earlier attempt created) is reported plainly as `.alreadyExists`.
+  ///
+  /// - Parameter modificationTime: milliseconds since 1970 to record as the object's modification time where
+  ///   the store can (`file://`); S3 stamps its own and ignores it.
+  func putIfAbsent(_ key: String, bytes: [UInt8], modificationTime: Int64?) async throws
+    -> PutIfAbsentResult
 
   /// Reads the object, or the given byte range of it.
   /// - Throws: `ObjectStoreError` with kind `.notFound` when there is no such object.
@@ -30,15 +36,21 @@ public protocol ObjectStore: Sendable {
   /// The object's metadata, or nil when it does not exist.
   func head(_ key: String) async throws -> ObjectInfo?
 
-  /// Every object whose key starts with `prefix` and sorts after `startAfter`, in key (UTF-8 byte) order,
-  /// across all pages.
-  func list(prefix: String, startAfter: String?) async throws -> [ObjectInfo]
+  /// One page of the objects whose key starts with `prefix`, in key (UTF-8 byte) order: the first page of
+  /// those after `startAfter` when `continuation` is nil, else the page `continuation` (from the previous
+  /// page) points to. `objects(prefix:startAfter:)` walks all pages.
+  func listPage(prefix: String, startAfter: String?, continuation: String?) async throws
+    -> ObjectPage
 
   /// Removes the object; removing a missing object succeeds.
   func delete(_ key: String) async throws
 }
 
 extension ObjectStore {
+  public func putIfAbsent(_ key: String, bytes: [UInt8]) async throws -> PutIfAbsentResult {
+    try await putIfAbsent(key, bytes: bytes, modificationTime: nil)
+  }
+
   public func get(_ key: String) async throws -> [UInt8] { try await get(key, range: nil) }
 
   @discardableResult
@@ -46,17 +58,79 @@ extension ObjectStore {
     try await get(key, to: file, range: nil)
   }
 
-  public func list(prefix: String = "") async throws -> [ObjectInfo] {
-    try await list(prefix: prefix, startAfter: nil)
+  /// Every object whose key starts with `prefix` and sorts after `startAfter`, fetched a page at a time as
+  /// the sequence is iterated.
+  public func objects(prefix: String = "", startAfter: String? = nil) -> ObjectListing {
+    ObjectListing(store: self, prefix: prefix, startAfter: startAfter)
+  }
+
+  /// Every object whose key starts with `prefix` and sorts after `startAfter`, collected in one array:
+  /// for small listings; iterate `objects(prefix:startAfter:)` otherwise.
+  public func list(prefix: String = "", startAfter: String? = nil) async throws -> [ObjectInfo] {
+    var found: [ObjectInfo] = []
+    for try await object in objects(prefix: prefix, startAfter: startAfter) { found.append(object) }
+    return found
   }
 }
 
-/// What a put-if-absent did.
-public enum PutIfAbsentResult: Sendable, Hashable {
-  /// The object did not exist and now holds the bytes.
-  case created
-  /// An object with that key already existed; nothing was written.
-  case alreadyExists
+/// One page of a listing.
+public struct ObjectPage: Sendable, Hashable {
+  /// The objects, in key (UTF-8 byte) order.
+  public var objects: [ObjectInfo]
+  /// What to pass to `listPage` for the next page (a key, or S3's continuation token); nil on the last.
+  public var continuation: String?
+
+  public init(objects: [ObjectInfo], continuation: String?) {
+    self.objects = objects
+    self.continuation = continuation
+  }
+}
+
+/// The objects under a prefix, in key order, fetched one page at a time: a listing of any length is never
+/// held whole in memory.
+public struct ObjectListing: AsyncSequence, Sendable {
+  public typealias Element = ObjectInfo
+  let store: any ObjectStore
+  let prefix: String
+  let startAfter: String?
+
+  public func makeAsyncIterator() -> Iterator { Iterator(listing: self) }
+
+  public struct Iterator: AsyncIteratorProtocol {
+    let listing: ObjectListing
+    private var page: [ObjectInfo] = []
+    private var index = 0
+    private var continuation: String?
+    private var isFinished = false
+    /// Every continuation seen: a store that repeats one would otherwise be followed forever.
+    private var seen: Set<String> = []
+
+    init(listing: ObjectListing) { self.listing = listing }
+
+    public mutating func next() async throws -> ObjectInfo? {
+      while index == page.count {
+        if isFinished { return nil }
+        let next = try await listing.store.listPage(
+          prefix: listing.prefix, startAfter: listing.startAfter, continuation: continuation)
+        page = next.objects
+        index = 0
+        guard let token = next.continuation else {
+          isFinished = true
+          continue
+        }
+        guard seen.insert(token).inserted else {
+          throw ObjectStoreError(
+            .serverError, store: listing.store.url, key: listing.prefix, operation: "list",
+            message:
+              "the store returned continuation token '\(token)' a second time; following it would loop "
+              + "forever (page \(seen.count + 1) of listing prefix '\(listing.prefix)')")
+        }
+        continuation = token
+      }
+      defer { index += 1 }
+      return page[index]
+    }
+  }
 }
 
 /// A range of bytes of an object: `length` bytes from `offset`, or everything from `offset` when
@@ -121,6 +195,9 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
     public static let localIO = Kind("local I/O")
     /// The requested range is outside the object.
     public static let invalidRange = Kind("invalid range")
+    /// A condition of the request did not hold (HTTP 412). Put-if-absent reports a taken key as the result
+    /// `.alreadyExists`, never as this error.
+    public static let preconditionFailed = Kind("precondition failed")
   }
 
   public let kind: Kind
@@ -136,12 +213,15 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
   public let httpStatus: Int?
   /// How many times the request was sent before this error was final.
   public internal(set) var attempts: Int
+  /// The local file failure behind a `.localIO` error, with its `errno` (`.noSpace` for a full disk).
+  public let fileError: FileIOError?
 
   public init(
     _ kind: Kind, store: String, key: String?, operation: String, message: String,
-    s3Code: String? = nil, httpStatus: Int? = nil, attempts: Int = 1
+    s3Code: String? = nil, httpStatus: Int? = nil, attempts: Int = 1, fileError: FileIOError? = nil
   ) {
     self.attempts = attempts
+    self.fileError = fileError
     self.kind = kind
     self.store = store
     self.key = key
@@ -171,16 +251,5 @@ func validateKey(_ key: String, store: String, operation: String) throws {
       .invalidArgument, store: store, key: key, operation: operation,
       message:
         "invalid object key: keys are 1-1024 bytes of '/'-separated names, none empty, '.' or '..'")
-  }
-}
-
-/// Runs blocking work (file I/O, hashing) on a thread of its own, never on Swift's cooperative pool.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-  try await withCheckedThrowingContinuation { continuation in
-    let thread = Thread {
-      continuation.resume(with: Result { try body() })
-    }
-    thread.name = "pond-objectstore-io"
-    thread.start()
   }
 }

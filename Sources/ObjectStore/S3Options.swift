@@ -57,29 +57,3 @@ public struct S3Options: Sendable {
     self.listPageSize = listPageSize
   }
 }
-
-/// Capped exponential backoff with jitter.
-public struct RetryPolicy: Sendable, Hashable {
-  /// Total tries of one request, the first included.
-  public var maxAttempts: Int
-  public var baseDelay: Duration
-  public var maxDelay: Duration
-
-  public init(
-    maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(200),
-    maxDelay: Duration = .seconds(10)
-  ) {
-    precondition(maxAttempts >= 1, "at least one attempt")
-    self.maxAttempts = maxAttempts
-    self.baseDelay = baseDelay
-    self.maxDelay = maxDelay
-  }
-
-  /// The wait before try number `attempt + 1` (attempt counts from 1): a random time between half and all of
-  /// `min(maxDelay, baseDelay * 2^(attempt-1))`.
-  func delay(after attempt: Int) -> Duration {
-    let exponential = baseDelay * Int(1 << min(attempt - 1, 20))
-    let capped = min(exponential, maxDelay)
-    return capped * Double.random(in: 0.5...1.0)
-  }
-}

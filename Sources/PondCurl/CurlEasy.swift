@@ -1,13 +1,6 @@
 internal import CCurl
 import Foundation
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import PondFiles
 
 /// The owner of one libcurl easy handle: performs requests one after another, blocking, and keeps the
 /// handle's connection cache so later requests to the same host reuse the connection.
@@ -46,7 +39,6 @@ public final class CurlEasy {
     errorBuffer[0] = 0
     let transfer = try Transfer(
       request: request, destination: destination, isCancelled: isCancelled)
-    defer { transfer.close() }
 
     var headerList: UnsafeMutablePointer<curl_slist>? = nil
     defer { curl_slist_free_all(headerList) }
@@ -159,7 +151,7 @@ private final class Transfer {
   var failure: (any Error)?
 
   // Upload.
-  private var uploadFD: Int32 = -1
+  private let upload: OpenFile?
   private var uploadPosition: Int64 = 0
 
   // Response.
@@ -167,7 +159,7 @@ private final class Transfer {
   var headers: [HTTPHeader] = []
   var memory: [UInt8] = []
   var received: Int64 = 0
-  private var outputFD: Int32 = -1
+  private var output: PendingFile?
 
   /// Bodies of non-2xx responses are kept up to this size for the error message.
   static let errorBodyLimit = 1 << 20
@@ -181,18 +173,10 @@ private final class Transfer {
     self.destination = destination
     self.isCancelled = isCancelled
     if case .file(let path, _, _) = request.body {
-      uploadFD = open(path, O_RDONLY | O_CLOEXEC)
-      if uploadFD < 0 {
-        throw FileError(operation: "open for upload", path: path, errno: errno)
-      }
+      upload = try OpenFile(readingAt: path)
+    } else {
+      upload = nil
     }
-  }
-
-  func close() {
-    if uploadFD >= 0 { _ = Glibc.close(uploadFD) }
-    if outputFD >= 0 { _ = Glibc.close(outputFD) }
-    uploadFD = -1
-    outputFD = -1
   }
 
   /// Fills `buffer` with the next body bytes; returns the count (0 at the end).
@@ -209,19 +193,17 @@ private final class Transfer {
         buffer.baseAddress!.copyMemory(from: source.baseAddress! + start, byteCount: count)
       }
     case .file(let path, let offset, _):
-      var done = 0
-      while done < count {
-        let n = pread(
-          uploadFD, buffer.baseAddress! + done, count - done,
-          off_t(offset + uploadPosition) + off_t(done))
-        if n < 0, errno == EINTR { continue }
-        if n <= 0 {
-          failure = FileError(
-            operation: n == 0 ? "read (file shrank during upload)" : "read for upload", path: path,
-            errno: n == 0 ? 0 : errno)
+      do {
+        let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+        guard try upload!.read(into: chunk, at: offset + uploadPosition) == count else {
+          failure = CurlError(
+            code: Int(CURLE_READ_ERROR.rawValue), message: "\(path) shrank during the upload",
+            request: request.summary)
           return nil
         }
-        done += n
+      } catch {
+        failure = error
+        return nil
       }
     }
     uploadPosition += Int64(count)
@@ -263,14 +245,7 @@ private final class Transfer {
       case .consumer(let consumer):
         try consumer.consume(chunk)
       case .file(let path):
-        try openOutput(path)
-        var done = 0
-        while done < chunk.count {
-          let n = Glibc.write(outputFD, chunk.baseAddress! + done, chunk.count - done)
-          if n < 0, errno == EINTR { continue }
-          if n < 0 { throw FileError(operation: "write download", path: path, errno: errno) }
-          done += n
-        }
+        try openOutput(path).write(chunk)
       }
       return true
     } catch {
@@ -279,29 +254,20 @@ private final class Transfer {
     }
   }
 
-  /// Called after a successful perform: creates the file for an empty 2xx body.
+  /// Called after a successful perform: publishes a 2xx body's file (an empty one too).
   func finish(status: Int) throws {
     if (200..<300).contains(status), case .file(let path) = destination {
-      try openOutput(path)
+      try openOutput(path).publishReplacing()
     }
   }
 
-  private func openOutput(_ path: String) throws {
-    guard outputFD < 0 else { return }
-    outputFD = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    if outputFD < 0 { throw FileError(operation: "create download file", path: path, errno: errno) }
-  }
-}
-
-/// A local file could not be read or written during a transfer.
-public struct FileError: Error, Sendable, CustomStringConvertible {
-  public let operation: String
-  public let path: String
-  public let errno: Int32
-
-  public var description: String {
-    let reason = errno == 0 ? "unexpected end of file" : String(cString: strerror(errno))
-    return "\(operation) failed for \(path): \(reason)"
+  /// The file a 2xx body is written to, created when its first byte arrives; dropped unpublished, it is
+  /// removed.
+  private func openOutput(_ path: String) throws(FileIOError) -> PendingFile {
+    if let output { return output }
+    let created = try PendingFile(publishingAs: path)
+    output = created
+    return created
   }
 }
 

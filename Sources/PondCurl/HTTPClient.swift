@@ -1,24 +1,40 @@
-import Foundation
+public import PondFiles
 import Synchronization
 
 /// Sends HTTP requests through a pool of reused curl handles (so connections are reused), running each
-/// blocking transfer on a thread of its own, never on Swift's cooperative pool.
+/// blocking transfer on a thread of `transferPool`, never on Swift's cooperative pool.
 public final class HTTPClient: Sendable {
+  /// The threads transfers run on, shared by all clients: a pool of their own, apart from
+  /// `BlockingPool.shared`, because a transfer lasts as long as the network makes it (a 16 MiB part on a
+  /// slow link takes minutes) and would starve local file I/O queued behind it; bounded, so a burst of
+  /// requests queues instead of starting a thread each. Transfers mostly wait on the network, so it holds
+  /// more threads than a small machine has cores.
+  public static let transferPool = BlockingPool(threadCount: 8)
+
   /// The time limits used when a request gives none.
   public let timeouts: HTTPTimeouts
   private let maxIdleHandles: Int
+  private let pool: BlockingPool
   private let idle = Mutex<[HandleBox]>([])
 
-  /// - Parameter maxIdleHandles: how many handles (each with its connection cache) are kept between requests.
-  public init(timeouts: HTTPTimeouts = HTTPTimeouts(), maxIdleHandles: Int = 16) {
+  /// - Parameters:
+  ///   - maxIdleHandles: how many handles (each with its connection cache) are kept between requests.
+  ///   - pool: where the blocking transfers run.
+  public init(
+    timeouts: HTTPTimeouts = HTTPTimeouts(), maxIdleHandles: Int = 16,
+    pool: BlockingPool = HTTPClient.transferPool
+  ) {
     self.timeouts = timeouts
     self.maxIdleHandles = maxIdleHandles
+    self.pool = pool
   }
 
   /// Sends `request` and returns the response; an HTTP error status is returned, not thrown.
   ///
-  /// Cancelling the waiting task aborts the transfer.
-  /// - Throws: `CurlError` for network failures and timeouts, or the error a body consumer threw.
+  /// Cancelling the waiting task aborts the transfer (`CurlError.isCancelled`), or skips it when it still
+  /// waits for a thread (`CancellationError`).
+  /// - Throws: `CurlError` for network failures and timeouts, `FileIOError` for a body file, or the error a
+  ///   body consumer threw.
   public func send(
     _ request: HTTPRequest, to destination: HTTPResponseDestination = .memory,
     timeouts: HTTPTimeouts? = nil
@@ -27,15 +43,13 @@ public final class HTTPClient: Sendable {
     let cancelled = CancellationFlag()
     let limits = timeouts ?? self.timeouts
     let result: Result<HTTPResponse, any Error> = await withTaskCancellationHandler {
-      await withCheckedContinuation { continuation in
-        let thread = Thread {
-          let result = Result {
+      do {
+        return .success(
+          try await pool.run {
             try box.easy.perform(request, to: destination, timeouts: limits) { cancelled.isSet }
-          }
-          continuation.resume(returning: result)
-        }
-        thread.name = "pond-curl"
-        thread.start()
+          })
+      } catch {
+        return .failure(error)
       }
     } onCancel: {
       cancelled.set()

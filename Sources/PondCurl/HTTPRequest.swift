@@ -63,8 +63,9 @@ public protocol HTTPBodyConsumer: AnyObject, Sendable {
 public enum HTTPResponseDestination: Sendable {
   /// Keep the body in `HTTPResponse.body`.
   case memory
-  /// Write the body to the file at `path` (created or truncated when the first 2xx byte arrives, or at the
-  /// end for an empty body). The file is left alone when the response is not 2xx.
+  /// Write the body to the file at `path`: written under a temporary name and published (replacing, file
+  /// and directory flushed) once the whole 2xx body arrived. The file is left alone when the response is
+  /// not 2xx or the transfer fails.
   case file(path: String)
   /// Hand the body to a consumer as it arrives.
   case consumer(any HTTPBodyConsumer)

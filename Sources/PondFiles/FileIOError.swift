@@ -5,7 +5,8 @@ public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What was being done when the system refused.
   public struct Operation: Sendable, Hashable, CustomStringConvertible {
     private enum Code: Sendable, Hashable {
-      case openForReading, create, read, write, sync, close, status, setModificationTime
+      case openForReading, openForUpdate, create, lock, read, write, sync, close, status,
+        setModificationTime
       case link, rename, remove, makeDirectory, readDirectory, syncDirectory, removeDirectory
     }
     private let code: Code
@@ -13,6 +14,10 @@ public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// `open` of an existing file for reading.
     public static let openForReading = Operation(.openForReading)
+    /// `open` for reading and writing, creating a missing file.
+    public static let openForUpdate = Operation(.openForUpdate)
+    /// `flock`.
+    public static let lock = Operation(.lock)
     /// `open` with `O_CREAT | O_EXCL`: the file must not exist yet.
     public static let create = Operation(.create)
     /// `read` or `pread`.
@@ -46,6 +51,8 @@ public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
       switch code {
       case .openForReading: "open for reading"
+      case .openForUpdate: "open for writing"
+      case .lock: "lock"
       case .create: "create (it must not exist yet)"
       case .read: "read"
       case .write: "write"

@@ -88,6 +88,13 @@ public enum LocalFiles {
   public static func publishIfAbsent(_ temporary: String, as path: String, durable: Bool = true)
     throws(FileIOError) -> PublishResult
   {
+    try link(temporary, as: path, durable: durable) == .created ? .published : .alreadyExists
+  }
+
+  /// `publishIfAbsent`, answering with the result every write-if-absent of the pond gives.
+  static func link(_ temporary: String, as path: String, durable: Bool) throws(FileIOError)
+    -> PutIfAbsentResult
+  {
     let linked = SystemCall.link(temporary, path)
     try? remove(temporary)
     switch linked {
@@ -96,7 +103,30 @@ public enum LocalFiles {
     case .success: break
     }
     if durable { try syncDirectory(parentDirectory(of: path)) }
-    return .published
+    return .created
+  }
+
+  /// Creates the file `path` with `bytes` unless something already has that name, atomically and (when
+  /// `durable`) durably: written and flushed under a temporary name, then linked, then the directory
+  /// flushed. `path`'s directory must exist.
+  ///
+  /// - Parameter modificationTime: milliseconds since 1970 to stamp on the new file.
+  public static func putIfAbsent(
+    _ bytes: [UInt8], at path: String, modificationTime: Int64? = nil, durable: Bool = true
+  ) throws(FileIOError) -> PutIfAbsentResult {
+    let pending = try PendingFile(publishingAs: path)
+    try pending.write(bytes)
+    return try pending.publishIfAbsent(modificationTime: modificationTime, durable: durable)
+  }
+
+  /// Replaces (or creates) the file `path` with `bytes` atomically and (when `durable`) durably: written and
+  /// flushed under a temporary name, renamed, then the directory flushed. `path`'s directory must exist.
+  public static func putReplacing(
+    _ bytes: [UInt8], at path: String, modificationTime: Int64? = nil, durable: Bool = true
+  ) throws(FileIOError) {
+    let pending = try PendingFile(publishingAs: path)
+    try pending.write(bytes)
+    try pending.publishReplacing(modificationTime: modificationTime, durable: durable)
   }
 
   /// Renames the finished file `temporary` to `path`, replacing what is there, and fsyncs the directory of
@@ -122,6 +152,7 @@ public enum LocalFiles {
     defer { try? descriptor.close() }
     try SystemCall.fsync(descriptor)
       .mapError { FileIOError(.syncDirectory, path: path, errno: $0) }.get()
+    DirectorySyncLog.record(path)
   }
 
   /// The directory part of `path`: "." for a bare name, "/" for a name in the root.
@@ -176,8 +207,15 @@ public enum LocalFiles {
   /// The names in the directory `path` (without `.` and `..`, in no particular order), or nil when there is
   /// no such directory (`ENOENT`, `ENOTDIR`). The corresponding C functions are `opendir` and `readdir`.
   public static func names(inDirectory path: String) throws(FileIOError) -> [String]? {
-    switch SystemCall.directoryNames(path) {
-    case .success(let names): return names
+    try entries(inDirectory: path)?.map(\.name)
+  }
+
+  /// The names in the directory `path` with the type `readdir` reports, or nil when there is no such
+  /// directory.
+  static func entries(inDirectory path: String) throws(FileIOError) -> [SystemCall.DirectoryEntry]?
+  {
+    switch SystemCall.directoryEntries(path) {
+    case .success(let entries): return entries
     case .failure(.noSuchFileOrDirectory), .failure(.notDirectory): return nil
     case .failure(let code): throw FileIOError(.readDirectory, path: path, errno: code)
     }

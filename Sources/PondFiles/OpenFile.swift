@@ -41,6 +41,15 @@ public final class OpenFile: Sendable {
     self.init(descriptor: descriptor, path: path)
   }
 
+  /// Opens the file at `path` for reading and writing, creating it (mode 0644) when missing; its content is
+  /// kept. The corresponding C function is `open`.
+  public convenience init(updatingAt path: String) throws(FileIOError) {
+    let descriptor = try Self.open(
+      path, .readWrite, options: [.create, .closeOnExec],
+      permissions: [.ownerReadWrite, .groupRead, .otherRead], as: .openForUpdate)
+    self.init(descriptor: descriptor, path: path)
+  }
+
   static func open(
     _ path: String, _ mode: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions,
     permissions: FilePermissions? = nil, as operation: FileIOError.Operation
@@ -117,6 +126,60 @@ public final class OpenFile: Sendable {
         throw FileIOError(.write, path: path, errno: error as? Errno ?? .ioError)
       }
     }
+  }
+
+  /// Writes all of `bytes` at `offset`, without moving the file offset. The corresponding C function is
+  /// `pwrite`.
+  public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(FileIOError) {
+    precondition(!isClosed.load(ordering: .acquiring), "write to \(path) after close()")
+    do {
+      _ = try descriptor.writeAll(toAbsoluteOffset: offset, bytes)
+    } catch {
+      throw FileIOError(.write, path: path, errno: error as? Errno ?? .ioError)
+    }
+  }
+
+  /// Cuts or extends the file to `size` bytes. The corresponding C function is `ftruncate`.
+  public func resize(to size: Int64) throws(FileIOError) {
+    precondition(!isClosed.load(ordering: .acquiring), "ftruncate of \(path) after close()")
+    do {
+      try descriptor.resize(to: size, retryOnInterrupt: true)
+    } catch {
+      throw FileIOError(.write, path: path, errno: error as? Errno ?? .ioError)
+    }
+  }
+
+  /// How much `copy(to:from:length:observe:)` moves at a time.
+  public static let copyChunkSize = 1 << 20
+
+  /// Copies `length` bytes (all to the end when nil) from `offset` of this file to the current offset of
+  /// `target`, in bounded chunks; `observe` sees every chunk in order (to hash in the same pass). Returns
+  /// the bytes copied: fewer than `length` only when this file ends first.
+  public func copy(
+    to target: OpenFile, from offset: Int64 = 0, length: Int64? = nil,
+    observe: (UnsafeRawBufferPointer) -> Void = { _ in }
+  ) throws(FileIOError) -> Int64 {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(
+      byteCount: Self.copyChunkSize, alignment: 16)
+    defer { buffer.deallocate() }
+    var copied: Int64 = 0
+    while copied < length ?? .max {
+      let want = Int(min(Int64(buffer.count), (length ?? .max) - copied))
+      let count = try read(
+        into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: offset + copied)
+      let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+      observe(chunk)
+      try target.write(chunk)
+      copied += Int64(count)
+      if count < want { break }
+    }
+    return copied
+  }
+
+  func flock(_ operation: Int32, wait: Bool) throws(FileIOError) {
+    precondition(!isClosed.load(ordering: .acquiring), "flock of \(path) after close()")
+    try SystemCall.flock(descriptor, operation, wait: wait)
+      .mapError { FileIOError(.lock, path: path, errno: $0) }.get()
   }
 
   /// Writes all of `bytes` at the current offset.

@@ -8,7 +8,8 @@ import SystemPackage
   import Darwin
 #endif
 
-/// Calls that swift-system does not wrap (`fsync`, `link`, `rename`, `unlink`, `mkdir`, `rmdir`, `futimens`).
+/// Calls that swift-system does not wrap (`fsync`, `link`, `rename`, `unlink`, `mkdir`, `rmdir`, `futimens`,
+/// `readdir`, `flock`).
 enum SystemCall {
   /// Runs `call` until it is not interrupted by a signal: the single EINTR loop of PondFiles (swift-system
   /// retries its own calls with `retryOnInterrupt`).
@@ -57,22 +58,45 @@ enum SystemCall {
     }
   }
 
-  /// The names in the directory at `path`, without `.` and `..`.
-  static func directoryNames(_ path: String) -> Result<[String], Errno> {
+  /// A name in a directory, with its type when `readdir` tells it.
+  struct DirectoryEntry {
+    enum Kind { case directory, regular, other, unknown }
+    var name: String
+    var kind: Kind
+  }
+
+  /// The entries of the directory at `path`, without `.` and `..`.
+  static func directoryEntries(_ path: String) -> Result<[DirectoryEntry], Errno> {
     guard let handle = opendir(path) else { return .failure(Errno(rawValue: errno)) }
     defer { closedir(handle) }
-    var names: [String] = []
+    var entries: [DirectoryEntry] = []
     while true {
       errno = 0
       guard let entry = readdir(handle) else {
         if errno != 0 { return .failure(Errno(rawValue: errno)) }
-        return .success(names)
+        return .success(entries)
       }
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
       }
-      if name != "." && name != ".." { names.append(name) }
+      guard name != "." && name != ".." else { continue }
+      let kind: DirectoryEntry.Kind =
+        switch Int(entry.pointee.d_type) {
+        case Int(DT_DIR): .directory
+        case Int(DT_REG): .regular
+        case Int(DT_UNKNOWN): .unknown
+        default: .other
+        }
+      entries.append(DirectoryEntry(name: name, kind: kind))
     }
+  }
+
+  /// Takes, converts or releases the `flock` of `descriptor`; with `wait` false, a lock held elsewhere
+  /// fails at once with `EWOULDBLOCK`.
+  static func flock(_ descriptor: FileDescriptor, _ operation: Int32, wait: Bool) -> Result<
+    Void, Errno
+  > {
+    retryingInterrupts { systemFlock(descriptor.rawValue, operation | (wait ? 0 : LOCK_NB)) }
   }
 }
 
@@ -83,3 +107,6 @@ private func systemRename(_ source: String, _ target: String) -> Int32 { rename(
 private func systemUnlink(_ path: String) -> Int32 { unlink(path) }
 private func systemMkdir(_ path: String, _ mode: mode_t) -> Int32 { mkdir(path, mode) }
 private func systemRmdir(_ path: String) -> Int32 { rmdir(path) }
+private func systemFlock(_ descriptor: Int32, _ operation: Int32) -> Int32 {
+  flock(descriptor, operation)
+}

@@ -1,4 +1,5 @@
 import Foundation
+import PondFiles
 import PondTestSupport
 import Testing
 
@@ -37,6 +38,14 @@ final class FileObjectStoreTests {
     try await StoreConformance.listing(store, prefix: "")
   }
 
+  @Test func pagedListingOf2500Objects() async throws {
+    try await StoreConformance.pagedListing(store, prefix: "")
+  }
+
+  @Test func downloadsArePublishedDurably() async throws {
+    try await StoreConformance.durableDownload(store, prefix: "")
+  }
+
   @Test func oddKeys() async throws {
     try await StoreConformance.oddKeysRoundTrip(store, prefix: "")
   }
@@ -61,6 +70,16 @@ final class FileObjectStoreTests {
     // Deleting the last object removes its now-empty directories.
     try await store.delete("_delta_log/00000000000000000000.json")
     #expect(!FileManager.default.fileExists(atPath: onDisk.deletingLastPathComponent().path))
+  }
+
+  @Test func putIfAbsentCanStampTheModificationTime() async throws {
+    let time: Int64 = 1_600_000_000_500
+    let key = "_delta_log/00000000000000000003.json"
+    #expect(try await store.putIfAbsent(key, bytes: [1], modificationTime: time) == .created)
+    #expect(try await store.putIfAbsent(key, bytes: [2], modificationTime: time) == .alreadyExists)
+    let onDisk = try #require(try LocalFiles.status(store.root.path + "/" + key))
+    #expect(onDisk.modificationTime == time)
+    #expect(try await store.head(key)?.lastModified == Date(timeIntervalSince1970: 1_600_000_000))
   }
 
   @Test func openingNeverCreatesTheRootUnlessAsked() throws {

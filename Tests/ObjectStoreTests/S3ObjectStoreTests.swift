@@ -39,6 +39,14 @@ struct S3ObjectStoreTests {
     for key in keys { try await store.delete(key) }
   }
 
+  @Test func pagedListingOf2500Objects() async throws {
+    try await StoreConformance.pagedListing(try S3TestServer.require().store(), prefix: "")
+  }
+
+  @Test func downloadsArePublishedDurably() async throws {
+    try await StoreConformance.durableDownload(try S3TestServer.require().store(), prefix: "")
+  }
+
   @Test func oddKeysAreSignedCorrectlyAndRoundTrip() async throws {
     try await StoreConformance.oddKeysRoundTrip(try S3TestServer.require().store(), prefix: "")
   }
@@ -268,7 +276,7 @@ struct S3AddressingTests {
   @Test func backoffIsCappedAndJittered() {
     let policy = RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(100), maxDelay: .seconds(1))
     for attempt in 1...9 {
-      let delay = policy.delay(after: attempt)
+      let delay = policy.delay(forAttempt: attempt + 1)
       let cap = min(Duration.milliseconds(100) * (1 << (attempt - 1)), .seconds(1))
       #expect(delay <= cap)
       #expect(delay >= cap / 2)
@@ -318,19 +326,16 @@ struct S3ObjectStoreOfflineTests {
     let chunks: [[UInt8]] = [Array("hello ".utf8), Array("world".utf8)]
     let memory = DownloadSink(memoryFor: "s3://b/p/", key: "k")
     for chunk in chunks { try chunk.withUnsafeBytes { try memory.consume($0) } }
-    try memory.flush()
     #expect(memory.count == 11)
     #expect(memory.digest == Hex.encode(SHA256.hash(Array("hello world".utf8))))
     #expect(memory.takeBytes() == Array("hello world".utf8))
 
     let dir = try TestSupport.makeTemporaryDirectory("pond-s3-sink")
     defer { try? FileManager.default.removeItem(at: dir) }
-    let temp = dir.appendingPathComponent("temp")
     let file = try DownloadSink(
-      path: temp.path, destination: dir.appendingPathComponent("final").path, store: "s3://b/p/",
-      key: "k")
+      destination: dir.appendingPathComponent("final").path, store: "s3://b/p/", key: "k")
+    let temp = URL(fileURLWithPath: try #require(file.temporaryPath))
     for chunk in chunks { try chunk.withUnsafeBytes { try file.consume($0) } }
-    try file.flush()
     #expect(file.count == 11)
     #expect(file.digest == memory.digest)
     #expect(try Data(contentsOf: temp) == Data("hello world".utf8))

@@ -4,6 +4,7 @@ import PondTestSupport
 import Testing
 
 @testable import ObjectStore
+@testable import PondFiles
 
 /// Keys that stress URL encoding and signing; each must round-trip unchanged.
 let oddKeys: [String] = [
@@ -172,6 +173,58 @@ enum StoreConformance {
           Array((prefix + "odd/with space/").utf8).lexicographicallyPrecedes($0.utf8)
         })
     for odd in oddKeys { try await store.delete(prefix + "odd/" + odd) }
+  }
+
+  /// 2,500 objects, some in subdirectories ("0-x" sorts before "0/…"), listed a page of at most 1000 at
+  /// a time: each exactly once, in key order; with a prefix and start-after through the sequence.
+  static func pagedListing(_ store: any ObjectStore, prefix: String) async throws {
+    let keys = ((0..<2_499).map { "many/\($0 % 7)/k\($0)" } + ["many/0-x"]).map { prefix + $0 }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for (index, key) in keys.enumerated() {
+        if index >= 8 { try await group.next() }
+        group.addTask { try await store.put(key, bytes: [UInt8(truncatingIfNeeded: index)]) }
+      }
+      try await group.waitForAll()
+    }
+    try await store.put(prefix + "many-not", bytes: [1])
+    let expected = keys.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
+    var listed: [String] = []
+    var continuation: String?
+    var pages = 0
+    repeat {
+      let page = try await store.listPage(
+        prefix: prefix + "many/", startAfter: nil, continuation: continuation)
+      #expect(page.objects.count <= 1000)
+      listed += page.objects.map(\.key)
+      continuation = page.continuation
+      pages += 1
+    } while continuation != nil
+    #expect(listed == expected)
+    #expect(pages == 3)
+    let after = expected[1_234]
+    var rest: [String] = []
+    for try await object in store.objects(prefix: prefix + "many/", startAfter: after) {
+      rest.append(object.key)
+    }
+    #expect(rest == Array(expected[1_235...]))
+    let underThree = try await store.list(prefix: prefix + "many/3/").map(\.key)
+    #expect(underThree == expected.filter { $0.hasPrefix(prefix + "many/3/") })
+    #expect(underThree.count == 357)
+  }
+
+  /// A download is written under a temporary name and published with the file and its directory flushed.
+  static func durableDownload(_ store: any ObjectStore, prefix: String) async throws {
+    let key = prefix + "durable/object"
+    let body = payload(300_000, seed: 3)
+    try await store.put(key, bytes: body)
+    let dir = try ScratchDirectory("pond-durable-download")
+    let target = dir.path("object")
+    DirectorySyncLog.watch(LocalFiles.parentDirectory(of: target))
+    try await store.get(key, to: URL(fileURLWithPath: target))
+    #expect(try dir.read(target) == body)
+    #expect(try LocalFiles.names(inDirectory: dir.root) == ["object"])
+    #expect(DirectorySyncLog.count(LocalFiles.parentDirectory(of: target)) == 1)
+    try await store.delete(key)
   }
 
   static func invalidKeys(_ store: any ObjectStore) async throws {

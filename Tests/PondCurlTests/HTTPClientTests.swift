@@ -1,5 +1,6 @@
 import Foundation
 import PondCurl
+import PondFiles
 import PondTestSupport
 import Testing
 
@@ -150,7 +151,7 @@ struct HTTPClientTests {
   }
 
   @Test func missingUploadFileIsAClearError() async throws {
-    await #expect(throws: FileError.self) {
+    await #expect(throws: FileIOError.self) {
       try await client.send(
         HTTPRequest(
           method: "PUT", url: server.baseURL + "/up",
