@@ -55,7 +55,7 @@ let package = Package(
     .executableTarget(name: "ObjectStoreBench", dependencies: ["ObjectStore", "PondCrypto"]),
     // A child process for the Delta log's crash, race and full-disk tests.
     .executableTarget(
-      name: "DeltaLogProbe", dependencies: ["DeltaLog", "PondCrypto", "PondTime"]),
+      name: "DeltaLogProbe", dependencies: ["DeltaLog", "PondCrypto", "PondFiles", "PondTime"]),
 
     .executableTarget(
       name: "pond",
@@ -81,13 +81,15 @@ let package = Package(
     .testTarget(
       name: "DeltaLogTests",
       dependencies: [
-        "DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondTestSupport", "PondTime",
+        "DeltaLog", "DeltaLogProbe", "Parquet", "PondCrypto", "PondFiles", "PondTestSupport",
+        "PondTime",
       ]),
     .testTarget(
       name: "ObjectStoreTests",
       dependencies: ["ObjectStore", "PondCrypto", "PondFiles", "PondTestSupport"]),
     .testTarget(
-      name: "TLogFSTests", dependencies: ["TLogFS", "TinyFS", "PondSQLite", "PondTestSupport"]),
+      name: "TLogFSTests",
+      dependencies: ["TLogFS", "TinyFS", "DeltaLog", "PondFiles", "PondSQLite", "PondTestSupport"]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import PondCrypto
+import PondFiles
 import PondTime
 
 /// What `verifyDataFiles` checked.
@@ -32,8 +33,8 @@ extension DeltaTable {
     modificationTime: Int64 = UTCMilliseconds.now().rawValue
   ) throws(DeltaLogError) -> AddFile {
     try Self.checkDataPath(path)
-    try wrap(nil, path, hint: Self.putFailureHint) { () throws(StorageError) in
-      try storage.put(path, bytes)
+    try wrap(nil, path, hint: Self.putFailureHint) { () throws(FileIOError) in
+      try storage.put(path, bytes: bytes)
     }
     return AddFile(
       path: path, size: Int64(bytes.count), modificationTime: modificationTime,
@@ -71,8 +72,20 @@ extension DeltaTable {
   ) throws(DeltaLogError) -> AddFile {
     try Self.checkDataPath(path)
     let hasher = SHA256Hasher()
-    let size = try wrap(nil, path, hint: Self.putFailureHint) { () throws(StorageError) in
-      try storage.put(path, contentsOf: localFile) { hasher.update($0) }
+    var sourceFailure: FileIOError?
+    let size = try wrap(nil, path, hint: Self.putFailureHint) { () throws(FileIOError) in
+      do throws(FileIOError) {
+        return try storage.put(path, contentsOf: localFile) { hasher.update($0) }
+      } catch {
+        guard error.path == localFile else { throw error }
+        sourceFailure = error
+        return 0
+      }
+    }
+    if let sourceFailure {
+      // Say which side failed: the source file, not the table.
+      throw DeltaLogError(
+        .storageFailure, path: path, "source file: \(sourceFailure)", hint: Self.putFailureHint)
     }
     return AddFile(
       path: path, size: size, modificationTime: modificationTime,
@@ -132,7 +145,7 @@ extension DeltaTable {
   /// Checks one data file's size and hash; returns the bytes read.
   private func check(_ add: AddFile, addedIn: Int64?) throws(DeltaLogError) -> Int64 {
     let key = try Self.storageKey(forDataPath: add.path, version: addedIn)
-    guard let entry = try wrap(addedIn, key, { () throws(StorageError) in try storage.stat(key) })
+    guard let entry = try wrap(addedIn, key, { () throws(FileIOError) in try storage.status(key) })
     else {
       throw DeltaLogError(
         .dataFileMissing, version: addedIn, path: add.path, "the data file does not exist",
@@ -152,7 +165,7 @@ extension DeltaTable {
     let hasher = SHA256Hasher()
     var offset: Int64 = 0
     while true {
-      let chunk = try wrap(addedIn, key, missing: .dataFileMissing) { () throws(StorageError) in
+      let chunk = try wrap(addedIn, key, missing: .dataFileMissing) { () throws(FileIOError) in
         try storage.read(key, offset: offset, length: Self.verifyChunkSize)
       }
       hasher.update(chunk)

@@ -1,5 +1,6 @@
 import Foundation
 import PondCrypto
+import PondFiles
 import PondTime
 
 /// The outcome of writing a commit: losing the race for a version is a result, not an error.
@@ -43,16 +44,22 @@ public struct DeltaTable: Sendable {
 
   /// The latest version, after checking that the log holds versions 0...latest with no gap.
   public func latestVersion() throws(DeltaLogError) -> Int64 {
-    let entries = try wrap(nil, Self.logPrefix) { () throws(StorageError) in
-      try storage.list(prefix: Self.logPrefix)
+    var keys: [String] = []
+    var page = DirectoryPage(entries: [], isTruncated: true)
+    while page.isTruncated {
+      page = try wrap(nil, Self.logPrefix) { () throws(FileIOError) in
+        try storage.list(
+          prefix: Self.logPrefix, startAfter: keys.last, limit: 1000, recursive: false)
+      }
+      keys += page.entries.map(\.key)
     }
-    return try LogListing.head(of: entries.lazy.map(\.key))
+    return try LogListing.head(of: keys)
   }
 
   /// Commit file `version`, read and parsed (not checked against its predecessor).
   public func commit(_ version: Int64) throws(DeltaLogError) -> CommitFile {
     let key = Self.commitKey(version: version)
-    let bytes = try wrap(version, key) { () throws(StorageError) in try storage.read(key) }
+    let bytes = try wrap(version, key) { () throws(FileIOError) in try storage.read(key) }
     return try CommitFile(parsing: bytes, version: version)
   }
 
@@ -253,11 +260,12 @@ public struct DeltaTable: Sendable {
         "no partial commit is left (only a failed fsync of the log directory can leave version "
         + "\(version) whole but not yet durable); free space or fix the table directory's permissions, "
         + "then re-read the table and commit again"
-    ) { () throws(StorageError) in
-      try storage.writeIfAbsent(commit.key, commit.bytes, modificationTime: commit.info?.timestamp)
+    ) { () throws(FileIOError) in
+      try storage.putIfAbsent(
+        commit.key, bytes: commit.bytes, modificationTime: commit.info?.timestamp)
     }
     switch result {
-    case .written: return .committed(version: version, sha256: commit.sha256)
+    case .created: return .committed(version: version, sha256: commit.sha256)
     case .alreadyExists: return .versionTaken(version)
     }
   }
@@ -267,15 +275,15 @@ public struct DeltaTable: Sendable {
   func wrap<T>(
     _ version: Int64?, _ key: String, missing: DeltaLogError.Kind = .versionGap,
     hint: String? = nil,
-    _ body: () throws(StorageError) -> T
+    _ body: () throws(FileIOError) -> T
   ) throws(DeltaLogError) -> T {
     do {
       return try body()
     } catch {
-      if error.code == .notFound {
+      if error.errno == .noSuchFileOrDirectory {
         throw DeltaLogError(
           missing, version: version, path: key,
-          "the object disappeared while being read (\(error.message))",
+          "the object disappeared while being read (\(error))",
           hint: "another process is deleting files of the table; check its maintenance jobs")
       }
       throw DeltaLogError(

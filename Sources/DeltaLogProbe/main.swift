@@ -18,6 +18,7 @@
 import DeltaLog
 import Foundation
 import PondCrypto
+import PondFiles
 import PondTime
 
 #if canImport(Glibc)
@@ -78,7 +79,7 @@ func payload(count: Int, seed: UInt64) -> [UInt8] {
 }
 
 func race(_ options: Options) throws {
-  let table = DeltaTable(storage: LocalStorage(root: try options.string("table")))
+  let table = DeltaTable(storage: DirectoryStore(root: try options.string("table")))
   let versions = try options.int("versions")
   let barrier = try options.string("barrier")
   let id = try options.string("id")
@@ -115,7 +116,7 @@ func race(_ options: Options) throws {
 }
 
 func commitLoop(_ options: Options) throws -> Never {
-  let table = DeltaTable(storage: LocalStorage(root: try options.string("table")))
+  let table = DeltaTable(storage: DirectoryStore(root: try options.string("table")))
   let maxBytes = options.values["max-bytes"].flatMap { Int($0) } ?? 65_536
   let pid = getpid()
   var snapshot = try table.snapshot()
@@ -144,7 +145,7 @@ func commitLoop(_ options: Options) throws -> Never {
 }
 
 func commitOne(_ options: Options) throws {
-  let table = DeltaTable(storage: LocalStorage(root: try options.string("table")))
+  let table = DeltaTable(storage: DirectoryStore(root: try options.string("table")))
   let path = try options.string("path")
   if let limit = options.values["fsize-limit"] {
     guard let bytes = UInt64(limit) else { throw ProbeFailure("--fsize-limit is not an integer") }

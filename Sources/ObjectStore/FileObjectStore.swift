@@ -155,7 +155,7 @@ public struct FileObjectStore: ObjectStore {
     }
   }
 
-  private static func info(_ entry: DirectoryEntry) -> ObjectInfo {
+  private static func info(_ entry: DirectoryObject) -> ObjectInfo {
     ObjectInfo(key: entry.key, size: entry.size, lastModified: date(entry.modificationTime))
   }
 

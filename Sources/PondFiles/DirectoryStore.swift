@@ -69,11 +69,11 @@ public struct DirectoryStore: Sendable {
 
   /// The size and modification time of the object `key`, or nil when there is none (symbolic links are
   /// followed).
-  public func status(_ key: String) throws(FileIOError) -> DirectoryEntry? {
+  public func status(_ key: String) throws(FileIOError) -> DirectoryObject? {
     guard let status = try LocalFiles.status(path(of: key)), status.isRegularFile else {
       return nil
     }
-    return DirectoryEntry(key: key, size: status.size, modificationTime: status.modificationTime)
+    return DirectoryObject(key: key, size: status.size, modificationTime: status.modificationTime)
   }
 
   /// One page of the objects whose key starts with `prefix` and sorts after `startAfter`, in key (UTF-8
@@ -107,7 +107,7 @@ public struct DirectoryStore: Sendable {
     let after: [UInt8]?
     let limit: Int
     let recursive: Bool
-    var found: [DirectoryEntry] = []
+    var found: [DirectoryObject] = []
 
     init(prefix: [UInt8], after: [UInt8]?, limit: Int, recursive: Bool) {
       self.prefix = prefix
@@ -166,7 +166,7 @@ public struct DirectoryStore: Sendable {
         {
           // Removed (or replaced by something else) between readdir and lstat: no longer an object.
           found.append(
-            DirectoryEntry(
+            DirectoryObject(
               key: candidate.key, size: status.size, modificationTime: status.modificationTime))
         }
       }
@@ -224,7 +224,7 @@ public struct DirectoryStore: Sendable {
 }
 
 /// An object of a `DirectoryStore`.
-public struct DirectoryEntry: Sendable, Hashable {
+public struct DirectoryObject: Sendable, Hashable {
   public var key: String
   /// The size in bytes.
   public var size: Int64
@@ -241,11 +241,11 @@ public struct DirectoryEntry: Sendable, Hashable {
 /// One page of a `DirectoryStore` listing.
 public struct DirectoryPage: Sendable, Hashable {
   /// The objects, in key (UTF-8 byte) order.
-  public var entries: [DirectoryEntry]
+  public var entries: [DirectoryObject]
   /// True when more objects follow the last one.
   public var isTruncated: Bool
 
-  public init(entries: [DirectoryEntry], isTruncated: Bool) {
+  public init(entries: [DirectoryObject], isTruncated: Bool) {
     self.entries = entries
     self.isTruncated = isTruncated
   }

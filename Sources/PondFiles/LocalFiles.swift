@@ -212,7 +212,7 @@ public enum LocalFiles {
 
   /// The names in the directory `path` with the type `readdir` reports, or nil when there is no such
   /// directory.
-  static func entries(inDirectory path: String) throws(FileIOError) -> [SystemCall.DirectoryEntry]?
+  static func entries(inDirectory path: String) throws(FileIOError) -> [SystemCall.DirectoryObject]?
   {
     switch SystemCall.directoryEntries(path) {
     case .success(let entries): return entries

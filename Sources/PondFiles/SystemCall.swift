@@ -59,17 +59,17 @@ enum SystemCall {
   }
 
   /// A name in a directory, with its type when `readdir` tells it.
-  struct DirectoryEntry {
+  struct DirectoryObject {
     enum Kind { case directory, regular, other, unknown }
     var name: String
     var kind: Kind
   }
 
   /// The entries of the directory at `path`, without `.` and `..`.
-  static func directoryEntries(_ path: String) -> Result<[DirectoryEntry], Errno> {
+  static func directoryEntries(_ path: String) -> Result<[DirectoryObject], Errno> {
     guard let handle = opendir(path) else { return .failure(Errno(rawValue: errno)) }
     defer { closedir(handle) }
-    var entries: [DirectoryEntry] = []
+    var entries: [DirectoryObject] = []
     while true {
       errno = 0
       guard let entry = readdir(handle) else {
@@ -80,14 +80,14 @@ enum SystemCall {
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
       }
       guard name != "." && name != ".." else { continue }
-      let kind: DirectoryEntry.Kind =
+      let kind: DirectoryObject.Kind =
         switch Int(entry.pointee.d_type) {
         case Int(DT_DIR): .directory
         case Int(DT_REG): .regular
         case Int(DT_UNKNOWN): .unknown
         default: .other
         }
-      entries.append(DirectoryEntry(name: name, kind: kind))
+      entries.append(DirectoryObject(name: name, kind: kind))
     }
   }
 

@@ -2,6 +2,7 @@ import DeltaLog
 import Foundation
 import Parquet
 import PondCrypto
+import PondFiles
 import PondTime
 import TinyFS
 
@@ -293,11 +294,11 @@ public final class OplogPersistence: Persistence {
       // The commit file may have been linked before the failure (a failed directory fsync): then the version
       // is committed and its data file must stay. Only when no commit file is there is the data file an
       // orphan to remove; when that cannot be told, it stays (harmless; 'pond fsck --clean' removes it).
-      switch Result(catching: { () throws(StorageError) in try log.storage.read(key) }) {
+      switch Result(catching: { () throws(FileIOError) in try log.storage.read(key) }) {
       case .success(let landed) where landed == commit.bytes:
         result = .committed(version: version, sha256: commit.sha256)
       // The storage's message names the system call, the errno and what to do (a full disk, permissions).
-      case .failure(let readError) where readError.code == .notFound:
+      case .failure(let readError) where readError.errno == .noSuchFileOrDirectory:
         unlink(dataRoot + "/" + file.path)
         throw PondError(
           .io, path: dataRoot + "/" + key, "cannot write the commit: \(error.message)",

@@ -79,7 +79,7 @@ extension PondStore {
       do {
         bytes = try log.storage.read(key)
       } catch {
-        report.problems.append("data/\(key): cannot be read: \(error.message)")
+        report.problems.append("data/\(key): cannot be read: \(error)")
         break versions
       }
       report.versions = version + 1

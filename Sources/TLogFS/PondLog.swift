@@ -1,16 +1,17 @@
 import DeltaLog
 import PondCrypto
+import PondFiles
 
 /// The pond's Delta log in `$POND/data`, through DeltaLog: `table` writes every commit (`DeltaTable.write`), and
 /// `read` checks each commit onto its predecessor (`CommitFile.checkChain`) and its data file against its add.
 struct PondLog {
   let dataRoot: String
-  let storage: LocalStorage
+  let storage: DirectoryStore
   let table: DeltaTable
 
   init(dataRoot: String) {
     self.dataRoot = dataRoot
-    storage = LocalStorage(root: dataRoot)
+    storage = DirectoryStore(root: dataRoot)
     table = DeltaTable(storage: storage)
   }
 
@@ -33,18 +34,25 @@ struct PondLog {
 
   /// The highest version whose commit file is in the log, whatever is missing below it; -1 when none.
   func highestListedVersion() -> Int64 {
-    let entries = (try? storage.list(prefix: DeltaTable.logPrefix)) ?? []
-    return entries.compactMap { LogListing.version(ofKey: $0.key) }.max() ?? -1
+    var highest: Int64 = -1
+    var page = DirectoryPage(entries: [], isTruncated: true)
+    while page.isTruncated,
+      let next = try? storage.list(
+        prefix: DeltaTable.logPrefix, startAfter: page.entries.last?.key, recursive: false)
+    {
+      page = next
+      highest = page.entries.compactMap { LogListing.version(ofKey: $0.key) }.max() ?? highest
+    }
+    return highest
   }
 
   /// True when the commit file of `version` exists.
   func commitExists(_ version: Int64) throws -> Bool {
     let key = DeltaTable.commitKey(version: version)
     do {
-      return try storage.stat(key) != nil
+      return try storage.status(key) != nil
     } catch {
-      throw PondError(
-        .io, path: dataRoot + "/" + key, "cannot look for the commit: \(error.message)")
+      throw HostIO.failure(error)
     }
   }
 

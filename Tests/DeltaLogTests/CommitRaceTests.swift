@@ -1,4 +1,5 @@
 import Foundation
+import PondFiles
 import PondTestSupport
 import Testing
 
@@ -90,7 +91,7 @@ struct CommitRaceTests {
     let tableDirectory = root.appendingPathComponent("table")
     let barrier = root.appendingPathComponent("barrier")
     try FileManager.default.createDirectory(at: barrier, withIntermediateDirectories: true)
-    let table = DeltaTable(storage: LocalStorage(root: tableDirectory.path))
+    let table = DeltaTable(storage: DirectoryStore(root: tableDirectory.path))
     #expect(try table.create(schema: TableFixture.schema).isCommitted(version: 0))
 
     let swiftNames = (0..<swiftRacers).map { "swift\($0)" }

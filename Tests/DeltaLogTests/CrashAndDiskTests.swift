@@ -1,5 +1,6 @@
 import Foundation
 import PondCrypto
+import PondFiles
 import PondTestSupport
 import Testing
 
@@ -19,7 +20,9 @@ struct CrashAndDiskTests {
     for sub in ["", "_delta_log"] {
       let path = sub.isEmpty ? directory.path : directory.appendingPathComponent(sub).path
       let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-      found += names.filter { $0.hasSuffix(".tmp") }.map { sub.isEmpty ? $0 : sub + "/" + $0 }
+      found += names.filter { TemporaryName.isTemporary($0) }.map {
+        sub.isEmpty ? $0 : sub + "/" + $0
+      }
     }
     return found
   }
@@ -55,7 +58,7 @@ struct CrashAndDiskTests {
     let source = f.directory.deletingLastPathComponent().appendingPathComponent(
       f.directory.lastPathComponent + "-source.dat")
     defer { try? FileManager.default.removeItem(at: source) }
-    try Data((0..<(LocalStorage.copyChunkSize + 4097)).map { UInt8(truncatingIfNeeded: $0 >> 3) })
+    try Data((0..<(OpenFile.copyChunkSize + 4097)).map { UInt8(truncatingIfNeeded: $0 >> 3) })
       .write(to: source)
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     var reported: Int64 = 0
@@ -88,7 +91,9 @@ struct CrashAndDiskTests {
       let new = leftovers.subtracting(seenLeftovers)
       seenLeftovers = leftovers
       if !new.isEmpty { killsWithLeftovers += 1 }
-      if new.contains(where: { $0.hasPrefix("_delta_log/_commit_") }) { killsInCommitWrite += 1 }
+      if new.contains(where: { $0.hasPrefix("_delta_log/" + TemporaryName.prefix) }) {
+        killsInCommitWrite += 1
+      }
       // Replay ignores the leftovers; every reported commit is durable and whole.
       let snapshot = try Self.expectWhole(f.table, "after kill \(round) at \(delay) µs")
       if let last = lines.last?.split(separator: " "), last.count == 3, let version = Int64(last[1])
@@ -243,7 +248,7 @@ struct CrashAndDiskTests {
       let unmounted = try? TestSupport.run(URL(fileURLWithPath: "/bin/umount"), [mountPoint.path])
       #expect(unmounted?.status == 0, "umount \(mountPoint.path): \(unmounted?.stderrText ?? "")")
     }
-    let table = DeltaTable(storage: LocalStorage(root: mountPoint.path + "/table"))
+    let table = DeltaTable(storage: DirectoryStore(root: mountPoint.path + "/table"))
     #expect(try table.create(schema: TableFixture.schema).isCommitted(version: 0))
 
     // A data file larger than the whole file system.

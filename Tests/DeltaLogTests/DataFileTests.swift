@@ -1,5 +1,6 @@
 import Foundation
 import PondCrypto
+import PondFiles
 import PondTestSupport
 import Testing
 
@@ -11,7 +12,7 @@ struct DataFileTests {
     let f = try TableFixture()
     defer { f.remove() }
     try f.build(versions: 1)
-    let size = LocalStorage.copyChunkSize * 2 + 12_345
+    let size = OpenFile.copyChunkSize * 2 + 12_345
     var bytes = [UInt8](repeating: 0, count: size)
     for i in 0..<size { bytes[i] = UInt8(truncatingIfNeeded: i &* 131 &+ i >> 11) }
     let source = f.directory.appendingPathComponent("source.dat")
@@ -32,7 +33,7 @@ struct DataFileTests {
     try Data().write(to: empty)
     let emptyAdd = try f.table.putDataFile("empty.parquet", contentsOf: empty.path, statistics: nil)
     #expect(emptyAdd.size == 0 && emptyAdd.sha256 == Hex.encode(SHA256.hash([UInt8]())))
-    let chunk = Array(bytes[0..<LocalStorage.copyChunkSize])
+    let chunk = Array(bytes[0..<OpenFile.copyChunkSize])
     try Data(chunk).write(to: source)
     let chunkAdd = try f.table.putDataFile(
       "chunk.parquet", contentsOf: source.path, statistics: nil)
@@ -40,7 +41,7 @@ struct DataFileTests {
       chunkAdd.size == Int64(chunk.count) && chunkAdd.sha256 == Hex.encode(SHA256.hash(chunk)))
     // No temporary file is left behind.
     let names = try FileManager.default.contentsOfDirectory(atPath: f.directory.path)
-    #expect(names.filter { $0.hasSuffix(".tmp") }.isEmpty, "\(names)")
+    #expect(names.filter { TemporaryName.isTemporary($0) }.isEmpty, "\(names)")
   }
 
   @Test func streamingPutNamesAMissingSourceAndRejectsBadPaths() throws {
@@ -73,7 +74,8 @@ struct DataFileTests {
         "\(error)")
     }
     let names = try FileManager.default.contentsOfDirectory(atPath: f.directory.path)
-    #expect(names.filter { $0.hasSuffix(".tmp") || $0 == "dir.parquet" }.isEmpty, "\(names)")
+    #expect(
+      names.filter { TemporaryName.isTemporary($0) || $0 == "dir.parquet" }.isEmpty, "\(names)")
   }
 
   @Test func checkDataFilesReportsEveryProblem() throws {

@@ -191,6 +191,9 @@ struct DeltaInteropTests {
     #expect((try lenient.commit(2)).info?.engineInfo?.hasPrefix("delta-rs") == true)
     // delta-rs kept our history-preserving configuration and wrote no checkpoint.
     #expect(snapshot.metadata.configuration["delta.enableExpiredLogCleanup"] == "false")
-    #expect(try f.storage.list(prefix: "_delta_log/").allSatisfy { !$0.key.contains("checkpoint") })
+    #expect(
+      try f.storage.list(prefix: "_delta_log/", recursive: false).entries.allSatisfy {
+        !$0.key.contains("checkpoint")
+      })
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PondCrypto
+import PondFiles
 import PondTestSupport
 import Testing
 
@@ -8,14 +9,14 @@ import Testing
 /// A table in a fresh temporary directory, with helpers to write fake data files.
 struct TableFixture {
   let directory: URL
-  let storage: LocalStorage
+  let storage: DirectoryStore
   let table: DeltaTable
   static let schema = try! DeltaSchema([.init("seq", .long, nullable: false), .init("op", .string)])
   static let baseTime: Int64 = 1_767_225_600_000
 
   init() throws {
     directory = try TestSupport.makeTemporaryDirectory("delta-table")
-    storage = LocalStorage(root: directory.path)
+    storage = DirectoryStore(root: directory.path)
     table = DeltaTable(storage: storage)
   }
 
@@ -23,7 +24,7 @@ struct TableFixture {
 
   /// Stores `bytes` as data file `path` and returns its add (exact size, SHA-256, numRecords).
   func dataFile(_ path: String, _ bytes: [UInt8], records: Int64 = 1) throws -> AddFile {
-    try storage.put(path, bytes)
+    try storage.put(path, bytes: bytes)
     return AddFile(
       path: path, size: Int64(bytes.count), modificationTime: Self.baseTime,
       statistics: FileStatistics(numRecords: records), sha256: Hex.encode(SHA256.hash(bytes)))
@@ -102,7 +103,7 @@ struct DeltaTableTests {
     #expect(snapshot.liveFiles.isEmpty)
     // The commit file's mtime is the commit's timestamp (delta-rs resolves time travel by mtime).
     #expect(
-      try f.storage.stat(DeltaTable.commitKey(version: 0))?.modificationTime
+      try f.storage.status(DeltaTable.commitKey(version: 0))?.modificationTime
         == TableFixture.baseTime)
     // A second create loses: the table exists.
     #expect(try f.table.create(schema: TableFixture.schema) == .versionTaken(0))
@@ -394,9 +395,9 @@ struct DeltaTableTests {
     try f.build(versions: 1)
     let foreign = #"{"commitInfo":{"timestamp":1767225700000,"operation":"WRITE"}}"# + "\n"
     #expect(
-      try f.storage.writeIfAbsent(
-        DeltaTable.commitKey(version: 1), Array(foreign.utf8), modificationTime: nil)
-        == .written)
+      try f.storage.putIfAbsent(
+        DeltaTable.commitKey(version: 1), bytes: Array(foreign.utf8), modificationTime: nil)
+        == .created)
     expectKind(.brokenHashChain) { () throws(DeltaLogError) in _ = try f.table.snapshot() }
     let lenient = DeltaTable(storage: f.storage, requireHashChain: false)
     #expect(try lenient.snapshot().version == 1)
@@ -406,7 +407,8 @@ struct DeltaTableTests {
     let f = try TableFixture()
     defer { f.remove() }
     for (version, text) in DeltaRsReferenceLog.commits.enumerated() {
-      try f.storage.put(DeltaTable.commitKey(version: Int64(version)), Array((text + "\n").utf8))
+      try f.storage.put(
+        DeltaTable.commitKey(version: Int64(version)), bytes: Array((text + "\n").utf8))
     }
     let table = DeltaTable(storage: f.storage, requireHashChain: false)
     let snapshot = try table.snapshot()
@@ -433,8 +435,9 @@ struct DeltaTableTests {
       ),
     ])
     #expect(
-      try f.storage.writeIfAbsent(DeltaTable.commitKey(version: 2), bytes, modificationTime: nil)
-        == .written)
+      try f.storage.putIfAbsent(
+        DeltaTable.commitKey(version: 2), bytes: bytes, modificationTime: nil)
+        == .created)
     #expect(try f.table.snapshot(at: 1).version == 1)
     do {
       _ = try f.table.snapshot()

@@ -1,6 +1,7 @@
 import Foundation
 import Parquet
 import PondCrypto
+import PondFiles
 import PondTestSupport
 import PondTime
 import Testing
@@ -118,7 +119,7 @@ struct TableInteropTests {
     }
     let root = try TestSupport.makeTemporaryDirectory("pond-table-interop")
     defer { try? FileManager.default.removeItem(at: root) }
-    let table = DeltaTable(storage: LocalStorage(root: root.path))
+    let table = DeltaTable(storage: DirectoryStore(root: root.path))
     let deltaSchema = try DeltaSchema(
       Self.schema.map { DeltaSchema.Field($0.name, $0.delta, nullable: $0.nullable) })
 

@@ -1,6 +1,7 @@
 import DeltaLog
 import Foundation
 import PondCrypto
+import PondFiles
 import PondTestSupport
 import Testing
 import TinyFS
@@ -95,7 +96,7 @@ struct ReplicationSurfaceTests {
     } throws: { ($0 as? PondError)?.code == .notAPond }
     // A Delta table that pond did not make.
     let foreign = pond.directory.appendingPathComponent("foreign").path
-    let table = DeltaTable(storage: LocalStorage(root: foreign + "/data"))
+    let table = DeltaTable(storage: DirectoryStore(root: foreign + "/data"))
     _ = try table.create(schema: try DeltaSchema([.init("x", .long)]))
     #expect {
       _ = try PondStore.adopt(root: foreign)

@@ -1,25 +1,27 @@
 import Foundation
+import PondFiles
 import PondTestSupport
 import Testing
 
 @testable import DeltaLog
 
-@Suite("LocalStorage")
-struct LocalStorageTests {
+/// The `Storage` the log is written through, on its local directory store.
+@Suite("Storage on a directory")
+struct StorageTests {
   let directory: URL
-  let storage: LocalStorage
+  let storage: any Storage
 
   init() throws {
     directory = try TestSupport.makeTemporaryDirectory("delta-storage")
-    storage = LocalStorage(root: directory.path)
+    storage = DirectoryStore(root: directory.path)
   }
 
-  @Test func writeIfAbsentWritesOnceAndNeverOverwrites() throws {
+  @Test func putIfAbsentWritesOnceAndNeverOverwrites() throws {
     let key = "_delta_log/00000000000000000000.json"
     #expect(
-      try storage.writeIfAbsent(key, Array("first\n".utf8), modificationTime: nil) == .written)
+      try storage.putIfAbsent(key, bytes: Array("first\n".utf8), modificationTime: nil) == .created)
     #expect(
-      try storage.writeIfAbsent(key, Array("second\n".utf8), modificationTime: nil)
+      try storage.putIfAbsent(key, bytes: Array("second\n".utf8), modificationTime: nil)
         == .alreadyExists)
     #expect(try storage.read(key) == Array("first\n".utf8))
     // No temporary files are left behind, by the winner or by the loser.
@@ -28,12 +30,12 @@ struct LocalStorageTests {
     try? FileManager.default.removeItem(at: directory)
   }
 
-  @Test func writeIfAbsentSetsTheModificationTime() throws {
+  @Test func putIfAbsentSetsTheModificationTime() throws {
     let key = "_delta_log/00000000000000000001.json"
     let time: Int64 = 1_767_225_780_123
-    #expect(try storage.writeIfAbsent(key, [1, 2, 3], modificationTime: time) == .written)
-    let entry = try #require(try storage.stat(key))
-    #expect(entry == StorageEntry(key: key, size: 3, modificationTime: time))
+    #expect(try storage.putIfAbsent(key, bytes: [1, 2, 3], modificationTime: time) == .created)
+    let entry = try #require(try storage.status(key))
+    #expect(entry == DirectoryObject(key: key, size: 3, modificationTime: time))
     let attributes = try FileManager.default.attributesOfItem(atPath: directory.path + "/" + key)
     let date = try #require(attributes[.modificationDate] as? Date)
     #expect(Int64((date.timeIntervalSince1970 * 1000).rounded()) == time)
@@ -41,21 +43,24 @@ struct LocalStorageTests {
   }
 
   @Test func listReturnsOnlyDirectChildrenWithThePrefix() throws {
-    try storage.put("_delta_log/a.json", [1])
-    try storage.put("_delta_log/ab.json", [1, 2])
-    try storage.put("_delta_log/sub/a.json", [1])
-    try storage.put("b.parquet", [1, 2, 3])
-    let log = try storage.list(prefix: "_delta_log/").map(\.key).sorted()
+    try storage.put("_delta_log/a.json", bytes: [1])
+    try storage.put("_delta_log/ab.json", bytes: [1, 2])
+    try storage.put("_delta_log/sub/a.json", bytes: [1])
+    try storage.put("b.parquet", bytes: [1, 2, 3])
+    func list(_ prefix: String) throws -> [DirectoryObject] {
+      try storage.list(prefix: prefix, startAfter: nil, limit: 1000, recursive: false).entries
+    }
+    let log = try list("_delta_log/").map(\.key).sorted()
     #expect(log == ["_delta_log/a.json", "_delta_log/ab.json"])
-    #expect(try storage.list(prefix: "_delta_log/ab").map(\.key) == ["_delta_log/ab.json"])
-    #expect(try storage.list(prefix: "b").map(\.size) == [3])
-    #expect(try storage.list(prefix: "missing/").isEmpty)
+    #expect(try list("_delta_log/ab").map(\.key) == ["_delta_log/ab.json"])
+    #expect(try list("b").map(\.size) == [3])
+    #expect(try list("missing/").isEmpty)
     try? FileManager.default.removeItem(at: directory)
   }
 
   @Test func putReplacesAtomicallyAndCreatesDirectories() throws {
-    try storage.put("data/2026/x.parquet", [1, 2])
-    try storage.put("data/2026/x.parquet", [3])
+    try storage.put("data/2026/x.parquet", bytes: [1, 2])
+    try storage.put("data/2026/x.parquet", bytes: [3])
     #expect(try storage.read("data/2026/x.parquet") == [3])
     let names = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/data/2026")
     #expect(names == ["x.parquet"])
@@ -63,7 +68,7 @@ struct LocalStorageTests {
   }
 
   @Test func rangedReads() throws {
-    try storage.put("x", Array(0..<100))
+    try storage.put("x", bytes: Array(0..<100))
     #expect(try storage.read("x", offset: 10, length: 5) == [10, 11, 12, 13, 14])
     #expect(try storage.read("x", offset: 98, length: 5) == [98, 99])
     #expect(try storage.read("x", offset: 200, length: 5) == [])
@@ -71,42 +76,43 @@ struct LocalStorageTests {
       _ = try storage.read("y", offset: 0, length: 1)
       Issue.record("expected notFound")
     } catch {
-      #expect(error.code == .notFound)
+      #expect(error.errno == .noSuchFileOrDirectory)
     }
     try? FileManager.default.removeItem(at: directory)
   }
 
   @Test func missingObjects() throws {
-    #expect(try storage.stat("nope") == nil)
+    #expect(try storage.status("nope") == nil)
     do {
       _ = try storage.read("nope")
       Issue.record("expected notFound")
     } catch {
-      #expect(error.code == .notFound && error.key == "nope")
+      #expect(error.errno == .noSuchFileOrDirectory && error.path.hasSuffix("/nope"))
     }
     try? FileManager.default.removeItem(at: directory)
   }
 
-  @Test(arguments: ["", "/abs", "a//b", "../x", "a/./b", "a/"])
+  @Test(arguments: ["", "/abs", "a//b", "../x", "a/./b", "a/", ".pond-tmp-x"])
   func invalidKeysAreRejected(_ key: String) throws {
     do {
-      try storage.put(key, [1])
+      try storage.put(key, bytes: [1])
       Issue.record("expected invalidKey for '\(key)'")
     } catch {
-      #expect(error.code == .invalidKey)
+      #expect(error.errno == .invalidArgument)
     }
     try? FileManager.default.removeItem(at: directory)
   }
 
   @Test func ioErrorsNameTheKey() throws {
     // A regular file where the log directory should be.
-    try storage.put("_delta_log", [0])
+    try storage.put("_delta_log", bytes: [0])
     do {
-      _ = try storage.writeIfAbsent("_delta_log/x.json", [1], modificationTime: nil)
+      _ = try storage.putIfAbsent("_delta_log/x.json", bytes: [1], modificationTime: nil)
       Issue.record("expected an I/O error")
     } catch {
-      #expect(error.code == .io && error.key == "_delta_log/x.json")
-      #expect(error.message.contains("errno"))
+      #expect(error.errno == .notDirectory || error.errno == .fileExists, "\(error)")
+      #expect(error.path.contains("_delta_log"))
+      #expect(error.description.contains("errno"))
     }
     try? FileManager.default.removeItem(at: directory)
   }
