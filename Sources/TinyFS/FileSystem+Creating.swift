@@ -201,12 +201,15 @@ extension FileSystem {
     return entry
   }
 
-  func refuseDotName(_ path: String, _ op: Operation) throws {
+  /// Fails when the final component of `path` is `.` or `..`; `hint` adds what that path names.
+  func refuseDotName(_ path: String, _ op: Operation, hint: String? = nil) throws {
     let parsed = try PathName(path, operation: op.name)
     if let last = parsed.components.last, last.hasSameBytes(as: ".") || last.hasSameBytes(as: "..")
     {
       throw op.fail(
-        .invalidName, at: path, hint: "'\(last)' cannot name an entry to create, remove or rename")
+        .invalidName, at: path,
+        hint: "'\(last)' cannot name an entry to create, remove or rename"
+          + (hint.map { "; " + $0 } ?? ""))
     }
   }
 }

@@ -61,6 +61,17 @@ extension FileSystem {
     return try listing(of: directory).sorted { $0.name.precedesByBytes($1.name) }
   }
 
+  /// The paths `ls` shows for `operand`: the matches of a glob pattern (`paths(matching:)`); the entries of
+  /// a directory (following symbolic links) under its resolved path, sorted by their bytes; or the operand
+  /// itself, as written, when it names anything else (following a final link, which must not dangle).
+  public func paths(listing operand: String) throws -> [String] {
+    if Self.isPattern(operand) { return try paths(matching: operand) }
+    let info = try stat(operand)
+    guard info.entryType.isDirectory else { return [operand] }
+    let base = info.path == "/" ? "" : info.path
+    return try list(operand).map { base + "/" + $0.name }
+  }
+
   private func info(_ resolution: Resolution, _ op: Operation) throws -> FileInfo {
     let (name, child) = try existing(resolution, op)
     switch child {

@@ -8,7 +8,7 @@ extension FileSystem {
   /// A trailing `/` on either path says it names a directory (as in Linux `rename(2)`): moving a file, series
   /// or symbolic link with a `/` on either path fails with `notADirectory`, as does a destination with a `/`
   /// that exists as anything but a directory. A directory may move to a missing `name/`; it is then called
-  /// `name`. Moving *into* a directory is the caller's choice (`pond mv` appends the source's name).
+  /// `name`. Moving *into* a directory is `move(_:to:)`.
   public func rename(_ source: String, to destination: String) throws {
     let op = Operation(name: "rename", path: "\(source) -> \(destination)")
     try changing(op) {
@@ -95,5 +95,21 @@ extension FileSystem {
         }
       }
     }
+  }
+
+  /// Moves `source` like `mv`: into `destination` under the source's own name (its exact bytes) when
+  /// `destination` is an existing directory, following symbolic links; otherwise to `destination` itself, as
+  /// `rename(_:to:)` does.
+  public func move(_ source: String, to destination: String) throws {
+    var target = destination
+    // A destination that cannot be read as a directory is a new name, and a source that cannot be read is
+    // left to `rename`, which says why.
+    if let into = try? stat(destination), into.entryType.isDirectory,
+      let name = try? lstat(source).name, !name.isEmpty
+    {
+      target =
+        (destination.utf8.last == PathName.separator ? destination : destination + "/") + name
+    }
+    try rename(source, to: target)
   }
 }

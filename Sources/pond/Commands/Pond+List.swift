@@ -59,23 +59,7 @@ extension Pond {
         // Each entry is printed as soon as it is known, so memory holds the matched paths, not the output.
         var array = json ? JSONArrayPrinter(to: output) : nil
         for pattern in patterns.isEmpty ? ["/"] : patterns {
-          var paths: [String]
-          if FileSystem.isPattern(pattern) {
-            paths = try fileSystem.glob(pattern).map(\.path)
-            guard !paths.isEmpty else {
-              throw PondError(
-                .invalidArgument, path: pattern, "no pond path matches the pattern",
-                hint: "list the directory to see what is there")
-            }
-          } else if try fileSystem.stat(pattern).entryType.isDirectory {
-            let base = try fileSystem.stat(pattern).path
-            paths = try fileSystem.list(pattern).map {
-              base == "/" ? "/" + $0.name : base + "/" + $0.name
-            }
-          } else {
-            paths = [pattern]
-          }
-          for path in paths {
+          for path in try fileSystem.paths(listing: pattern) {
             let info = try fileSystem.lstat(path)
             let entry = Entry(
               path: path, type: info.entryType.rawValue, size: info.size, version: info.version,

@@ -19,15 +19,7 @@ extension Pond {
       try reportingFailures("mv") { _ in
         let store = try pond.open()
         try store.change(commandLine: Invocation.commandLine) { fileSystem in
-          var target = destination
-          // Into an existing directory, under the source's own name (as the file system stores it: exact bytes).
-          if let info = try? fileSystem.stat(destination), info.entryType.isDirectory,
-            let name = try? fileSystem.lstat(source).name, !name.isEmpty
-          {
-            target =
-              (destination.utf8.last == UInt8(ascii: "/") ? destination : destination + "/") + name
-          }
-          try fileSystem.rename(source, to: target)
+          try fileSystem.move(source, to: destination)
         }
       }
     }

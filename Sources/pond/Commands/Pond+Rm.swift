@@ -19,20 +19,7 @@ extension Pond {
       try reportingFailures("rm") { _ in
         let store = try pond.open()
         try store.change(commandLine: Invocation.commandLine) { fileSystem in
-          for path in paths {
-            let info = try fileSystem.lstat(path)
-            if info.path == "/" {
-              throw PondError(
-                .invalidArgument, path: path, "is the root directory, which can never be removed",
-                hint: "remove what is in it instead, e.g. 'pond rm -r /NAME'")
-            }
-            if info.entryType == .directory && !recursive && info.size > 0 {
-              throw PondError(
-                .invalidArgument, path: path, "is a non-empty directory",
-                hint: "use 'pond rm -r' to remove it and everything below it")
-            }
-            try fileSystem.remove(path, recursive: recursive)
-          }
+          for path in paths { try fileSystem.remove(path, recursive: recursive) }
         }
       }
     }

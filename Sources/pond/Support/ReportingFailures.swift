@@ -56,6 +56,7 @@ private func advice(for error: FileSystemError) -> String {
   case .isADirectory: "; it is a directory: use 'pond list' to see its entries"
   case .directoryNotEmpty: "; use 'pond rm -r' to remove it with everything below it"
   case .readOnly: "; --at shows history, which cannot be changed"
+  case .noMatch: "; list the directory to see what is there"
   default: ""
   }
 }
