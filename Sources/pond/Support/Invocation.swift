@@ -19,24 +19,10 @@ enum Invocation {
     if !argument.isEmpty && argument.allSatisfy(isPlain) && !argument.hasPrefix("=") {
       return argument
     }
-    let hasControl = argument.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
-    guard hasControl else {
+    guard argument.hasControlCharacters else {
       return "'" + argument.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
-    var quoted = "$'"
-    for scalar in argument.unicodeScalars {
-      switch scalar {
-      case "\\": quoted += #"\\"#
-      case "'": quoted += #"\'"#
-      case "\n": quoted += #"\n"#
-      case "\t": quoted += #"\t"#
-      case "\r": quoted += #"\r"#
-      case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-        quoted += #"\x"# + String(scalar.value, radix: 16, uppercase: true).leftPadded(2, with: "0")
-      default: quoted.unicodeScalars.append(scalar)
-      }
-    }
-    return quoted + "'"
+    return "$'" + argument.escapingControlCharacters(also: #"\'"#) + "'"
   }
 }
 
@@ -47,22 +33,26 @@ extension String {
 
   /// The string on one line of tab-separated text: tab, newline, carriage return and other control
   /// characters as `\t`, `\n`, `\r`, `\xHH` (`--json` gives the exact value).
-  var escapedForLine: String {
-    guard unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-      return self
-    }
-    var escaped = ""
+  var escapedForLine: String { hasControlCharacters ? escapingControlCharacters() : self }
+
+  fileprivate var hasControlCharacters: Bool {
+    unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+  }
+
+  /// Control characters as `\t`, `\n`, `\r` or `\xHH`, and each character of `also` after a backslash.
+  fileprivate func escapingControlCharacters(also escaped: String = "") -> String {
+    var result = ""
     for scalar in unicodeScalars {
       switch scalar {
-      case "\n": escaped += #"\n"#
-      case "\t": escaped += #"\t"#
-      case "\r": escaped += #"\r"#
+      case "\n": result += #"\n"#
+      case "\t": result += #"\t"#
+      case "\r": result += #"\r"#
       case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-        escaped +=
-          #"\x"# + String(scalar.value, radix: 16, uppercase: true).leftPadded(2, with: "0")
-      default: escaped.unicodeScalars.append(scalar)
+        result += #"\x"# + String(scalar.value, radix: 16, uppercase: true).leftPadded(2, with: "0")
+      case _ where escaped.unicodeScalars.contains(scalar): result += "\\" + String(scalar)
+      default: result.unicodeScalars.append(scalar)
       }
     }
-    return escaped
+    return result
   }
 }
