@@ -20,14 +20,10 @@ extension FileSystem {
             }
             continue
           }
-          _ = try create(name, in: resolution, type: .directory, payload: nil, op)
+          try create(name, in: resolution, type: .directory, payload: nil, op)
         }
       } else {
-        try refuseDotName(path, op)
-        let resolution = try resolve(path, op, followFinal: false)
-        guard let name = resolution.name else { throw op.fail(.exists, at: resolution.path) }
-        guard resolution.child == nil else { throw op.fail(.exists, at: resolution.path) }
-        _ = try create(name, in: resolution, type: .directory, payload: nil, op)
+        try createNew(path, type: .directory, payload: nil, op)
       }
     }
   }
@@ -91,14 +87,7 @@ extension FileSystem {
   /// Creates an empty series (an append-only file) at `path`.
   public func createSeries(_ path: String) throws {
     let op = Operation(name: "mkseries", path: path)
-    try changing(op) {
-      try refuseDotName(path, op)
-      let resolution = try resolve(path, op, followFinal: false)
-      guard let name = resolution.name, resolution.child == nil else {
-        throw op.fail(.exists, at: resolution.path)
-      }
-      _ = try create(name, in: resolution, type: .series, payload: .content([]), op)
-    }
+    try changing(op) { try createNew(path, type: .series, payload: .content([]), op) }
   }
 
   /// Creates a symbolic link at `path` pointing to `target`, which need not exist.
@@ -107,14 +96,7 @@ extension FileSystem {
     guard !target.isEmpty, !target.utf8.contains(0) else {
       throw op.fail(.invalidName, hint: "a symbolic link target must be non-empty and without NUL")
     }
-    try changing(op) {
-      try refuseDotName(path, op)
-      let resolution = try resolve(path, op, followFinal: false)
-      guard let name = resolution.name, resolution.child == nil else {
-        throw op.fail(.exists, at: resolution.path)
-      }
-      _ = try create(name, in: resolution, type: .symlink, payload: .symlink(target), op)
-    }
+    try changing(op) { try createNew(path, type: .symlink, payload: .symlink(target), op) }
   }
 
   /// Creates a dynamic directory at `path`, computed by the factory registered as `factory`.
@@ -131,22 +113,28 @@ extension FileSystem {
       throw op.fail(.invalidArgument, hint: "a factory name must be non-empty and without NUL")
     }
     _ = try maker.makeDirectory(configuration: configuration, fileSystem: self)
-    try changing(op) {
-      try refuseDotName(path, op)
-      let resolution = try resolve(path, op, followFinal: false)
-      guard let name = resolution.name, resolution.child == nil else {
-        throw op.fail(.exists, at: resolution.path)
-      }
-      let specification = Array(factory.utf8) + [0] + configuration
-      _ = try create(name, in: resolution, type: .dynamic, payload: .content(specification), op)
+    let specification = Array(factory.utf8) + [0] + configuration
+    try changing(op) { try createNew(path, type: .dynamic, payload: .content(specification), op) }
+  }
+
+  /// Creates a node at `path`, where nothing may be (a final symbolic link is not followed) and whose final
+  /// name is not `.` or `..`.
+  private func createNew(_ path: String, type: EntryType, payload: PendingPayload?, _ op: Operation)
+    throws
+  {
+    try refuseDotName(path, op)
+    let resolution = try resolve(path, op, followFinal: false)
+    guard let name = resolution.name, resolution.child == nil else {
+      throw op.fail(.exists, at: resolution.path)
     }
+    try create(name, in: resolution, type: type, payload: payload, op)
   }
 
   /// Creates a node called `name` in the resolved directory.
-  func create(
+  private func create(
     _ name: String, in resolution: Resolution, type: EntryType, payload: PendingPayload?,
     _ op: Operation
-  ) throws -> NodeID {
+  ) throws {
     let parent = try writableParent(resolution, op)
     try PathName.validateNewName(name, operation: op.name, path: op.path)
     if type != .directory, resolution.hasTrailingSlash {
@@ -163,7 +151,6 @@ extension FileSystem {
     try modifyEntries(of: parent) {
       $0[NameKey(name)] = DirectoryEntry(name: name, id: id, entryType: type)
     }
-    return id
   }
 
   func writableParent(_ resolution: Resolution, _ op: Operation) throws -> NodeID {
@@ -184,7 +171,7 @@ extension FileSystem {
     let resolution = try resolve(path, op, followFinal: true)
     guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
     guard let child = resolution.child else {
-      _ = try create(name, in: resolution, type: .file, payload: .content(contents), op)
+      try create(name, in: resolution, type: .file, payload: .content(contents), op)
       return nil
     }
     return (try storedEntry(child, resolution, op), resolution)
