@@ -33,23 +33,16 @@ extension FileSystem {
   public func writeFile(_ path: String, contents: [UInt8]) throws {
     let op = Operation(name: "write", path: path)
     try changing(op) {
-      guard let (entry, resolution) = try existingEntryOrNewFile(path, contents: contents, op)
+      guard let (entry, resolution) = try existingFileOrNewFile(path, contents: contents, op)
       else {
         return
       }
-      switch entry.entryType {
-      case .file:
-        pending!.writes[entry.id] = PendingWrite(entryType: .file, payload: .content(contents))
-      case .series:
+      guard entry.entryType == .file else {
         throw op.fail(
           .notPermitted, at: resolution.path,
           hint: "a series is append-only; append with 'pond copy --series'")
-      case .directory, .dynamic:
-        throw op.fail(.isADirectory, at: resolution.path)
-      case .symlink:
-        preconditionFailure(
-          "resolve(followFinal: true) returned the symbolic link \(resolution.path)")
       }
+      pending!.writes[entry.id] = PendingWrite(entryType: .file, payload: .content(contents))
     }
   }
 
@@ -58,29 +51,22 @@ extension FileSystem {
   public func appendFile(_ path: String, contents: [UInt8]) throws {
     let op = Operation(name: "append", path: path)
     try changing(op) {
-      guard let (entry, resolution) = try existingEntryOrNewFile(path, contents: contents, op)
-      else {
+      guard let (entry, _) = try existingFileOrNewFile(path, contents: contents, op) else {
         return
       }
-      switch entry.entryType {
-      case .file:
+      if entry.entryType == .file {
         let current = try storedContent(entry.id)
         pending!.writes[entry.id] = PendingWrite(
           entryType: .file, payload: .content(current + contents))
-      case .series:
-        let payload: PendingPayload =
-          switch pending!.writes[entry.id]?.payload {
-          case .content(let bytes): .content(bytes + contents)
-          case .append(let bytes): .append(bytes + contents)
-          case nil, .unchanged, .symlink: .append(contents)
-          }
-        pending!.writes[entry.id] = PendingWrite(entryType: .series, payload: payload)
-      case .directory, .dynamic:
-        throw op.fail(.isADirectory, at: resolution.path)
-      case .symlink:
-        preconditionFailure(
-          "resolve(followFinal: true) returned the symbolic link \(resolution.path)")
+        return
       }
+      let payload: PendingPayload =
+        switch pending!.writes[entry.id]?.payload {
+        case .content(let bytes): .content(bytes + contents)
+        case .append(let bytes): .append(bytes + contents)
+        case nil, .unchanged, .symlink: .append(contents)
+        }
+      pending!.writes[entry.id] = PendingWrite(entryType: .series, payload: payload)
     }
   }
 
@@ -163,8 +149,8 @@ extension FileSystem {
   }
 
   /// Resolves `path` (following a final link) for a write of `contents`: when nothing is there, creates a file
-  /// holding `contents` and returns nil; otherwise returns the stored entry found and its resolution.
-  private func existingEntryOrNewFile(_ path: String, contents: [UInt8], _ op: Operation) throws
+  /// holding `contents` and returns nil; otherwise returns the stored file or series found and its resolution.
+  private func existingFileOrNewFile(_ path: String, contents: [UInt8], _ op: Operation) throws
     -> (DirectoryEntry, Resolution)?
   {
     try refuseDotName(path, op)
@@ -174,7 +160,14 @@ extension FileSystem {
       try create(name, in: resolution, type: .file, payload: .content(contents), op)
       return nil
     }
-    return (try storedEntry(child, resolution, op), resolution)
+    let entry = try storedEntry(child, resolution, op)
+    switch entry.entryType {
+    case .file, .series: return (entry, resolution)
+    case .directory, .dynamic: throw op.fail(.isADirectory, at: resolution.path)
+    case .symlink:
+      preconditionFailure(
+        "resolve(followFinal: true) returned the symbolic link \(resolution.path)")
+    }
   }
 
   func storedEntry(_ child: Child, _ resolution: Resolution, _ op: Operation) throws
