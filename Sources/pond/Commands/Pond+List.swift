@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import TLogFS
 import TinyFS
 
@@ -69,8 +68,8 @@ extension Pond {
             } else if long {
               let target = entry.symlinkTarget.map { " -> \($0)" } ?? ""
               try output.line(
-                "\(entry.type.padding(toLength: 9, withPad: " ", startingAt: 0)) "
-                  + "\(String(entry.size).leftPadded(12)) v\(String(entry.version).padding(toLength: 4, withPad: " ", startingAt: 0)) "
+                "\(entry.type.rightPadded(9)) "
+                  + "\(String(entry.size).leftPadded(12)) v\(String(entry.version).rightPadded(4)) "
                   + "\(entry.nodeID ?? "-") \(entry.path)\(target)")
             } else {
               try output.line(entry.path)

@@ -78,18 +78,18 @@ extension Pond.Remote {
           switch outcome {
           case .success(let detail):
             try output.line(
-              "  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) ok\(detail.isEmpty ? "" : " (\(detail))")"
+              "  \(step.rightPadded(7)) ok\(detail.isEmpty ? "" : " (\(detail))")"
             )
           case .failure(let error):
             failures += 1
             try output.line(
-              "  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) FAILED: \(error)")
+              "  \(step.rightPadded(7)) FAILED: \(error)")
           }
         }
         func skip(_ step: String, _ reason: String) throws {
           untried += 1
           try output.line(
-            "  \(step.padding(toLength: 7, withPad: " ", startingAt: 0)) not tried: \(reason)")
+            "  \(step.rightPadded(7)) not tried: \(reason)")
         }
 
         let listed = await Result { try await store.list(prefix: "") }

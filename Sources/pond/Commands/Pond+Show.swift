@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import TLogFS
 
 extension Pond {
@@ -26,7 +25,7 @@ extension Pond {
         for row in rows {
           let place = row.blob ?? "inline"
           try output.line(
-            "  \(row.entryType.padding(toLength: 9, withPad: " ", startingAt: 0)) node \(row.nodeID) "
+            "  \(row.entryType.rightPadded(9)) node \(row.nodeID) "
               + "v\(row.version) parent \(row.partID) size \(row.size) sha256 \(row.sha256) \(place)"
           )
         }

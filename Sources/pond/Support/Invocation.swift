@@ -31,6 +31,11 @@ extension String {
     count >= width ? self : String(repeating: pad, count: width - count) + self
   }
 
+  /// The string followed by spaces up to `width` characters; a longer string is kept whole.
+  func rightPadded(_ width: Int) -> String {
+    count >= width ? self : self + String(repeating: " ", count: width - count)
+  }
+
   /// The string on one line of tab-separated text: tab, newline, carriage return and other control
   /// characters as `\t`, `\n`, `\r`, `\xHH` (`--json` gives the exact value).
   var escapedForLine: String { hasControlCharacters ? escapingControlCharacters() : self }
