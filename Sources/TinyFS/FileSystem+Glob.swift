@@ -60,6 +60,13 @@ extension FileSystem {
       return $0.captures.lexicographicallyPrecedes($1.captures) { $0.precedesByBytes($1) }
     }.filter { seen.insert(NameKey($0.path)).inserted }
   }
+
+  /// The paths `glob(_:)` matches, in its order; a pattern that matches nothing is a `noMatch` error.
+  public func paths(matching pattern: String) throws -> [String] {
+    let paths = try glob(pattern).map(\.path)
+    guard !paths.isEmpty else { throw FileSystemError(.noMatch, operation: "glob", path: pattern) }
+    return paths
+  }
 }
 
 /// One component of a glob pattern.

@@ -6,7 +6,7 @@ public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertib
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Value: Hashable, Sendable {
       case exists, notFound, notADirectory, isADirectory, directoryNotEmpty, invalidName
-      case symlinkLoop, readOnly, crossDevice, invalidArgument, notPermitted
+      case symlinkLoop, readOnly, crossDevice, invalidArgument, notPermitted, noMatch
     }
     private let value: Value
 
@@ -32,6 +32,8 @@ public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertib
     public static let invalidArgument = Code(value: .invalidArgument)
     /// The operation is never allowed on this node, such as replacing a series' content (`EPERM`).
     public static let notPermitted = Code(value: .notPermitted)
+    /// A glob pattern matched nothing (the shell's "no matches found").
+    public static let noMatch = Code(value: .noMatch)
 
     public var description: String {
       switch value {
@@ -46,6 +48,7 @@ public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertib
       case .crossDevice: "cross-device link (dynamic directory)"
       case .invalidArgument: "invalid argument"
       case .notPermitted: "operation not permitted"
+      case .noMatch: "no pond path matches the pattern"
       }
     }
   }

@@ -1,0 +1,39 @@
+import ArgumentParser
+import TLogFS
+
+extension Pond {
+  struct Describe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show a pond path's node id, type and every version (size, hash, where stored).")
+
+    @OptionGroup var location: PondLocation
+    @OptionGroup var at: AtOption
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Argument(help: "Pond paths.")
+    var paths: [String]
+
+    func run() throws {
+      try reportingFailures("describe") { output in
+        let store = try location.openForReading()
+        let version = try at.version(in: store)
+        let reports = try paths.map { try store.describe($0, at: version) }
+        if json {
+          try printJSON(reports, to: output)
+          return
+        }
+        for report in reports {
+          try output.line("\(report.path): \(report.type), node \(report.nodeID)")
+          if let target = report.symlinkTarget { try output.line("  -> \(target)") }
+          for entry in report.versions {
+            try output.line(
+              "  v\(entry.version)  pond version \(entry.txn)  \(entry.time)  \(entry.size) bytes  "
+                + "sha256 \(entry.sha256)  \(entry.storage)")
+          }
+        }
+      }
+    }
+  }
+}

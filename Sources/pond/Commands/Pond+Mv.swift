@@ -1,0 +1,27 @@
+import ArgumentParser
+import TLogFS
+import TinyFS
+
+extension Pond {
+  struct Mv: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Move or rename a pond path (into a directory when the destination is one).")
+
+    @OptionGroup var pond: WritablePond
+
+    @Argument(help: "The pond path to move.")
+    var source: String
+
+    @Argument(help: "The new pond path, or an existing directory to move into.")
+    var destination: String
+
+    func run() throws {
+      try reportingFailures("mv") { _ in
+        let store = try pond.open()
+        try store.change(commandLine: Invocation.commandLine) { fileSystem in
+          try fileSystem.move(source, to: destination)
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import TLogFS
+import TinyFS
+
+extension Pond {
+  struct Rm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Remove pond files, series, links and (with -r) directories; history keeps them.")
+
+    @OptionGroup var pond: WritablePond
+
+    @Flag(name: .short, help: "Remove directories and everything below them.")
+    var recursive = false
+
+    @Argument(help: "Pond paths to remove.")
+    var paths: [String]
+
+    func run() throws {
+      try reportingFailures("rm") { _ in
+        let store = try pond.open()
+        try store.change(commandLine: Invocation.commandLine) { fileSystem in
+          for path in paths { try fileSystem.remove(path, recursive: recursive) }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import TLogFS
+
+/// `--pond PATH`, or `$POND`.
+struct PondLocation: ParsableArguments {
+  @Option(name: .customLong("pond"), help: "The pond directory (default: $POND).")
+  var pond: String?
+
+  func path() throws -> String {
+    if let pond, !pond.isEmpty { return pond }
+    if let path = ProcessInfo.processInfo.environment["POND"], !path.isEmpty { return path }
+    throw ValidationError("no pond given: pass --pond PATH or set POND")
+  }
+
+  /// Opens the pond for reading (no lock).
+  func openForReading() throws -> PondStore {
+    try PondStore(root: try path(), mode: .read)
+  }
+}
+
+/// `--pond` plus `--wait` for commands that change the pond.
+struct WritablePond: ParsableArguments {
+  @OptionGroup var location: PondLocation
+
+  @Flag(help: "If another pond command is changing the pond, wait for it instead of failing.")
+  var wait = false
+
+  func open() throws -> PondStore {
+    try PondStore(root: try location.path(), mode: .write(wait: wait))
+  }
+}
+
+/// `--at VERSION|TIME` of every read command.
+struct AtOption: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Read the pond as it was at a version number or an ISO 8601 time (e.g. 2026-11-24T20:15:00Z).",
+      valueName: "version-or-time"))
+  var at: String?
+
+  /// The version to read, or nil for the latest.
+  func version(in pond: PondStore) throws -> Int64? {
+    try at.map { try pond.version(at: $0) }
+  }
+}
