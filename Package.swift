@@ -36,7 +36,7 @@ let package = Package(
     .target(name: "PondTime"),
 
     // The layers of SYSTEM.md; lower layers never import higher ones.
-    .target(name: "TinyFS"),
+    .target(name: "TinyFS", dependencies: ["PondTime"]),
     .target(name: "Parquet", dependencies: ["PondZstd", "PondFiles"]),
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto", "PondFiles", "PondTime"]),
     .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl", "PondFiles"]),
@@ -77,7 +77,8 @@ let package = Package(
     .testTarget(name: "PondSQLiteTests", dependencies: ["PondSQLite", "PondTestSupport"]),
     .testTarget(name: "PondTimeTests", dependencies: ["PondTime"]),
     .testTarget(name: "TinyFSTests", dependencies: ["TinyFS", "PondTestSupport"]),
-    .testTarget(name: "ParquetTests", dependencies: ["Parquet", "PondZstd", "PondTestSupport"]),
+    .testTarget(
+      name: "ParquetTests", dependencies: ["Parquet", "PondFiles", "PondZstd", "PondTestSupport"]),
     .testTarget(
       name: "DeltaLogTests",
       dependencies: [

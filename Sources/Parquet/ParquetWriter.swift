@@ -15,7 +15,7 @@ import PondZstd
 /// is bounded by the page and spool limits, not by the row count. A Parquet row group stores each column
 /// contiguously, so finished pages of all columns are held (and, past `spoolMemoryLimit`, spilled to an
 /// unlinked temporary file) until `finish()` lays them out. The file is written under a temporary name
-/// beside `path` (`<path>.tmp-<random>`) and only `finish()`, after an `fsync`, gives it its final name (which
+/// beside `path` (`TemporaryName`) and only `finish()`, after an `fsync`, gives it its final name (which
 /// must not exist), so `path` never holds a torn file, even if the process is killed. A writer that is
 /// dropped or fails removes its temporary file; a killed one leaves it behind, under a name no reader uses.
 public final class ParquetWriter {
@@ -43,7 +43,7 @@ public final class ParquetWriter {
     guard try parquetIO({ try LocalFiles.status(path, followsLinks: false) }) == nil else {
       throw ParquetError(path: path, kind: .io, reason: "cannot create the file: already exists")
     }
-    let temporaryPath = path + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    let temporaryPath = TemporaryName.make(in: LocalFiles.parentDirectory(of: path))
     // Created before any stored property is set: if this throws, deinit does not run, so it cannot remove
     // a file that belongs to someone else.
     let output = try parquetIO { try OpenFile(creatingAt: temporaryPath) }
@@ -277,7 +277,7 @@ public final class ParquetWriter {
       output = nil
       spool = nil
       let published = try parquetIO { try LocalFiles.publishIfAbsent(temporaryPath, as: path) }
-      guard published == .published else {
+      guard published == .created else {
         throw ParquetError(path: path, kind: .io, reason: "cannot create the file: already exists")
       }
       finished = true

@@ -8,6 +8,7 @@ public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
       case openForReading, openForUpdate, create, lock, read, write, sync, close, status,
         setModificationTime
       case link, rename, remove, makeDirectory, readDirectory, syncDirectory, removeDirectory
+      case readSymbolicLink, makeSymbolicLink
     }
     private let code: Code
     private init(_ code: Code) { self.code = code }
@@ -46,6 +47,10 @@ public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let syncDirectory = Operation(.syncDirectory)
     /// `rmdir`.
     public static let removeDirectory = Operation(.removeDirectory)
+    /// `readlink`.
+    public static let readSymbolicLink = Operation(.readSymbolicLink)
+    /// `symlink`.
+    public static let makeSymbolicLink = Operation(.makeSymbolicLink)
 
     /// A verb phrase that reads well after "cannot" and before the path.
     public var description: String {
@@ -67,6 +72,8 @@ public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
       case .readDirectory: "read directory"
       case .syncDirectory: "fsync directory"
       case .removeDirectory: "remove directory"
+      case .readSymbolicLink: "read the symbolic link"
+      case .makeSymbolicLink: "create the symbolic link"
       }
     }
   }

@@ -8,14 +8,6 @@ public import SystemPackage
 /// (`rename`: readers see the old file or the new one, never a torn mix). Both then `fsync` the directory so
 /// the new name survives a power cut. All calls block.
 public enum LocalFiles {
-  /// What `publishIfAbsent` did.
-  public enum PublishResult: Sendable, Hashable {
-    /// The file now has its final name.
-    case published
-    /// Something already had the final name; it was left untouched and the temporary file removed.
-    case alreadyExists
-  }
-
   /// The type, size and modification time of `path`, or nil when nothing is there (`ENOENT`, `ENOTDIR`).
   ///
   /// - Parameter followsLinks: `false` describes a symbolic link itself (`lstat`), even a dangling one.
@@ -86,14 +78,7 @@ public enum LocalFiles {
   /// `link`, `unlink` and `fsync`.
   @discardableResult
   public static func publishIfAbsent(_ temporary: String, as path: String, durable: Bool = true)
-    throws(FileIOError) -> PublishResult
-  {
-    try link(temporary, as: path, durable: durable) == .created ? .published : .alreadyExists
-  }
-
-  /// `publishIfAbsent`, answering with the result every write-if-absent of the pond gives.
-  static func link(_ temporary: String, as path: String, durable: Bool) throws(FileIOError)
-    -> PutIfAbsentResult
+    throws(FileIOError) -> PutIfAbsentResult
   {
     let linked = SystemCall.link(temporary, path)
     try? remove(temporary)
@@ -212,7 +197,7 @@ public enum LocalFiles {
 
   /// The names in the directory `path` with the type `readdir` reports, or nil when there is no such
   /// directory.
-  static func entries(inDirectory path: String) throws(FileIOError) -> [SystemCall.DirectoryObject]?
+  static func entries(inDirectory path: String) throws(FileIOError) -> [SystemCall.NameInDirectory]?
   {
     switch SystemCall.directoryEntries(path) {
     case .success(let entries): return entries
@@ -229,6 +214,30 @@ public enum LocalFiles {
     case .success, .failure(.noSuchFileOrDirectory), .failure(.notDirectory): return
     case .failure(let code): throw FileIOError(.remove, path: path, errno: code)
     }
+  }
+
+  /// The target a symbolic link at `path` holds. The corresponding C function is `readlink`.
+  public static func symbolicLinkTarget(_ path: String) throws(FileIOError) -> String {
+    try SystemCall.readSymbolicLink(path).mapError {
+      FileIOError(.readSymbolicLink, path: path, errno: $0)
+    }
+    .get()
+  }
+
+  /// Creates a symbolic link at `path` (which must not exist) holding `target`.
+  ///
+  /// The corresponding C function is `symlink`.
+  public static func makeSymbolicLink(_ path: String, target: String) throws(FileIOError) {
+    try SystemCall.makeSymbolicLink(target, path).mapError {
+      FileIOError(.makeSymbolicLink, path: path, errno: $0)
+    }.get()
+  }
+
+  /// True when the file system holding `path` is mounted read-only (false when that cannot be told).
+  ///
+  /// The corresponding C function is `statvfs`.
+  public static func isOnReadOnlyFileSystem(_ path: String) -> Bool {
+    SystemCall.isReadOnlyFileSystem(path)
   }
 
   /// Removes the empty directory `path`. The corresponding C function is `rmdir`.

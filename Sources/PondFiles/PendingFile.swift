@@ -54,7 +54,7 @@ public final class PendingFile: Sendable {
     throws(FileIOError) -> PutIfAbsentResult
   {
     try finish(modificationTime: modificationTime, durable: durable)
-    return try LocalFiles.link(temporaryPath, as: destination, durable: durable)
+    return try LocalFiles.publishIfAbsent(temporaryPath, as: destination, durable: durable)
   }
 
   /// Removes the temporary file now, unless it was published (then this does nothing). Dropping an

@@ -41,6 +41,27 @@ enum SystemCall {
     retryingInterrupts { systemMkdir(path, mode_t(permissions.rawValue)) }
   }
 
+  static func readSymbolicLink(_ path: String) -> Result<String, Errno> {
+    var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = buffer.withUnsafeMutableBufferPointer { out in
+      out.baseAddress!.withMemoryRebound(to: CChar.self, capacity: out.count) {
+        readlink(path, $0, out.count - 1)
+      }
+    }
+    guard count >= 0 else { return .failure(Errno(rawValue: errno)) }
+    return .success(String(decoding: buffer[0..<count], as: UTF8.self))
+  }
+
+  static func makeSymbolicLink(_ target: String, _ path: String) -> Result<Void, Errno> {
+    retryingInterrupts { symlink(target, path) }
+  }
+
+  static func isReadOnlyFileSystem(_ path: String) -> Bool {
+    var info = statvfs()
+    guard statvfs(path, &info) == 0 else { return false }
+    return info.f_flag & UInt(ST_RDONLY) != 0
+  }
+
   static func rmdir(_ path: String) -> Result<Void, Errno> {
     retryingInterrupts { systemRmdir(path) }
   }
@@ -59,17 +80,17 @@ enum SystemCall {
   }
 
   /// A name in a directory, with its type when `readdir` tells it.
-  struct DirectoryObject {
+  struct NameInDirectory {
     enum Kind { case directory, regular, other, unknown }
     var name: String
     var kind: Kind
   }
 
   /// The entries of the directory at `path`, without `.` and `..`.
-  static func directoryEntries(_ path: String) -> Result<[DirectoryObject], Errno> {
+  static func directoryEntries(_ path: String) -> Result<[NameInDirectory], Errno> {
     guard let handle = opendir(path) else { return .failure(Errno(rawValue: errno)) }
     defer { closedir(handle) }
-    var entries: [DirectoryObject] = []
+    var entries: [NameInDirectory] = []
     while true {
       errno = 0
       guard let entry = readdir(handle) else {
@@ -80,14 +101,14 @@ enum SystemCall {
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
       }
       guard name != "." && name != ".." else { continue }
-      let kind: DirectoryObject.Kind =
+      let kind: NameInDirectory.Kind =
         switch Int(entry.pointee.d_type) {
         case Int(DT_DIR): .directory
         case Int(DT_REG): .regular
         case Int(DT_UNKNOWN): .unknown
         default: .other
         }
-      entries.append(DirectoryObject(name: name, kind: kind))
+      entries.append(NameInDirectory(name: name, kind: kind))
     }
   }
 

@@ -1,15 +1,9 @@
-import Foundation
 import PondCrypto
+import PondFiles
 import PondZstd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// The content-addressed bodies of large files: `data/_large_files/sha256=<hex>.zst`, one zstd frame of the
-/// raw bytes named by the raw bytes' SHA-256. Each body is written once (temporary file, fsync, rename,
+/// raw bytes named by the raw bytes' SHA-256. Each body is written once (temporary file, fsync, link,
 /// directory fsync); memory stays bounded whatever the size.
 struct LargeFiles {
   /// Files of this many bytes or more are stored here instead of inline.
@@ -26,7 +20,7 @@ struct LargeFiles {
   /// Streams the host file at `source` into the store; returns its SHA-256 and size.
   func store(hostFile source: String) throws -> (sha256: String, size: Int64) {
     try HostIO.makeDirectory(directoryPath)
-    let temporary = directoryPath + "/.tmp-\(UUID().uuidString.lowercased()).zst"
+    let temporary = TemporaryName.make(in: directoryPath)
     let hasher = SHA256Hasher()
     let summary: ZstdStreamSummary
     do {
@@ -34,52 +28,35 @@ struct LargeFiles {
         hasher.update($0)
       }
     } catch let error as ZstdFileError {
-      unlink(temporary)
+      try? LocalFiles.remove(temporary)
       let isSource = error.path == source
       throw HostIO.failure(
         isSource ? source : temporary, isSource ? "read" : "write a large file body",
         error.errorNumber)
     } catch {
-      unlink(temporary)
+      try? LocalFiles.remove(temporary)
       throw PondError(.io, path: source, "cannot compress: \(error)")
     }
     let sha = Hex.encode(hasher.finalize())
-    try install(temporary, sha256: sha)
+    // An identical body already stored stays; the new one is dropped.
+    try HostIO.converting { try LocalFiles.publishIfAbsent(temporary, as: path(sha256: sha)) }
     return (sha, Int64(summary.rawBytes))
   }
 
   /// Stores `bytes`; returns their SHA-256.
   func store(bytes: [UInt8]) throws -> String {
     let sha = Hex.encode(SHA256.hash(bytes))
-    if access(path(sha256: sha), F_OK) == 0 { return sha }
+    let final = path(sha256: sha)
+    if try HostIO.status(final) != nil { return sha }
     try HostIO.makeDirectory(directoryPath)
-    let temporary = directoryPath + "/.tmp-\(UUID().uuidString.lowercased()).zst"
-    let writer = try FileWriter(creating: temporary)
     let compressed: [UInt8]
     do {
       compressed = try Zstd.compress(bytes, level: Self.level)
     } catch {
-      throw PondError(.io, path: temporary, "cannot compress: \(error)")
+      throw PondError(.io, path: final, "cannot compress: \(error)")
     }
-    try writer.write(compressed)
-    try writer.syncAndClose()
-    try install(temporary, sha256: sha)
+    try HostIO.converting { try LocalFiles.putIfAbsent(compressed, at: final) }
     return sha
-  }
-
-  /// Renames a finished temporary body into place, unless an identical body is already there.
-  private func install(_ temporary: String, sha256: String) throws {
-    let final = path(sha256: sha256)
-    if access(final, F_OK) == 0 {
-      unlink(temporary)
-      return
-    }
-    guard rename(temporary, final) == 0 else {
-      let code = errno
-      unlink(temporary)
-      throw HostIO.failure(final, "rename \(temporary) to", code)
-    }
-    try HostIO.syncDirectory(directoryPath)
   }
 
   /// Streams the raw bytes of the body `sha256` to `sink`, checking their size and hash; throws naming the
@@ -89,12 +66,12 @@ struct LargeFiles {
   ) throws {
     let key = PondLayout.largeFileKey(sha256: sha256)
     let file = path(sha256: sha256)
-    guard access(file, F_OK) == 0 else {
+    guard try HostIO.status(file) != nil else {
       throw PondError(
         .corrupt, path: key, "the large file is missing",
         hint: "run 'pond fsck'; restore it from a replica")
     }
-    let reader = try FileReader(file)
+    let reader = try HostIO.converting { try OpenFile(readingAt: file) }
     let hasher = SHA256Hasher()
     var total: Int64 = 0
     // The sink's own failures (a full output disk, a closed pipe) are the caller's, not damage to the body.
@@ -102,7 +79,7 @@ struct LargeFiles {
     do {
       let decompressor = try ZstdDecompressor(maxOutputSize: Int(max(expectedSize, 0)))
       _ = try decompressor.decompressStream(
-        read: { try reader.read(into: $0) },
+        read: { buffer in try HostIO.converting { try reader.read(into: buffer) } },
         write: { chunk in
           hasher.update(chunk)
           total += Int64(chunk.count)

@@ -6,12 +6,6 @@ import PondFiles
 import PondTime
 import TinyFS
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// `Persistence` on the Delta table in `$POND/data`: one transaction = one Delta version = one Parquet data
 /// file of oplog rows + one commit file; large bodies in `data/_large_files/`.
 ///
@@ -283,7 +277,7 @@ public final class OplogPersistence: Persistence {
         after: head, adds: [file], operationParameters: ["command": commandLine],
         timestamp: timestamp)
     } catch {
-      unlink(dataRoot + "/" + file.path)
+      try? LocalFiles.remove(dataRoot + "/" + file.path)
       throw PondError(error)
     }
     let key = commit.key
@@ -299,7 +293,7 @@ public final class OplogPersistence: Persistence {
         result = .committed(version: version, sha256: commit.sha256)
       // The storage's message names the system call, the errno and what to do (a full disk, permissions).
       case .failure(let readError) where readError.errno == .noSuchFileOrDirectory:
-        unlink(dataRoot + "/" + file.path)
+        try? LocalFiles.remove(dataRoot + "/" + file.path)
         throw PondError(
           .io, path: dataRoot + "/" + key, "cannot write the commit: \(error.message)",
           hint: "nothing was committed")
@@ -316,7 +310,7 @@ public final class OplogPersistence: Persistence {
       result = .committed(version: version, sha256: commit.sha256)
     }
     guard result == .committed(version: version, sha256: commit.sha256) else {
-      unlink(dataRoot + "/" + file.path)
+      try? LocalFiles.remove(dataRoot + "/" + file.path)
       throw PondError(
         .locked, path: dataRoot + "/" + key,
         "another writer committed version \(version) although this process held the lock",
@@ -373,7 +367,7 @@ struct OplogWriter {
     do {
       summary = try Oplog.write(rows, to: path)
     } catch {
-      unlink(path)
+      try? LocalFiles.remove(path)
       throw PondError(
         .io, path: path, "cannot write the data file: \(error)",
         hint: "check free space and permissions of \(dataRoot)")
@@ -383,7 +377,7 @@ struct OplogWriter {
     do {
       digest = try SHA256.hash(fileAt: path)
     } catch {
-      unlink(path)
+      try? LocalFiles.remove(path)
       throw PondError(
         .io, path: path, "cannot read back the data file: \(error)",
         hint: "check the disk holding \(dataRoot)")

@@ -1,14 +1,9 @@
 import DeltaLog
 import Foundation
 import PondCrypto
+import PondFiles
 import PondSQLite
 import TinyFS
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// What `pond fsck` found.
 public struct CheckReport: Sendable, Codable, Equatable {
@@ -205,21 +200,27 @@ extension PondStore {
     let complete = report.versions == latest + 1
     var orphans: [(key: String, why: String)] = []
     func names(_ directory: String) -> [String] {
-      ((try? FileManager.default.contentsOfDirectory(atPath: dataRoot + directory)) ?? []).sorted()
+      ((try? LocalFiles.names(inDirectory: dataRoot + directory)) ?? nil ?? []).sorted()
     }
-    for name in names("") where name.hasPrefix("part-") && !referencedFiles.contains(name) {
-      orphans.append(
-        ("data/\(name)", name.contains(".tmp-") ? "unfinished data file" : "orphan data file"))
+    // Unfinished files are PondFiles' temporaries, or the names earlier releases gave them
+    // (`part-*.tmp-*`, `_large_files/.tmp-*`, `_delta_log/*.tmp`).
+    for name in names("") {
+      if TemporaryName.isTemporary(name) || (name.hasPrefix("part-") && name.contains(".tmp-")) {
+        orphans.append(("data/\(name)", "unfinished data file"))
+      } else if name.hasPrefix("part-") && !referencedFiles.contains(name) {
+        orphans.append(("data/\(name)", "orphan data file"))
+      }
     }
     for name in names("/" + PondLayout.largeFilesDirectory) {
       let key = PondLayout.largeFilesDirectory + "/" + name
-      if name.hasPrefix(".tmp-") {
+      if TemporaryName.isTemporary(name) || name.hasPrefix(".tmp-") {
         orphans.append(("data/\(key)", "unfinished large file"))
       } else if let sha = PondLayout.sha256(ofLargeFileKey: key), blobs[sha] == nil {
         orphans.append(("data/\(key)", "orphan large file (no row refers to it)"))
       }
     }
-    for name in names("/" + DeltaTable.logPrefix.dropLast()) where name.hasSuffix(".tmp") {
+    for name in names("/" + DeltaTable.logPrefix.dropLast())
+    where TemporaryName.isTemporary(name) || name.hasSuffix(".tmp") {
       orphans.append(("data/\(DeltaTable.logPrefix)\(name)", "unfinished commit file"))
     }
     guard complete else { return report }
@@ -235,12 +236,11 @@ extension PondStore {
         return report
       }
       for orphan in orphans {
-        let path = root + "/" + orphan.key
-        if unlink(path) == 0 {
+        do {
+          try LocalFiles.remove(root + "/" + orphan.key)
           report.removed.append(orphan.key)
-        } else {
-          report.problems.append(
-            "\(orphan.key): cannot be removed: \(String(cString: strerror(errno)))")
+        } catch {
+          report.problems.append("\(orphan.key): cannot be removed: \(error)")
         }
       }
     }
@@ -267,7 +267,7 @@ private final class IndexCheck {
   /// temporary one when `local/` is read-only; nothing is wrong with the pond).
   static func open(pondRoot: String) -> (IndexCheck?, note: String?) {
     let path = pondRoot + "/local/" + PondIndex.fileName
-    guard FileManager.default.fileExists(atPath: path) else { return (nil, nil) }
+    guard (try? LocalFiles.status(path)) ?? nil != nil else { return (nil, nil) }
     let unreadable = "local/\(PondIndex.fileName): not compared with the log"
     do {
       let database = try SQLiteDatabase(path: path, mode: .readOnly)

@@ -1,14 +1,9 @@
 import DeltaLog
 import Foundation
 import PondCrypto
+import PondFiles
 import PondSQLite
 import TinyFS
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// Where one oplog row is and what it says, without its content.
 struct IndexedRow: Sendable {
@@ -86,7 +81,7 @@ final class PondIndex {
   private let log: PondLog
   /// A shared `flock` on `local/index.lock`, held while the database is open: deleting a damaged database
   /// (with its `-wal` and `-shm`) needs it exclusively, so that no process has those files open then.
-  private let useLock: IndexUseLock?
+  private let useLock: FileLock?
 
   /// Opens the index of the pond at `pondRoot`, creating, updating or rebuilding it as needed.
   init(pondRoot: String, log: PondLog) throws {
@@ -96,23 +91,29 @@ final class PondIndex {
     // `local/` is this replica's own, rebuildable state: a reader may create it (best effort; a read-only
     // medium makes the index read in place or temporary below). The index of format 2 (one file read whole
     // at open) is replaced by this one.
-    mkdir(local, 0o755)
-    unlink(local + "/index")
-    let useLock = IndexUseLock(path: local + "/index.lock")
+    _ = try? LocalFiles.makeDirectory(local)
+    try? LocalFiles.remove(local + "/index")
+    // Nil when the lock file can be neither opened nor created (a read-only medium without one, where
+    // nothing can delete the database either).
+    let useLock = try? FileLock(at: local + "/index.lock", allowingReadOnly: true)
+    try? useLock?.lock(.shared)
     var attempt: (SQLiteDatabase, Int64, Bool)?
     var location = "local/" + Self.fileName
     var unusable: String?
     do {
       attempt = try Self.open(path: path, log: log)
     } catch let error as SQLiteError {
-      if Self.isReadOnlyMedium(local) {
+      if LocalFiles.isOnReadOnlyFileSystem(local) {
         // Nothing can change the file on a read-only medium, so it may be read without locks.
         attempt = try? Self.openUnchanged(path: path, log: log)
         if attempt != nil { location += " (read-only medium)" }
         unusable = "\(local) is on a read-only medium and holds no up-to-date index"
       } else if error.isBusy {
         unusable = "\(path) is busy: \(error.message)"
-      } else if useLock?.removeExclusively({ Self.remove(path) }) == true {
+      } else if let useLock, (try? useLock.tryLock(.exclusive)) == true {
+        // No other process has the database open: its files may go.
+        Self.remove(path)
+        try? useLock.lock(.shared)
         // Damaged (not a database, a table missing, ...): it is only derived, so it is made again.
         do {
           attempt = try Self.open(path: path, log: log)
@@ -147,13 +148,6 @@ final class PondIndex {
         hint: "delete \(path) to rebuild it from the log")
     }
     headCommit = commit
-  }
-
-  /// True when the file system holding `directory` is mounted read-only.
-  private static func isReadOnlyMedium(_ directory: String) -> Bool {
-    var info = statvfs()
-    guard statvfs(directory, &info) == 0 else { return false }
-    return info.f_flag & UInt(ST_RDONLY) != 0
   }
 
   // MARK: Reads
@@ -339,9 +333,7 @@ final class PondIndex {
     SQLiteDatabase, Int64, Bool
   )? {
     // An immutable connection ignores the `-wal` file: only a database with nothing in it is read this way.
-    var walStatus = stat()
-    guard access(path, F_OK) == 0,
-      stat(path + "-wal", &walStatus) != 0 || walStatus.st_size == 0
+    guard try LocalFiles.status(path) != nil, (try LocalFiles.status(path + "-wal")?.size ?? 0) == 0
     else { return nil }
     let database = try SQLiteDatabase(path: path, mode: .immutable)
     guard try userVersion(database) == formatVersion, let head = try validHead(database, log: log),
@@ -472,34 +464,6 @@ final class PondIndex {
   }
 
   private static func remove(_ path: String) {
-    for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+    for suffix in ["", "-wal", "-shm", "-journal"] { try? LocalFiles.remove(path + suffix) }
   }
-}
-
-/// A shared `flock` on `local/index.lock` for as long as a process uses the index database.
-///
-/// Not `Sendable`: owned by one `PondIndex`.
-private final class IndexUseLock {
-  private let descriptor: Int32
-
-  /// Nil when the lock file can be neither opened nor created (a read-only medium without one, where
-  /// nothing can delete the database either).
-  init?(path: String) {
-    var opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-    if opened < 0 { opened = open(path, O_RDONLY | O_CLOEXEC) }
-    guard opened >= 0 else { return nil }
-    descriptor = opened
-    while flock(descriptor, LOCK_SH) != 0 && errno == EINTR {}
-  }
-
-  /// Runs `remove` holding the lock exclusively, when no other process holds it; true when it ran. The
-  /// shared lock is taken again afterwards.
-  func removeExclusively(_ remove: () -> Void) -> Bool {
-    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { return false }
-    remove()
-    while flock(descriptor, LOCK_SH) != 0 && errno == EINTR {}
-    return true
-  }
-
-  deinit { close(descriptor) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PondFiles
 import TinyFS
 
 #if canImport(Glibc)
@@ -90,9 +91,8 @@ extension PondStore {
     case .directory:
       if !(try fileSystem.exists(target)) { try fileSystem.createDirectory(target) }
       // By bytes: names that differ only in Unicode form are different names.
-      let names = try FileManager.default.contentsOfDirectory(atPath: source).sorted {
-        $0.utf8.lexicographicallyPrecedes($1.utf8)
-      }
+      let names = (try HostIO.converting { try LocalFiles.names(inDirectory: source) } ?? [])
+        .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
       for name in names {
         try copyHostNode(
           source + "/" + name, to: target + "/" + name, series: series, fileSystem, &state)
@@ -237,12 +237,13 @@ extension PondStore {
   ) throws {
     let info = following ? try fileSystem.stat(path) : try fileSystem.lstat(path)
     let parent = String(hostPath[..<(hostPath.lastIndex(of: "/") ?? hostPath.startIndex)])
-    // Named apart from the target, so that a long name cannot push it past NAME_MAX.
-    let temporary = parent + "/.pond-tmp-\(UUID().uuidString.lowercased())"
     if info.entryType == .symlink {
       let destination = try info.symlinkTarget ?? fileSystem.readSymlink(path)
-      guard symlink(destination, temporary) == 0 else {
-        throw HostIO.failure(temporary, "create a symbolic link to \(destination) at")
+      // Named apart from the target, so that a long name cannot push it past NAME_MAX.
+      let temporary = TemporaryName.make(in: parent)
+      try HostIO.converting {
+        try LocalFiles.makeSymbolicLink(temporary, target: destination)
+        try LocalFiles.publishReplacing(temporary, as: hostPath, durable: false)
       }
     } else if info.entryType.isDirectory {
       try HostIO.makeDirectory(hostPath)
@@ -254,15 +255,11 @@ extension PondStore {
       try HostIO.syncDirectory(hostPath)
       return
     } else {
-      let writer = try FileWriter(creating: temporary)
-      try streamFile(path, fileSystem) { try writer.write($0) }
-      try writer.syncAndClose()
+      let pending = try HostIO.converting { try PendingFile(publishingAs: hostPath) }
+      try streamFile(path, fileSystem) { chunk in try HostIO.converting { try pending.write(chunk) }
+      }
+      try HostIO.converting { try pending.publishReplacing() }
       report.bytes += Int64(info.size)
-    }
-    guard rename(temporary, hostPath) == 0 else {
-      let code = errno
-      unlink(temporary)
-      throw HostIO.failure(hostPath, "rename \(temporary) to", code)
     }
     report.written.append(hostPath)
   }
@@ -292,20 +289,16 @@ private enum HostEntry {
 
   /// Nil when nothing is at `path`; with `followingLink`, a final symbolic link is followed.
   init?(_ path: String, followingLink: Bool) throws {
-    var info = stat()
-    guard (followingLink ? stat(path, &info) : lstat(path, &info)) == 0 else {
-      if errno == ENOENT || errno == ENOTDIR { return nil }
-      throw HostIO.failure(path, "stat")
-    }
-    switch info.st_mode & S_IFMT {
-    case S_IFDIR: self = .directory
-    case S_IFREG: self = .regular(size: Int64(info.st_size))
-    case S_IFLNK:
-      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-      let count = readlink(path, &buffer, buffer.count - 1)
-      guard count >= 0 else { throw HostIO.failure(path, "read the symbolic link") }
-      self = .symlink(
-        target: String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    guard
+      let status = try HostIO.converting({
+        try LocalFiles.status(path, followsLinks: followingLink)
+      })
+    else { return nil }
+    switch status.type {
+    case .directory: self = .directory
+    case .regular: self = .regular(size: status.size)
+    case .symbolicLink:
+      self = .symlink(target: try HostIO.converting { try LocalFiles.symbolicLinkTarget(path) })
     default: self = .other
     }
   }

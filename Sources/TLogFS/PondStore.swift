@@ -1,14 +1,9 @@
 import DeltaLog
 import Foundation
 import PondCrypto
+import PondFiles
 import PondTime
 import TinyFS
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// An open pond: `$POND/data` (the Delta table) and `$POND/local` (lock and index), with the operations the
 /// `pond` commands need. Every changing operation is one transaction: all of it commits, or nothing.
@@ -73,7 +68,7 @@ public final class PondStore {
       }
       // Only an empty directory, or what an interrupted 'pond init' left (data/ and local/ without a
       // version 0), becomes a pond: never a directory that holds other things.
-      let entries = try FileManager.default.contentsOfDirectory(atPath: root)
+      let entries = try HostIO.converting { try LocalFiles.names(inDirectory: root) } ?? []
       let others = entries.filter { $0 != "data" && $0 != "local" }.sorted()
       guard others.isEmpty else {
         throw PondError(
@@ -84,11 +79,10 @@ public final class PondStore {
       }
     } else {
       do {
-        try FileManager.default.createDirectory(
-          atPath: root, withIntermediateDirectories: true, attributes: nil)
+        try LocalFiles.makeDirectories(root)
       } catch {
         throw PondError(
-          .io, path: root, "cannot create the directory: \(error.localizedDescription)",
+          .io, path: root, "cannot create the directory: \(error)",
           hint: "check the path and the permissions of its parent")
       }
     }

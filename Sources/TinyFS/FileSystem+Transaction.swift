@@ -1,3 +1,5 @@
+import PondTime
+
 // The open transaction: how changes wait in `pending`, how reads see them, and how they commit.
 
 extension FileSystem {
@@ -60,7 +62,7 @@ extension FileSystem {
       pending = nil
       return
     }
-    _ = try persistence.beginTransaction(timestamp: WallClock.microsecondsSinceEpoch())
+    _ = try persistence.beginTransaction(timestamp: UTCMicroseconds.now().rawValue)
     do {
       let ids = Set(changes.listings.keys).union(changes.writes.keys).sorted()
       for id in ids {

@@ -1,3 +1,5 @@
+import PondTime
+
 /// A POSIX-like tree of directories, files, series, symbolic links and dynamic directories over a `Persistence`.
 ///
 /// Paths are absolute (`/a/b`) or relative to `workingDirectory`; `//` and a trailing `/` collapse, `.` is the
@@ -60,7 +62,7 @@ public final class FileSystem {
           "the persistence has transactions up to \(persistence.head!) but no root directory \(NodeID.root)"
         )
       }
-      _ = try persistence.beginTransaction(timestamp: WallClock.microsecondsSinceEpoch())
+      _ = try persistence.beginTransaction(timestamp: UTCMicroseconds.now().rawValue)
       do {
         try persistence.store(
           NodeWrite(

@@ -1,3 +1,4 @@
+import PondTime
 import Synchronization
 
 /// The identity of a node: a UUIDv7 (RFC 9562), ordered by creation time.
@@ -119,7 +120,7 @@ public final class UUIDv7Generator: Sendable {
 
   /// The wall clock in milliseconds since the Unix epoch.
   @Sendable public static func systemMilliseconds() -> UInt64 {
-    UInt64(WallClock.microsecondsSinceEpoch() / 1000)
+    UInt64(UTCMilliseconds.now().rawValue)
   }
 
   /// A new id, greater than every id this generator returned before.

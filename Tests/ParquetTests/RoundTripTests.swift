@@ -1,5 +1,6 @@
 import Foundation
 import Parquet
+import PondFiles
 import PondTestSupport
 import Testing
 
@@ -203,9 +204,7 @@ struct WriterInputTests {
       // Until finish() the bytes live under a temporary name, so a killed writer never leaves a torn `path`.
       #expect(!FileManager.default.fileExists(atPath: path))
       let names = try FileManager.default.contentsOfDirectory(atPath: directory)
-      #expect(
-        names.count == 1
-          && names[0].hasPrefix(URL(fileURLWithPath: path).lastPathComponent + ".tmp-"))
+      #expect(names.count == 1 && TemporaryName.isTemporary(names[0]), "\(names)")
     }
     #expect(!FileManager.default.fileExists(atPath: path))
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)

@@ -209,7 +209,7 @@ struct PublishTests {
     let temporary = scratch.path("t.tmp")
     let final = scratch.path("final")
     try LocalFiles.writeNewFile([1, 2, 3], at: temporary)
-    #expect(try LocalFiles.publishIfAbsent(temporary, as: final) == .published)
+    #expect(try LocalFiles.publishIfAbsent(temporary, as: final) == .created)
     #expect(try scratch.read(final) == [1, 2, 3])
     #expect(!scratch.exists(temporary), "the temporary name is removed")
   }
