@@ -60,7 +60,7 @@ let package = Package(
     .executableTarget(
       name: "pond",
       dependencies: [
-        "TinyFS", "TLogFS", "Parquet", "DeltaLog", "ObjectStore",
+        "TinyFS", "TLogFS", "ObjectStore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

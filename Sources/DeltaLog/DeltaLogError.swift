@@ -1,3 +1,5 @@
+public import SystemPackage
+
 /// An error of the Delta log layer: what failed, on which version and file, and what the user can do.
 public struct DeltaLogError: Error, Sendable, CustomStringConvertible, Equatable {
   /// What kind of failure this is; compare with the static members (`error.kind == .versionGap`).
@@ -53,6 +55,9 @@ public struct DeltaLogError: Error, Sendable, CustomStringConvertible, Equatable
   public var message: String
   /// What the user can do about it.
   public var hint: String?
+  /// The system's error number, when the storage failed (`.noSpace` for a full disk, `.ioError`, ...), so a
+  /// caller can tell conditions apart without reading the message.
+  public var errno: Errno?
 
   public init(
     _ kind: Kind, version: Int64? = nil, path: String? = nil, _ message: String, hint: String? = nil

@@ -84,8 +84,10 @@ extension DeltaTable {
     }
     if let sourceFailure {
       // Say which side failed: the source file, not the table.
-      throw DeltaLogError(
+      var failure = DeltaLogError(
         .storageFailure, path: path, "source file: \(sourceFailure)", hint: Self.putFailureHint)
+      failure.errno = sourceFailure.errno
+      throw failure
     }
     return AddFile(
       path: path, size: size, modificationTime: modificationTime,

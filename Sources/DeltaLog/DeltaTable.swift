@@ -286,8 +286,10 @@ public struct DeltaTable: Sendable {
           "the object disappeared while being read (\(error))",
           hint: "another process is deleting files of the table; check its maintenance jobs")
       }
-      throw DeltaLogError(
+      var failure = DeltaLogError(
         .storageFailure, version: version, path: key, error.description, hint: hint)
+      failure.errno = error.errno
+      throw failure
     }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PondFiles
+import SystemPackage
 
 #if canImport(Glibc)
   import Glibc
@@ -14,7 +15,8 @@ enum HostIO {
   {
     PondError(
       .io, path: path, "cannot \(what): \(String(cString: strerror(code))) (errno \(code))",
-      hint: hint ?? FileIOError.hint(for: .init(rawValue: code), path: path))
+      hint: hint ?? FileIOError.hint(for: .init(rawValue: code), path: path),
+      errno: Errno(rawValue: code))
   }
 
   /// The `PondError` for a failure reported by PondFiles.

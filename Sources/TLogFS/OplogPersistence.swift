@@ -296,12 +296,13 @@ public final class OplogPersistence: Persistence {
         try? LocalFiles.remove(dataRoot + "/" + file.path)
         throw PondError(
           .io, path: dataRoot + "/" + key, "cannot write the commit: \(error.message)",
-          hint: "nothing was committed")
+          hint: "nothing was committed", errno: error.errno)
       default:
         throw PondError(
           .io, path: dataRoot + "/" + key, "cannot write the commit: \(error.message)",
           hint:
-            "whether version \(version) was committed is unknown: see 'pond log', run 'pond fsck'")
+            "whether version \(version) was committed is unknown: see 'pond log', run 'pond fsck'",
+          errno: error.errno)
       }
     }
     // "Already exists" can be our own commit, when a link() that succeeded was retried (NFS retransmits,

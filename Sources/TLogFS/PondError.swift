@@ -1,4 +1,5 @@
 import DeltaLog
+public import SystemPackage
 
 /// A pond operation failed: what was attempted, on which path, and what the user can do about it.
 ///
@@ -32,12 +33,18 @@ public struct PondError: Error, Sendable, Equatable, CustomStringConvertible {
   public let message: String
   /// What the user can do, when there is something to say.
   public let hint: String?
+  /// The system's error number when the system refused (`.noSpace` for a full disk, `.ioError`,
+  /// `.permissionDenied`, ...), so that a caller (the agent) can tell conditions apart without reading text.
+  public let errno: Errno?
 
-  public init(_ code: Code, path: String, _ message: String, hint: String? = nil) {
+  public init(
+    _ code: Code, path: String, _ message: String, hint: String? = nil, errno: Errno? = nil
+  ) {
     self.code = code
     self.path = path
     self.message = message
     self.hint = hint
+    self.errno = errno
   }
 
   public var description: String {
@@ -51,6 +58,7 @@ extension PondError {
   /// A Delta log error as a pond error on the log file it names (`data/<key>`), with the log's message and hint.
   init(_ error: DeltaLogError, code: Code = .corrupt) {
     self.init(
-      code, path: "data/" + (error.path ?? DeltaTable.logPrefix), error.message, hint: error.hint)
+      code, path: "data/" + (error.path ?? DeltaTable.logPrefix), error.message, hint: error.hint,
+      errno: error.errno)
   }
 }

@@ -127,3 +127,45 @@ struct ReplicationSurfaceTests {
     _ = try PondStore(root: pond.root, mode: .write(wait: false))
   }
 }
+
+/// Errors carry the system's errno, so that a caller (the agent) can tell a full disk from other failures
+/// without reading the message.
+@Suite("TLogFS error codes", .serialized)
+struct ErrorCodeTests {
+  @Test("a full disk is .noSpace; a read-only medium is .readOnlyFileSystem")
+  func systemErrorsAreTyped() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("tlogfs-errno")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let done = try TestSupport.withTmpfs(size: "1m", in: directory) { mountPoint -> Bool in
+      let root = mountPoint + "/pond"
+      try PondStore.create(root: root, birthplace: "test", commandLine: "init")
+      let big = directory.appendingPathComponent("big").path
+      // Incompressible, larger than the disk: the large file's body cannot be written.
+      var generator = SystemRandomNumberGenerator()
+      _ = FileManager.default.createFile(
+        atPath: big,
+        contents: Data((0..<(2 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+      do {  // the store (and its lock file) closed before the remount
+        let store = try PondStore(root: root, mode: .write(wait: false))
+        do {
+          _ = try store.copyIn(hostSources: [big], to: "/big", series: false, commandLine: "copy")
+          Issue.record("a 2 MiB copy fitted on a 1 MiB disk")
+        } catch let error as PondError {
+          #expect(error.errno == .noSpace, "\(error)")
+        }
+      }
+      let remount = try TestSupport.run(
+        URL(fileURLWithPath: "/bin/mount"), ["-o", "remount,ro", mountPoint])
+      try #require(remount.status == 0)
+      defer {
+        _ = try? TestSupport.run(
+          URL(fileURLWithPath: "/bin/mount"), ["-o", "remount,rw", mountPoint])
+      }
+      #expect {
+        _ = try PondStore(root: root, mode: .write(wait: false))
+      } throws: { ($0 as? PondError)?.errno == .readOnlyFileSystem }
+      return true
+    }
+    if done == nil { TestSupport.reportUnavailable(TestSupport.tmpfsUnavailable) }
+  }
+}
