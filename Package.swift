@@ -2,6 +2,10 @@
 // DuckPond: a local-first, versioned filesystem for environmental time series.
 import PackageDescription
 
+/// Every import is internal unless marked `public import`: a type of another module in a public API is a
+/// deliberate choice.
+let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+
 let package = Package(
   name: "DuckPond",
   products: [
@@ -95,3 +99,7 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+for target in package.targets where target.type != .system {
+  target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

@@ -1,4 +1,4 @@
-import PondCrypto
+public import PondCrypto
 
 /// What the next commit needs to know of the log's head: its version, its commit file's hash (the chain link)
 /// and its time.

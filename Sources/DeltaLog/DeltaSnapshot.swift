@@ -1,4 +1,4 @@
-import PondCrypto
+public import PondCrypto
 
 /// The state of a Delta table at one version: its head commit, protocol, metadata and live data files.
 ///

@@ -1,6 +1,6 @@
 import PondCrypto
 import PondFiles
-import PondTime
+public import PondTime
 
 /// What `verifyDataFiles` checked.
 public struct DataFileVerification: Sendable, Equatable {

@@ -1,7 +1,7 @@
-import Foundation
-import PondCrypto
+public import Foundation
+public import PondCrypto
 import PondFiles
-import PondTime
+public import PondTime
 
 /// The outcome of writing a commit: losing the race for a version is a result, not an error.
 public enum CommitResult: Sendable, Equatable {

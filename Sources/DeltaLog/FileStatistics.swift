@@ -1,4 +1,4 @@
-import Parquet
+public import Parquet
 import PondTime
 
 /// Per-file statistics for an `add` (`stats`, a JSON string inside the action; delta-parquet.md §2.4).

@@ -1,5 +1,5 @@
-import Foundation
-import PondFiles
+public import Foundation
+public import PondFiles
 
 /// An object store in a local directory (`file:///path`): each key is a file under the root. A thin async
 /// layer over PondFiles' `DirectoryStore` (atomic, durable writes; sorted paged listing), whose blocking

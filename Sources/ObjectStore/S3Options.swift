@@ -1,5 +1,5 @@
 import Foundation
-import PondCurl
+public import PondCurl
 
 /// How to reach an S3-compatible service.
 public struct S3Options: Sendable {

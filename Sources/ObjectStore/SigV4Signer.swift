@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import PondCrypto
-import PondCurl
+public import PondCurl
 
 /// Signs requests with AWS Signature Version 4 (header signing), using OpenSSL's SHA-256 and HMAC.
 public struct SigV4Signer: Sendable {

@@ -1,4 +1,4 @@
-import PondZstd
+public import PondZstd
 
 /// How page bodies are compressed.
 public struct ParquetCompression: Sendable, Hashable, CustomStringConvertible {

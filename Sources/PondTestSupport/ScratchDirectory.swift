@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A temporary directory for one test, removed when the last reference goes.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Helpers shared by the test targets: where the repository is, the interoperability Python, temporary
 /// directories and subprocesses. Never linked into `pond`.

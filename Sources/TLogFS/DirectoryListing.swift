@@ -1,4 +1,4 @@
-import TinyFS
+public import TinyFS
 
 /// The binary encoding of a directory listing snapshot, stored in the `content` column of a directory row.
 ///

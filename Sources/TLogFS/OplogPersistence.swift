@@ -4,7 +4,7 @@ import Parquet
 import PondCrypto
 import PondFiles
 import PondTime
-import TinyFS
+public import TinyFS
 
 /// `Persistence` on the Delta table in `$POND/data`: one transaction = one Delta version = one Parquet data
 /// file of oplog rows + one commit file; large bodies in `data/_large_files/`.

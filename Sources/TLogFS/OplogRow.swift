@@ -1,6 +1,6 @@
 import DeltaLog
 import Parquet
-import TinyFS
+public import TinyFS
 
 /// One row of the oplog: one version of one node, as stored in a data file of `$POND/data`.
 ///

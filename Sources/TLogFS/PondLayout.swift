@@ -1,6 +1,6 @@
 import DeltaLog
 import Foundation
-import PondCrypto
+public import PondCrypto
 
 /// Where things are in a pond: the directories under `$POND`, and the keys of the objects in `data/`, which are
 /// the same in every replica and remote (a remote holds a byte-identical copy of `data/`).

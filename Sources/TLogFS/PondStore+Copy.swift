@@ -1,6 +1,6 @@
 import Foundation
 import PondFiles
-import TinyFS
+public import TinyFS
 
 #if canImport(Glibc)
   import Glibc

@@ -1,9 +1,9 @@
-import DeltaLog
+public import DeltaLog
 import Foundation
 import PondCrypto
 import PondFiles
 import PondTime
-import TinyFS
+public import TinyFS
 
 /// An open pond: `$POND/data` (the Delta table) and `$POND/local` (lock and index), with the operations the
 /// `pond` commands need. Every changing operation is one transaction: all of it commits, or nothing.
