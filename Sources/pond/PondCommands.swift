@@ -5,6 +5,7 @@ import TinyFS
 
 struct Init: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "init",
     abstract: "Create a pond: version 0 holds an empty root directory.",
     discussion: "The directory (--pond or POND) is created if needed and must not hold a pond.")
 
@@ -27,7 +28,8 @@ struct Init: ParsableCommand {
 }
 
 struct Mkdir: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Create pond directories.")
+  static let configuration = CommandConfiguration(
+    commandName: "mkdir", abstract: "Create pond directories.")
 
   @OptionGroup var pond: WritablePond
 
@@ -53,6 +55,7 @@ struct Mkdir: ParsableCommand {
 
 struct Copy: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "copy",
     abstract: "Copy host files into the pond, or pond files out to a host directory.",
     discussion: """
       In: pond copy HOST_PATH... POND_PATH copies host files, directories (recursively) and \
@@ -215,6 +218,7 @@ struct List: ParsableCommand {
 
 struct Cat: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "cat",
     abstract: "Write the content of pond files or series to standard output.")
 
   @OptionGroup var location: PondLocation
@@ -250,6 +254,7 @@ struct Cat: ParsableCommand {
 
 struct Rm: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "rm",
     abstract: "Remove pond files, series, links and (with -r) directories; history keeps them.")
 
   @OptionGroup var pond: WritablePond
@@ -285,6 +290,7 @@ struct Rm: ParsableCommand {
 
 struct Mv: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "mv",
     abstract: "Move or rename a pond path (into a directory when the destination is one).")
 
   @OptionGroup var pond: WritablePond
@@ -315,6 +321,7 @@ struct Mv: ParsableCommand {
 
 struct Ln: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "ln",
     abstract: "Create a symbolic link in the pond: pond ln -s TARGET LINK.")
 
   @OptionGroup var pond: WritablePond
@@ -344,6 +351,7 @@ struct Ln: ParsableCommand {
 
 struct Describe: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "describe",
     abstract: "Show a pond path's node id, type and every version (size, hash, where stored).")
 
   @OptionGroup var location: PondLocation
@@ -379,6 +387,7 @@ struct Describe: ParsableCommand {
 
 struct Log: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "log",
     abstract: "One line per version: number, time, command line, what changed.")
 
   @OptionGroup var location: PondLocation
@@ -410,6 +419,7 @@ struct Log: ParsableCommand {
 
 struct Show: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "show",
     abstract: "Show the oplog rows one version wrote (default: the latest).")
 
   @OptionGroup var location: PondLocation
@@ -441,6 +451,7 @@ struct Show: ParsableCommand {
 
 struct Status: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "status",
     abstract: "Show the pond's id, birthplace, latest version and what it holds.")
 
   @OptionGroup var location: PondLocation
@@ -471,6 +482,7 @@ struct Status: ParsableCommand {
 
 struct Fsck: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "fsck",
     abstract: "Check the whole pond: log, hash chain, data files, inline content, large files.",
     discussion: """
       Replays every commit and its hash chain, re-hashes every data file, every row's inline \
