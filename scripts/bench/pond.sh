@@ -10,8 +10,8 @@ BIG_MIB=${BIG_MIB:-1024}
 VERSIONS=${VERSIONS:-2000}
 FILES_PER_VERSION=${FILES_PER_VERSION:-10}
 
-swift build -c release --product pond >/dev/null
-POND_BIN="$(swift build -c release --show-bin-path)/pond"
+swift build -c release --static-swift-stdlib --product pond >/dev/null
+POND_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/pond"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pond-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 now() { date +%s.%N; }
