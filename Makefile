@@ -12,8 +12,12 @@ deps:
 build:
 	$(SWIFT) build
 
+# The release `pond` has the Swift runtime and Foundation linked in (--static-swift-stdlib): it starts without
+# loading and binding a dozen Swift shared libraries (docs/benchmarks.md, start-up). The C libraries (libcurl,
+# OpenSSL, zstd, SQLite) stay dynamic. Products only: PondTestSupport imports Testing, which has no static
+# library. The bench scripts build with the same flags, so they share one build.
 release:
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product pond
 
 # The suite runs with a local S3-compatible server on 127.0.0.1 (moto behind our SigV4-verifying proxy),
 # started before and stopped after by scripts/s3/with-s3-server.sh. Tests run one at a time: on 2 cores, long

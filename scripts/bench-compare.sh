@@ -14,14 +14,14 @@ cleanup() {
 trap cleanup EXIT
 git worktree add --detach "$BASE/tree" "$REF" >/dev/null
 echo "building $REF ($(git rev-parse --short "$REF")) and the working tree (release)..."
-(cd "$BASE/tree" && swift build -c release --product pond >/dev/null)
-swift build -c release --product pond >/dev/null
+(cd "$BASE/tree" && swift build -c release --static-swift-stdlib --product pond >/dev/null)
+swift build -c release --static-swift-stdlib --product pond >/dev/null
 for side in base current; do
   if [ "$side" = base ]; then
-    bin="$(cd "$BASE/tree" && swift build -c release --show-bin-path)/pond"
+    bin="$(cd "$BASE/tree" && swift build -c release --static-swift-stdlib --show-bin-path)/pond"
     echo "== $REF ($(git rev-parse --short "$REF"))"
   else
-    bin="$(swift build -c release --show-bin-path)/pond"
+    bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/pond"
     echo "== working tree ($(git rev-parse --short HEAD)$(git diff --quiet || echo ', modified'))"
   fi
   POND_BIN="$bin" bash scripts/bench/pond.sh

@@ -4,6 +4,6 @@
 # e.g. `--large-count 4 --small-count 1000` for a quick run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --product ObjectStoreBench
-BIN="$(swift build -c release --show-bin-path)/ObjectStoreBench"
+swift build -c release --static-swift-stdlib --product ObjectStoreBench
+BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/ObjectStoreBench"
 exec ./scripts/s3/with-s3-server.sh "$BIN" "$@"

@@ -20,8 +20,8 @@ PYTHON="${POND_TEST_PYTHON:-.venv/bin/python}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-swift build -c release --product ParquetBench >&2
-BIN="$(swift build -c release --show-bin-path)/ParquetBench"
+swift build -c release --static-swift-stdlib --product ParquetBench >&2
+BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/ParquetBench"
 "$BIN" --rows "$ROWS" --dir "$WORK" --level "$LEVEL" --page-rows "$PAGE_ROWS" --page-bytes "$PAGE_BYTES" > "$WORK/swift.txt"
 "$PYTHON" scripts/bench/parquet.py --source "$WORK/parquetbench-swift.parquet" --dir "$WORK" --level "$LEVEL" \
   --page-rows "$PAGE_ROWS" --page-bytes "$PAGE_BYTES" > "$WORK/pyarrow.txt"

@@ -12,8 +12,8 @@ FILES_PER_VERSION=${FILES_PER_VERSION:-10}
 
 # POND_BIN names another build of pond to measure (scripts/bench-compare.sh measures two side by side).
 if [ -z "${POND_BIN:-}" ]; then
-  swift build -c release --product pond >/dev/null
-  POND_BIN="$(swift build -c release --show-bin-path)/pond"
+  swift build -c release --static-swift-stdlib --product pond >/dev/null
+  POND_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/pond"
 fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pond-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

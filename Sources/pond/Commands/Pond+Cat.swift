@@ -4,6 +4,7 @@ import TLogFS
 extension Pond {
   struct Cat: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "cat",
       abstract: "Write the content of pond files or series to standard output.")
 
     @OptionGroup var location: PondLocation

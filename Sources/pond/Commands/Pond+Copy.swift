@@ -4,6 +4,7 @@ import TLogFS
 extension Pond {
   struct Copy: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "copy",
       abstract: "Copy host files into the pond, or pond files out to a host directory.",
       discussion: """
         In: pond copy HOST_PATH... POND_PATH copies host files, directories (recursively) and \

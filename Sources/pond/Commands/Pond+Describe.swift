@@ -4,6 +4,7 @@ import TLogFS
 extension Pond {
   struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "describe",
       abstract: "Show a pond path's node id, type and every version (size, hash, where stored).")
 
     @OptionGroup var location: PondLocation

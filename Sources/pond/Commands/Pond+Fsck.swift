@@ -4,6 +4,7 @@ import TLogFS
 extension Pond {
   struct Fsck: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "fsck",
       abstract: "Check the whole pond: log, hash chain, data files, inline content, large files.",
       discussion: """
         Replays every commit and its hash chain, re-hashes every data file, every row's inline \

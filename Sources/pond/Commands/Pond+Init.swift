@@ -4,6 +4,7 @@ import TLogFS
 extension Pond {
   struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "init",
       abstract: "Create a pond: version 0 holds an empty root directory.",
       discussion: "The directory (--pond or POND) is created if needed and must not hold a pond.")
 

@@ -5,6 +5,7 @@ import TinyFS
 extension Pond {
   struct Ln: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "ln",
       abstract: "Create a symbolic link in the pond: pond ln -s TARGET LINK.")
 
     @OptionGroup var pond: WritablePond

@@ -4,6 +4,7 @@ import TLogFS
 extension Pond {
   struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "log",
       abstract: "One line per version: number, time, command line, what changed.")
 
     @OptionGroup var location: PondLocation

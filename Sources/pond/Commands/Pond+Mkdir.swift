@@ -4,7 +4,8 @@ import TinyFS
 
 extension Pond {
   struct Mkdir: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create pond directories.")
+    static let configuration = CommandConfiguration(
+      commandName: "mkdir", abstract: "Create pond directories.")
 
     @OptionGroup var pond: WritablePond
 

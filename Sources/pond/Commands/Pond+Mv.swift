@@ -5,6 +5,7 @@ import TinyFS
 extension Pond {
   struct Mv: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "mv",
       abstract: "Move or rename a pond path (into a directory when the destination is one).")
 
     @OptionGroup var pond: WritablePond

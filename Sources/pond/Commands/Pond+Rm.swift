@@ -5,6 +5,7 @@ import TinyFS
 extension Pond {
   struct Rm: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "rm",
       abstract: "Remove pond files, series, links and (with -r) directories; history keeps them.")
 
     @OptionGroup var pond: WritablePond

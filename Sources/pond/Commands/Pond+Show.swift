@@ -4,6 +4,7 @@ import TLogFS
 extension Pond {
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "Show the oplog rows one version wrote (default: the latest).")
 
     @OptionGroup var location: PondLocation

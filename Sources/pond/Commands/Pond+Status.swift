@@ -4,6 +4,7 @@ import TLogFS
 extension Pond {
   struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "status",
       abstract: "Show the pond's id, birthplace, latest version and what it holds.")
 
     @OptionGroup var location: PondLocation
