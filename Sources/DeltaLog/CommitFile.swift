@@ -179,12 +179,57 @@ public struct CommitFile: Sendable, Equatable {
       actions: [.commitInfo(info), .protocol(.pond), .metaData(metadata)] + adds.map { .add($0) })
   }
 
-  /// The commit after `head`: a `commitInfo` chaining onto it (at `time(timestamp, after: head)`), an optional
-  /// replacement `metaData`, then `removes` (stamped with the commit's time) and `adds`.
+  /// A blind append after `head`: a `commitInfo` chaining onto it (at `time(timestamp, after: head)`), then
+  /// `adds`. It needs no table state: the pond's commits are of this kind.
   public static func next(
-    after head: CommitHead, adds: [AddFile], removes: [RemoveFile] = [],
+    after head: CommitHead, adds: [AddFile], operation: String = "WRITE",
+    operationParameters: [String: String] = [:], timestamp: Int64
+  ) throws(DeltaLogError) -> CommitFile {
+    try build(
+      after: head, adds: adds, removes: [], operation: operation,
+      operationParameters: operationParameters, metadata: nil, timestamp: timestamp)
+  }
+
+  /// The commit after `snapshot`: a `commitInfo` chaining onto its head, an optional replacement `metaData`
+  /// (which must keep the table id), removes of live paths (stamped with the commit's time) and adds of paths
+  /// not live; refused when the table's protocol needs a writer pond is not.
+  public static func next(
+    on snapshot: DeltaSnapshot, adds: [AddFile], removing removedPaths: [String] = [],
     operation: String = "WRITE", operationParameters: [String: String] = [:],
     metadata: TableMetadata? = nil, timestamp: Int64
+  ) throws(DeltaLogError) -> CommitFile {
+    if let problem = snapshot.protocol.writeProblem {
+      throw DeltaLogError(.unsupportedProtocol, version: snapshot.version, problem)
+    }
+    if let metadata, metadata.id != snapshot.metadata.id {
+      throw DeltaLogError(
+        .invalidArgument, version: snapshot.version,
+        "a new metaData must keep the table id \(snapshot.metadata.id) and have no partition columns"
+      )
+    }
+    for add in adds where snapshot.liveFiles[add.path] != nil {
+      throw DeltaLogError(
+        .invalidArgument, path: add.path,
+        "the path is live at version \(snapshot.version); data files are never overwritten",
+        hint: "give every data file a new unique name")
+    }
+    var removes: [RemoveFile] = []
+    for path in removedPaths {
+      guard let live = snapshot.liveFiles[path] else {
+        throw DeltaLogError(
+          .invalidArgument, path: path,
+          "the path is not live at version \(snapshot.version), so it cannot be removed")
+      }
+      removes.append(RemoveFile(path: path, deletionTimestamp: nil, size: live.size))
+    }
+    return try build(
+      after: snapshot.head, adds: adds, removes: removes, operation: operation,
+      operationParameters: operationParameters, metadata: metadata, timestamp: timestamp)
+  }
+
+  private static func build(
+    after head: CommitHead, adds: [AddFile], removes: [RemoveFile], operation: String,
+    operationParameters: [String: String], metadata: TableMetadata?, timestamp: Int64
   ) throws(DeltaLogError) -> CommitFile {
     try validate(adds)
     var removed = Set<String>()

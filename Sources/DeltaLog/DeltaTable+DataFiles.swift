@@ -25,7 +25,8 @@ public struct DataFileReport: Sendable, Equatable {
 /// Data files: storing them (with their `add`) and checking them against their adds.
 extension DeltaTable {
   /// Stores a data file durably under `path` and returns its `add`: exact size, `tags.sha256`, and stats
-  /// from `statistics`. Write data files before the commit that references them.
+  /// from `statistics`. Write data files before the commit that references them. A data file is never
+  /// replaced (time travel reads every file ever added): a path that exists is refused.
   ///
   /// Hashes `bytes` on the calling thread; call it off Swift's cooperative pool for large files.
   public func putDataFile(
@@ -33,9 +34,10 @@ extension DeltaTable {
     modificationTime: Int64 = UTCMilliseconds.now().rawValue
   ) throws(DeltaLogError) -> AddFile {
     try Self.checkDataPath(path)
-    try wrap(nil, path, hint: Self.putFailureHint) { () throws(FileIOError) in
-      try storage.put(path, bytes: bytes)
+    let result = try wrap(nil, path, hint: Self.putFailureHint) { () throws(FileIOError) in
+      try storage.putIfAbsent(path, bytes: bytes, modificationTime: nil)
     }
+    guard result == .created else { throw Self.dataFileExists(path) }
     return AddFile(
       path: path, size: Int64(bytes.count), modificationTime: modificationTime,
       stats: statistics?.jsonString, sha256: Hex.encode(SHA256.hash(bytes)))
@@ -71,6 +73,10 @@ extension DeltaTable {
     modificationTime: Int64 = UTCMilliseconds.now().rawValue
   ) throws(DeltaLogError) -> AddFile {
     try Self.checkDataPath(path)
+    // Checked first, then stored: two writers racing for one name is a caller's bug (names are unique).
+    if try wrap(nil, path, { () throws(FileIOError) in try storage.status(path) }) != nil {
+      throw Self.dataFileExists(path)
+    }
     let hasher = SHA256Hasher()
     var sourceFailure: FileIOError?
     let size = try wrap(nil, path, hint: Self.putFailureHint) { () throws(FileIOError) in
@@ -188,6 +194,13 @@ extension DeltaTable {
         hint: "the file is corrupt or was replaced; restore it from a replica")
     }
     return offset
+  }
+
+  private static func dataFileExists(_ path: String) -> DeltaLogError {
+    DeltaLogError(
+      .invalidArgument, path: path,
+      "a data file of that name exists; data files are never overwritten",
+      hint: "give every data file a new unique name")
   }
 
   /// The hint of a failed data file put.

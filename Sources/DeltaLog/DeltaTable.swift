@@ -23,6 +23,9 @@ public struct DeltaTable: Sendable {
   /// When true (the default), replay fails on a commit whose hash-chain link is missing or wrong.
   public var requireHashChain: Bool
 
+  /// A page size that holds a whole log's listing.
+  public static let wholeListing = Int(Int32.max)
+
   /// The log directory's key prefix.
   public static let logPrefix = "_delta_log/"
   /// The `engineInfo` pond writes into `commitInfo`.
@@ -44,16 +47,13 @@ public struct DeltaTable: Sendable {
 
   /// The latest version, after checking that the log holds versions 0...latest with no gap.
   public func latestVersion() throws(DeltaLogError) -> Int64 {
-    var keys: [String] = []
-    var page = DirectoryPage(entries: [], isTruncated: true)
-    while page.isTruncated {
-      page = try wrap(nil, Self.logPrefix) { () throws(FileIOError) in
-        try storage.list(
-          prefix: Self.logPrefix, startAfter: keys.last, limit: 1000, recursive: false)
-      }
-      keys += page.entries.map(\.key)
+    // One page: a local listing reads (and sorts) the whole directory for every page it returns.
+    let page = try wrap(nil, Self.logPrefix) { () throws(FileIOError) in
+      try storage.list(
+        prefix: Self.logPrefix, startAfter: nil, limit: Self.wholeListing, recursive: false)
     }
-    return try LogListing.head(of: keys)
+    precondition(!page.isTruncated, "a log of over \(Self.wholeListing) commit files")
+    return try LogListing.head(of: page.entries.lazy.map(\.key))
   }
 
   /// Commit file `version`, read and parsed (not checked against its predecessor).
@@ -199,33 +199,9 @@ public struct DeltaTable: Sendable {
     operation: String = "WRITE", operationParameters: [String: String] = [:],
     metadata newMetadata: TableMetadata? = nil, timestamp: Int64 = UTCMilliseconds.now().rawValue
   ) throws(DeltaLogError) -> CommitResult {
-    if let problem = snapshot.protocol.writeProblem {
-      throw DeltaLogError(.unsupportedProtocol, version: snapshot.version, problem)
-    }
-    if let newMetadata, newMetadata.id != snapshot.metadata.id {
-      throw DeltaLogError(
-        .invalidArgument, version: snapshot.version,
-        "a new metaData must keep the table id \(snapshot.metadata.id) and have no partition columns"
-      )
-    }
-    for add in adds where snapshot.liveFiles[add.path] != nil {
-      throw DeltaLogError(
-        .invalidArgument, path: add.path,
-        "the path is live at version \(snapshot.version); data files are never overwritten",
-        hint: "give every data file a new unique name")
-    }
-    var removes: [RemoveFile] = []
-    for path in removedPaths {
-      guard let live = snapshot.liveFiles[path] else {
-        throw DeltaLogError(
-          .invalidArgument, path: path,
-          "the path is not live at version \(snapshot.version), so it cannot be removed")
-      }
-      removes.append(RemoveFile(path: path, deletionTimestamp: nil, size: live.size))
-    }
-    return try write(
+    try write(
       CommitFile.next(
-        after: snapshot.head, adds: adds, removes: removes, operation: operation,
+        on: snapshot, adds: adds, removing: removedPaths, operation: operation,
         operationParameters: operationParameters, metadata: newMetadata, timestamp: timestamp))
   }
 

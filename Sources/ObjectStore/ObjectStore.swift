@@ -4,7 +4,8 @@ public import PondFiles
 /// A flat namespace of objects addressed by key, relative to the store's URL: `file:///path` or
 /// `s3://bucket/prefix`. Both hold exactly the same layout, so a tree can move from one to the other.
 ///
-/// Keys are `/`-separated, non-empty, without empty, `.` or `..` segments.
+/// Keys are `/`-separated, non-empty, without empty, `.` or `..` segments. A `file://` store also refuses a
+/// segment starting with `.pond-tmp-` (its temporary files); pond never names an object so.
 public protocol ObjectStore: Sendable {
   /// The store's URL, for messages (never carries a secret).
   var url: String { get }

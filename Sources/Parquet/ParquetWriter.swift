@@ -252,8 +252,7 @@ public final class ParquetWriter {
   /// Moves the queued pages of `encoder` to the spool file.
   private func spill(_ encoder: inout ColumnEncoder) throws(ParquetError) {
     if spool == nil {
-      let spoolPath =
-        temporaryPath + ".spool-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+      let spoolPath = TemporaryName.make(in: LocalFiles.parentDirectory(of: path))
       spool = try parquetIO { try OpenFile(creatingAt: spoolPath, mode: .readWrite) }
       // Unlinked at once: the space is freed however the process ends.
       try? LocalFiles.remove(spoolPath)

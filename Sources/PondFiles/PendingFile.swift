@@ -41,12 +41,16 @@ public final class PendingFile: Sendable {
 
   /// Gives the file its final name, replacing what has it.
   ///
-  /// - Parameter modificationTime: milliseconds since 1970 to stamp on the file first.
-  public func publishReplacing(modificationTime: Int64? = nil, durable: Bool = true)
-    throws(FileIOError)
-  {
+  /// - Parameters:
+  ///   - modificationTime: milliseconds since 1970 to stamp on the file first.
+  ///   - syncingDirectory: false leaves the directory's fsync to the caller (who publishes many files into
+  ///     it and syncs it once); the file itself is still flushed when `durable`.
+  public func publishReplacing(
+    modificationTime: Int64? = nil, durable: Bool = true, syncingDirectory: Bool = true
+  ) throws(FileIOError) {
     try finish(modificationTime: modificationTime, durable: durable)
-    try LocalFiles.publishReplacing(temporaryPath, as: destination, durable: durable)
+    try LocalFiles.publishReplacing(
+      temporaryPath, as: destination, durable: durable && syncingDirectory)
   }
 
   /// Gives the file its final name unless something already has it (then the new file is dropped).

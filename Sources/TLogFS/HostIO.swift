@@ -10,7 +10,7 @@ import SystemPackage
 
 /// Host-file helpers on PondFiles whose errors are `PondError`s naming the path, with PondFiles' hints.
 enum HostIO {
-  static func failure(_ path: String, _ what: String, _ code: Int32 = errno, hint: String? = nil)
+  static func failure(_ path: String, _ what: String, _ code: Int32, hint: String? = nil)
     -> PondError
   {
     PondError(

@@ -38,7 +38,7 @@ public final class OplogPersistence: Persistence {
 
   init(pondRoot: String, writable: Bool) throws {
     self.pondRoot = pondRoot
-    dataRoot = pondRoot + "/data"
+    dataRoot = pondRoot + "/" + PondLayout.dataDirectory
     log = PondLog(dataRoot: dataRoot)
     largeFiles = LargeFiles(dataRoot: dataRoot)
     isWritable = writable
@@ -324,7 +324,7 @@ public final class OplogPersistence: Persistence {
       try index.add(version: version, rows: openRows, commit: IndexedCommit(commit))
     } catch {
       indexFailure = PondError(
-        .io, path: pondRoot + "/local/" + PondIndex.fileName,
+        .io, path: pondRoot + "/" + PondLayout.localDirectory + "/" + PondIndex.fileName,
         "version \(version) was committed, but the local index could not record it (\(error))",
         hint: "open the pond again: the index is brought up to date from the log")
     }

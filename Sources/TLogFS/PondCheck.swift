@@ -37,7 +37,7 @@ extension PondStore {
   /// dozen bytes each) and with the number of versions only by the name of each one's data file. Throws only
   /// when `root` is not a pond at all (no commit), or the lock cannot be taken.
   public static func check(root: String, clean: Bool = false) throws -> CheckReport {
-    let dataRoot = root + "/data"
+    let dataRoot = root + "/" + PondLayout.dataDirectory
     let lock = clean ? try PondLock(pondRoot: root, wait: false) : nil
     return try withExtendedLifetime(lock) {
       try check(root: root, dataRoot: dataRoot, clean: clean)
@@ -266,7 +266,7 @@ private final class IndexCheck {
   /// The index to compare, or a note saying why there is none (the next command rebuilds it, or builds a
   /// temporary one when `local/` is read-only; nothing is wrong with the pond).
   static func open(pondRoot: String) -> (IndexCheck?, note: String?) {
-    let path = pondRoot + "/local/" + PondIndex.fileName
+    let path = pondRoot + "/" + PondLayout.localDirectory + "/" + PondIndex.fileName
     guard (try? LocalFiles.status(path)) ?? nil != nil else { return (nil, nil) }
     let unreadable = "local/\(PondIndex.fileName): not compared with the log"
     do {

@@ -86,7 +86,7 @@ final class PondIndex {
   /// Opens the index of the pond at `pondRoot`, creating, updating or rebuilding it as needed.
   init(pondRoot: String, log: PondLog) throws {
     self.log = log
-    let local = pondRoot + "/local"
+    let local = pondRoot + "/" + PondLayout.localDirectory
     let path = local + "/" + Self.fileName
     // `local/` is this replica's own, rebuildable state: a reader may create it (best effort; a read-only
     // medium makes the index read in place or temporary below). The index of format 2 (one file read whole
@@ -368,8 +368,16 @@ final class PondIndex {
   }
 
   private static func apply(_ version: Int64, log: PondLog, to database: SQLiteDatabase) throws {
-    let previous =
-      version > 0 ? try commit(version - 1, in: database)?.head(version: version - 1) : nil
+    var previous: CommitHead?
+    if version > 0 {
+      // The index is derived: a hole in it is damage to report, not a bug.
+      guard let row = try commit(version - 1, in: database) else {
+        throw PondError(
+          .corrupt, path: "local/" + fileName, "the local index has no commit \(version - 1)",
+          hint: "delete local/\(fileName) to rebuild it from the log")
+      }
+      previous = row.head(version: version - 1)
+    }
     let (rows, commit) = try log.read(version, onto: previous)
     try insert(version: version, rows: rows, commit: IndexedCommit(commit), database)
   }

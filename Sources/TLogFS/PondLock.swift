@@ -10,6 +10,9 @@ import PondFiles
 ///
 /// The kernel releases the lock when the process exits, however it exits, so a crashed writer never leaves
 /// the pond locked. Readers never take it. Replication takes it to install versions from a remote.
+///
+/// Held for as long as the object lives: keep it alive over the work it guards (`withExtendedLifetime(lock)
+/// { ... }`), since Swift may release an object after its last use. Not `Sendable`: one task holds it.
 public final class PondLock {
   public let path: String
   private let lock: FileLock
@@ -37,8 +40,9 @@ public final class PondLock {
           "the pond is being changed by \(text.flatMap { Int($0) }.map { "process \($0)" } ?? "another process")",
           hint: "wait for it to finish, or pass --wait to queue behind it")
       }
-      try lock.file.resize(to: 0)
-      try Array("\(getpid())\n".utf8).withUnsafeBytes { try lock.file.write($0, at: 0) }
+      // The PID note is for the message a second writer prints; failing to write it changes nothing else.
+      try? lock.file.resize(to: 0)
+      try? Array("\(getpid())\n".utf8).withUnsafeBytes { try lock.file.write($0, at: 0) }
     }
   }
 
@@ -46,3 +50,6 @@ public final class PondLock {
     try? lock.file.resize(to: 0)
   }
 }
+
+@available(*, unavailable, message: "a writer lock is held by one task")
+extension PondLock: Sendable {}

@@ -34,16 +34,10 @@ struct PondLog {
 
   /// The highest version whose commit file is in the log, whatever is missing below it; -1 when none.
   func highestListedVersion() -> Int64 {
-    var highest: Int64 = -1
-    var page = DirectoryPage(entries: [], isTruncated: true)
-    while page.isTruncated,
-      let next = try? storage.list(
-        prefix: DeltaTable.logPrefix, startAfter: page.entries.last?.key, recursive: false)
-    {
-      page = next
-      highest = page.entries.compactMap { LogListing.version(ofKey: $0.key) }.max() ?? highest
-    }
-    return highest
+    let page = try? storage.list(
+      prefix: DeltaTable.logPrefix, startAfter: nil, limit: DeltaTable.wholeListing,
+      recursive: false)
+    return page?.entries.compactMap { LogListing.version(ofKey: $0.key) }.max() ?? -1
   }
 
   /// True when the commit file of `version` exists.

@@ -158,7 +158,8 @@ extension PondStore {
     return contents
   }
 
-  /// Expands a host glob pattern with `glob(3)`.
+  /// Expands a host glob pattern with `glob(3)`: the shell's own rules for host paths, which PondFiles (file
+  /// I/O, not pattern matching) has no reason to wrap.
   static func hostGlob(_ pattern: String) -> [String] {
     var result = glob_t()
     defer { globfree(&result) }
@@ -258,7 +259,8 @@ extension PondStore {
       let pending = try HostIO.converting { try PendingFile(publishingAs: hostPath) }
       try streamFile(path, fileSystem) { chunk in try HostIO.converting { try pending.write(chunk) }
       }
-      try HostIO.converting { try pending.publishReplacing() }
+      // The host directory is synced once, after all its files (below and in copyOut).
+      try HostIO.converting { try pending.publishReplacing(syncingDirectory: false) }
       report.bytes += Int64(info.size)
     }
     report.written.append(hostPath)

@@ -43,7 +43,7 @@ public final class PondStore {
         hint: "create one with 'pond init', or pass the right --pond / POND")
     }
     if case .write(let wait) = mode {
-      try HostIO.makeDirectory(self.root + "/local")
+      try HostIO.makeDirectory(self.root + "/" + PondLayout.localDirectory)
       lock = try PondLock(pondRoot: self.root, wait: wait)
     } else {
       lock = nil
@@ -86,15 +86,15 @@ public final class PondStore {
           hint: "check the path and the permissions of its parent")
       }
     }
-    try HostIO.makeDirectory(root + "/data")
-    try HostIO.makeDirectory(root + "/local")
+    try HostIO.makeDirectory(root + "/" + PondLayout.dataDirectory)
+    try HostIO.makeDirectory(root + "/" + PondLayout.localDirectory)
     let lock = try PondLock(pondRoot: root, wait: false)
     let now = UTCMicroseconds.now()
     let rootRow = OplogRow(
       partID: .root, nodeID: .root, version: 1, transaction: 0, timestamp: now.rawValue,
       entryType: .directory, content: DirectoryListing.encode([]), size: 0,
       sha256: Hex.encode(SHA256.hash(DirectoryListing.encode([]))), blob: nil)
-    let writer = OplogWriter(dataRoot: root + "/data")
+    let writer = OplogWriter(dataRoot: root + "/" + PondLayout.dataDirectory)
     let add = try writer.writeDataFile([rootRow], version: 0)
     let configuration = [
       "pond.formatVersion": formatVersion,
@@ -106,16 +106,17 @@ public final class PondStore {
         schema: Oplog.deltaSchema, configuration: configuration, id: UUID().uuidString.lowercased(),
         adds: [add], operationParameters: ["command": commandLine],
         timestamp: UTCMilliseconds(now).rawValue)
-      result = try PondLog(dataRoot: root + "/data").table.write(versionZero)
+      result = try PondLog(dataRoot: root + "/" + PondLayout.dataDirectory).table.write(versionZero)
     } catch {
-      throw PondError(.io, path: root + "/data", "cannot write version 0: \(error)")
+      throw PondError(
+        .io, path: root + "/" + PondLayout.dataDirectory, "cannot write version 0: \(error)")
     }
     guard case .committed = result else {
       throw PondError(.alreadyExists, path: root, "a pond already exists here")
     }
     // The new directories' entries, down from the pond's parent, must survive a power cut too.
-    try HostIO.syncDirectory(root + "/local")
-    try HostIO.syncDirectory(root + "/data")
+    try HostIO.syncDirectory(root + "/" + PondLayout.localDirectory)
+    try HostIO.syncDirectory(root + "/" + PondLayout.dataDirectory)
     try HostIO.syncDirectory(root)
     let parent = root.lastIndex(of: "/").map { String(root[..<$0]) } ?? "."
     try HostIO.syncDirectory(parent.isEmpty ? "/" : parent)
@@ -137,7 +138,8 @@ public final class PondStore {
   /// The pond id (the Delta table id) and configuration, from version 0.
   public func metadata() throws -> TableMetadata {
     guard let metadata = try persistence.log.commit(0).metadata else {
-      throw PondError(.corrupt, path: root + "/data", "version 0 has no metaData")
+      throw PondError(
+        .corrupt, path: root + "/" + PondLayout.dataDirectory, "version 0 has no metaData")
     }
     return metadata
   }

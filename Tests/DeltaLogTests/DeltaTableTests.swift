@@ -232,6 +232,27 @@ struct DeltaTableTests {
     #expect(try f.table.latestVersion() == 1)
   }
 
+  @Test func aRemovedDataFileIsNeverOverwritten() throws {
+    let f = try TableFixture()
+    defer { f.remove() }
+    try f.build(versions: 2)
+    let original = try f.storage.read("part-1.parquet")
+    let removed = try f.table.commit(
+      on: try f.table.snapshot(), adds: [], removing: ["part-1.parquet"])
+    #expect(removed.isCommitted(version: 2))
+    // Time travel to version 1 still needs part-1's bytes: storing that name again is refused, both ways.
+    expectKind(.invalidArgument) { () throws(DeltaLogError) in
+      _ = try f.table.putDataFile("part-1.parquet", [7, 7, 7], statistics: nil)
+    }
+    let source = f.path("source.bin")
+    try Data([7, 7, 7]).write(to: URL(fileURLWithPath: source))
+    expectKind(.invalidArgument) { () throws(DeltaLogError) in
+      _ = try f.table.putDataFile("part-1.parquet", contentsOf: source, statistics: nil)
+    }
+    #expect(try f.storage.read("part-1.parquet") == original)
+    #expect(try f.table.verifyDataFiles().filesChecked == 1)
+  }
+
   @Test func refusesToWriteNewerWriterProtocol() throws {
     let f = try TableFixture()
     defer { f.remove() }

@@ -95,6 +95,8 @@ struct CheckTests {
       "data/_large_files/.tmp-abc.zst",
       "data/_large_files/sha256=" + String(repeating: "ab", count: 32) + ".zst",
       "data/_delta_log/_commit_0f.json.tmp",
+      // The temporary names this release writes (TemporaryName), in each directory.
+      "data/.pond-tmp-d1", "data/_large_files/.pond-tmp-l1", "data/_delta_log/.pond-tmp-c1",
     ]
     for key in orphanKeys {
       _ = FileManager.default.createFile(atPath: pond.root + "/" + key, contents: Data([1]))

@@ -91,6 +91,9 @@ struct StandardOutputError: Error, CustomStringConvertible {
 
 /// A standard stream written with write(2), retrying after EINTR and partial writes, and waiting when the
 /// descriptor was left non-blocking.
+///
+/// Raw calls on purpose, not PondFiles: the standard descriptors belong to the shell, so nothing here may own
+/// (and close) them as `OpenFile` does, and a non-blocking stdout needs `poll` between partial writes.
 enum StandardStream {
   case output, error
 
