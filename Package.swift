@@ -43,7 +43,8 @@ let package = Package(
     .target(name: "TinyFS", dependencies: ["PondTime"]),
     .target(name: "Parquet", dependencies: ["PondZstd", "PondFiles"]),
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto", "PondFiles", "PondTime"]),
-    .target(name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl", "PondFiles"]),
+    .target(
+      name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl", "PondFiles", "PondTime"]),
     .target(
       name: "TLogFS",
       dependencies: [

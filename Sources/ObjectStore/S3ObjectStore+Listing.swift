@@ -1,5 +1,6 @@
 import Foundation
 import PondCurl
+import PondTime
 
 /// Listing: one ListObjectsV2 page per call.
 extension S3ObjectStore {
@@ -51,8 +52,6 @@ extension S3ObjectStore {
   }
 
   static func parseISODate(_ text: String) -> Date? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+    UTCMilliseconds(iso8601: text).map { Date(timeIntervalSince1970: Double($0.rawValue) / 1000) }
   }
 }

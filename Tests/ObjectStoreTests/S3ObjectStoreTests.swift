@@ -287,6 +287,15 @@ struct S3AddressingTests {
 /// What needs no server: opening, profiles, local download errors.
 @Suite("s3:// object store without a server")
 struct S3ObjectStoreOfflineTests {
+  @Test func listingTimesParseWithAndWithoutFractions() throws {
+    let fraction = try #require(S3ObjectStore.parseISODate("2026-11-24T20:15:00.123Z"))
+    #expect((fraction.timeIntervalSince1970 * 1000).rounded() == 1_795_551_300_123)
+    #expect(
+      S3ObjectStore.parseISODate("2026-11-24T20:15:00Z")
+        == Date(timeIntervalSince1970: 1_795_551_300))
+    #expect(S3ObjectStore.parseISODate("Tue, 24 Nov 2026 20:15:00 GMT") == nil)
+  }
+
   @Test func explicitProfileIsPassedThroughOpen() throws {
     let environment = [
       "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
