@@ -8,7 +8,7 @@ import Testing
 /// Writers in separate processes committing the same versions of one table at the same time.
 ///
 /// The core race is Swift against Swift: two (or three) `DeltaLogProbe race` processes, each running pond's
-/// own `DeltaTable.commit` over `LocalStorage`. A second test adds a Python process doing the same link()-based
+/// own `DeltaTable.commit` over `DirectoryStore`. A second test adds a Python process doing the same link()-based
 /// protocol (temporary file, fsync, link to the final name, EEXIST = taken), which shows the protocol is
 /// interoperable with another implementation.
 ///
