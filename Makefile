@@ -32,6 +32,7 @@ bench: deps
 
 lint:
 	$(SWIFT) format lint --recursive --strict Sources Tests Package.swift
+	./scripts/check-target-graph.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
