@@ -58,9 +58,13 @@ public struct DeltaTable: Sendable {
 
   /// Commit file `version`, read and parsed (not checked against its predecessor).
   public func commit(_ version: Int64) throws(DeltaLogError) -> CommitFile {
+    try CommitFile(parsing: try commitBytes(version), version: version)
+  }
+
+  /// The bytes of commit file `version`, as stored (what its successor's chain link hashes).
+  public func commitBytes(_ version: Int64) throws(DeltaLogError) -> [UInt8] {
     let key = Self.commitKey(version: version)
-    let bytes = try wrap(version, key) { () throws(FileIOError) in try storage.read(key) }
-    return try CommitFile(parsing: bytes, version: version)
+    return try wrap(version, key) { () throws(FileIOError) in try storage.read(key) }
   }
 
   /// Calls `body` with each commit from `first` through `last`, in order, each checked onto its predecessor

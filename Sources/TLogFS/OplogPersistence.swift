@@ -259,15 +259,15 @@ public final class OplogPersistence: Persistence {
     let head = index.headCommit.head(version: version - 1)
     // Rows carry the commit's time (DeltaLog's commit-time rule may raise it above the clock's), so that readers
     // filtering on the rows' `timestamp` column agree with `--at`.
+    let clock = UTCMilliseconds(UTCMicroseconds(rawValue: transaction.timestamp)).rawValue
     let timestamp: Int64
     do {
-      let clock = UTCMilliseconds(UTCMicroseconds(rawValue: transaction.timestamp))
-      timestamp = try CommitFile.time(clock.rawValue, after: head)
+      timestamp = try CommitFile.time(clock, after: head)
     } catch {
       throw PondError(error)
     }
-    let rowTime = UTCMicroseconds(UTCMilliseconds(rawValue: timestamp)).rawValue
-    if UTCMilliseconds(UTCMicroseconds(rawValue: transaction.timestamp)).rawValue != timestamp {
+    if timestamp != clock {
+      let rowTime = UTCMicroseconds(UTCMilliseconds(rawValue: timestamp)).rawValue
       for position in openRows.indices { openRows[position].timestamp = rowTime }
     }
     let file = try OplogWriter(dataRoot: dataRoot).writeDataFile(openRows, version: version)

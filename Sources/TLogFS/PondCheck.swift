@@ -200,7 +200,9 @@ extension PondStore {
     let complete = report.versions == latest + 1
     var orphans: [(key: String, why: String)] = []
     func names(_ directory: String) -> [String] {
-      ((try? LocalFiles.names(inDirectory: dataRoot + directory)) ?? nil ?? []).sorted()
+      // A directory that is missing or cannot be read holds no orphans to name.
+      let found = try? LocalFiles.names(inDirectory: dataRoot + directory)
+      return (found.flatMap { $0 } ?? []).sorted()
     }
     // Unfinished files are PondFiles' temporaries, or the names earlier releases gave them
     // (`part-*.tmp-*`, `_large_files/.tmp-*`, `_delta_log/*.tmp`).

@@ -348,7 +348,7 @@ final class PondIndex {
     guard let head = try headVersion(in: database), let commit = try commit(head, in: database),
       try log.commitExists(head)
     else { return nil }
-    return try log.commit(head).sha256 == commit.sha256 ? head : nil
+    return try log.digest(ofCommit: head) == commit.sha256 ? head : nil
   }
 
   /// Applies every commit of the log after `after`, in order; returns the new head.

@@ -55,15 +55,28 @@ struct PondLog {
     do {
       return try table.commit(version)
     } catch {
-      let path = "data/" + DeltaTable.commitKey(version: version)
-      if error.kind == .storageFailure || error.kind == .versionGap {
-        throw PondError(
-          .corrupt, path: path, "cannot read the commit: \(error)", hint: "run 'pond fsck'")
-      }
-      throw PondError(
-        .corrupt, path: path, "the commit is not valid: \(error)",
-        hint: "run 'pond fsck'; restore the log from a replica")
+      throw Self.failure(error, version: version)
     }
+  }
+
+  /// The SHA-256 of commit `version`'s bytes, without parsing them (what the index checks at every open).
+  func digest(ofCommit version: Int64) throws -> SHA256Digest {
+    do {
+      return SHA256Digest(hashing: try table.commitBytes(version))
+    } catch {
+      throw Self.failure(error, version: version)
+    }
+  }
+
+  private static func failure(_ error: DeltaLogError, version: Int64) -> PondError {
+    let path = "data/" + DeltaTable.commitKey(version: version)
+    if error.kind == .storageFailure || error.kind == .versionGap {
+      return PondError(
+        .corrupt, path: path, "cannot read the commit: \(error)", hint: "run 'pond fsck'")
+    }
+    return PondError(
+      .corrupt, path: path, "the commit is not valid: \(error)",
+      hint: "run 'pond fsck'; restore the log from a replica")
   }
 
   /// Reads commit `version` and its data file's rows, checking that it chains onto `previous` (the head of
