@@ -14,6 +14,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     // C libraries, each behind a module map and a shim header of typed wrappers.
@@ -52,6 +53,14 @@ let package = Package(
         "PondTime",
       ]),
 
+    // Push, pull, restore and verify between a pond and its remotes; the remotes file (YAML).
+    .target(
+      name: "Replication",
+      dependencies: [
+        "TLogFS", "DeltaLog", "ObjectStore", "PondFiles", "PondTime",
+        .product(name: "Yams", package: "Yams"),
+      ]),
+
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
     .target(name: "PondTestSupport", path: "Sources/PondTestSupport"),
 
@@ -65,7 +74,7 @@ let package = Package(
     .executableTarget(
       name: "pond",
       dependencies: [
-        "TinyFS", "TLogFS", "ObjectStore",
+        "TinyFS", "TLogFS", "ObjectStore", "Replication",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -96,6 +105,9 @@ let package = Package(
     .testTarget(
       name: "TLogFSTests",
       dependencies: ["TLogFS", "TinyFS", "DeltaLog", "PondFiles", "PondSQLite", "PondTestSupport"]),
+    .testTarget(
+      name: "ReplicationTests",
+      dependencies: ["Replication", "TLogFS", "ObjectStore", "PondFiles", "PondTestSupport"]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

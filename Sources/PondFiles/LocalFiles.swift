@@ -240,6 +240,29 @@ public enum LocalFiles {
     SystemCall.isReadOnlyFileSystem(path)
   }
 
+  /// Removes `path` and, when it is a directory, everything below it (symbolic links are removed, never
+  /// followed); a missing `path` is not an error. For a tree this process made and never published (an
+  /// unfinished restore).
+  public static func removeTree(_ path: String) throws(FileIOError) {
+    if let entries = try entries(inDirectory: path) {
+      for entry in entries {
+        let child = path + "/" + entry.name
+        var isDirectory = entry.kind == .directory
+        if entry.kind == .unknown {
+          isDirectory = try status(child, followsLinks: false)?.isDirectory == true
+        }
+        if isDirectory {
+          try removeTree(child)
+        } else {
+          try remove(child)
+        }
+      }
+      try removeDirectory(path)
+    } else {
+      try remove(path)
+    }
+  }
+
   /// Removes the empty directory `path`. The corresponding C function is `rmdir`.
   public static func removeDirectory(_ path: String) throws(FileIOError) {
     try SystemCall.rmdir(path).mapError { FileIOError(.removeDirectory, path: path, errno: $0) }

@@ -174,3 +174,17 @@ private struct Scanner {
     return nil
   }
 }
+
+extension Duration {
+  /// A duration written as a number and a unit: `250ms`, `2s`, `1.5m`, `1h` (what `--interval` and the
+  /// agent's configuration take); nil for anything else.
+  public init?(text: String) {
+    let units: [(suffix: String, seconds: Double)] = [
+      ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600),
+    ]
+    guard let unit = units.first(where: { text.hasSuffix($0.suffix) }),
+      let number = Double(text.dropLast(unit.suffix.count)), number.isFinite, number >= 0
+    else { return nil }
+    self = .milliseconds(Int64((number * unit.seconds * 1000).rounded()))
+  }
+}

@@ -64,8 +64,17 @@ struct LargeFiles {
   func stream(
     sha256: String, expectedSize: Int64, to sink: (UnsafeRawBufferPointer) throws -> Void
   ) throws {
-    let key = PondLayout.largeFileKey(sha256: sha256)
-    let file = path(sha256: sha256)
+    try Self.stream(
+      file: path(sha256: sha256), key: PondLayout.largeFileKey(sha256: sha256), sha256: sha256,
+      expectedSize: expectedSize, to: sink)
+  }
+
+  /// `stream(sha256:expectedSize:to:)` of the body at `file` (in this store or fetched from a remote), named
+  /// `key` in errors.
+  static func stream(
+    file: String, key: String, sha256: String, expectedSize: Int64,
+    to sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
     guard try HostIO.status(file) != nil else {
       throw PondError(
         .corrupt, path: key, "the large file is missing",

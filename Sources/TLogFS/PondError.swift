@@ -23,6 +23,8 @@ public struct PondError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let io = Code("I/O error")
     /// A version or timestamp that the pond does not have.
     public static let noSuchVersion = Code("no such version")
+    /// A write to a read-only replica (restored from a remote, not promoted).
+    public static let readOnlyReplica = Code("read-only replica")
     /// An argument that makes no sense.
     public static let invalidArgument = Code("invalid argument")
   }

@@ -11,6 +11,9 @@ public enum PondLayout {
   public static let localDirectory = "local"
   /// The writer lock, relative to `$POND`.
   public static let lockFile = "local/lock"
+  /// Present on a read-only replica: the URL of the remote it was restored from (one line). Write commands
+  /// refuse while it exists; `pond promote` removes it.
+  public static let originFile = "local/origin"
   /// The directory of large files' bodies, relative to `data/`.
   public static let largeFilesDirectory = "_large_files"
 
@@ -48,11 +51,23 @@ public struct VersionObjects: Sendable, Equatable {
     public var sha256: SHA256Digest
   }
 
+  /// A large file's body as its rows name it: `_large_files/sha256=<hex>.zst`, holding `size` raw bytes.
+  public struct LargeFile: Sendable, Hashable {
+    public var key: String
+    /// SHA-256 (hex) of the raw bytes, which the key names.
+    public var sha256: String
+    /// The raw (uncompressed) size.
+    public var size: Int64
+  }
+
   public var version: Int64
   /// The commit file's key; it is written last.
   public var commitKey: String
   /// The data file the commit adds (pond commits add one; nil for a commit that adds none).
   public var dataFile: DataFile?
-  /// The large files its rows name, each key once, sorted; each name carries its raw bytes' SHA-256.
-  public var largeFileKeys: [String]
+  /// The large files its rows name, each key once, sorted by key.
+  public var largeFiles: [LargeFile]
+
+  /// The keys of `largeFiles`.
+  public var largeFileKeys: [String] { largeFiles.map(\.key) }
 }

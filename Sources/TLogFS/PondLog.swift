@@ -117,16 +117,19 @@ struct PondLog {
         hint: "run 'pond fsck'; restore it from a replica")
     }
     let rows = try Oplog.read(path: dataRoot + "/" + add.path, key: "data/" + add.path)
+    return (try Self.checkedRows(rows, key: "data/" + add.path, version: version), commit)
+  }
+
+  /// `rows`, read from data file `key` of `version`, once checked: every row belongs to `version`, and no
+  /// node has two rows.
+  static func checkedRows(_ rows: [OplogRow], key: String, version: Int64) throws -> [OplogRow] {
     guard rows.allSatisfy({ $0.transaction == version }) else {
-      throw PondError(
-        .corrupt, path: "data/" + add.path, "rows of the data file name another txn than \(version)"
-      )
+      throw PondError(.corrupt, path: key, "rows of the data file name another txn than \(version)")
     }
     guard Set(rows.map(\.nodeID)).count == rows.count else {
-      throw PondError(
-        .corrupt, path: "data/" + add.path, "the data file holds two rows of the same node")
+      throw PondError(.corrupt, path: key, "the data file holds two rows of the same node")
     }
-    return (rows, commit)
+    return rows
   }
 
   /// Refuses a version 0 that is not a pond of this format: a pond of another format must not be read (or

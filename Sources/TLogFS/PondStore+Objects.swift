@@ -1,26 +1,20 @@
-import DeltaLog
+public import DeltaLog
 import PondCrypto
+import PondFiles
 
-/// What replication needs of a pond: the objects each version consists of, and opening a `data/` that was
-/// installed from elsewhere.
+/// What replication needs of a pond: the objects each version consists of, how a fetched object is checked,
+/// opening a `data/` that was installed from elsewhere, and the replica's origin.
 extension PondStore {
   /// The objects version `version` consists of: its commit file, the data file it adds, and the large files
   /// its rows name.
   public func objects(ofVersion version: Int64) throws -> VersionObjects {
     let rows = try persistence.rows(ofVersion: version)  // checks that the version exists
-    let commit = try persistence.log.commit(version)
-    var dataFile: VersionObjects.DataFile?
-    if let add = commit.adds.first {
-      guard let sha256 = add.sha256.flatMap({ SHA256Digest(hex: $0) }) else {
-        throw PondError(
-          .corrupt, path: "data/" + commit.key, "the add of \(add.path) has no valid tags.sha256",
-          hint: "run 'pond fsck'")
-      }
-      dataFile = VersionObjects.DataFile(key: add.path, size: add.size, sha256: sha256)
-    }
-    return VersionObjects(
-      version: version, commitKey: commit.key, dataFile: dataFile,
-      largeFileKeys: Set(rows.compactMap(\.blob)).sorted())
+    return try VersionObjects(commit: try persistence.log.commit(version), rows: rows)
+  }
+
+  /// Commit `version` of this pond, parsed (its `bytes` are the file's exact bytes).
+  public func commit(_ version: Int64) throws -> CommitFile {
+    try persistence.log.commit(version)
   }
 
   /// Opens the pond at `root` whose `data/` was installed from elsewhere, byte for byte (a restore writes a
@@ -44,5 +38,83 @@ extension PondStore {
     let store = try PondStore(root: root, mode: .read)
     try HostIO.syncDirectory(root)
     return store
+  }
+
+  /// The URL a read-only replica was restored from, or nil when the pond at `root` is writable.
+  public static func origin(ofPond root: String) throws -> String? {
+    let path = normalized(root) + "/" + PondLayout.originFile
+    guard try HostIO.status(path) != nil else { return nil }
+    let text = String(decoding: try HostIO.readFile(path), as: UTF8.self)
+    return text.split(separator: "\n").first.map(String.init) ?? ""
+  }
+
+  /// Marks the pond at `root` a read-only replica of `url` (durably), or makes it writable again (nil).
+  public static func setOrigin(_ url: String?, ofPond root: String) throws {
+    let path = normalized(root) + "/" + PondLayout.originFile
+    try HostIO.converting {
+      if let url {
+        try LocalFiles.putReplacing(Array((url + "\n").utf8), at: path)
+      } else if try LocalFiles.status(path) != nil {
+        try LocalFiles.remove(path)
+        try LocalFiles.syncDirectory(LocalFiles.parentDirectory(of: path))
+      }
+    }
+  }
+}
+
+extension VersionObjects {
+  /// The objects of `commit`, whose data file holds `rows` (from `Oplog.rows(ofDataFile:key:)` for a commit
+  /// fetched from elsewhere).
+  public init(commit: CommitFile, rows: [OplogRow]) throws {
+    var dataFile: DataFile?
+    if let add = commit.adds.first {
+      guard let sha256 = add.sha256.flatMap({ SHA256Digest(hex: $0) }) else {
+        throw PondError(
+          .corrupt, path: "data/" + commit.key, "the add of \(add.path) has no valid tags.sha256",
+          hint: "run 'pond fsck'")
+      }
+      dataFile = DataFile(key: add.path, size: add.size, sha256: sha256)
+    }
+    var largeFiles: [String: LargeFile] = [:]
+    for row in rows {
+      guard let key = row.blob else { continue }
+      guard PondLayout.sha256(ofLargeFileKey: key) == row.sha256 else {
+        throw PondError(
+          .corrupt, path: "data/" + (dataFile?.key ?? commit.key),
+          "a row names the large file \(key), which is not the body of its sha256 \(row.sha256)")
+      }
+      largeFiles[key] = LargeFile(key: key, sha256: row.sha256, size: row.size)
+    }
+    self.init(
+      version: commit.version, commitKey: commit.key, dataFile: dataFile,
+      largeFiles: largeFiles.values.sorted { $0.key < $1.key })
+  }
+}
+
+extension VersionObjects.DataFile {
+  /// Checks that the file at `path` (fetched from elsewhere) is this data file of `version`: its size, its
+  /// SHA-256, and a valid oplog file whose rows all belong to `version`; returns the rows.
+  ///
+  /// - Throws: `PondError` `.corrupt` naming `key` and what does not match.
+  public func check(fileAt path: String, version: Int64) throws -> [OplogRow] {
+    let bytes = try HostIO.readFile(path)
+    guard Int64(bytes.count) == size, SHA256Digest(hashing: bytes) == sha256 else {
+      throw PondError(
+        .corrupt, path: key,
+        "the data file holds \(bytes.count) bytes hashing to \(SHA256Digest(hashing: bytes).hex); "
+          + "its commit (version \(version)) records \(size) bytes hashing to \(sha256.hex)")
+    }
+    return try PondLog.checkedRows(
+      try Oplog.rows(ofDataFile: bytes, key: key), key: key, version: version)
+  }
+}
+
+extension VersionObjects.LargeFile {
+  /// Checks that the file at `path` (fetched from elsewhere) is this large file's body: one zstd frame of
+  /// `size` raw bytes hashing to `sha256`. Streams; memory stays bounded whatever the size.
+  ///
+  /// - Throws: `PondError` `.corrupt` naming `key` and what does not match.
+  public func check(fileAt path: String) throws {
+    try LargeFiles.stream(file: path, key: key, sha256: sha256, expectedSize: size) { _ in }
   }
 }

@@ -43,6 +43,11 @@ public final class PondStore {
         hint: "create one with 'pond init', or pass the right --pond / POND")
     }
     if case .write(let wait) = mode {
+      if let origin = try Self.origin(ofPond: self.root) {
+        throw PondError(
+          .readOnlyReplica, path: self.root, "the pond is a read-only replica of \(origin)",
+          hint: "'pond pull' brings it up to date; 'pond promote' makes it writable")
+      }
       try HostIO.makeDirectory(self.root + "/" + PondLayout.localDirectory)
       lock = try PondLock(pondRoot: self.root, wait: wait)
     } else {

@@ -12,7 +12,8 @@ struct Pond: AsyncParsableCommand {
       those commits to object storage. See docs/ for the user guide.
 
       Exit codes: 0 success; 1 the operation failed (the message says why); \
-      64 the command line was not understood; 2 'pond fsck' found problems. \
+      64 the command line was not understood; 2 'pond fsck' or 'pond verify' found problems; \
+      3 a remote's history diverged from the pond's (push, pull, verify). \
       Output that cannot be written (disk full) fails with exit 1; when the reader of a \
       pipe goes away (pond cat F | head) the command stops quietly with exit 1. A command \
       that changed the pond exits 0 even if its confirmation line cannot be written (a \
@@ -24,7 +25,8 @@ struct Pond: AsyncParsableCommand {
     version: PondVersion.current,
     subcommands: [
       Init.self, Mkdir.self, Copy.self, List.self, Cat.self, Rm.self, Mv.self, Ln.self,
-      Describe.self, Log.self, Show.self, Status.self, Fsck.self, Remote.self,
+      Describe.self, Log.self, Show.self, Status.self, Fsck.self, Remote.self, Push.self, Pull.self,
+      Restore.self, Verify.self, Promote.self,
     ]
   )
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ObjectStore
+import Replication
 
 extension Pond {
   /// `pond remote ...`: work with remotes (object stores holding a copy of a pond).
@@ -8,12 +9,108 @@ extension Pond {
     static let configuration = CommandConfiguration(
       commandName: "remote",
       abstract: "Work with remotes: s3://bucket/prefix or file:///path.",
-      subcommands: [Check.self]
+      subcommands: [Add.self, List.self, Remove.self, Check.self]
     )
   }
 }
 
 extension Pond.Remote {
+  /// `pond remote add NAME URL`: records a remote in `$POND/local/remotes.yaml`.
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "add",
+      abstract: "Add a remote the pond pushes to (or pulls from), by name.",
+      discussion: """
+        The remote is kept in $POND/local/remotes.yaml with its S3 settings, never with a secret: \
+        credentials come from the AWS conventions when it is used (see 'pond remote check --help'). \
+        Nothing is sent to the remote; 'pond remote check URL' tries it.
+        """)
+
+    @OptionGroup var location: PondLocation
+
+    @Argument(help: "A short name for the remote, such as 'lab' or 'backup'.")
+    var name: String
+
+    @Argument(help: "The remote: s3://bucket/prefix or file:///path.")
+    var url: String
+
+    @OptionGroup var options: RemoteOptions
+
+    func validate() throws {
+      guard url.hasPrefix("s3://") || url.hasPrefix("file:///") else {
+        throw ValidationError(
+          "'\(url)' is not a remote URL: use s3://bucket/prefix or file:///path")
+      }
+    }
+
+    func run() throws {
+      try reportingFailures("remote add") { output in
+        let pond = try location.openForReading()
+        var registry = try RemoteRegistry(pondRoot: pond.root)
+        try registry.add(options.settings(name: name, url: url))
+        output.confirm(
+          "Added remote \(name): \(url)", command: "remote add", done: "the remote was added")
+      }
+    }
+  }
+
+  /// `pond remote list`.
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List the pond's remotes.")
+
+    @OptionGroup var location: PondLocation
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+      try reportingFailures("remote list") { output in
+        let pond = try location.openForReading()
+        let registry = try RemoteRegistry(pondRoot: pond.root)
+        if json {
+          try printJSON(registry.remotes, to: output)
+          return
+        }
+        for remote in registry.remotes {
+          var details: [String] = []
+          if let endpoint = remote.endpoint { details.append("endpoint \(endpoint)") }
+          if let region = remote.region { details.append("region \(region)") }
+          if let profile = remote.profile { details.append("profile \(profile)") }
+          let seen = registry.lastSeenHeads[remote.url].map { "last seen at version \($0)" }
+          try output.line(
+            ([remote.name, remote.url] + [
+              (details + (seen.map { [$0] } ?? [])).joined(separator: ", ")
+            ])
+            .filter { !$0.isEmpty }.joined(separator: "\t"))
+        }
+      }
+    }
+  }
+
+  /// `pond remote remove NAME`.
+  struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "remove",
+      abstract: "Forget a remote (nothing on the remote is touched).")
+
+    @OptionGroup var location: PondLocation
+
+    @Argument(help: "The remote's name.")
+    var name: String
+
+    func run() throws {
+      try reportingFailures("remote remove") { output in
+        let pond = try location.openForReading()
+        var registry = try RemoteRegistry(pondRoot: pond.root)
+        let removed = try registry.remove(named: name)
+        output.confirm(
+          "Removed remote \(name) (\(removed.url)); nothing on it was changed",
+          command: "remote remove", done: "the remote was removed")
+      }
+    }
+  }
+
   /// `pond remote check URL`: proves the credentials and permissions work, with a probe object.
   struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,32 +132,16 @@ extension Pond.Remote {
     @Argument(help: "The remote: s3://bucket/prefix or file:///path.")
     var url: String
 
-    @Option(help: "S3 endpoint URL for S3-compatible services (MinIO, Ceph, Garage...).")
-    var endpoint: String?
-
-    @Option(help: "S3 region used for signing.")
-    var region: String?
-
-    @Option(help: "AWS profile of the shared credentials/config files.")
-    var profile: String?
-
-    @Flag(help: "Allow a plain http:// endpoint (only for a trusted local network).")
-    var allowHTTP = false
-
-    @Flag(help: "Address the bucket in the host name (bucket.endpoint) instead of the path.")
-    var virtualHosted = false
+    @OptionGroup var options: RemoteOptions
 
     func run() async throws {
       try await reportingFailures("remote check") { output in
-        let environment = ProcessInfo.processInfo.environment
-        let options = S3Options(
-          endpoint: endpoint, region: region, addressing: virtualHosted ? .virtualHosted : nil,
-          allowHTTP: allowHTTP,
-          retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), maxDelay: .seconds(2)))
         let store: any ObjectStore
         do {
-          store = try ObjectStores.open(
-            url, options: options, profile: profile, environment: environment)
+          store = try options.settings(name: url, url: url).open(
+            environment: ProcessInfo.processInfo.environment,
+            retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), maxDelay: .seconds(2))
+          )
         } catch {
           try output.line("Cannot open remote \(url): \(error)")
           try output.flush()  // the report first, then the verdict on stderr

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Replication
 import TinyFS
 
 /// Runs a command body with its standard output: failures print `pond <command>: <what went wrong>` on
@@ -39,6 +40,9 @@ private func failure(_ command: String, _ error: any Error, _ output: StandardOu
   case let error as ExitCode: return error
   case let error as ValidationError: return error
   case let error as StandardOutputError where error.isBrokenPipe: return ExitCode(1)
+  case let error as ReplicationError where error.code == .diverged:
+    StandardStream.printError("pond \(command): \(error)")
+    return ExitCode(3)
   case let error as FileSystemError where error.hint == nil:
     StandardStream.printError("pond \(command): \(error)\(advice(for: error))")
   default:

@@ -137,8 +137,8 @@ enum StandardStream {
   }
 
   /// Writes a message line to standard error. Failures are ignored: there is nowhere left to report them.
-  static func printError(_ message: String) {
-    var line = message + "\n"
+  static func printError(_ message: String, newline: Bool = true) {
+    var line = message + (newline ? "\n" : "")
     line.withUTF8 { try? StandardStream.error.write(UnsafeRawBufferPointer($0)) }
   }
 }

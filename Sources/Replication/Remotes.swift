@@ -1,0 +1,157 @@
+public import ObjectStore
+import PondFiles
+import TLogFS
+import Yams
+
+/// A remote as `pond remote add` records it: a name, a URL (`file:///path` or `s3://bucket/prefix`) and the S3
+/// settings `pond remote check` takes. Never a secret: credentials follow the AWS conventions.
+public struct RemoteSettings: Codable, Sendable, Equatable {
+  public var name: String
+  public var url: String
+  public var endpoint: String?
+  public var region: String?
+  public var profile: String?
+  public var allowHTTP: Bool?
+  public var virtualHosted: Bool?
+
+  public init(
+    name: String, url: String, endpoint: String? = nil, region: String? = nil,
+    profile: String? = nil, allowHTTP: Bool = false, virtualHosted: Bool = false
+  ) {
+    self.name = name
+    self.url = url
+    self.endpoint = endpoint
+    self.region = region
+    self.profile = profile
+    self.allowHTTP = allowHTTP ? true : nil
+    self.virtualHosted = virtualHosted ? true : nil
+  }
+
+  /// Opens the remote's store; unset S3 settings come from the AWS configuration in `environment`.
+  public func open(environment: [String: String], retry: RetryPolicy = RetryPolicy()) throws
+    -> any ObjectStore
+  {
+    let options = S3Options(
+      endpoint: endpoint, region: region, addressing: virtualHosted == true ? .virtualHosted : nil,
+      allowHTTP: allowHTTP == true, retry: retry)
+    return try ObjectStores.open(url, options: options, profile: profile, environment: environment)
+  }
+}
+
+/// The remotes of a pond, kept in `$POND/local/remotes.yaml` (this replica's own, never replicated), and the
+/// head each remote was last seen at, in `$POND/local/remote-heads.yaml` (a hint that saves requests: a stale
+/// or missing entry costs a few more, never a wrong answer).
+public struct RemoteRegistry: Sendable {
+  /// `$POND`.
+  public let pondRoot: String
+  public private(set) var remotes: [RemoteSettings]
+  /// By remote URL: the highest version known to be on the remote with this pond's bytes.
+  public private(set) var lastSeenHeads: [String: Int64]
+
+  static let remotesFile = PondLayout.localDirectory + "/remotes.yaml"
+  static let headsFile = PondLayout.localDirectory + "/remote-heads.yaml"
+
+  private struct RemotesDocument: Codable { var remotes: [RemoteSettings] }
+  private struct HeadsDocument: Codable { var heads: [String: Int64] }
+
+  /// Reads the pond's remotes (none when the file does not exist).
+  public init(pondRoot: String) throws {
+    self.pondRoot = pondRoot
+    remotes = try Self.read(RemotesDocument.self, pondRoot + "/" + Self.remotesFile)?.remotes ?? []
+    lastSeenHeads =
+      (try? Self.read(HeadsDocument.self, pondRoot + "/" + Self.headsFile))??.heads ?? [:]
+  }
+
+  /// The remote called `name`.
+  public func remote(named name: String) -> RemoteSettings? { remotes.first { $0.name == name } }
+
+  /// The remote a command means: `name` (a remote's name, or a URL used as it is); with no name, the only
+  /// remote, or the one called `origin` on a replica.
+  public func resolve(_ name: String?) throws -> RemoteSettings {
+    if let name {
+      if let remote = remote(named: name) { return remote }
+      if name.contains("://") { return RemoteSettings(name: name, url: name) }
+      throw ReplicationError(
+        .invalidArgument, "no remote named '\(name)' in \(pondRoot)/\(Self.remotesFile)",
+        hint: remotes.isEmpty
+          ? "add one with 'pond remote add NAME URL'"
+          : "the remotes are: \(remotes.map(\.name).joined(separator: ", "))")
+    }
+    if remotes.count == 1 { return remotes[0] }
+    if let origin = remote(named: "origin") { return origin }
+    throw ReplicationError(
+      .invalidArgument,
+      remotes.isEmpty ? "the pond has no remotes" : "the pond has several remotes; name one",
+      hint: remotes.isEmpty
+        ? "add one with 'pond remote add NAME URL'"
+        : "the remotes are: \(remotes.map(\.name).joined(separator: ", "))")
+  }
+
+  /// Adds `remote` (its name must be new) and saves the file durably.
+  public mutating func add(_ remote: RemoteSettings) throws {
+    guard !remote.name.isEmpty, !remote.name.contains("://"), !remote.name.contains("/") else {
+      throw ReplicationError(
+        .invalidArgument, "'\(remote.name)' is not a remote name",
+        hint: "a name is a short word without '/', such as 'lab' or 'backup'")
+    }
+    if let existing = self.remote(named: remote.name) {
+      throw ReplicationError(
+        .invalidArgument, "a remote named '\(remote.name)' already exists (\(existing.url))",
+        hint: "remove it first with 'pond remote remove \(remote.name)', or choose another name")
+    }
+    remotes.append(remote)
+    try write(RemotesDocument(remotes: remotes), to: Self.remotesFile)
+  }
+
+  /// Removes the remote called `name` and saves the file durably; returns it.
+  @discardableResult
+  public mutating func remove(named name: String) throws -> RemoteSettings {
+    guard let index = remotes.firstIndex(where: { $0.name == name }) else {
+      throw ReplicationError(
+        .invalidArgument, "no remote named '\(name)'",
+        hint: "'pond remote list' shows the remotes")
+    }
+    let removed = remotes.remove(at: index)
+    try write(RemotesDocument(remotes: remotes), to: Self.remotesFile)
+    return removed
+  }
+
+  /// Records that `url` holds this pond's versions up to `version`. Best effort: the file is a hint.
+  public mutating func recordHead(_ version: Int64, of url: String) {
+    guard lastSeenHeads[url] != version else { return }
+    lastSeenHeads[url] = version
+    try? write(HeadsDocument(heads: lastSeenHeads), to: Self.headsFile, durable: false)
+  }
+
+  private static func read<Document: Decodable>(_ type: Document.Type, _ path: String) throws
+    -> Document?
+  {
+    let bytes: [UInt8]
+    do {
+      guard try LocalFiles.status(path) != nil else { return nil }
+      bytes = try LocalFiles.readFile(path)
+    } catch {
+      throw ReplicationError(.localIO, "cannot read \(path): \(error)")
+    }
+    do {
+      return try YAMLDecoder().decode(type, from: String(decoding: bytes, as: UTF8.self))
+    } catch {
+      throw ReplicationError(
+        .invalidArgument, "\(path) is not a valid remotes file: \(error)",
+        hint: "fix or remove it; 'pond remote add' writes it anew")
+    }
+  }
+
+  private func write(_ document: some Encodable, to file: String, durable: Bool = true) throws {
+    let path = pondRoot + "/" + file
+    do {
+      let text =
+        "# Written by pond; this replica's own, never replicated. No secrets: credentials follow "
+        + "the AWS conventions.\n" + (try YAMLEncoder().encode(document))
+      try LocalFiles.makeDirectory(LocalFiles.parentDirectory(of: path))
+      try LocalFiles.putReplacing(Array(text.utf8), at: path, durable: durable)
+    } catch {
+      throw ReplicationError(.localIO, "cannot write \(path): \(error)")
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/// A replication failure: what kind (so the CLI and the agent can decide: exit 3 for `.diverged`), what went
+/// wrong, on which key or version, and what to do.
+public struct ReplicationError: Error, Sendable, CustomStringConvertible {
+  public struct Code: Hashable, Sendable, CustomStringConvertible {
+    private let name: String
+    private init(_ name: String) { self.name = name }
+    public var description: String { name }
+
+    /// The remote and the pond hold different commits at one version: two writers, or another pond.
+    public static let diverged = Code("diverged")
+    /// An object or commit on the remote is missing, damaged, or the log has a gap.
+    public static let damaged = Code("damaged")
+    /// The command does not apply (a push from a replica, a pull on a writable pond, a bad name...).
+    public static let invalidArgument = Code("invalid argument")
+    /// A local file could not be read or written.
+    public static let localIO = Code("local I/O")
+  }
+
+  public let code: Code
+  public let message: String
+  public let hint: String?
+  /// The version the failure concerns, when one does.
+  public let version: Int64?
+
+  public init(_ code: Code, _ message: String, hint: String? = nil, version: Int64? = nil) {
+    self.code = code
+    self.message = message
+    self.hint = hint
+    self.version = version
+  }
+
+  public var description: String { message + (hint.map { "; " + $0 } ?? "") }
+}

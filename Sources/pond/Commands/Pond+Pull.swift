@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import PondTime
+import Replication
+
+extension Pond {
+  /// `pond pull [NAME]`: brings a read-only replica up to its remote.
+  struct Pull: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "pull",
+      abstract: "Install the remote's new versions into this read-only replica.",
+      discussion: """
+        Fetches the versions after the replica's head and installs them in order under the writer \
+        lock: each commit is checked onto the one before it, its objects are fetched and checked \
+        against their SHA-256, and only then is its commit file installed, so a reader never sees a \
+        partial version. With --follow, keeps pulling every --interval until SIGINT or SIGTERM; a poll \
+        that finds nothing new costs one request.
+
+        NAME is a remote from 'pond remote add' or a URL; with none, the replica's origin.
+        Exit codes: 0 done, 1 failed, 3 the remote's history does not continue this replica's.
+        """)
+
+    @OptionGroup var location: PondLocation
+
+    @Argument(help: "The remote's name, or a URL (default: the replica's origin).")
+    var remote: String?
+
+    @Flag(help: "Keep pulling until interrupted.")
+    var follow = false
+
+    @Option(help: "With --follow, the time between polls (e.g. 500ms, 2s, 1m).")
+    var interval = "2s"
+
+    @OptionGroup var transfer: TransferOptions
+
+    func validate() throws {
+      guard let interval = Duration(text: interval), interval > .zero else {
+        throw ValidationError("--interval '\(interval)' is not a duration such as 500ms, 2s or 1m")
+      }
+    }
+
+    func run() async throws {
+      try await reportingFailures("pull") { output in
+        let root = try location.path()
+        let settings = try RemoteRegistry(pondRoot: root).resolve(remote)
+        let replicator = try transfer.replicator(pondRoot: root, remote: settings)
+        guard follow else {
+          try report(try await replicator.pull(), to: output, quiet: false)
+          return
+        }
+        for try await pulled in polling(
+          every: Duration(text: interval)!, { try await replicator.pull() })
+        {
+          try report(pulled, to: output, quiet: true)
+          try output.flush()
+        }
+      }
+    }
+
+    private func report(_ report: PullReport, to output: StandardOutput, quiet: Bool) throws {
+      Progress.clear()
+      if quiet && report.versionsInstalled == 0 { return }
+      if transfer.json {
+        try printJSON(report, to: output)
+      } else if report.versionsInstalled == 0 {
+        try output.line("Up to date: version \(report.head), like \(report.remote)")
+      } else {
+        try output.line(
+          "Installed versions \(report.headBefore + 1)...\(report.head) from \(report.remote): "
+            + "\(report.objectsFetched) objects, \(report.bytesFetched) bytes")
+      }
+    }
+  }
+}
+
+/// The results of `poll`, run now and then every `interval` until SIGINT or SIGTERM (which end the sequence
+/// normally, also in the middle of a poll) or until `poll` fails (which the sequence throws).
+func polling<Result: Sendable>(
+  every interval: Duration, _ poll: @escaping @Sendable () async throws -> Result
+) -> AsyncThrowingStream<Result, any Error> {
+  let (stream, continuation) = AsyncThrowingStream.makeStream(of: Result.self)
+  let producer = Task {
+    do {
+      while !Task.isCancelled {
+        continuation.yield(try await poll())
+        try await Task.sleep(for: interval)
+      }
+      continuation.finish()
+    } catch is CancellationError {
+      continuation.finish()
+    } catch {
+      continuation.finish(throwing: Task.isCancelled ? nil : error)
+    }
+  }
+  let sources = SignalSources([SIGINT, SIGTERM]) { producer.cancel() }
+  continuation.onTermination = { _ in
+    sources.cancel()
+    producer.cancel()
+  }
+  return stream
+}
+
+/// Dispatch sources that run `handler` on the given signals (whose default action is then ignored), until
+/// cancelled. `@unchecked Sendable`: dispatch sources may be cancelled from any thread.
+private final class SignalSources: @unchecked Sendable {
+  private let sources: [any DispatchSourceSignal]
+
+  init(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
+    sources = signals.map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number)
+      source.setEventHandler(handler: handler)
+      source.resume()
+      return source
+    }
+  }
+
+  func cancel() { for source in sources { source.cancel() } }
+}
