@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: all deps build release test bench lint format clean
+.PHONY: all deps build release demo test bench lint format clean
 
 all: build
 
@@ -18,6 +18,11 @@ build:
 # library. The bench scripts build with the same flags, so they share one build.
 release:
 	$(SWIFT) build -c release --static-swift-stdlib --product pond
+
+# The main job: a station pond pushes to a file:// remote, a lab restores and pulls, and every version reads
+# the same on both (and in deltalake, when the venv exists). Cleans up after itself; KEEP=1 keeps the files.
+demo:
+	./scripts/demo.sh
 
 # The suite runs with a local S3-compatible server on 127.0.0.1 (moto behind our SigV4-verifying proxy),
 # started before and stopped after by scripts/s3/with-s3-server.sh. Tests run one at a time: on 2 cores, long

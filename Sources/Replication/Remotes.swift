@@ -123,6 +123,12 @@ public struct RemoteRegistry: Sendable {
     try? write(HeadsDocument(heads: lastSeenHeads), to: Self.headsFile, durable: false)
   }
 
+  /// Forgets the head seen on `url`: the next push lists the remote. Best effort, like `recordHead`.
+  public mutating func forgetHead(of url: String) {
+    guard lastSeenHeads.removeValue(forKey: url) != nil else { return }
+    try? write(HeadsDocument(heads: lastSeenHeads), to: Self.headsFile, durable: false)
+  }
+
   private static func read<Document: Decodable>(_ type: Document.Type, _ path: String) throws
     -> Document?
   {

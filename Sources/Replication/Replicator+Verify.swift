@@ -43,6 +43,9 @@ extension Replicator {
     } catch let error as ReplicationError where error.code == .damaged {
       problems.append(error.message)
       remoteHead = (error.version ?? 0) - 1
+      // The next push lists the remote instead of trusting the head it saw, and so fills the gap.
+      var registry = try RemoteRegistry(pondRoot: pondRoot)
+      registry.forgetHead(of: store.url)
     }
     let overlap = min(remoteHead, pond.head)
     let divergedAt = try await log.firstDifference(from: pond, through: overlap)

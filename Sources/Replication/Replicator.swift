@@ -76,7 +76,13 @@ extension Replicator {
       remoteHead = try await log.head(after: known)
     } else {
       progress("listing \(store.url)")
-      remoteHead = try await log.listedHead()
+      do {
+        remoteHead = try await log.listedHead()
+      } catch let error as ReplicationError where error.code == .damaged && error.version ?? 0 > 0 {
+        // A gap: push again from the version before it; the commits after it are found with our bytes.
+        progress("filling the gap at version \(error.version!) of \(store.url)")
+        remoteHead = error.version! - 1
+      }
     }
     let overlap = min(remoteHead, localHead)
     if overlap > agreed, let version = try await log.firstDifference(from: pond, through: overlap) {

@@ -67,7 +67,7 @@ extension Pond {
       } else {
         try output.line(
           "Installed versions \(report.headBefore + 1)...\(report.head) from \(report.remote): "
-            + "\(report.objectsFetched) objects, \(report.bytesFetched) bytes")
+            + "\(report.objectsFetched) object(s), \(report.bytesFetched) bytes")
       }
     }
   }

@@ -42,7 +42,7 @@ extension Pond {
         } else {
           try output.line(
             "Pushed versions \(report.remoteHeadBefore + 1)...\(report.remoteHead) to \(report.remote): "
-              + "\(report.objectsUploaded) objects, \(report.bytesUploaded) bytes"
+              + "\(report.objectsUploaded) object(s), \(report.bytesUploaded) bytes"
               + (report.objectsPresent > 0 ? " (\(report.objectsPresent) already there)" : ""))
         }
       }

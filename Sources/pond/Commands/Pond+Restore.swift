@@ -52,7 +52,7 @@ extension Pond {
         }
         output.confirm(
           "Restored \(report.pond) at version \(report.version) from \(report.remote): "
-            + "\(report.objectsFetched) objects, \(report.bytesFetched) bytes; a read-only replica",
+            + "\(report.objectsFetched) object(s), \(report.bytesFetched) bytes; a read-only replica",
           command: "restore", done: "the pond was restored")
       }
     }
