@@ -62,7 +62,9 @@ let package = Package(
       ]),
 
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
-    .target(name: "PondTestSupport", path: "Sources/PondTestSupport"),
+    .target(
+      name: "PondTestSupport", dependencies: ["ObjectStore", "PondCurl"],
+      path: "Sources/PondTestSupport"),
 
     // Benchmarks run by `make bench`, each against a real peer on the same data.
     .executableTarget(name: "ParquetBench", dependencies: ["Parquet", "PondZstd", "PondCrypto"]),
@@ -107,7 +109,10 @@ let package = Package(
       dependencies: ["TLogFS", "TinyFS", "DeltaLog", "PondFiles", "PondSQLite", "PondTestSupport"]),
     .testTarget(
       name: "ReplicationTests",
-      dependencies: ["Replication", "TLogFS", "ObjectStore", "PondFiles", "PondTestSupport"]),
+      dependencies: [
+        "Replication", "TLogFS", "TinyFS", "ObjectStore", "PondCurl", "PondFiles",
+        "PondTestSupport",
+      ]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

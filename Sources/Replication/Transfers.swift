@@ -35,24 +35,32 @@ struct Transfers {
   let store: any ObjectStore
   let concurrency: Int
 
-  /// Downloads `object` into `path` (replacing it once complete) and checks it; a file that does not hold
-  /// what it must is removed and reported as `.damaged`, naming the key. Returns a data file's rows.
-  func fetch(_ object: ExpectedObject, to path: String) async throws -> [OplogRow] {
-    do {
-      try await store.get(object.key, to: URL(fileURLWithPath: path))
-    } catch let error as ObjectStoreError where error.kind == .notFound {
-      throw ReplicationError(
-        .damaged, "\(store.url): \(object.key) is missing",
-        hint: "push again from the pond that wrote it, or restore from another remote")
+  /// Downloads `object` into `path` (replacing it once complete) and checks it; a body that does not hold what
+  /// it must is fetched again (it may have been damaged on the way) up to `attempts` times in all, then removed
+  /// and reported as `.damaged`, naming the key. Returns a data file's rows.
+  func fetch(_ object: ExpectedObject, to path: String, attempts: Int = 3) async throws
+    -> [OplogRow]
+  {
+    for attempt in 1...attempts {
+      do {
+        try await store.get(object.key, to: URL(fileURLWithPath: path))
+      } catch let error as ObjectStoreError where error.kind == .notFound {
+        throw ReplicationError(
+          .damaged, "\(store.url): \(object.key) is missing",
+          hint: "push again from the pond that wrote it, or restore from another remote")
+      }
+      do {
+        return try await object.check(fileAt: path)
+      } catch let error as PondError where error.code == .corrupt {
+        try? LocalFiles.remove(path)
+        if attempt == attempts {
+          throw ReplicationError(
+            .damaged, "\(store.url): \(object.key) is damaged: \(error.message)",
+            hint: "push again from the pond that wrote it, or restore from another remote")
+        }
+      }
     }
-    do {
-      return try await object.check(fileAt: path)
-    } catch let error as PondError where error.code == .corrupt {
-      try? LocalFiles.remove(path)
-      throw ReplicationError(
-        .damaged, "\(store.url): \(object.key) is damaged: \(error.message)",
-        hint: "push again from the pond that wrote it, or restore from another remote")
-    }
+    preconditionFailure("unreachable: the last attempt returns or throws")
   }
 
   /// Runs `body` for every item, at most `concurrency` at a time; the first failure cancels the rest.
