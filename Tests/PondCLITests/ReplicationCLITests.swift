@@ -244,6 +244,48 @@ struct ReplicationCLITests {
   }
 }
 
+extension ReplicationCLITests {
+  @Test("pull --follow installs new versions as they are pushed, and SIGTERM ends it with exit 0")
+  func follow() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("pond-follow")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let remote = try TestRemote.file(in: directory)
+    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
+    let lab = Machine(root: directory.appendingPathComponent("lab").path, remote: remote)
+    try station.ok("init")
+    try station.ok("remote", "add", "lake", remote.url)
+    try station.ok("push")
+    try lab.ok("restore", remote.url)
+    var environment = ProcessInfo.processInfo.environment
+    environment["POND"] = lab.root
+    let process = Process()
+    process.executableURL = PondBinary.url
+    process.arguments = ["pull", "--follow", "--interval", "100ms"]
+    process.environment = environment
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    for round in 1...3 {
+      try Self.commitHistory(station, in: directory, round: round)
+      try station.ok("push")
+      let expected = try station.ok("log")
+      let deadline = Date().addingTimeInterval(20)
+      while try lab.ok("log") != expected, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+      #expect(try lab.ok("log") == expected, "round \(round)")
+    }
+    let stopped = Date()
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(Date().timeIntervalSince(stopped) < 5)
+    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(printed.contains("Installed versions 1..."), "\(printed)")
+    #expect(try lab.ok("fsck").contains("no problems"))
+  }
+}
+
 extension Array where Element: Sendable {
   /// `map` with every element's transform running at the same time (one thread each).
   func concurrentMap<Result>(_ transform: @Sendable (Element) throws -> Result) throws -> [Result] {
