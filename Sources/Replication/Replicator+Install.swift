@@ -73,7 +73,7 @@ extension Replicator {
       }
       progress("installed version \(installed.head?.version ?? -1)")
       if batch.count < commits.count || commits.count < end - first + 1 { break }
-      window = min(window * 4, Self.batchSize)
+      window = min(window * 2, Self.batchSize)
     }
     return installed
   }

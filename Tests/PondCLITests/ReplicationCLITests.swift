@@ -150,6 +150,15 @@ struct ReplicationCLITests {
     #expect(try station.ok("push").contains("Nothing to push"))
     try lab.run(["restore", remote.url] + remote.options)
     try Self.expectSameEverywhere(station, lab)
+    // Restored as it was at version 3, by number and by the time version 3 was committed.
+    let lines = try station.ok("log").split(separator: "\n")
+    let time = String(lines[3].split(separator: "\t")[1])
+    for (name, flag, value) in [("by-version", "--version", "3"), ("by-time", "--at", time)] {
+      let past = Machine(root: directory.appendingPathComponent(name).path, remote: remote)
+      try past.run(["restore", flag, value, remote.url] + remote.options)
+      #expect(try past.ok("log").split(separator: "\n") == Array(lines[0...3]), "\(flag) \(value)")
+      #expect(try past.ok("fsck").contains("no problems"))
+    }
     #expect(try lab.run(["mkdir", "/x"]).stderr.contains("read-only replica of \(remote.url)"))
 
     try Self.commitHistory(station, in: directory, round: 2)

@@ -167,6 +167,36 @@ struct ReplicationFaultTests {
     #expect(try PondStore.check(root: lab).problems.isEmpty)
   }
 
+  /// The requests `body` sends through the proxy.
+  func requests(_ body: () async throws -> Void) async throws -> [String] {
+    let before = try await proxy.stats().seen.count
+    try await body()
+    return Array(try await proxy.stats().seen.dropFirst(before))
+  }
+
+  @Test("a push with nothing new costs two requests, an idle pull one, a one-version push five")
+  func requestCounts() async throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let root = try station(rounds: 2)
+    _ = try await replicator(root).push()
+    let idlePush = try await requests { _ = try await replicator(root).push() }
+    #expect(idlePush.count == 2, "\(idlePush)")
+    let lab = directory.appendingPathComponent("lab").path
+    _ = try await replicator(lab).restore(settings: RemoteSettings(name: "origin", url: store.url))
+    let idlePull = try await requests { _ = try await replicator(lab).pull() }
+    #expect(idlePull.count == 1, "\(idlePull)")
+    // One version holding one data file: GET of the head seen, HEAD of the next, HEAD and PUT of the data
+    // file, PUT of the commit.
+    let writer = try PondStore(root: root, mode: .write(wait: false))
+    try writer.change(commandLine: "one more") { fs in try fs.writeFile("/one", contents: [1]) }
+    let oneVersion = try await requests { _ = try await replicator(root).push() }
+    #expect(oneVersion.count == 5, "\(oneVersion)")
+    let pullOne = try await requests { _ = try await replicator(lab).pull() }
+    // GET of the next commit and its data file, then of the next two commits (the window doubles while
+    // versions keep coming; neither exists yet).
+    #expect(pullOne.count == 4, "\(pullOne)")
+  }
+
   @Test("a body damaged on every attempt is refused naming the key; nothing is installed")
   func persistentCorruption() async throws {
     defer { try? FileManager.default.removeItem(at: directory) }
