@@ -20,7 +20,8 @@ Control (never forwarded):
   GET /__fault__/set?mode=MODE&count=N[&method=GET][&match=SUBSTRING][&status=N&body=TEXT]
                                                                          arm a fault for N matching requests
   GET /__fault__/clear                                                   disarm
-  GET /__fault__/stats                                                   JSON: faults injected, request lines seen
+  GET /__fault__/stats                                                   JSON: faults injected, request lines seen,
+                                                                         request body bytes received
 
 Usage: fault_proxy.py --upstream http://127.0.0.1:PORT [--port N]; prints its port once listening.
 """
@@ -47,6 +48,7 @@ class State:
     body = b""
     injected = 0
     seen = []
+    request_bytes = 0
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -83,7 +85,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif url.path == "/__fault__/clear":
                 State.mode = None
                 State.count = 0
-            body = json.dumps({"injected": State.injected, "seen": State.seen, "armed": State.count}).encode()
+            body = json.dumps(
+                {"injected": State.injected, "seen": State.seen, "armed": State.count, "request_bytes": State.request_bytes}
+            ).encode()
         self.reply(200, body, "application/json")
 
     def take_fault(self):
@@ -111,6 +115,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         body = self.rfile.read(length) if length else b""
+        with State.lock:
+            State.request_bytes += len(body)
         if fault == "reply":
             with State.lock:
                 status, canned = State.status, State.body

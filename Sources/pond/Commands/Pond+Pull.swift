@@ -31,6 +31,7 @@ extension Pond {
     @Option(help: "With --follow, the time between polls (e.g. 500ms, 2s, 1m).")
     var interval = "2s"
 
+    @OptionGroup var options: RemoteOptions
     @OptionGroup var transfer: TransferOptions
 
     func validate() throws {
@@ -42,7 +43,7 @@ extension Pond {
     func run() async throws {
       try await reportingFailures("pull") { output in
         let root = try location.path()
-        let settings = try RemoteRegistry(pondRoot: root).resolve(remote)
+        let settings = try options.resolve(remote, pondRoot: root)
         let replicator = try transfer.replicator(pondRoot: root, remote: settings)
         guard follow else {
           try report(try await replicator.pull(), to: output, quiet: false)

@@ -24,12 +24,13 @@ extension Pond {
     @Argument(help: "The remote's name, or a URL (default: the only remote).")
     var remote: String?
 
+    @OptionGroup var options: RemoteOptions
     @OptionGroup var transfer: TransferOptions
 
     func run() async throws {
       try await reportingFailures("push") { output in
         let root = try location.path()
-        let settings = try RemoteRegistry(pondRoot: root).resolve(remote)
+        let settings = try options.resolve(remote, pondRoot: root)
         let report = try await transfer.replicator(pondRoot: root, remote: settings).push()
         Progress.clear()
         if transfer.json {

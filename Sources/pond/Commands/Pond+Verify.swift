@@ -23,13 +23,14 @@ extension Pond {
     @Flag(help: "Re-download and re-hash every object of every remote version.")
     var deep = false
 
+    @OptionGroup var options: RemoteOptions
     @OptionGroup var transfer: TransferOptions
 
     func run() async throws {
       var exitCode: Int32 = 0
       try await reportingFailures("verify") { output in
         let root = try location.path()
-        let settings = try RemoteRegistry(pondRoot: root).resolve(remote)
+        let settings = try options.resolve(remote, pondRoot: root)
         let report = try await transfer.replicator(pondRoot: root, remote: settings).verify(
           deep: deep)
         Progress.clear()

@@ -20,6 +20,26 @@ struct RemoteOptions: ParsableArguments {
   @Flag(help: "Address the bucket in the host name (bucket.endpoint) instead of the path.")
   var virtualHosted = false
 
+  /// True when no S3 setting was given.
+  var isEmpty: Bool {
+    endpoint == nil && region == nil && profile == nil && !allowHTTP && !virtualHosted
+  }
+
+  /// The remote a command names: one of the pond's remotes by name (whose settings were recorded by `remote
+  /// add`), or a URL with these settings; with neither, the pond's only remote or its origin.
+  func resolve(_ remote: String?, pondRoot: String) throws -> RemoteSettings {
+    let settings = try RemoteRegistry(pondRoot: pondRoot).resolve(remote)
+    guard settings.url == remote else {
+      guard isEmpty else {
+        throw ValidationError(
+          "S3 options apply to a URL; the remote '\(settings.name)' has its own (see 'pond remote list')"
+        )
+      }
+      return settings
+    }
+    return self.settings(name: settings.name, url: settings.url)
+  }
+
   /// The remote `url` with these settings, called `name`.
   func settings(name: String, url: String) -> RemoteSettings {
     RemoteSettings(
