@@ -24,13 +24,14 @@ release:
 demo:
 	./scripts/demo.sh
 
-# The suite runs with a local S3-compatible server on 127.0.0.1 (moto behind our SigV4-verifying proxy),
-# started before and stopped after by scripts/s3/with-s3-server.sh. Tests run one at a time: on 2 cores, long
+# The suite runs with two local S3-compatible servers on 127.0.0.1, started before and stopped after by the
+# project's scripts: moto behind our SigV4-verifying proxy (scripts/s3/with-s3-server.sh), and a throwaway
+# one-node Ceph cluster's RADOS Gateway (scripts/ceph/with-rgw.sh). Tests run one at a time: on 2 cores, long
 # blocking tests (interop, crash and full-disk runs) would otherwise hold both threads of Swift's cooperative
 # pool and stretch the timing of the network tests past their limits.
 test: deps
 	$(SWIFT) build --build-tests
-	./scripts/s3/with-s3-server.sh $(SWIFT) test --skip-build --no-parallel $(SWIFT_TEST_FLAGS)
+	./scripts/s3/with-s3-server.sh ./scripts/ceph/with-rgw.sh $(SWIFT) test --skip-build --no-parallel $(SWIFT_TEST_FLAGS)
 
 bench: deps
 	./scripts/bench.sh

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing DuckPond needs, and only what is missing:
 # Debian packages (C libraries, the zstd CLI) and a Python virtual environment (.venv) with the
-# independent checkers the interoperability tests run (deltalake, pyarrow, duckdb, moto, awscli).
+# independent checkers the interoperability tests run (deltalake, pyarrow, duckdb, moto, awscli),
+# and Ceph for the throwaway RADOS Gateway of scripts/ceph/with-rgw.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libcurl4-openssl-dev libssl-dev libzstd-dev libsqlite3-dev zstd pkg-config python3-venv)
+apt_packages=(libcurl4-openssl-dev libssl-dev libzstd-dev libsqlite3-dev zstd pkg-config python3-venv
+  ceph-mon ceph-osd radosgw ceph-common)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,7 +23,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     SUDO="sudo"
   fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 python=${PYTHON:-python3}

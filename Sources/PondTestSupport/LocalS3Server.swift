@@ -27,6 +27,23 @@ public struct LocalS3Server: Sendable {
       region: environment["POND_TEST_S3_REGION"] ?? "us-east-1", bucket: bucket)
   }
 
+  /// The throwaway Ceph RADOS Gateway that `scripts/ceph/with-rgw.sh` started, described by its
+  /// `POND_TEST_RGW_*` variables; nil when the tests do not run under that script.
+  public static var rgw: LocalS3Server? {
+    let environment = ProcessInfo.processInfo.environment
+    guard let endpoint = environment["POND_TEST_RGW_ENDPOINT"],
+      let accessKey = environment["POND_TEST_RGW_ACCESS_KEY"],
+      let secretKey = environment["POND_TEST_RGW_SECRET_KEY"],
+      let bucket = environment["POND_TEST_RGW_BUCKET"]
+    else { return nil }
+    return LocalS3Server(
+      endpoint: endpoint, accessKey: accessKey, secretKey: secretKey,
+      region: environment["POND_TEST_RGW_REGION"] ?? "default", bucket: bucket)
+  }
+
+  /// Tests that need the RADOS Gateway run when it is there, and always under CI.
+  public static var rgwShouldRun: Bool { rgw != nil || TestSupport.isCI }
+
   /// Tests that need the server run when it is there, and always under CI (where its absence fails them).
   public static var shouldRun: Bool { current != nil || TestSupport.isCI }
 

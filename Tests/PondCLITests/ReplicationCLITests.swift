@@ -14,7 +14,7 @@ struct TestRemote: CustomStringConvertible {
   /// The `file://` directory, when it is one.
   var directory: String?
 
-  var description: String { url.hasPrefix("s3://") ? "s3" : "file" }
+  var description: String { url }
 
   static func file(in directory: URL) throws -> TestRemote {
     let path = directory.appendingPathComponent("remote").path
@@ -22,8 +22,18 @@ struct TestRemote: CustomStringConvertible {
     return TestRemote(url: "file://" + path, directory: path)
   }
 
-  static func s3() throws -> TestRemote {
-    let server = try LocalS3Server.require()
+  static func s3(rgw: Bool = false) throws -> TestRemote {
+    let server: LocalS3Server
+    if rgw {
+      guard let found = LocalS3Server.rgw else {
+        throw LocalS3Server.MissingServer(
+          description: "POND_TEST_RGW_* are not set: run the tests through scripts/ceph/with-rgw.sh"
+        )
+      }
+      server = found
+    } else {
+      server = try LocalS3Server.require()
+    }
     let prefix = "replication-" + UUID().uuidString.lowercased().prefix(12)
     return TestRemote(
       url: "s3://\(server.bucket)/\(prefix)",
@@ -39,11 +49,18 @@ struct TestRemote: CustomStringConvertible {
       ])
   }
 
-  /// The remotes of a test: always `file://`; the local S3 server when it runs (always under CI).
-  static var kinds: [String] { LocalS3Server.shouldRun ? ["file", "s3"] : ["file"] }
+  /// The remotes of a test: always `file://`; the local S3 server (moto) and Ceph's RADOS Gateway when they
+  /// run (always under CI).
+  static var kinds: [String] {
+    ["file"] + (LocalS3Server.shouldRun ? ["s3"] : []) + (LocalS3Server.rgwShouldRun ? ["rgw"] : [])
+  }
 
   static func make(_ kind: String, in directory: URL) throws -> TestRemote {
-    kind == "s3" ? try s3() : try file(in: directory)
+    switch kind {
+    case "s3": try s3()
+    case "rgw": try s3(rgw: true)
+    default: try file(in: directory)
+    }
   }
 }
 
