@@ -2,8 +2,9 @@
 ///
 /// Read by hand, not with Foundation's `XMLParser`: FoundationXML links libxml2 and ICU, which every `pond`
 /// process would then load at start-up, local commands included (docs/benchmarks.md). The reader takes what
-/// S3 servers send: a declaration, comments, elements (attributes skipped, names as written, prefix and all),
-/// text with the five predefined entities and character references, and CDATA.
+/// S3 servers send: a declaration, comments, elements (attributes skipped, names as written, prefix and all)
+/// and text with the five predefined entities and character references. Anything else (CDATA, a DOCTYPE)
+/// makes the document unreadable rather than misread.
 struct XMLElement {
   var name: String
   var text = ""
@@ -17,93 +18,60 @@ struct XMLElement {
   func value(_ name: String) -> String? { child(name)?.text }
 
   /// Parses `bytes`; nil when they are not well-formed XML (as far as this reader checks: tags balance,
-  /// one root, entities known, text UTF-8).
+  /// one root, entities known, text UTF-8) or use what the reader does not take.
   static func parse(_ bytes: [UInt8]) -> XMLElement? {
-    var stack: [XMLElement] = []
-    var root: XMLElement?
+    var stack = [XMLElement(name: "")]  // the document, holding the root
     var index = 0
-    /// The index just past the first `end` at or after `from`.
-    func after(_ end: String, from: Int) -> Int? {
-      let pattern = Array(end.utf8)
-      var at = from
-      while at + pattern.count <= bytes.count {
-        if bytes[at..<at + pattern.count].elementsEqual(pattern) { return at + pattern.count }
-        at += 1
-      }
-      return nil
-    }
-    func starts(_ prefix: String) -> Bool { bytes[index...].starts(with: prefix.utf8) }
-    func close(_ element: XMLElement) -> Bool {
-      if stack.isEmpty {
-        guard root == nil else { return false }
-        root = element
-      } else {
-        stack[stack.count - 1].children.append(element)
-      }
-      return true
-    }
     while index < bytes.count {
-      if bytes[index] != UInt8(ascii: "<") {
+      guard bytes[index] == UInt8(ascii: "<") else {
         let end = bytes[index...].firstIndex(of: UInt8(ascii: "<")) ?? bytes.count
-        guard let text = decodeText(bytes[index..<end]) else { return nil }
-        if stack.isEmpty {
-          guard text.allSatisfy(\.isWhitespace) else { return nil }
-        } else {
-          stack[stack.count - 1].text += text
-        }
-        index = end
-      } else if starts("<?") || starts("<!--") {
-        guard let end = after(starts("<?") ? "?>" : "-->", from: index + 2) else { return nil }
-        index = end
-      } else if starts("<![CDATA[") {
-        guard let end = after("]]>", from: index + 9), !stack.isEmpty,
-          let text = String(validating: bytes[index + 9..<end - 3], as: UTF8.self)
+        guard let text = decodeText(bytes[index..<end]),
+          stack.count > 1 || text.allSatisfy(\.isWhitespace)
         else { return nil }
         stack[stack.count - 1].text += text
         index = end
-      } else {
-        // A tag ends at the first `>` outside a quoted attribute value.
-        var end = index + 1
-        var quote: UInt8?
-        while end < bytes.count, quote != nil || bytes[end] != UInt8(ascii: ">") {
-          if bytes[end] == quote {
-            quote = nil
-          } else if quote == nil,
-            bytes[end] == UInt8(ascii: "\"") || bytes[end] == UInt8(ascii: "'")
-          {
-            quote = bytes[end]
-          }
-          end += 1
+        continue
+      }
+      // Markup ends at the first `>` outside a quoted attribute value (or `?>`, `-->`).
+      let rest = bytes[index...]
+      let terminator =
+        rest.starts(with: "<?".utf8) ? "?>" : rest.starts(with: "<!--".utf8) ? "-->" : ">"
+      var end = index + 1
+      var quote: UInt8?
+      while end < bytes.count, quote != nil || !bytes[end...].starts(with: terminator.utf8) {
+        if bytes[end] == quote {
+          quote = nil
+        } else if quote == nil, terminator == ">",
+          bytes[end] == UInt8(ascii: "\"") || bytes[end] == UInt8(ascii: "'")
+        {
+          quote = bytes[end]
         }
-        guard end < bytes.count else { return nil }
-        let tag = bytes[index + 1..<end]
-        index = end + 1
-        if tag.first == UInt8(ascii: "!") { continue }  // a DOCTYPE
-        let isEnd = tag.first == UInt8(ascii: "/")
-        let name = String(
-          decoding: tag.drop { $0 == UInt8(ascii: "/") }.prefix {
-            $0 != UInt8(ascii: "/") && !Character(Unicode.Scalar($0)).isWhitespace
-          }, as: UTF8.self)
-        guard !name.isEmpty else { return nil }
-        if isEnd {
-          guard let element = stack.popLast(), element.name == name, close(element) else {
-            return nil
-          }
-        } else if tag.last == UInt8(ascii: "/") {
-          guard close(XMLElement(name: name)) else { return nil }
-        } else {
-          guard stack.isEmpty ? root == nil : true else { return nil }
-          stack.append(XMLElement(name: name))
-        }
+        end += 1
+      }
+      guard end < bytes.count else { return nil }
+      let tag = bytes[index + 1..<end]
+      index = end + terminator.utf8.count
+      if terminator != ">" { continue }
+      let isEnd = tag.first == UInt8(ascii: "/")
+      let name = String(
+        decoding: tag.drop { $0 == UInt8(ascii: "/") }.prefix {
+          $0 != UInt8(ascii: "/") && !Character(Unicode.Scalar($0)).isWhitespace
+        }, as: UTF8.self)
+      guard !name.isEmpty, !name.hasPrefix("!") else { return nil }
+      if !isEnd { stack.append(XMLElement(name: name)) }
+      if isEnd || tag.last == UInt8(ascii: "/") {
+        guard stack.count > 1, let element = stack.popLast(), element.name == name,
+          stack.count > 1 || stack[0].children.isEmpty
+        else { return nil }
+        stack[stack.count - 1].children.append(element)
       }
     }
-    return stack.isEmpty ? root : nil
+    return stack.count == 1 ? stack[0].children.first : nil
   }
 
   /// UTF-8 text with its entity and character references replaced; nil for an unknown entity or bad UTF-8.
   private static func decodeText(_ bytes: ArraySlice<UInt8>) -> String? {
     guard var text = String(validating: bytes, as: UTF8.self) else { return nil }
-    guard text.contains("&") else { return text }
     let named: [Substring: Character] = [
       "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'",
     ]
