@@ -70,8 +70,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       // Not position-independent in release: a PIE's 42,000 absolute pointers (Swift metadata, witness
-      // tables) are relocated at every start, writing to ~300 pages; this saves ~1.8 ms of each process's
-      // start (docs/benchmarks.md). The price: pond's own code is not at a random address (libraries still are).
+      // tables) are relocated at every start, dirtying its data pages: ~1.8 ms of each process's start
+      // (docs/benchmarks.md). The price: pond's own code is not at a random address (its libraries are).
       linkerSettings: [
         .unsafeFlags(
           ["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))
