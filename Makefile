@@ -12,9 +12,9 @@ deps:
 build:
 	$(SWIFT) build
 
-# The release `pond` has the Swift runtime and Foundation linked in (--static-swift-stdlib): it starts without
-# loading and binding a dozen Swift shared libraries (docs/benchmarks.md, start-up). The C libraries (libcurl,
-# OpenSSL, zstd, SQLite) stay dynamic. Products only: PondTestSupport imports Testing, which has no static
+# The release `pond` has the Swift runtime and FoundationEssentials linked in (--static-swift-stdlib): it starts
+# without loading and binding a dozen Swift shared libraries (docs/benchmarks.md, start-up). OpenSSL, zstd and
+# SQLite stay dynamic; libcurl is opened on first use (docs/development.md, start-up). Products only: PondTestSupport imports Testing, which has no static
 # library. The bench scripts build with the same flags, so they share one build.
 release:
 	$(SWIFT) build -c release --static-swift-stdlib --product pond

@@ -22,8 +22,9 @@ let package = Package(
       name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(
       name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-    .systemLibrary(
-      name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    // Headers only: libcurl is opened with dlopen on first use (PondCurl's CurlLibrary), so no `-lcurl`
+    // (which pkg-config would add) may reach the link and make every process load it at start-up.
+    .systemLibrary(name: "CCurl"),
     .systemLibrary(
       name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
@@ -78,6 +79,13 @@ let package = Package(
       dependencies: [
         "TinyFS", "TLogFS", "ObjectStore", "Replication",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      // Not position-independent in release: a PIE's 42,000 absolute pointers (Swift metadata, witness
+      // tables) are relocated at every start, dirtying its data pages: ~1.8 ms of each process's start
+      // (docs/benchmarks.md). The price: pond's own code is not at a random address (its libraries are).
+      linkerSettings: [
+        .unsafeFlags(
+          ["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))
       ]),
 
     .testTarget(

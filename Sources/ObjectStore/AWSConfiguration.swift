@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PondFiles
 
 /// Where credentials, region and endpoint come from, resolved the way the AWS CLI does: explicit values,
@@ -48,7 +48,7 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
       return value
     }
     let profileName = profile ?? env("AWS_PROFILE") ?? env("AWS_DEFAULT_PROFILE")
-    let home = env("HOME") ?? NSHomeDirectory()
+    let home = env("HOME") ?? FileManager.default.homeDirectoryForCurrentUser.path
     func expand(_ path: String) -> String {
       path.hasPrefix("~/") ? home + path.dropFirst() : path
     }
@@ -169,7 +169,7 @@ struct INIFile {
     for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false)
       .enumerated()
     {
-      let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+      let line = rawLine.trimmed
       if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
       if rawLine.first == " " || rawLine.first == "\t" { continue }
       if line.hasPrefix("[") {
@@ -177,7 +177,7 @@ struct INIFile {
           throw AWSConfigurationError(
             "\(path) line \(index + 1): a section header must end with ']'")
         }
-        let name = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+        let name = line.dropFirst().dropLast().trimmed
           .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         current = name
         sections[name, default: [:]] = sections[name] ?? [:]
@@ -189,9 +189,16 @@ struct INIFile {
       guard let section = current else {
         throw AWSConfigurationError("\(path) line \(index + 1): setting outside of any [section]")
       }
-      let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-      let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+      let key = line[..<equals].trimmed.lowercased()
+      let value = line[line.index(after: equals)...].trimmed
       sections[section, default: [:]][key] = value
     }
+  }
+}
+
+extension Substring {
+  /// The text without leading and trailing white space.
+  fileprivate var trimmed: String {
+    String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
   }
 }

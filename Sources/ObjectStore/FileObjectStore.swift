@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 public import PondFiles
 
 /// An object store in a local directory (`file:///path`): each key is a file under the root. A thin async

@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 public import PondFiles
 
 /// A flat namespace of objects addressed by key, relative to the store's URL: `file:///path` or

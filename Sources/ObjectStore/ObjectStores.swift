@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Opens object stores by URL.
 public enum ObjectStores {

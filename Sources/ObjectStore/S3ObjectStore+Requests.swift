@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PondCrypto
 import PondCurl
 
@@ -187,11 +187,15 @@ extension S3ObjectStore {
       lastModified: response.header("Last-Modified").flatMap(Self.parseHTTPDate))
   }
 
+  /// `Wed, 21 Oct 2015 07:28:00 GMT` (HTTP's IMF-fixdate), read as the ISO 8601 time it names.
   static func parseHTTPDate(_ text: String) -> Date? {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "GMT")
-    formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-    return formatter.date(from: text)
+    let parts = text.split(separator: " ")
+    let months = [
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    guard parts.count == 6, parts[5] == "GMT", let month = months.firstIndex(of: String(parts[2]))
+    else { return nil }
+    let iso = "\(parts[3])-\(month < 9 ? "0" : "")\(month + 1)-\(parts[1])T\(parts[4])Z"
+    return parseISODate(iso)
   }
 }

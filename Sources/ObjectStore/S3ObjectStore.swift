@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PondCrypto
 import PondCurl
 public import PondFiles

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 public import PondCurl
 
 /// How to reach an S3-compatible service.

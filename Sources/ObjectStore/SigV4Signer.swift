@@ -1,6 +1,7 @@
-public import Foundation
+public import FoundationEssentials
 import PondCrypto
 public import PondCurl
+import PondTime
 
 /// Signs requests with AWS Signature Version 4 (header signing), using OpenSSL's SHA-256 and HMAC.
 public struct SigV4Signer: Sendable {
@@ -118,12 +119,9 @@ public struct SigV4Signer: Sendable {
 
   /// `YYYYMMDDTHHMMSSZ` in UTC.
   static func timestamp(_ date: Date) -> String {
-    var time = time_t(date.timeIntervalSince1970.rounded(.down))
-    var parts = tm()
-    gmtime_r(&time, &parts)
-    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T"
-      + "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
+    let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+    let iso = UTCMilliseconds(rawValue: seconds * 1000).iso8601 ?? ""  // 2024-06-01T12:00:00.000Z
+    return iso.prefix(19).filter { $0 != "-" && $0 != ":" } + "Z"
   }
 
   func canonicalURI(_ path: String) -> String {

@@ -1,22 +1,16 @@
 internal import CCrypto
 public import PondFiles
 
-/// SHA-256 through OpenSSL EVP.
+/// SHA-256 through OpenSSL.
 public enum SHA256 {
   /// The length of a digest in bytes.
   public static let digestLength = 32
 
-  /// Returns the SHA-256 digest of `data` (`EVP_Digest` with `EVP_sha256`).
+  /// Returns the SHA-256 digest of `data`.
   public static func hash(_ data: UnsafeRawBufferPointer) -> [UInt8] {
-    var digest = [UInt8](repeating: 0, count: digestLength)
-    var length: UInt32 = 0
-    let ok = digest.withUnsafeMutableBufferPointer { out in
-      EVP_Digest(data.baseAddress, data.count, out.baseAddress, &length, EVP_sha256(), nil)
-    }
-    // EVP_Digest with the built-in SHA-256 fails only when memory is exhausted.
-    precondition(
-      ok == 1 && length == 32, "EVP_Digest(SHA-256) failed: \(CryptoError.fromQueue("SHA-256"))")
-    return digest
+    let hasher = SHA256Hasher()
+    hasher.update(data)
+    return hasher.finalize()
   }
 
   /// Returns the SHA-256 digest of `data`.

@@ -2,28 +2,21 @@ internal import CCrypto
 
 /// Incremental SHA-256: feed bytes in any number of `update` calls, then `finalize` once.
 ///
-/// Owns one OpenSSL `EVP_MD_CTX` (`EVP_DigestInit_ex`/`Update`/`Final_ex` with `EVP_sha256`), freed
-/// in `deinit`. Not `Sendable`: a hasher is mutable C state used by one task at a time.
+/// Owns one OpenSSL `SHA256_CTX` (`SHA256_Init`/`Update`/`Final`, not EVP: see CCrypto's shim), freed in
+/// `deinit`. Not `Sendable`: a hasher is mutable C state used by one task at a time.
 public final class SHA256Hasher {
-  private let context: OpaquePointer
+  private let context = UnsafeMutablePointer<SHA256_CTX>.allocate(capacity: 1)
   private var finished = false
 
-  public init() {
-    guard let ctx = EVP_MD_CTX_new() else { preconditionFailure("EVP_MD_CTX_new: out of memory") }
-    guard EVP_DigestInit_ex(ctx, EVP_sha256(), nil) == 1 else {
-      preconditionFailure("EVP_DigestInit_ex(SHA-256) failed: \(CryptoError.fromQueue("SHA-256"))")
-    }
-    context = ctx
-  }
+  public init() { SHA256_Init(context) }
 
-  deinit { EVP_MD_CTX_free(context) }
+  deinit { context.deallocate() }
 
   /// Adds `data` to the hash.
   public func update(_ data: UnsafeRawBufferPointer) {
     precondition(!finished, "SHA256Hasher.update after finalize")
     guard data.count > 0 else { return }
-    precondition(
-      EVP_DigestUpdate(context, data.baseAddress, data.count) == 1, "EVP_DigestUpdate failed")
+    SHA256_Update(context, data.baseAddress, data.count)
   }
 
   /// Adds `data` to the hash.
@@ -36,10 +29,7 @@ public final class SHA256Hasher {
     precondition(!finished, "SHA256Hasher.finalize called twice")
     finished = true
     var digest = [UInt8](repeating: 0, count: SHA256.digestLength)
-    var length: UInt32 = 0
-    precondition(
-      EVP_DigestFinal_ex(context, &digest, &length) == 1 && length == 32,
-      "EVP_DigestFinal_ex failed")
+    SHA256_Final(&digest, context)
     return digest
   }
 }

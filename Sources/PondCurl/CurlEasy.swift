@@ -1,5 +1,5 @@
 internal import CCurl
-import Foundation
+import FoundationEssentials
 import PondFiles
 
 /// The owner of one libcurl easy handle: performs requests one after another, blocking, and keeps the
@@ -8,20 +8,23 @@ import PondFiles
 /// Not `Sendable`: a handle serves one transfer at a time. `HTTPClient` pools handles and runs them off the
 /// cooperative thread pool; use that from async code.
 public final class CurlEasy {
+  private let curl: CurlLibrary
   private let handle: UnsafeMutableRawPointer
   private let errorBuffer: UnsafeMutablePointer<CChar>
 
-  /// Creates a handle. Traps only if libcurl cannot allocate one (out of memory).
-  public init() {
-    CurlGlobal.ensureInitialized()
-    guard let handle = curl_easy_init() else { preconditionFailure("curl_easy_init returned NULL") }
+  /// Creates a handle, loading libcurl on the first call. Traps only if libcurl cannot allocate one (out
+  /// of memory).
+  /// - Throws: `CurlError` when libcurl cannot be loaded.
+  public init() throws {
+    curl = try CurlLibrary.shared.get()
+    guard let handle = curl.easyInit() else { preconditionFailure("curl_easy_init returned NULL") }
     self.handle = handle
     errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
   }
 
   deinit {
-    curl_easy_cleanup(handle)
+    curl.easyCleanup(handle)
     errorBuffer.deallocate()
   }
 
@@ -35,13 +38,13 @@ public final class CurlEasy {
     timeouts: HTTPTimeouts = HTTPTimeouts(), isCancelled: (@Sendable () -> Bool)? = nil
   ) throws -> HTTPResponse {
     // Reset options but keep live connections and the DNS cache.
-    curl_easy_reset(handle)
+    curl.easyReset(handle)
     errorBuffer[0] = 0
     let transfer = try Transfer(
       request: request, destination: destination, isCancelled: isCancelled)
 
     var headerList: UnsafeMutablePointer<curl_slist>? = nil
-    defer { curl_slist_free_all(headerList) }
+    defer { curl.slistFreeAll(headerList) }
     for header in request.headers {
       precondition(
         !header.name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" })
@@ -49,10 +52,10 @@ public final class CurlEasy {
         "invalid HTTP header \(header.name)")
       // "Name;" is curl's way to send a header with an empty value.
       let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
-      headerList = curl_slist_append(headerList, line)
+      headerList = curl.slistAppend(headerList, line)
     }
     // No "Expect: 100-continue" round trip before bodies; S3-compatible stores do not need it.
-    headerList = curl_slist_append(headerList, "Expect:")
+    headerList = curl.slistAppend(headerList, "Expect:")
 
     let context = Unmanaged.passUnretained(transfer).toOpaque()
     try set(CURLOPT_URL, request.url)
@@ -62,12 +65,14 @@ public final class CurlEasy {
     try set(CURLOPT_LOW_SPEED_LIMIT, timeouts.lowSpeedLimit)
     try set(CURLOPT_LOW_SPEED_TIME, max(1, Int(timeouts.lowSpeedTime.milliseconds / 1000)))
     if let total = timeouts.total { try set(CURLOPT_TIMEOUT_MS, Int(total.milliseconds)) }
-    try check(pond_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
-    try check(pond_easy_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, curlWriteBody))
+    try check(pond_easy_setopt_slist(curl.setopt, handle, CURLOPT_HTTPHEADER, headerList))
+    try check(
+      pond_easy_setopt_write_function(curl.setopt, handle, CURLOPT_WRITEFUNCTION, curlWriteBody))
     try set(CURLOPT_WRITEDATA, pointer: context)
-    try check(pond_easy_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader))
+    try check(
+      pond_easy_setopt_write_function(curl.setopt, handle, CURLOPT_HEADERFUNCTION, curlWriteHeader))
     try set(CURLOPT_HEADERDATA, pointer: context)
-    try check(pond_easy_setopt_xferinfo_function(handle, curlProgress))
+    try check(pond_easy_setopt_xferinfo_function(curl.setopt, handle, curlProgress))
     try set(CURLOPT_XFERINFODATA, pointer: context)
     try set(CURLOPT_NOPROGRESS, 0)
 
@@ -79,10 +84,11 @@ public final class CurlEasy {
     case "PUT", "POST":
       try set(CURLOPT_UPLOAD, 1)
       try check(
-        pond_easy_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)))
-      try check(pond_easy_setopt_read_function(handle, curlReadBody))
+        pond_easy_setopt_off(
+          curl.setopt, handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)))
+      try check(pond_easy_setopt_read_function(curl.setopt, handle, curlReadBody))
       try set(CURLOPT_READDATA, pointer: context)
-      try check(pond_easy_setopt_seek_function(handle, curlSeekBody))
+      try check(pond_easy_setopt_seek_function(curl.setopt, handle, curlSeekBody))
       try set(CURLOPT_SEEKDATA, pointer: context)
       if request.method != "PUT" { try set(CURLOPT_CUSTOMREQUEST, request.method) }
     default:
@@ -90,14 +96,14 @@ public final class CurlEasy {
       try set(CURLOPT_CUSTOMREQUEST, request.method)
     }
 
-    let code = withExtendedLifetime(transfer) { curl_easy_perform(handle) }
+    let code = withExtendedLifetime(transfer) { curl.easyPerform(handle) }
     if let failure = transfer.failure { throw failure }
     try check(code, request: request)
 
     var status = 0
-    try check(pond_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status))
+    try check(pond_easy_getinfo_long(curl.getinfo, handle, CURLINFO_RESPONSE_CODE, &status))
     var connects = 0
-    try check(pond_easy_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects))
+    try check(pond_easy_getinfo_long(curl.getinfo, handle, CURLINFO_NUM_CONNECTS, &connects))
     try transfer.finish(status: status)
     return HTTPResponse(
       status: status, headers: transfer.headers, body: transfer.memory,
@@ -106,33 +112,24 @@ public final class CurlEasy {
   }
 
   private func set(_ option: CURLoption, _ value: Int) throws {
-    try check(pond_easy_setopt_long(handle, option, value))
+    try check(pond_easy_setopt_long(curl.setopt, handle, option, value))
   }
 
   private func set(_ option: CURLoption, _ value: String) throws {
-    try check(pond_easy_setopt_string(handle, option, value))
+    try check(pond_easy_setopt_string(curl.setopt, handle, option, value))
   }
 
   private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer) throws {
-    try check(pond_easy_setopt_pointer(handle, option, pointer))
+    try check(pond_easy_setopt_pointer(curl.setopt, handle, option, pointer))
   }
 
   private func check(_ code: CURLcode, request: HTTPRequest? = nil) throws {
     guard code != CURLE_OK else { return }
-    var message = String(cString: curl_easy_strerror(code))
+    var message = String(cString: curl.easyStrerror(code)!)
     let detail = String(cString: errorBuffer)
     if !detail.isEmpty, detail != message { message += ": \(detail)" }
     throw CurlError(
       code: Int(code.rawValue), message: message, request: request?.summary ?? "curl_easy_setopt")
-  }
-}
-
-/// `curl_global_init`, exactly once per process (a Swift static `let` is initialised once, thread-safely).
-enum CurlGlobal {
-  private static let initialized: Bool = pond_curl_global_init() == CURLE_OK
-
-  static func ensureInitialized() {
-    precondition(initialized, "curl_global_init failed")
   }
 }
 
@@ -225,9 +222,10 @@ private final class Transfer {
       return
     }
     guard let colon = line.firstIndex(of: ":") else { return }
-    let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-    headers.append(HTTPHeader(name, value))
+    func trimmed(_ text: Substring) -> String {
+      String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+    headers.append(HTTPHeader(trimmed(line[..<colon]), trimmed(line[line.index(after: colon)...])))
   }
 
   func write(_ chunk: UnsafeRawBufferPointer) -> Bool {

@@ -39,7 +39,7 @@ public final class HTTPClient: Sendable {
     _ request: HTTPRequest, to destination: HTTPResponseDestination = .memory,
     timeouts: HTTPTimeouts? = nil
   ) async throws -> HTTPResponse {
-    let box = idle.withLock { $0.popLast() } ?? HandleBox(CurlEasy())
+    let box = try idle.withLock { $0.popLast() } ?? HandleBox(CurlEasy())
     let cancelled = CancellationFlag()
     let limits = timeouts ?? self.timeouts
     let result: Result<HTTPResponse, any Error> = await withTaskCancellationHandler {

@@ -83,6 +83,14 @@ public final class SQLiteDatabase {
     sqlite3_close_v2(handle)
   }
 
+  /// Leaves committed pages in the `-wal` file when the connection closes, for the next connection to read
+  /// there, instead of checkpointing them into the database (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`): checkpoints
+  /// then run only as the WAL grows (`wal_autocheckpoint`).
+  public func leaveWALOnClose() {
+    precondition(
+      pond_sqlite_no_checkpoint_on_close(handle) == SQLITE_OK, "NO_CKPT_ON_CLOSE refused")
+  }
+
   /// Runs one or more statements that return no rows (schema, pragmas, `BEGIN`/`COMMIT`).
   public func execute(_ sql: String) throws {
     var message: UnsafeMutablePointer<CChar>?

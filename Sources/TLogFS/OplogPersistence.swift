@@ -1,5 +1,5 @@
 import DeltaLog
-import Foundation
+import FoundationEssentials
 import Parquet
 import PondCrypto
 import PondFiles

@@ -1,5 +1,5 @@
 import DeltaLog
-import Foundation
+import FoundationEssentials
 import PondCrypto
 import PondFiles
 import PondSQLite
@@ -102,6 +102,8 @@ final class PondIndex {
     var unusable: String?
     do {
       attempt = try Self.open(path: path, log: log)
+      // An up-to-date index with pages in its WAL opens in place on a read-only medium too.
+      if LocalFiles.isOnReadOnlyFileSystem(local) { location += " (read-only medium)" }
     } catch let error as SQLiteError {
       if LocalFiles.isOnReadOnlyFileSystem(local) {
         // Nothing can change the file on a read-only medium, so it may be read without locks.
@@ -290,11 +292,16 @@ final class PondIndex {
       path: path ?? "", mode: path == nil ? .temporary : .readWriteCreate)
     // WAL: readers never wait for a writer. NORMAL: no fsync per commit; a power cut can lose the last
     // updates, which the next open re-applies from the log.
+    // No checkpoint at close, which would cost every command four fsyncs (the new WAL, `local/`, the WAL
+    // and the database); the WAL is checkpointed when it reaches 128 pages, and meanwhile the next
+    // connection reads it. Only a checkpoint writes the database, after syncing the WAL, so a power cut
+    // still loses at most updates the log holds.
     // journal_size_limit: the WAL, which grows to the index's size during a rebuild, is cut back after
     // each checkpoint instead of staying that large.
+    database.leaveWALOnClose()
     try database.execute(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;"
-        + " PRAGMA journal_size_limit = 16777216;")
+        + " PRAGMA wal_autocheckpoint = 128; PRAGMA journal_size_limit = 16777216;")
     if try userVersion(database) != formatVersion {
       try database.writeTransaction {
         // Checked again under the write lock: another process may have just created the tables (and

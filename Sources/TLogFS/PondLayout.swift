@@ -1,5 +1,5 @@
 import DeltaLog
-import Foundation
+import FoundationEssentials
 public import PondCrypto
 
 /// Where things are in a pond: the directories under `$POND`, and the keys of the objects in `data/`, which are

@@ -1,5 +1,5 @@
 import DeltaLog
-import Foundation
+import FoundationEssentials
 import TinyFS
 
 /// One version of one node, as `pond describe` shows it.

@@ -1,5 +1,5 @@
 public import DeltaLog
-import Foundation
+import FoundationEssentials
 import PondCrypto
 import PondFiles
 import PondTime

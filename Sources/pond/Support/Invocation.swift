@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The command line as typed, recorded in each commit.
 enum Invocation {
@@ -20,7 +20,7 @@ enum Invocation {
       return argument
     }
     guard argument.hasControlCharacters else {
-      return "'" + argument.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+      return "'" + argument.replacing("'", with: #"'\''"#) + "'"
     }
     return "$'" + argument.escapingControlCharacters(also: #"\'"#) + "'"
   }

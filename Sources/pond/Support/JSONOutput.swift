@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Prints `value` as pretty, key-sorted JSON.
 func printJSON<Value: Encodable>(_ value: Value, to output: StandardOutput) throws {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Every byte a command writes to standard output goes through one of these, so that a full disk or a closed
 /// output is an error the command reports (exit 1), never a trap (`FileHandle.write(_:)` traps on failure) nor
@@ -104,7 +105,7 @@ enum StandardStream {
     guard var next = bytes.baseAddress else { return }
     var remaining = bytes.count
     while remaining > 0 {
-      let written = Foundation.write(descriptor, next, remaining)
+      let written = Glibc.write(descriptor, next, remaining)
       if written > 0 {
         next += written
         remaining -= written
@@ -117,7 +118,7 @@ enum StandardStream {
       case EINTR: continue
       case EAGAIN, EWOULDBLOCK:
         var poll = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-        _ = Foundation.poll(&poll, 1, -1)
+        _ = Glibc.poll(&poll, 1, -1)
       default: throw StandardOutputError(code: code)
       }
     }
