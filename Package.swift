@@ -14,7 +14,6 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
-    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     // C libraries, each behind a module map and a shim header of typed wrappers.
@@ -59,7 +58,6 @@ let package = Package(
       name: "Replication",
       dependencies: [
         "TLogFS", "DeltaLog", "ObjectStore", "PondFiles", "PondTime",
-        .product(name: "Yams", package: "Yams"),
       ]),
 
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.

@@ -1,7 +1,6 @@
 public import ObjectStore
 import PondFiles
 import TLogFS
-import Yams
 
 /// A remote as `pond remote add` records it: a name, a URL (`file:///path` or `s3://bucket/prefix`) and the S3
 /// settings `pond remote check` takes. Never a secret: credentials follow the AWS conventions.
@@ -51,15 +50,67 @@ public struct RemoteRegistry: Sendable {
   static let remotesFile = PondLayout.localDirectory + "/remotes.yaml"
   static let headsFile = PondLayout.localDirectory + "/remote-heads.yaml"
 
-  private struct RemotesDocument: Codable { var remotes: [RemoteSettings] }
-  private struct HeadsDocument: Codable { var heads: [String: Int64] }
-
   /// Reads the pond's remotes (none when the file does not exist).
   public init(pondRoot: String) throws {
     self.pondRoot = pondRoot
-    remotes = try Self.read(RemotesDocument.self, pondRoot + "/" + Self.remotesFile)?.remotes ?? []
-    lastSeenHeads =
-      (try? Self.read(HeadsDocument.self, pondRoot + "/" + Self.headsFile))??.heads ?? [:]
+    let remotesPath = pondRoot + "/" + Self.remotesFile
+    remotes = try Self.read(remotesPath).map { try Self.remotes(in: $0, path: remotesPath) } ?? []
+    var heads: [String: Int64] = [:]
+    if case .map(let map)? = (try? Self.read(pondRoot + "/" + Self.headsFile))??["heads"] {
+      for (url, text) in map { if let version = Int64(text) { heads[url] = version } }
+    }
+    lastSeenHeads = heads
+  }
+
+  private static let settingKeys: Set = [
+    "name", "url", "endpoint", "region", "profile", "allowHTTP", "virtualHosted",
+  ]
+
+  private static func remotes(in sections: [String: LocalYAML.Section], path: String) throws
+    -> [RemoteSettings]
+  {
+    guard case .list(let items)? = sections["remotes"] ?? .list([]) else {
+      throw ReplicationError(.invalidArgument, "\(path): 'remotes' is not a list")
+    }
+    return try items.map { item in
+      guard let name = item["name"], let url = item["url"] else {
+        throw ReplicationError(.invalidArgument, "\(path): a remote without a name or a url")
+      }
+      if let unknown = item.keys.first(where: { !settingKeys.contains($0) }) {
+        throw ReplicationError(
+          .invalidArgument, "\(path): remote '\(name)' has an unknown setting '\(unknown)'",
+          hint: "the settings are: \(settingKeys.sorted().joined(separator: ", "))")
+      }
+      return RemoteSettings(
+        name: name, url: url, endpoint: item["endpoint"], region: item["region"],
+        profile: item["profile"], allowHTTP: item["allowHTTP"] == "true",
+        virtualHosted: item["virtualHosted"] == "true")
+    }
+  }
+
+  private var remotesText: String {
+    LocalYAML.encode([
+      (
+        "remotes",
+        remotes.map { remote in
+          [("name", remote.name), ("url", remote.url)]
+            + [
+              ("endpoint", remote.endpoint), ("region", remote.region), ("profile", remote.profile),
+              ("allowHTTP", remote.allowHTTP == true ? "true" : nil),
+              ("virtualHosted", remote.virtualHosted == true ? "true" : nil),
+            ].compactMap { key, value in value.map { (key, $0) } }
+        }, true
+      )
+    ])
+  }
+
+  private var headsText: String {
+    LocalYAML.encode([
+      (
+        "heads", lastSeenHeads.sorted { $0.key < $1.key }.map { [($0.key, String($0.value))] },
+        false
+      )
+    ])
   }
 
   /// The remote called `name`.
@@ -100,7 +151,7 @@ public struct RemoteRegistry: Sendable {
         hint: "remove it first with 'pond remote remove \(remote.name)', or choose another name")
     }
     remotes.append(remote)
-    try write(RemotesDocument(remotes: remotes), to: Self.remotesFile)
+    try write(remotesText, to: Self.remotesFile)
   }
 
   /// Removes the remote called `name` and saves the file durably; returns it.
@@ -112,7 +163,7 @@ public struct RemoteRegistry: Sendable {
         hint: "'pond remote list' shows the remotes")
     }
     let removed = remotes.remove(at: index)
-    try write(RemotesDocument(remotes: remotes), to: Self.remotesFile)
+    try write(remotesText, to: Self.remotesFile)
     return removed
   }
 
@@ -120,18 +171,16 @@ public struct RemoteRegistry: Sendable {
   public mutating func recordHead(_ version: Int64, of url: String) {
     guard lastSeenHeads[url] != version else { return }
     lastSeenHeads[url] = version
-    try? write(HeadsDocument(heads: lastSeenHeads), to: Self.headsFile, durable: false)
+    try? write(headsText, to: Self.headsFile, durable: false)
   }
 
   /// Forgets the head seen on `url`: the next push lists the remote. Best effort, like `recordHead`.
   public mutating func forgetHead(of url: String) {
     guard lastSeenHeads.removeValue(forKey: url) != nil else { return }
-    try? write(HeadsDocument(heads: lastSeenHeads), to: Self.headsFile, durable: false)
+    try? write(headsText, to: Self.headsFile, durable: false)
   }
 
-  private static func read<Document: Decodable>(_ type: Document.Type, _ path: String) throws
-    -> Document?
-  {
+  private static func read(_ path: String) throws -> [String: LocalYAML.Section]? {
     let bytes: [UInt8]
     do {
       guard try LocalFiles.status(path) != nil else { return nil }
@@ -139,21 +188,15 @@ public struct RemoteRegistry: Sendable {
     } catch {
       throw ReplicationError(.localIO, "cannot read \(path): \(error)")
     }
-    do {
-      return try YAMLDecoder().decode(type, from: String(decoding: bytes, as: UTF8.self))
-    } catch {
-      throw ReplicationError(
-        .invalidArgument, "\(path) is not a valid remotes file: \(error)",
-        hint: "fix or remove it; 'pond remote add' writes it anew")
-    }
+    return try LocalYAML.decode(String(decoding: bytes, as: UTF8.self), path: path)
   }
 
-  private func write(_ document: some Encodable, to file: String, durable: Bool = true) throws {
+  private func write(_ document: String, to file: String, durable: Bool = true) throws {
     let path = pondRoot + "/" + file
     do {
       let text =
         "# Written by pond; this replica's own, never replicated. No secrets: credentials follow "
-        + "the AWS conventions.\n" + (try YAMLEncoder().encode(document))
+        + "the AWS conventions.\n" + document
       try LocalFiles.makeDirectory(LocalFiles.parentDirectory(of: path))
       try LocalFiles.putReplacing(Array(text.utf8), at: path, durable: durable)
     } catch {

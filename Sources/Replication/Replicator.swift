@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 public import ObjectStore
 import PondFiles
 import Synchronization

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Replication
 
 /// The S3 settings of a remote given on the command line (`remote check`, `remote add`, `restore`); unset ones
