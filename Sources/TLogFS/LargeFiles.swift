@@ -29,10 +29,7 @@ struct LargeFiles {
       }
     } catch let error as ZstdFileError {
       try? LocalFiles.remove(temporary)
-      let isSource = error.path == source
-      throw HostIO.failure(
-        isSource ? source : temporary, isSource ? "read" : "write a large file body",
-        error.errorNumber)
+      throw HostIO.failure(error)
     } catch {
       try? LocalFiles.remove(temporary)
       throw PondError(.io, path: source, "cannot compress: \(error)")

@@ -305,20 +305,13 @@ private final class IndexCheck {
     if row.entryType == .directory, row.content != nil {
       listings[row.nodeID] = (row.transaction, row.sha256)
     }
-    var found: [Int64]?
-    var sha = ""
-    var parent: [UInt8] = []
+    let found: (numbers: [Int64], sha256: String, parent: [UInt8])?
     do {
-      try database.query(
+      found = try database.firstRow(
         "SELECT version, type, size, is_blob, row_index, sha256, parent FROM rows"
           + " WHERE node = ?1 AND txn = ?2",
         [.blob(row.nodeID.bytes), .integer(row.transaction)]
-      ) { result in
-        found = (0..<5).map { result.integer(Int32($0)) }
-        sha = result.text(5)
-        parent = result.blob(6)
-        return false
-      }
+      ) { result in ((0..<5).map { result.integer(Int32($0)) }, result.text(5), result.blob(6)) }
     } catch {
       return "it cannot be read (\(error))"
     }
@@ -327,7 +320,8 @@ private final class IndexCheck {
       row.version, Int64(DirectoryListing.code(row.entryType)), max(row.size, 0),
       row.blob == nil ? 0 : 1, Int64(position),
     ]
-    guard found == expected, sha == row.sha256, parent == row.partID.bytes else {
+    guard found.numbers == expected, found.sha256 == row.sha256, found.parent == row.partID.bytes
+    else {
       return "the row differs"
     }
     return nil
@@ -341,11 +335,10 @@ private final class IndexCheck {
       problems.append("it records versions up to \(head), but the log ends at \(logHead)")
     }
     do {
-      var indexRows = 0
-      try database.query("SELECT count(*) FROM rows WHERE txn <= ?1", [.integer(head)]) { row in
-        indexRows = Int(row.integer(0))
-        return false
-      }
+      let indexRows =
+        try database.firstRow("SELECT count(*) FROM rows WHERE txn <= ?1", [.integer(head)]) {
+          Int($0.integer(0))
+        } ?? 0
       if indexRows != rows {
         problems.append("it holds \(indexRows) rows up to version \(head), the log \(rows)")
       }
