@@ -26,9 +26,6 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     primaryCode == SQLITE_READONLY || primaryCode == SQLITE_CANTOPEN || primaryCode == SQLITE_PERM
   }
 
-  /// True when the disk is full.
-  public var isFull: Bool { primaryCode == SQLITE_FULL }
-
   /// True when another connection held a lock longer than the busy timeout.
   public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
 
