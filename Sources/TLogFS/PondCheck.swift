@@ -72,7 +72,7 @@ extension PondStore {
       let key = DeltaTable.commitKey(version: version)
       let bytes: [UInt8]
       do {
-        bytes = try log.storage.read(key)
+        bytes = try log.table.commitBytes(version)
       } catch {
         report.problems.append("data/\(key): cannot be read: \(error)")
         break versions
@@ -97,28 +97,20 @@ extension PondStore {
       } catch {
         report.problems.append("data/\(key): the hash chain is broken: \(error.message)")
       }
-      let adds = commit.adds
-      for add in adds {
+      for add in commit.adds {
         referencedFiles.insert(add.path)
         report.dataFiles += 1
-        let path = dataRoot + "/" + add.path
-        guard let fileBytes = try? HostIO.readFile(path) else {
-          report.problems.append("data/\(add.path): missing (added by version \(version))")
-          continue
-        }
-        if Int64(fileBytes.count) != add.size {
+        let size = try? LocalFiles.status(dataRoot + "/" + add.path)?.size
+        if let size, size != add.size {
           report.problems.append(
-            "data/\(add.path): holds \(fileBytes.count) bytes, its add (version \(version)) says \(add.size)"
-          )
-        }
-        if Hex.encode(SHA256.hash(fileBytes)) != add.sha256 {
-          report.problems.append(
-            "data/\(add.path): its sha256 does not match the add of version \(version)")
-          continue
+            "data/\(add.path): holds \(size) bytes, its add (version \(version)) says \(add.size)")
         }
         let rows: [OplogRow]
         do {
-          rows = try Oplog.read(path: path, key: "data/" + add.path)
+          guard add.sha256 != nil else {
+            throw PondError(.corrupt, path: "data/" + add.path, "its add has no sha256 to check")
+          }
+          rows = try log.rows(of: add, version: version)
         } catch {
           report.problems.append("\(error)")
           continue
