@@ -9,12 +9,6 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The database file, or "(temporary)".
   public let path: String
 
-  init(code: Int32, message: String, path: String) {
-    self.code = code
-    self.message = message
-    self.path = path
-  }
-
   /// The primary result code (`SQLITE_BUSY`, `SQLITE_CORRUPT`, ...).
   public var primaryCode: Int32 { code & 0xff }
 

@@ -125,12 +125,9 @@ struct LargeFileToken: Hashable, Sendable {
   var size: Int64
 
   var bytes: [UInt8] { Self.magic + Array("\(sha256):\(size)".utf8) }
+}
 
-  init(sha256: String, size: Int64) {
-    self.sha256 = sha256
-    self.size = size
-  }
-
+extension LargeFileToken {
   init?(_ bytes: [UInt8]) {
     guard bytes.count < 128, bytes.starts(with: Self.magic) else { return nil }
     let text = String(decoding: bytes[Self.magic.count...], as: UTF8.self)

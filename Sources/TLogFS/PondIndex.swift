@@ -26,14 +26,9 @@ struct IndexedCommit: Sendable, Equatable {
   var dataFile: String?
   /// The command line that made it (`operationParameters.command`), or the Delta operation.
   var command: String
+}
 
-  init(timestamp: Int64, sha256: SHA256Digest, dataFile: String?, command: String) {
-    self.timestamp = timestamp
-    self.sha256 = sha256
-    self.dataFile = dataFile
-    self.command = command
-  }
-
+extension IndexedCommit {
   /// What the index remembers of `commit`.
   init(_ commit: CommitFile) {
     let info = commit.info
