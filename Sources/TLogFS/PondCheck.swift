@@ -20,8 +20,6 @@ public struct CheckReport: Sendable, Codable, Equatable {
   public var removed: [String] = []
 
   public var isClean: Bool { problems.isEmpty }
-
-  public init() {}
 }
 
 extension PondStore {
