@@ -103,14 +103,6 @@ struct LargeFiles {
         hint: "run 'pond fsck'; restore it from a replica")
     }
   }
-
-  /// The whole body in memory (for content below a few MiB, and the `Persistence.content` API).
-  func read(sha256: String, expectedSize: Int64) throws -> [UInt8] {
-    var result: [UInt8] = []
-    result.reserveCapacity(Int(expectedSize))
-    try stream(sha256: sha256, expectedSize: expectedSize) { result += $0 }
-    return result
-  }
 }
 
 /// Stands for content already stored in `LargeFiles` when handed to `FileSystem` as file bytes.
