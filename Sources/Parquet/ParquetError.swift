@@ -5,21 +5,31 @@
 public struct ParquetError: Error, Sendable, Equatable, CustomStringConvertible {
   /// What kind of failure this is, so callers can react without parsing `reason`.
   public struct Kind: Sendable, Hashable, CustomStringConvertible {
-    private let name: String
-    private init(_ name: String) { self.name = name }
+    private enum Code: Sendable, Hashable {
+      case notParquet, unsupported, corrupt, invalidInput, io
+    }
+    private let code: Code
 
     /// The bytes are not a plain Parquet file (bad magic, encrypted footer, too short).
-    public static let notParquet = Kind("not a parquet file")
+    public static let notParquet = Kind(code: .notParquet)
     /// A valid Parquet feature this reader deliberately does not support (codec, dictionary, nesting...).
-    public static let unsupported = Kind("unsupported")
+    public static let unsupported = Kind(code: .unsupported)
     /// The file contradicts itself: sizes, counts or encodings that do not add up.
-    public static let corrupt = Kind("corrupt")
+    public static let corrupt = Kind(code: .corrupt)
     /// The caller handed the writer data that does not fit the schema.
-    public static let invalidInput = Kind("invalid input")
+    public static let invalidInput = Kind(code: .invalidInput)
     /// The operating system refused a file operation.
-    public static let io = Kind("I/O error")
+    public static let io = Kind(code: .io)
 
-    public var description: String { name }
+    public var description: String {
+      switch code {
+      case .notParquet: "not a parquet file"
+      case .unsupported: "unsupported"
+      case .corrupt: "corrupt"
+      case .invalidInput: "invalid input"
+      case .io: "I/O error"
+      }
+    }
   }
 
   /// The file concerned (or `<memory>` for bytes read from memory).

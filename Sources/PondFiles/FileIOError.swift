@@ -4,50 +4,78 @@ public import SystemPackage
 public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What was being done when the system refused.
   public struct Operation: Sendable, Hashable, CustomStringConvertible {
-    private let name: String
-    private init(_ name: String) { self.name = name }
+    private enum Code: Sendable, Hashable {
+      case openForReading, openForUpdate, create, lock, read, write, sync, close, status,
+        setModificationTime
+      case link, rename, remove, makeDirectory, readDirectory, syncDirectory, removeDirectory
+      case readSymbolicLink, makeSymbolicLink
+    }
+    private let code: Code
+    private init(_ code: Code) { self.code = code }
 
     /// `open` of an existing file for reading.
-    public static let openForReading = Operation("open for reading")
+    public static let openForReading = Operation(.openForReading)
     /// `open` for reading and writing, creating a missing file.
-    public static let openForUpdate = Operation("open for writing")
+    public static let openForUpdate = Operation(.openForUpdate)
     /// `flock`.
-    public static let lock = Operation("lock")
+    public static let lock = Operation(.lock)
     /// `open` with `O_CREAT | O_EXCL`: the file must not exist yet.
-    public static let create = Operation("create (it must not exist yet)")
+    public static let create = Operation(.create)
     /// `read` or `pread`.
-    public static let read = Operation("read")
+    public static let read = Operation(.read)
     /// `write`.
-    public static let write = Operation("write")
+    public static let write = Operation(.write)
     /// `fsync` of a file.
-    public static let sync = Operation("fsync")
+    public static let sync = Operation(.sync)
     /// `close`.
-    public static let close = Operation("close")
+    public static let close = Operation(.close)
     /// `stat`, `lstat` or `fstat`.
-    public static let status = Operation("stat")
+    public static let status = Operation(.status)
     /// `futimens`.
-    public static let setModificationTime = Operation("set the modification time of")
+    public static let setModificationTime = Operation(.setModificationTime)
     /// `link` of a finished temporary file to its final name (publish if absent).
-    public static let link = Operation("link a finished file to")
+    public static let link = Operation(.link)
     /// `rename` of a finished temporary file over its final name (publish, replacing).
-    public static let rename = Operation("rename a finished file to")
+    public static let rename = Operation(.rename)
     /// `unlink`.
-    public static let remove = Operation("remove")
+    public static let remove = Operation(.remove)
     /// `mkdir`.
-    public static let makeDirectory = Operation("create directory")
+    public static let makeDirectory = Operation(.makeDirectory)
     /// `opendir` / `readdir`.
-    public static let readDirectory = Operation("read directory")
+    public static let readDirectory = Operation(.readDirectory)
     /// `open` and `fsync` of a directory, making its entries durable.
-    public static let syncDirectory = Operation("fsync directory")
+    public static let syncDirectory = Operation(.syncDirectory)
     /// `rmdir`.
-    public static let removeDirectory = Operation("remove directory")
+    public static let removeDirectory = Operation(.removeDirectory)
     /// `readlink`.
-    public static let readSymbolicLink = Operation("read the symbolic link")
+    public static let readSymbolicLink = Operation(.readSymbolicLink)
     /// `symlink`.
-    public static let makeSymbolicLink = Operation("create the symbolic link")
+    public static let makeSymbolicLink = Operation(.makeSymbolicLink)
 
     /// A verb phrase that reads well after "cannot" and before the path.
-    public var description: String { name }
+    public var description: String {
+      switch code {
+      case .openForReading: "open for reading"
+      case .openForUpdate: "open for writing"
+      case .lock: "lock"
+      case .create: "create (it must not exist yet)"
+      case .read: "read"
+      case .write: "write"
+      case .sync: "fsync"
+      case .close: "close"
+      case .status: "stat"
+      case .setModificationTime: "set the modification time of"
+      case .link: "link a finished file to"
+      case .rename: "rename a finished file to"
+      case .remove: "remove"
+      case .makeDirectory: "create directory"
+      case .readDirectory: "read directory"
+      case .syncDirectory: "fsync directory"
+      case .removeDirectory: "remove directory"
+      case .readSymbolicLink: "read the symbolic link"
+      case .makeSymbolicLink: "create the symbolic link"
+      }
+    }
   }
 
   /// The operation that failed.
