@@ -20,11 +20,6 @@ enum HostIO {
     }
   }
 
-  /// The whole file at `path`.
-  static func readFile(_ path: String) throws -> [UInt8] {
-    try converting { try LocalFiles.readFile(path) }
-  }
-
   static func syncDirectory(_ path: String) throws {
     try converting { try LocalFiles.syncDirectory(path) }
   }
