@@ -358,6 +358,12 @@ extension DeltaAction {
       return i
     }
 
+    func optionalString(_ value: JSONValue, _ key: String) throws(DeltaLogError) -> String? {
+      guard let member = value[key], !member.isNull else { return nil }
+      guard let text = member.stringValue else { throw invalid("'\(key)' is not a string") }
+      return text
+    }
+
     func optionalInt(_ value: JSONValue, _ key: String) throws(DeltaLogError) -> Int64? {
       guard let member = value[key], !member.isNull else { return nil }
       guard let i = member.int64Value else { throw invalid("'\(key)' is not an integer") }
@@ -419,13 +425,7 @@ extension DeltaAction {
           parameters[name] = item.stringValue ?? item.serialized
         }
       }
-      var previous: String?
-      if let member = value[CommitInfo.previousCommitKey], !member.isNull {
-        guard let text = member.stringValue else {
-          throw invalid("'\(CommitInfo.previousCommitKey)' is not a string")
-        }
-        previous = text
-      }
+      let previous = try optionalString(value, CommitInfo.previousCommitKey)
       return CommitInfo(
         timestamp: try int(value, "timestamp"), operation: value["operation"]?.stringValue,
         operationParameters: parameters, engineInfo: value["engineInfo"]?.stringValue,
@@ -481,18 +481,11 @@ extension DeltaAction {
     func decodeAdd(_ raw: JSONValue) throws(DeltaLogError) -> AddFile {
       let value = try object(raw)
       try rejectDeletionVector(value)
-      var stats: String?
-      if let member = value["stats"], !member.isNull {
-        guard let text = member.stringValue else {
-          throw invalid("'stats' is not a JSON string")
-        }
-        stats = text
-      }
       return AddFile(
         path: try string(value, "path"),
         partitionValues: try stringMap(value, "partitionValues", required: true),
         size: try int(value, "size"), modificationTime: try int(value, "modificationTime"),
-        dataChange: try bool(value, "dataChange"), stats: stats,
+        dataChange: try bool(value, "dataChange"), stats: try optionalString(value, "stats"),
         tags: try stringMap(value, "tags", required: false))
     }
 

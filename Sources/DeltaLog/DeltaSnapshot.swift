@@ -1,5 +1,3 @@
-public import PondCrypto
-
 /// The state of a Delta table at one version: its head commit, protocol, metadata and live data files.
 ///
 /// It holds no history: memory grows with the number of live data files, not with the number of versions.
@@ -14,13 +12,4 @@ public struct DeltaSnapshot: Sendable {
 
   /// The version this snapshot is at.
   public var version: Int64 { head.version }
-
-  /// SHA-256 of commit file `version`'s bytes.
-  public var headCommitSHA256: SHA256Digest { head.sha256 }
-
-  /// `commitInfo.timestamp` of commit `version`, if it has one.
-  public var headTimestamp: Int64? { head.timestamp }
-
-  /// The live data files sorted by path.
-  public var sortedLiveFiles: [AddFile] { liveFiles.values.sorted { $0.path < $1.path } }
 }

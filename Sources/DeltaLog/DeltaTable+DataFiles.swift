@@ -15,11 +15,6 @@ public struct DataFileReport: Sendable, Equatable {
   /// One error per bad file (missing, wrong size, wrong hash, no hash, unreadable), in path order; each
   /// names the version that added the file and its path.
   public var problems: [DeltaLogError]
-
-  public init(verified: DataFileVerification, problems: [DeltaLogError]) {
-    self.verified = verified
-    self.problems = problems
-  }
 }
 
 /// Data files: storing them (with their `add`) and checking them against their adds.

@@ -14,15 +14,6 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
   /// Where the credentials came from, for messages: "explicit", "environment", or a file and profile.
   public var credentialSource: String
 
-  public init(
-    credentials: AWSCredentials, region: String?, endpoint: String?, credentialSource: String
-  ) {
-    self.credentials = credentials
-    self.region = region
-    self.endpoint = endpoint
-    self.credentialSource = credentialSource
-  }
-
   public var description: String {
     "AWSConfiguration(accessKeyID: \(credentials.accessKeyID), from: \(credentialSource), "
       + "region: \(region ?? "-"), endpoint: \(endpoint ?? "-"))"

@@ -88,22 +88,28 @@ func time(_ body: () async throws -> Void) async throws -> Double {
   return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
-func runAWS(
-  _ aws: String, _ arguments: [String], endpoint: String, accessKey: String, secretKey: String
-) throws {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: aws)
-  process.arguments = ["--endpoint-url", endpoint, "--only-show-errors"] + arguments
-  process.environment = [
-    "PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "AWS_ACCESS_KEY_ID": accessKey,
-    "AWS_SECRET_ACCESS_KEY": secretKey, "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-  ]
-  try process.run()
-  process.waitUntilExit()
-  if process.terminationStatus != 0 {
-    throw BenchError(
-      description: "aws \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+/// The peer's side of the comparison: the AWS CLI against the same server, with its own credentials.
+struct AWSCLI {
+  let path: String
+  let endpoint: String
+  let accessKey: String
+  let secretKey: String
+
+  func run(_ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = ["--endpoint-url", endpoint, "--only-show-errors"] + arguments
+    process.environment = [
+      "PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "AWS_ACCESS_KEY_ID": accessKey,
+      "AWS_SECRET_ACCESS_KEY": secretKey, "AWS_DEFAULT_REGION": "us-east-1",
+      "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    ]
+    try process.run()
+    process.waitUntilExit()
+    if process.terminationStatus != 0 {
+      throw BenchError(
+        description: "aws \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    }
   }
 }
 
@@ -117,16 +123,60 @@ func sameFiles(_ a: URL, _ b: URL, names: [String]) throws {
   }
 }
 
+/// One result line: a workload, pond's and aws's seconds, and the bytes moved.
+typealias Row = (name: String, pond: Double, peer: Double, bytes: Int64)
+
+/// Uploads the files `names` of `source` and downloads them back, through pond (`width` transfers at a time
+/// each way) and through `aws s3 <verb>`, checking every download byte for byte; returns the upload and
+/// download rows. With `listing`, pond's download first lists the objects, as `aws s3 sync` does.
+func compare(
+  _ label: String, names: [String], in source: URL, bytes: Int64, store: S3ObjectStore,
+  width: (up: Int, down: Int), listing: Bool, aws: AWSCLI, verb: [String], awsURL: String,
+  work: URL
+) async throws -> [Row] {
+  let pondUp = try await time {
+    try await forEachConcurrently(names, width: width.up) { name in
+      try await store.put(name, contentsOf: source.appendingPathComponent(name))
+    }
+  }
+  let pondBack = work.appendingPathComponent("pond-\(source.lastPathComponent)-back")
+  try FileManager.default.createDirectory(at: pondBack, withIntermediateDirectories: true)
+  let pondDown = try await time {
+    var keys = names
+    if listing {
+      keys = try await store.list().map(\.key)
+      guard keys.count == names.count else {
+        throw BenchError(description: "listed \(keys.count) objects, expected \(names.count)")
+      }
+    }
+    try await forEachConcurrently(keys, width: width.down) { name in
+      try await store.get(name, to: pondBack.appendingPathComponent(name))
+    }
+  }
+  try sameFiles(source, pondBack, names: names)
+  try FileManager.default.removeItem(at: pondBack)
+  let awsUp = try await time { try aws.run(["s3"] + verb + [source.path, awsURL]) }
+  let awsBack = work.appendingPathComponent("aws-\(source.lastPathComponent)-back")
+  let awsDown = try await time { try aws.run(["s3"] + verb + [awsURL, awsBack.path]) }
+  try sameFiles(source, awsBack, names: names)
+  try FileManager.default.removeItem(at: awsBack)
+  try FileManager.default.removeItem(at: source)
+  return [
+    ("upload " + label, pondUp, awsUp, bytes), ("download " + label, pondDown, awsDown, bytes),
+  ]
+}
+
 func main() async throws {
   let settings = try Settings(arguments: Array(CommandLine.arguments.dropFirst()))
   let endpoint = try environmentValue("POND_TEST_S3_ENDPOINT")
   let accessKey = try environmentValue("POND_TEST_S3_ACCESS_KEY")
   let secretKey = try environmentValue("POND_TEST_S3_SECRET_KEY")
   let bucket = try environmentValue("POND_TEST_S3_BUCKET")
-  let aws = settings.aws ?? FileManager.default.currentDirectoryPath + "/.venv/bin/aws"
-  guard FileManager.default.isExecutableFile(atPath: aws) else {
-    throw BenchError(description: "\(aws) not found: run make deps, or pass --aws PATH")
+  let awsPath = settings.aws ?? FileManager.default.currentDirectoryPath + "/.venv/bin/aws"
+  guard FileManager.default.isExecutableFile(atPath: awsPath) else {
+    throw BenchError(description: "\(awsPath) not found: run make deps, or pass --aws PATH")
   }
+  let aws = AWSCLI(path: awsPath, endpoint: endpoint, accessKey: accessKey, secretKey: secretKey)
   let work = URL(fileURLWithPath: settings.work ?? NSTemporaryDirectory())
     .appendingPathComponent("pond-objectstore-bench-\(UUID().uuidString.prefix(8))")
   try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -137,17 +187,19 @@ func main() async throws {
     endpoint: endpoint, region: "us-east-1", allowHTTP: true, multipartThreshold: 16 << 20,
     partSize: 16 << 20,
     partConcurrency: 4)
+  func store(_ name: String) throws -> S3ObjectStore {
+    try S3ObjectStore(
+      bucket: bucket, prefix: "\(run)/\(name)", credentials: credentials, options: options)
+  }
 
   print(
     "ObjectStoreBench: pond (libcurl, SigV4 with payload SHA-256) vs aws-cli, same local S3 server")
   print("  server \(endpoint) (moto behind the signature-verifying proxy), work dir \(work.path)")
-  var rows: [(String, Double, Double, Int64)] = []
 
   // Large objects.
   let largeDir = work.appendingPathComponent("large")
   try FileManager.default.createDirectory(at: largeDir, withIntermediateDirectories: true)
   let largeNames = (0..<settings.largeCount).map { String(format: "large-%03d.bin", $0) }
-  let largeSize = settings.largeMiB << 20
   var chunk = [UInt8](repeating: 0, count: 1 << 20)
   var state: UInt64 = 0x9E37_79B9_7F4A_7C15
   for name in largeNames {
@@ -163,50 +215,12 @@ func main() async throws {
     }
     try handle.close()
   }
-  let largeTotal = Int64(largeSize) * Int64(settings.largeCount)
-  let pondLarge = try S3ObjectStore(
-    bucket: bucket, prefix: "\(run)/pond-large", credentials: credentials, options: options)
-  let largeWidth = max(1, settings.concurrency / 8)
-  let pondLargeUp = try await time {
-    try await forEachConcurrently(largeNames, width: largeWidth) { name in
-      try await pondLarge.put(name, contentsOf: largeDir.appendingPathComponent(name))
-    }
-  }
-  let pondLargeBack = work.appendingPathComponent("pond-large-back")
-  try FileManager.default.createDirectory(at: pondLargeBack, withIntermediateDirectories: true)
-  let pondLargeDown = try await time {
-    try await forEachConcurrently(largeNames, width: max(1, settings.concurrency / 4)) { name in
-      try await pondLarge.get(name, to: pondLargeBack.appendingPathComponent(name))
-    }
-  }
-  try sameFiles(largeDir, pondLargeBack, names: largeNames)
-  try FileManager.default.removeItem(at: pondLargeBack)
-
-  let awsLargeURL = "s3://\(bucket)/\(run)/aws-large/"
-  let awsLargeUp = try await time {
-    try runAWS(
-      aws, ["s3", "cp", "--recursive", largeDir.path, awsLargeURL], endpoint: endpoint,
-      accessKey: accessKey, secretKey: secretKey)
-  }
-  let awsLargeBack = work.appendingPathComponent("aws-large-back")
-  let awsLargeDown = try await time {
-    try runAWS(
-      aws, ["s3", "cp", "--recursive", awsLargeURL, awsLargeBack.path], endpoint: endpoint,
-      accessKey: accessKey, secretKey: secretKey)
-  }
-  try sameFiles(largeDir, awsLargeBack, names: largeNames)
-  try FileManager.default.removeItem(at: awsLargeBack)
-  try FileManager.default.removeItem(at: largeDir)
-  rows.append(
-    (
-      "upload \(settings.largeCount) x \(settings.largeMiB) MiB", pondLargeUp, awsLargeUp,
-      largeTotal
-    ))
-  rows.append(
-    (
-      "download \(settings.largeCount) x \(settings.largeMiB) MiB", pondLargeDown, awsLargeDown,
-      largeTotal
-    ))
+  var rows = try await compare(
+    "\(settings.largeCount) x \(settings.largeMiB) MiB", names: largeNames, in: largeDir,
+    bytes: Int64(settings.largeMiB << 20) * Int64(settings.largeCount),
+    store: try store("pond-large"),
+    width: (max(1, settings.concurrency / 8), max(1, settings.concurrency / 4)), listing: false,
+    aws: aws, verb: ["cp", "--recursive"], awsURL: "s3://\(bucket)/\(run)/aws-large/", work: work)
 
   // Small objects.
   let smallDir = work.appendingPathComponent("small")
@@ -218,51 +232,11 @@ func main() async throws {
     _ = FileManager.default.createFile(
       atPath: smallDir.appendingPathComponent(name).path, contents: Data(bytes))
   }
-  let smallTotal = Int64(settings.smallBytes) * Int64(settings.smallCount)
-  let pondSmall = try S3ObjectStore(
-    bucket: bucket, prefix: "\(run)/pond-small", credentials: credentials, options: options)
-  let pondSmallUp = try await time {
-    try await forEachConcurrently(smallNames, width: settings.concurrency) { name in
-      try await pondSmall.put(name, contentsOf: smallDir.appendingPathComponent(name))
-    }
-  }
-  let pondSmallBack = work.appendingPathComponent("pond-small-back")
-  try FileManager.default.createDirectory(at: pondSmallBack, withIntermediateDirectories: true)
-  let pondSmallDown = try await time {
-    let names = try await pondSmall.list().map(\.key)
-    guard names.count == smallNames.count else {
-      throw BenchError(
-        description: "listed \(names.count) small objects, expected \(smallNames.count)")
-    }
-    try await forEachConcurrently(names, width: settings.concurrency) { name in
-      try await pondSmall.get(name, to: pondSmallBack.appendingPathComponent(name))
-    }
-  }
-  try sameFiles(smallDir, pondSmallBack, names: smallNames)
-
-  let awsSmallURL = "s3://\(bucket)/\(run)/aws-small/"
-  let awsSmallUp = try await time {
-    try runAWS(
-      aws, ["s3", "sync", smallDir.path, awsSmallURL], endpoint: endpoint, accessKey: accessKey,
-      secretKey: secretKey)
-  }
-  let awsSmallBack = work.appendingPathComponent("aws-small-back")
-  let awsSmallDown = try await time {
-    try runAWS(
-      aws, ["s3", "sync", awsSmallURL, awsSmallBack.path], endpoint: endpoint, accessKey: accessKey,
-      secretKey: secretKey)
-  }
-  try sameFiles(smallDir, awsSmallBack, names: smallNames)
-  rows.append(
-    (
-      "upload \(settings.smallCount) x \(settings.smallBytes) B", pondSmallUp, awsSmallUp,
-      smallTotal
-    ))
-  rows.append(
-    (
-      "download \(settings.smallCount) x \(settings.smallBytes) B", pondSmallDown, awsSmallDown,
-      smallTotal
-    ))
+  rows += try await compare(
+    "\(settings.smallCount) x \(settings.smallBytes) B", names: smallNames, in: smallDir,
+    bytes: Int64(settings.smallBytes) * Int64(settings.smallCount), store: try store("pond-small"),
+    width: (settings.concurrency, settings.concurrency), listing: true, aws: aws, verb: ["sync"],
+    awsURL: "s3://\(bucket)/\(run)/aws-small/", work: work)
 
   print("")
   print("  workload                        pond s    MB/s   aws s    MB/s   aws/pond")

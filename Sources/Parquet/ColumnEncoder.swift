@@ -81,14 +81,12 @@ struct ColumnEncoder {
     pageBooleans = bit
   }
 
-  mutating func appendFixed<T: FixedWidthInteger>(_ values: ArraySlice<T>) {
+  /// Appends PLAIN integers and widens the column's min/max by them.
+  mutating func appendIntegers<T: FixedWidthInteger>(_ values: ArraySlice<T>) {
     #if _endian(big)
       #error("PLAIN encoding here assumes a little-endian machine")
     #endif
     values.withUnsafeBytes { valueBytes.append(contentsOf: $0) }
-  }
-
-  mutating func noteIntegers<T: FixedWidthInteger>(_ values: ArraySlice<T>) {
     guard var low = values.first, var high = values.first else { return }
     for value in values {
       low = Swift.min(low, value)

@@ -5,31 +5,21 @@
 public struct ParquetError: Error, Sendable, Equatable, CustomStringConvertible {
   /// What kind of failure this is, so callers can react without parsing `reason`.
   public struct Kind: Sendable, Hashable, CustomStringConvertible {
-    private enum Code: Sendable, Hashable {
-      case notParquet, unsupported, corrupt, invalidInput, io
-    }
-    private let code: Code
+    private let name: String
+    private init(_ name: String) { self.name = name }
 
     /// The bytes are not a plain Parquet file (bad magic, encrypted footer, too short).
-    public static let notParquet = Kind(code: .notParquet)
+    public static let notParquet = Kind("not a parquet file")
     /// A valid Parquet feature this reader deliberately does not support (codec, dictionary, nesting...).
-    public static let unsupported = Kind(code: .unsupported)
+    public static let unsupported = Kind("unsupported")
     /// The file contradicts itself: sizes, counts or encodings that do not add up.
-    public static let corrupt = Kind(code: .corrupt)
+    public static let corrupt = Kind("corrupt")
     /// The caller handed the writer data that does not fit the schema.
-    public static let invalidInput = Kind(code: .invalidInput)
+    public static let invalidInput = Kind("invalid input")
     /// The operating system refused a file operation.
-    public static let io = Kind(code: .io)
+    public static let io = Kind("I/O error")
 
-    public var description: String {
-      switch code {
-      case .notParquet: "not a parquet file"
-      case .unsupported: "unsupported"
-      case .corrupt: "corrupt"
-      case .invalidInput: "invalid input"
-      case .io: "I/O error"
-      }
-    }
+    public var description: String { name }
   }
 
   /// The file concerned (or `<memory>` for bytes read from memory).

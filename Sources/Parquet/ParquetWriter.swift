@@ -1,14 +1,6 @@
 import PondFiles
 import PondZstd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// Writes one Parquet file (one row group, flat schema, PLAIN v1 data pages) incrementally.
 ///
 /// Rows arrive as column batches through `write(_:)`; each column is cut into pages as they fill, so memory
@@ -139,24 +131,20 @@ public final class ParquetWriter {
     while row < rows {
       var take = min(options.maximumPageRows - encoder.pageRows, rows - row)
       let roomBytes = max(options.maximumPageBytes - encoder.pageBytes, 1)
+      func appendIntegers<T: FixedWidthInteger>(_ values: [T]) {
+        take = min(take, max(roomBytes / MemoryLayout<T>.size, 1))
+        let count = Self.presentCount(presence, row..<row + take)
+        encoder.appendIntegers(values[dense..<dense + count])
+        dense += count
+      }
       switch data.values {
       case .boolean(let values):
         take = min(take, max(roomBytes * 8, 1))
         let count = Self.presentCount(presence, row..<row + take)
         encoder.appendBooleans(values[dense..<dense + count])
         dense += count
-      case .int32(let values):
-        take = min(take, max(roomBytes / 4, 1))
-        let count = Self.presentCount(presence, row..<row + take)
-        encoder.appendFixed(values[dense..<dense + count])
-        encoder.noteIntegers(values[dense..<dense + count])
-        dense += count
-      case .int64(let values):
-        take = min(take, max(roomBytes / 8, 1))
-        let count = Self.presentCount(presence, row..<row + take)
-        encoder.appendFixed(values[dense..<dense + count])
-        encoder.noteIntegers(values[dense..<dense + count])
-        dense += count
+      case .int32(let values): appendIntegers(values)
+      case .int64(let values): appendIntegers(values)
       case .byteArray(let values):
         // Variable width: add values one by one until the page is full.
         var end = row

@@ -109,13 +109,6 @@ public struct DirectoryStore: Sendable {
     let recursive: Bool
     var found: [DirectoryObject] = []
 
-    init(prefix: [UInt8], after: [UInt8]?, limit: Int, recursive: Bool) {
-      self.prefix = prefix
-      self.after = after
-      self.limit = limit
-      self.recursive = recursive
-    }
-
     private func startsWith(_ bytes: [UInt8], _ start: [UInt8]) -> Bool {
       bytes.count >= start.count && bytes[..<start.count].elementsEqual(start)
     }

@@ -4,78 +4,50 @@ public import SystemPackage
 public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What was being done when the system refused.
   public struct Operation: Sendable, Hashable, CustomStringConvertible {
-    private enum Code: Sendable, Hashable {
-      case openForReading, openForUpdate, create, lock, read, write, sync, close, status,
-        setModificationTime
-      case link, rename, remove, makeDirectory, readDirectory, syncDirectory, removeDirectory
-      case readSymbolicLink, makeSymbolicLink
-    }
-    private let code: Code
-    private init(_ code: Code) { self.code = code }
+    private let name: String
+    private init(_ name: String) { self.name = name }
 
     /// `open` of an existing file for reading.
-    public static let openForReading = Operation(.openForReading)
+    public static let openForReading = Operation("open for reading")
     /// `open` for reading and writing, creating a missing file.
-    public static let openForUpdate = Operation(.openForUpdate)
+    public static let openForUpdate = Operation("open for writing")
     /// `flock`.
-    public static let lock = Operation(.lock)
+    public static let lock = Operation("lock")
     /// `open` with `O_CREAT | O_EXCL`: the file must not exist yet.
-    public static let create = Operation(.create)
+    public static let create = Operation("create (it must not exist yet)")
     /// `read` or `pread`.
-    public static let read = Operation(.read)
+    public static let read = Operation("read")
     /// `write`.
-    public static let write = Operation(.write)
+    public static let write = Operation("write")
     /// `fsync` of a file.
-    public static let sync = Operation(.sync)
+    public static let sync = Operation("fsync")
     /// `close`.
-    public static let close = Operation(.close)
+    public static let close = Operation("close")
     /// `stat`, `lstat` or `fstat`.
-    public static let status = Operation(.status)
+    public static let status = Operation("stat")
     /// `futimens`.
-    public static let setModificationTime = Operation(.setModificationTime)
+    public static let setModificationTime = Operation("set the modification time of")
     /// `link` of a finished temporary file to its final name (publish if absent).
-    public static let link = Operation(.link)
+    public static let link = Operation("link a finished file to")
     /// `rename` of a finished temporary file over its final name (publish, replacing).
-    public static let rename = Operation(.rename)
+    public static let rename = Operation("rename a finished file to")
     /// `unlink`.
-    public static let remove = Operation(.remove)
+    public static let remove = Operation("remove")
     /// `mkdir`.
-    public static let makeDirectory = Operation(.makeDirectory)
+    public static let makeDirectory = Operation("create directory")
     /// `opendir` / `readdir`.
-    public static let readDirectory = Operation(.readDirectory)
+    public static let readDirectory = Operation("read directory")
     /// `open` and `fsync` of a directory, making its entries durable.
-    public static let syncDirectory = Operation(.syncDirectory)
+    public static let syncDirectory = Operation("fsync directory")
     /// `rmdir`.
-    public static let removeDirectory = Operation(.removeDirectory)
+    public static let removeDirectory = Operation("remove directory")
     /// `readlink`.
-    public static let readSymbolicLink = Operation(.readSymbolicLink)
+    public static let readSymbolicLink = Operation("read the symbolic link")
     /// `symlink`.
-    public static let makeSymbolicLink = Operation(.makeSymbolicLink)
+    public static let makeSymbolicLink = Operation("create the symbolic link")
 
     /// A verb phrase that reads well after "cannot" and before the path.
-    public var description: String {
-      switch code {
-      case .openForReading: "open for reading"
-      case .openForUpdate: "open for writing"
-      case .lock: "lock"
-      case .create: "create (it must not exist yet)"
-      case .read: "read"
-      case .write: "write"
-      case .sync: "fsync"
-      case .close: "close"
-      case .status: "stat"
-      case .setModificationTime: "set the modification time of"
-      case .link: "link a finished file to"
-      case .rename: "rename a finished file to"
-      case .remove: "remove"
-      case .makeDirectory: "create directory"
-      case .readDirectory: "read directory"
-      case .syncDirectory: "fsync directory"
-      case .removeDirectory: "remove directory"
-      case .readSymbolicLink: "read the symbolic link"
-      case .makeSymbolicLink: "create the symbolic link"
-      }
-    }
+    public var description: String { name }
   }
 
   /// The operation that failed.

@@ -2,8 +2,8 @@ public import SystemPackage
 
 /// Operations on paths of the local file system, and atomic publishing of finished files.
 ///
-/// Publishing: write the whole file under a temporary name in the target's directory (`writeNewFile`, or an
-/// `OpenFile` you `sync()` and `close()`), then give it its final name with `publishIfAbsent` (`link`: the
+/// Publishing: write the whole file under a temporary name in the target's directory (a `PendingFile`, or
+/// an `OpenFile` you `sync()` and `close()`), then give it its final name with `publishIfAbsent` (`link`: the
 /// final name appears complete or not at all, and an existing file is never replaced) or `publishReplacing`
 /// (`rename`: readers see the old file or the new one, never a torn mix). Both then `fsync` the directory so
 /// the new name survives a power cut. All calls block.
@@ -39,36 +39,6 @@ public enum LocalFiles {
   /// The whole file at `path`.
   public static func readFile(_ path: String) throws(FileIOError) -> [UInt8] {
     try OpenFile(readingAt: path).readToEnd()
-  }
-
-  /// Creates the file at `path`, which must not exist, with `bytes` and (optionally) the modification time
-  /// `modificationTime` (milliseconds since 1970), flushes it (`fsync`, unless not `durable`) and closes
-  /// it. On failure nothing is left at `path`.
-  public static func writeNewFile(
-    _ bytes: UnsafeRawBufferPointer, at path: String, modificationTime: Int64? = nil,
-    durable: Bool = true
-  ) throws(FileIOError) {
-    let file = try OpenFile(creatingAt: path)
-    do {
-      try file.write(bytes)
-      if let modificationTime { try file.setModificationTime(milliseconds: modificationTime) }
-      if durable { try file.sync() }
-      try file.close()
-    } catch {
-      try? remove(path)
-      throw error
-    }
-  }
-
-  /// Creates the file at `path` with `bytes`; see `writeNewFile(_:at:modificationTime:durable:)`.
-  public static func writeNewFile(
-    _ bytes: [UInt8], at path: String, modificationTime: Int64? = nil, durable: Bool = true
-  ) throws(FileIOError) {
-    try bytes.withUnsafeBytes { buffer in
-      Result { () throws(FileIOError) in
-        try writeNewFile(buffer, at: path, modificationTime: modificationTime, durable: durable)
-      }
-    }.get()
   }
 
   /// Gives the finished file `temporary` the name `path` unless something already has it, removes the
@@ -150,13 +120,10 @@ public enum LocalFiles {
   ///
   /// The corresponding C function is `mkdir`.
   @discardableResult
-  public static func makeDirectory(
-    _ path: String,
-    permissions: FilePermissions = [
-      .ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute,
-    ]
-  ) throws(FileIOError) -> Bool {
-    switch SystemCall.mkdir(path, permissions) {
+  public static func makeDirectory(_ path: String) throws(FileIOError) -> Bool {
+    switch SystemCall.mkdir(
+      path, [.ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute])
+    {
     case .success: return true
     case .failure(.fileExists):
       // Something is there: fine when it is a directory, an error (ENOTDIR) when it is a file.
@@ -171,20 +138,11 @@ public enum LocalFiles {
   /// Creates the directory `path` and its missing ancestors. When `durable`, each new directory's entry is
   /// made durable by fsyncing its parent, so a file published inside cannot vanish with its directory.
   public static func makeDirectories(_ path: String, durable: Bool = true) throws(FileIOError) {
-    switch SystemCall.mkdir(
-      path, [.ownerReadWriteExecute, .groupRead, .groupExecute, .otherRead, .otherExecute])
-    {
-    case .success: break
-    case .failure(.fileExists):
-      guard try status(path, followsLinks: true)?.isDirectory == true else {
-        throw FileIOError(.makeDirectory, path: path, errno: .notDirectory)
-      }
-      return
-    case .failure(.noSuchFileOrDirectory)
-    where path.contains("/") && parentDirectory(of: path) != path:
+    do {
+      guard try makeDirectory(path) else { return }
+    } catch  where error.errno == .noSuchFileOrDirectory && parentDirectory(of: path) != path {
       try makeDirectories(parentDirectory(of: path), durable: durable)
       try makeDirectory(path)
-    case .failure(let code): throw FileIOError(.makeDirectory, path: path, errno: code)
     }
     if durable { try syncDirectory(parentDirectory(of: path)) }
   }

@@ -31,13 +31,12 @@ public final class OpenFile: Sendable {
   /// Creates a new file at `path`, which must not exist yet (`O_CREAT | O_EXCL`), with permissions 0644.
   ///
   /// The corresponding C function is `open`.
-  public convenience init(
-    creatingAt path: String, mode: FileDescriptor.AccessMode = .writeOnly,
-    permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
-  ) throws(FileIOError) {
+  public convenience init(creatingAt path: String, mode: FileDescriptor.AccessMode = .writeOnly)
+    throws(FileIOError)
+  {
     let descriptor = try Self.open(
-      path, mode, options: [.create, .exclusiveCreate, .closeOnExec], permissions: permissions,
-      as: .create)
+      path, mode, options: [.create, .exclusiveCreate, .closeOnExec],
+      permissions: [.ownerReadWrite, .groupRead, .otherRead], as: .create)
     self.init(descriptor: descriptor, path: path)
   }
 
@@ -86,19 +85,27 @@ public final class OpenFile: Sendable {
     _ buffer: UnsafeMutableRawBufferPointer,
     _ readSome: (UnsafeMutableRawBufferPointer, Int) throws -> Int
   ) throws(FileIOError) -> Int {
-    precondition(!isClosed.load(ordering: .acquiring), "read of \(path) after close()")
-    var done = 0
-    while done < buffer.count {
-      let count: Int
-      do {
-        count = try readSome(UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), done)
-      } catch {
-        throw FileIOError(.read, path: path, errno: error as? Errno ?? .ioError)
+    try calling(.read) { _ in
+      var done = 0
+      while done < buffer.count {
+        let count = try readSome(UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), done)
+        if count == 0 { break }
+        done += count
       }
-      if count == 0 { break }
-      done += count
+      return done
     }
-    return done
+  }
+
+  /// Runs `body` on the open descriptor, reporting what it throws as a failure of `operation`.
+  private func calling<Value>(
+    _ operation: FileIOError.Operation, _ body: (FileDescriptor) throws -> Value
+  ) throws(FileIOError) -> Value {
+    precondition(!isClosed.load(ordering: .acquiring), "\(operation) \(path) after close()")
+    do {
+      return try body(descriptor)
+    } catch {
+      throw FileIOError(operation, path: path, errno: error as? Errno ?? .ioError)
+    }
   }
 
   /// Everything from the current offset to the end of the file, read in chunks of 64 KiB.
@@ -116,14 +123,11 @@ public final class OpenFile: Sendable {
 
   /// Writes all of `bytes` at the current offset. The corresponding C function is `write`.
   public func write(_ bytes: UnsafeRawBufferPointer) throws(FileIOError) {
-    precondition(!isClosed.load(ordering: .acquiring), "write to \(path) after close()")
-    var done = 0
-    while done < bytes.count {
-      do {
+    try calling(.write) { descriptor in
+      var done = 0
+      while done < bytes.count {
         done += try descriptor.write(
           UnsafeRawBufferPointer(rebasing: bytes[done...]), retryOnInterrupt: true)
-      } catch {
-        throw FileIOError(.write, path: path, errno: error as? Errno ?? .ioError)
       }
     }
   }
@@ -131,22 +135,12 @@ public final class OpenFile: Sendable {
   /// Writes all of `bytes` at `offset`, without moving the file offset. The corresponding C function is
   /// `pwrite`.
   public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(FileIOError) {
-    precondition(!isClosed.load(ordering: .acquiring), "write to \(path) after close()")
-    do {
-      _ = try descriptor.writeAll(toAbsoluteOffset: offset, bytes)
-    } catch {
-      throw FileIOError(.write, path: path, errno: error as? Errno ?? .ioError)
-    }
+    _ = try calling(.write) { try $0.writeAll(toAbsoluteOffset: offset, bytes) }
   }
 
   /// Cuts or extends the file to `size` bytes. The corresponding C function is `ftruncate`.
   public func resize(to size: Int64) throws(FileIOError) {
-    precondition(!isClosed.load(ordering: .acquiring), "ftruncate of \(path) after close()")
-    do {
-      try descriptor.resize(to: size, retryOnInterrupt: true)
-    } catch {
-      throw FileIOError(.write, path: path, errno: error as? Errno ?? .ioError)
-    }
+    try calling(.write) { try $0.resize(to: size, retryOnInterrupt: true) }
   }
 
   /// How much `copy(to:from:length:observe:)` moves at a time.
@@ -177,9 +171,7 @@ public final class OpenFile: Sendable {
   }
 
   func flock(_ operation: Int32, wait: Bool) throws(FileIOError) {
-    precondition(!isClosed.load(ordering: .acquiring), "flock of \(path) after close()")
-    try SystemCall.flock(descriptor, operation, wait: wait)
-      .mapError { FileIOError(.lock, path: path, errno: $0) }.get()
+    try calling(.lock) { try SystemCall.flock($0, operation, wait: wait).get() }
   }
 
   /// Writes all of `bytes` at the current offset.
@@ -190,27 +182,21 @@ public final class OpenFile: Sendable {
 
   /// Flushes the file's data and metadata to stable storage. The corresponding C function is `fsync`.
   public func sync() throws(FileIOError) {
-    precondition(!isClosed.load(ordering: .acquiring), "fsync of \(path) after close()")
-    try SystemCall.fsync(descriptor).mapError { FileIOError(.sync, path: path, errno: $0) }.get()
+    try calling(.sync) { try SystemCall.fsync($0).get() }
   }
 
   /// The file's type, size and modification time. The corresponding C function is `fstat`.
   public func status() throws(FileIOError) -> FileStatus {
-    precondition(!isClosed.load(ordering: .acquiring), "fstat of \(path) after close()")
-    do {
-      return FileStatus(try descriptor.stat(retryOnInterrupt: true))
-    } catch {
-      throw FileIOError(.status, path: path, errno: error)
-    }
+    try calling(.status) { FileStatus(try $0.stat(retryOnInterrupt: true)) }
   }
 
   /// Sets the file's access and modification times to `milliseconds` since 1970-01-01 UTC.
   ///
   /// The corresponding C function is `futimens`.
   public func setModificationTime(milliseconds: Int64) throws(FileIOError) {
-    precondition(!isClosed.load(ordering: .acquiring), "futimens of \(path) after close()")
-    try SystemCall.setTimes(descriptor, milliseconds: milliseconds)
-      .mapError { FileIOError(.setModificationTime, path: path, errno: $0) }.get()
+    try calling(.setModificationTime) {
+      try SystemCall.setTimes($0, milliseconds: milliseconds).get()
+    }
   }
 
   /// Closes the descriptor now, reporting the system's error (`deinit` would swallow it). Calling it twice

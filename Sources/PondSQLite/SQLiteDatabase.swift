@@ -141,6 +141,19 @@ public final class SQLiteDatabase {
     }
   }
 
+  /// Runs `sql` with `values` bound and returns what `read` makes of the first result row; nil when there is
+  /// none.
+  public func firstRow<Value>(
+    _ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteRow) throws -> Value
+  ) throws -> Value? {
+    var found: Value?
+    try query(sql, values) { row in
+      found = try read(row)
+      return false
+    }
+    return found
+  }
+
   /// Runs `sql` (an `INSERT`, `UPDATE` or `DELETE`) with `values` bound.
   public func run(_ sql: String, _ values: [SQLiteValue] = []) throws {
     try query(sql, values)

@@ -9,12 +9,6 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The database file, or "(temporary)".
   public let path: String
 
-  init(code: Int32, message: String, path: String) {
-    self.code = code
-    self.message = message
-    self.path = path
-  }
-
   /// The primary result code (`SQLITE_BUSY`, `SQLITE_CORRUPT`, ...).
   public var primaryCode: Int32 { code & 0xff }
 
@@ -25,9 +19,6 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
   public var isReadOnly: Bool {
     primaryCode == SQLITE_READONLY || primaryCode == SQLITE_CANTOPEN || primaryCode == SQLITE_PERM
   }
-
-  /// True when the disk is full.
-  public var isFull: Bool { primaryCode == SQLITE_FULL }
 
   /// True when another connection held a lock longer than the busy timeout.
   public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }

@@ -4,22 +4,12 @@ internal import CZstd
 public struct ZstdProgress: Sendable, Equatable {
   public var bytesRead: Int
   public var bytesWritten: Int
-
-  public init(bytesRead: Int, bytesWritten: Int) {
-    self.bytesRead = bytesRead
-    self.bytesWritten = bytesWritten
-  }
 }
 
 /// The sizes of one streamed pass: raw (uncompressed) bytes and compressed bytes.
 public struct ZstdStreamSummary: Sendable, Equatable {
   public var rawBytes: Int
   public var compressedBytes: Int
-
-  public init(rawBytes: Int, compressedBytes: Int) {
-    self.rawBytes = rawBytes
-    self.compressedBytes = compressedBytes
-  }
 }
 
 /// Streaming zstd compression: owns one `ZSTD_CCtx` (freed in `deinit`) and produces frames chunk by

@@ -32,17 +32,26 @@ public enum DirectoryListing {
 
   /// Encodes `entries`, which must be sorted by the names' UTF-8 bytes and have unique names.
   public static func encode(_ entries: [DirectoryEntry]) -> [UInt8] {
-    var output = ByteWriter()
-    output.bytes += magic
-    output.writeVarint(UInt64(entries.count))
+    var output = magic
+    appendVarint(UInt64(entries.count), to: &output)
     for entry in entries {
       let name = Array(entry.name.utf8)
-      output.writeVarint(UInt64(name.count))
-      output.bytes += name
-      output.bytes += entry.id.bytes
-      output.bytes.append(code(entry.entryType))
+      appendVarint(UInt64(name.count), to: &output)
+      output += name
+      output += entry.id.bytes
+      output.append(code(entry.entryType))
     }
-    return output.bytes
+    return output
+  }
+
+  /// Appends `value` as an unsigned LEB128 varint.
+  private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+    var value = value
+    while value >= 0x80 {
+      bytes.append(UInt8(value & 0x7F) | 0x80)
+      value >>= 7
+    }
+    bytes.append(UInt8(value))
   }
 
   /// Decodes a listing; throws naming `node` when the bytes are not a valid version-1 listing.
@@ -82,35 +91,7 @@ public enum DirectoryListing {
   }
 }
 
-/// Appends little-endian integers and LEB128 varints to a byte array.
-struct ByteWriter {
-  var bytes: [UInt8] = []
-
-  mutating func writeVarint(_ value: UInt64) {
-    var value = value
-    while value >= 0x80 {
-      bytes.append(UInt8(value & 0x7F) | 0x80)
-      value >>= 7
-    }
-    bytes.append(UInt8(value))
-  }
-
-  mutating func writeInt64(_ value: Int64) {
-    var bits = UInt64(bitPattern: value)
-    for _ in 0..<8 {
-      bytes.append(UInt8(bits & 0xFF))
-      bits >>= 8
-    }
-  }
-
-  mutating func writeString(_ text: String) {
-    let utf8 = Array(text.utf8)
-    writeVarint(UInt64(utf8.count))
-    bytes += utf8
-  }
-}
-
-/// Reads what `ByteWriter` wrote; every read returns nil past the end instead of trapping.
+/// Reads a listing's bytes; every read returns nil past the end instead of trapping.
 struct ByteReader {
   let bytes: [UInt8]
   var offset = 0
@@ -136,19 +117,5 @@ struct ByteReader {
       shift += 7
     }
     return nil
-  }
-
-  mutating func readInt64() -> Int64? {
-    guard let raw = read(8) else { return nil }
-    var bits: UInt64 = 0
-    for (index, byte) in raw.enumerated() { bits |= UInt64(byte) << UInt64(8 * index) }
-    return Int64(bitPattern: bits)
-  }
-
-  mutating func readString() -> String? {
-    guard let length = readVarint(), length <= UInt64(bytes.count),
-      let raw = read(Int(length))
-    else { return nil }
-    return String(validating: raw, as: UTF8.self)
   }
 }

@@ -1,27 +1,14 @@
 import FoundationEssentials
 import PondFiles
-import SystemPackage
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// Host-file helpers on PondFiles whose errors are `PondError`s naming the path, with PondFiles' hints.
 enum HostIO {
-  static func failure(_ path: String, _ what: String, _ code: Int32, hint: String? = nil)
-    -> PondError
-  {
+  /// The `PondError` for a failure reported by PondFiles, with PondFiles' hint unless `hint` replaces it.
+  static func failure(_ error: FileIOError, hint: String? = nil) -> PondError {
     PondError(
-      .io, path: path, "cannot \(what): \(String(cString: strerror(code))) (errno \(code))",
-      hint: hint ?? FileIOError.hint(for: .init(rawValue: code), path: path),
-      errno: Errno(rawValue: code))
-  }
-
-  /// The `PondError` for a failure reported by PondFiles.
-  static func failure(_ error: FileIOError) -> PondError {
-    failure(error.path, error.operation.description, error.errorNumber)
+      .io, path: error.path,
+      "cannot \(error.operation): \(error.errno) (errno \(error.errorNumber))",
+      hint: hint ?? error.hint, errno: error.errno)
   }
 
   /// Runs PondFiles calls, reporting their failures as `PondError`s.
@@ -31,11 +18,6 @@ enum HostIO {
     } catch let error as FileIOError {
       throw failure(error)
     }
-  }
-
-  /// The whole file at `path`.
-  static func readFile(_ path: String) throws -> [UInt8] {
-    try converting { try LocalFiles.readFile(path) }
   }
 
   static func syncDirectory(_ path: String) throws {

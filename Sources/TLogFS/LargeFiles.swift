@@ -29,10 +29,7 @@ struct LargeFiles {
       }
     } catch let error as ZstdFileError {
       try? LocalFiles.remove(temporary)
-      let isSource = error.path == source
-      throw HostIO.failure(
-        isSource ? source : temporary, isSource ? "read" : "write a large file body",
-        error.errorNumber)
+      throw HostIO.failure(error)
     } catch {
       try? LocalFiles.remove(temporary)
       throw PondError(.io, path: source, "cannot compress: \(error)")
@@ -115,14 +112,6 @@ struct LargeFiles {
         hint: "run 'pond fsck'; restore it from a replica")
     }
   }
-
-  /// The whole body in memory (for content below a few MiB, and the `Persistence.content` API).
-  func read(sha256: String, expectedSize: Int64) throws -> [UInt8] {
-    var result: [UInt8] = []
-    result.reserveCapacity(Int(expectedSize))
-    try stream(sha256: sha256, expectedSize: expectedSize) { result += $0 }
-    return result
-  }
 }
 
 /// Stands for content already stored in `LargeFiles` when handed to `FileSystem` as file bytes.
@@ -137,12 +126,9 @@ struct LargeFileToken: Hashable, Sendable {
   var size: Int64
 
   var bytes: [UInt8] { Self.magic + Array("\(sha256):\(size)".utf8) }
+}
 
-  init(sha256: String, size: Int64) {
-    self.sha256 = sha256
-    self.size = size
-  }
-
+extension LargeFileToken {
   init?(_ bytes: [UInt8]) {
     guard bytes.count < 128, bytes.starts(with: Self.magic) else { return nil }
     let text = String(decoding: bytes[Self.magic.count...], as: UTF8.self)

@@ -230,19 +230,18 @@ public final class OplogPersistence: Persistence {
         row.blob = PondLayout.largeFileKey(sha256: token.sha256)
         row.sha256 = token.sha256
         row.size = base + token.size
-      } else if bytes.count >= LargeFiles.threshold {
-        precondition(
-          !containsOpenToken(bytes),
-          "node \(write.id): a large file's stand-in bytes were joined with other content")
-        let sha = try largeFiles.store(bytes: bytes)
-        row.blob = PondLayout.largeFileKey(sha256: sha)
-        row.sha256 = sha
-        row.size = base + Int64(bytes.count)
       } else {
         precondition(
           !containsOpenToken(bytes),
           "node \(write.id): a large file's stand-in bytes were joined with other content")
-        inline(bytes, size: base + Int64(bytes.count))
+        if bytes.count >= LargeFiles.threshold {
+          let sha = try largeFiles.store(bytes: bytes)
+          row.blob = PondLayout.largeFileKey(sha256: sha)
+          row.sha256 = sha
+          row.size = base + Int64(bytes.count)
+        } else {
+          inline(bytes, size: base + Int64(bytes.count))
+        }
       }
     }
     openRows.append(row)
@@ -250,11 +249,7 @@ public final class OplogPersistence: Persistence {
 
   public func commit() throws -> TransactionID {
     guard let transaction = open else { preconditionFailure("commit without a transaction") }
-    defer {
-      open = nil
-      openRows = []
-      openTokens = []
-    }
+    defer { rollback() }
     let version = transaction.id.rawValue
     let head = index.headCommit.head(version: version - 1)
     // Rows carry the commit's time (DeltaLog's commit-time rule may raise it above the clock's), so that readers
@@ -349,6 +344,7 @@ public final class OplogPersistence: Persistence {
     return false
   }
 
+  /// Discards the open transaction (also how `commit` ends, committed or not).
   public func rollback() {
     open = nil
     openRows = []

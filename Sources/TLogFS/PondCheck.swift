@@ -20,8 +20,6 @@ public struct CheckReport: Sendable, Codable, Equatable {
   public var removed: [String] = []
 
   public var isClean: Bool { problems.isEmpty }
-
-  public init() {}
 }
 
 extension PondStore {
@@ -72,7 +70,7 @@ extension PondStore {
       let key = DeltaTable.commitKey(version: version)
       let bytes: [UInt8]
       do {
-        bytes = try log.storage.read(key)
+        bytes = try log.table.commitBytes(version)
       } catch {
         report.problems.append("data/\(key): cannot be read: \(error)")
         break versions
@@ -97,28 +95,20 @@ extension PondStore {
       } catch {
         report.problems.append("data/\(key): the hash chain is broken: \(error.message)")
       }
-      let adds = commit.adds
-      for add in adds {
+      for add in commit.adds {
         referencedFiles.insert(add.path)
         report.dataFiles += 1
-        let path = dataRoot + "/" + add.path
-        guard let fileBytes = try? HostIO.readFile(path) else {
-          report.problems.append("data/\(add.path): missing (added by version \(version))")
-          continue
-        }
-        if Int64(fileBytes.count) != add.size {
+        let size = try? LocalFiles.status(dataRoot + "/" + add.path)?.size
+        if let size, size != add.size {
           report.problems.append(
-            "data/\(add.path): holds \(fileBytes.count) bytes, its add (version \(version)) says \(add.size)"
-          )
-        }
-        if Hex.encode(SHA256.hash(fileBytes)) != add.sha256 {
-          report.problems.append(
-            "data/\(add.path): its sha256 does not match the add of version \(version)")
-          continue
+            "data/\(add.path): holds \(size) bytes, its add (version \(version)) says \(add.size)")
         }
         let rows: [OplogRow]
         do {
-          rows = try Oplog.read(path: path, key: "data/" + add.path)
+          guard add.sha256 != nil else {
+            throw PondError(.corrupt, path: "data/" + add.path, "its add has no sha256 to check")
+          }
+          rows = try log.rows(of: add, version: version)
         } catch {
           report.problems.append("\(error)")
           continue
@@ -305,20 +295,13 @@ private final class IndexCheck {
     if row.entryType == .directory, row.content != nil {
       listings[row.nodeID] = (row.transaction, row.sha256)
     }
-    var found: [Int64]?
-    var sha = ""
-    var parent: [UInt8] = []
+    let found: (numbers: [Int64], sha256: String, parent: [UInt8])?
     do {
-      try database.query(
+      found = try database.firstRow(
         "SELECT version, type, size, is_blob, row_index, sha256, parent FROM rows"
           + " WHERE node = ?1 AND txn = ?2",
         [.blob(row.nodeID.bytes), .integer(row.transaction)]
-      ) { result in
-        found = (0..<5).map { result.integer(Int32($0)) }
-        sha = result.text(5)
-        parent = result.blob(6)
-        return false
-      }
+      ) { result in ((0..<5).map { result.integer(Int32($0)) }, result.text(5), result.blob(6)) }
     } catch {
       return "it cannot be read (\(error))"
     }
@@ -327,7 +310,8 @@ private final class IndexCheck {
       row.version, Int64(DirectoryListing.code(row.entryType)), max(row.size, 0),
       row.blob == nil ? 0 : 1, Int64(position),
     ]
-    guard found == expected, sha == row.sha256, parent == row.partID.bytes else {
+    guard found.numbers == expected, found.sha256 == row.sha256, found.parent == row.partID.bytes
+    else {
       return "the row differs"
     }
     return nil
@@ -341,11 +325,10 @@ private final class IndexCheck {
       problems.append("it records versions up to \(head), but the log ends at \(logHead)")
     }
     do {
-      var indexRows = 0
-      try database.query("SELECT count(*) FROM rows WHERE txn <= ?1", [.integer(head)]) { row in
-        indexRows = Int(row.integer(0))
-        return false
-      }
+      let indexRows =
+        try database.firstRow("SELECT count(*) FROM rows WHERE txn <= ?1", [.integer(head)]) {
+          Int($0.integer(0))
+        } ?? 0
       if indexRows != rows {
         problems.append("it holds \(indexRows) rows up to version \(head), the log \(rows)")
       }

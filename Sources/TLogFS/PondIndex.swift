@@ -26,14 +26,9 @@ struct IndexedCommit: Sendable, Equatable {
   var dataFile: String?
   /// The command line that made it (`operationParameters.command`), or the Delta operation.
   var command: String
+}
 
-  init(timestamp: Int64, sha256: SHA256Digest, dataFile: String?, command: String) {
-    self.timestamp = timestamp
-    self.sha256 = sha256
-    self.dataFile = dataFile
-    self.command = command
-  }
-
+extension IndexedCommit {
   /// What the index remembers of `commit`.
   init(_ commit: CommitFile) {
     let info = commit.info
@@ -156,15 +151,10 @@ final class PondIndex {
 
   /// The latest row of `id` at or before version `at`.
   func row(of id: NodeID, at version: Int64) throws -> IndexedRow? {
-    var found: IndexedRow?
-    try database.query(
+    try database.firstRow(
       "SELECT \(Self.rowColumns) FROM rows WHERE node = ?1 AND txn <= ?2 ORDER BY txn DESC LIMIT 1",
       [.blob(id.bytes), .integer(version)]
-    ) { row in
-      found = try Self.indexedRow(id, row)
-      return false
-    }
-    return found
+    ) { try Self.indexedRow(id, $0) }
   }
 
   /// The rows of `id` written by versions after `after` (all when nil) up to `version`, oldest first.
@@ -182,28 +172,18 @@ final class PondIndex {
 
   /// The version of the newest row of `id` at or before `version` whose type is not `type`; nil when none.
   func lastVersion(of id: NodeID, notOfType type: EntryType, upTo version: Int64) throws -> Int64? {
-    var found: Int64?
-    try database.query(
+    try database.firstRow(
       "SELECT max(txn) FROM rows WHERE node = ?1 AND txn <= ?2 AND type != ?3",
       [.blob(id.bytes), .integer(version), .integer(Int64(DirectoryListing.code(type)))]
-    ) { row in
-      if !row.isNull(0) { found = row.integer(0) }
-      return false
-    }
-    return found
+    ) { $0.isNull(0) ? nil : $0.integer(0) } ?? nil
   }
 
   /// The encoded listing of directory `id` as written by version `version`, when that is its latest listing.
   func latestListing(of id: NodeID, writtenBy version: Int64) throws -> [UInt8]? {
-    var found: [UInt8]?
-    try database.query(
+    try database.firstRow(
       "SELECT listing FROM listings WHERE node = ?1 AND txn = ?2",
       [.blob(id.bytes), .integer(version)]
-    ) { row in
-      found = row.blob(0)
-      return false
-    }
-    return found
+    ) { $0.blob(0) }
   }
 
   /// Commit `version`, which must be at most `head`.
@@ -234,16 +214,11 @@ final class PondIndex {
   /// The latest version committed at or before `milliseconds` (commit times only grow with the version in a
   /// pond's log); nil when the first commit is later.
   func version(committedAtOrBefore milliseconds: Int64) throws -> Int64? {
-    var found: Int64?
-    try database.query(
+    try database.firstRow(
       "SELECT version FROM commits WHERE timestamp <= ?1 AND version <= ?2"
         + " ORDER BY timestamp DESC, version DESC LIMIT 1",
       [.integer(milliseconds), .integer(head)]
-    ) { row in
-      found = row.integer(0)
-      return false
-    }
-    return found
+    ) { $0.integer(0) }
   }
 
   // MARK: Writes
@@ -419,33 +394,20 @@ final class PondIndex {
 
   /// The index format the database was made with (0 for a new, empty file).
   static func userVersion(_ database: SQLiteDatabase) throws -> Int64 {
-    var format: Int64 = 0
-    try database.query("PRAGMA user_version") { row in
-      format = row.integer(0)
-      return false
-    }
-    return format
+    try database.firstRow("PRAGMA user_version") { $0.integer(0) } ?? 0
   }
 
   static func headVersion(in database: SQLiteDatabase) throws -> Int64? {
-    var found: Int64?
-    try database.query("SELECT max(version) FROM commits") { row in
-      if !row.isNull(0) { found = row.integer(0) }
-      return false
-    }
-    return found
+    try database.firstRow("SELECT max(version) FROM commits") {
+      $0.isNull(0) ? nil : $0.integer(0)
+    } ?? nil
   }
 
   static func commit(_ version: Int64, in database: SQLiteDatabase) throws -> IndexedCommit? {
-    var found: IndexedCommit?
-    try database.query(
+    try database.firstRow(
       "SELECT timestamp, sha256, data_file, command FROM commits WHERE version = ?1",
       [.integer(version)]
-    ) { row in
-      found = try indexedCommit(row, from: 0)
-      return false
-    }
-    return found
+    ) { try indexedCommit($0, from: 0) }
   }
 
   private static func indexedCommit(_ row: SQLiteRow, from column: Int32) throws -> IndexedCommit {

@@ -25,8 +25,7 @@ public final class PondLock {
       lock = try FileLock(at: path)
     } catch {
       throw HostIO.failure(
-        path, "open the writer lock", error.errorNumber,
-        hint: "the pond's local/ directory must be writable to change the pond")
+        error, hint: "the pond's local/ directory must be writable to change the pond")
     }
     try HostIO.converting {
       if wait {

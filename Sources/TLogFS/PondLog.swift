@@ -100,23 +100,7 @@ struct PondLog {
         .corrupt, path: key, "the commit adds \(adds.count) data files; pond writes one")
     }
     guard let add = adds.first else { return ([], commit) }
-    // The index is built from what the log's hashes vouch for: the data file must be the one its add names.
-    let digest: [UInt8]
-    do {
-      digest = try SHA256.hash(fileAt: dataRoot + "/" + add.path)
-    } catch {
-      throw PondError(
-        .corrupt, path: "data/" + add.path,
-        "the data file of version \(version) cannot be read: \(error)",
-        hint: "run 'pond fsck'; restore it from a replica")
-    }
-    guard add.sha256 == nil || add.sha256 == Hex.encode(digest) else {
-      throw PondError(
-        .corrupt, path: "data/" + add.path,
-        "the data file does not match the sha256 its commit (version \(version)) records",
-        hint: "run 'pond fsck'; restore it from a replica")
-    }
-    let rows = try Oplog.read(path: dataRoot + "/" + add.path, key: "data/" + add.path)
+    let rows = try rows(of: add, version: version)
     return (try Self.checkedRows(rows, key: "data/" + add.path, version: version), commit)
   }
 
@@ -130,6 +114,27 @@ struct PondLog {
       throw PondError(.corrupt, path: key, "the data file holds two rows of the same node")
     }
     return rows
+  }
+
+  /// The rows of the data file `add` names (added by `version`), read only once its bytes hash to the add's
+  /// sha256 (when it has one): the index and `fsck` read what the log's hashes vouch for.
+  func rows(of add: AddFile, version: Int64) throws -> [OplogRow] {
+    let key = "data/" + add.path
+    let digest: [UInt8]
+    do {
+      digest = try SHA256.hash(fileAt: dataRoot + "/" + add.path)
+    } catch {
+      throw PondError(
+        .corrupt, path: key, "the data file of version \(version) cannot be read: \(error)",
+        hint: "run 'pond fsck'; restore it from a replica")
+    }
+    guard add.sha256 == nil || add.sha256 == Hex.encode(digest) else {
+      throw PondError(
+        .corrupt, path: key,
+        "the data file does not match the sha256 its commit (version \(version)) records",
+        hint: "run 'pond fsck'; restore it from a replica")
+    }
+    return try Oplog.read(path: dataRoot + "/" + add.path, key: key)
   }
 
   /// Refuses a version 0 that is not a pond of this format: a pond of another format must not be read (or

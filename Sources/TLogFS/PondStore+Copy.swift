@@ -153,7 +153,7 @@ extension PondStore {
     if size >= Int64(LargeFiles.threshold) || size > state.inlineBudget {
       return try persistence.stageLargeFile(hostPath: source)
     }
-    let contents = try HostIO.readFile(source)
+    let contents = try HostIO.converting { try LocalFiles.readFile(source) }
     state.inlineBudget -= Int64(contents.count)
     return contents
   }

@@ -44,7 +44,7 @@ extension PondStore {
   public static func origin(ofPond root: String) throws -> String? {
     let path = normalized(root) + "/" + PondLayout.originFile
     guard try HostIO.status(path) != nil else { return nil }
-    let text = String(decoding: try HostIO.readFile(path), as: UTF8.self)
+    let text = String(decoding: try HostIO.converting { try LocalFiles.readFile(path) }, as: UTF8.self)
     return text.split(separator: "\n").first.map(String.init) ?? ""
   }
 
@@ -97,7 +97,7 @@ extension VersionObjects.DataFile {
   ///
   /// - Throws: `PondError` `.corrupt` naming `key` and what does not match.
   public func check(fileAt path: String, version: Int64) throws -> [OplogRow] {
-    let bytes = try HostIO.readFile(path)
+    let bytes = try HostIO.converting { try LocalFiles.readFile(path) }
     guard Int64(bytes.count) == size, SHA256Digest(hashing: bytes) == sha256 else {
       throw PondError(
         .corrupt, path: key,

@@ -22,22 +22,26 @@ public struct NodeReport: Sendable, Codable, Equatable {
   public var nodeID: String
   public var type: String
   /// Null in JSON for anything but a symbolic link.
-  public var symlinkTarget: String?
+  @ExplicitNull public var symlinkTarget: String?
   public var versions: [NodeVersionReport]
+}
 
-  enum CodingKeys: String, CodingKey {
-    case path, nodeID, type, symlinkTarget, versions
+/// An optional property that JSON shows as an explicit `null` when absent (synthesized encoding would omit
+/// the key), so that scripts see the same keys on every object.
+@propertyWrapper
+public struct ExplicitNull<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+  public var wrappedValue: Value?
+
+  public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    wrappedValue = container.decodeNil() ? nil : try container.decode(Value.self)
   }
 
-  /// Every key, with an explicit null when absent (synthesized encoding would omit it), so that scripts see
-  /// the same keys on every object.
   public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(path, forKey: .path)
-    try container.encode(nodeID, forKey: .nodeID)
-    try container.encode(type, forKey: .type)
-    try container.encode(symlinkTarget, forKey: .symlinkTarget)
-    try container.encode(versions, forKey: .versions)
+    var container = encoder.singleValueContainer()
+    try container.encode(wrappedValue)
   }
 }
 
@@ -62,10 +66,10 @@ public struct RowReport: Sendable, Codable, Equatable {
   public var txn: Int64
   public var timestamp: Int64
   public var entryType: String
-  public var content: String?
+  @ExplicitNull public var content: String?
   public var size: Int64
   public var sha256: String
-  public var blob: String?
+  @ExplicitNull public var blob: String?
 
   enum CodingKeys: String, CodingKey {
     case partID = "part_id"
@@ -73,21 +77,6 @@ public struct RowReport: Sendable, Codable, Equatable {
     case version, txn, timestamp
     case entryType = "entry_type"
     case content, size, sha256, blob
-  }
-
-  /// Every column, with an explicit null for `content` or `blob` (synthesized encoding would omit the key).
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(partID, forKey: .partID)
-    try container.encode(nodeID, forKey: .nodeID)
-    try container.encode(version, forKey: .version)
-    try container.encode(txn, forKey: .txn)
-    try container.encode(timestamp, forKey: .timestamp)
-    try container.encode(entryType, forKey: .entryType)
-    try container.encode(content, forKey: .content)
-    try container.encode(size, forKey: .size)
-    try container.encode(sha256, forKey: .sha256)
-    try container.encode(blob, forKey: .blob)
   }
 
   init(_ row: OplogRow) {

@@ -123,8 +123,7 @@ public final class PondStore {
     try HostIO.syncDirectory(root + "/" + PondLayout.localDirectory)
     try HostIO.syncDirectory(root + "/" + PondLayout.dataDirectory)
     try HostIO.syncDirectory(root)
-    let parent = root.lastIndex(of: "/").map { String(root[..<$0]) } ?? "."
-    try HostIO.syncDirectory(parent.isEmpty ? "/" : parent)
+    try HostIO.syncDirectory(LocalFiles.parentDirectory(of: root))
     withExtendedLifetime(lock) {}  // held until version 0 and its directories are durable
     return try PondStore(root: root, mode: .read)
   }

@@ -4,53 +4,35 @@
 public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The reason, modelled on POSIX `errno` values; a struct so that codes can be added.
   public struct Code: Hashable, Sendable, CustomStringConvertible {
-    private enum Value: Hashable, Sendable {
-      case exists, notFound, notADirectory, isADirectory, directoryNotEmpty, invalidName
-      case symlinkLoop, readOnly, crossDevice, invalidArgument, notPermitted, noMatch
-    }
-    private let value: Value
+    private let name: String
+    private init(_ name: String) { self.name = name }
 
     /// The name is taken (`EEXIST`).
-    public static let exists = Code(value: .exists)
+    public static let exists = Code("file exists")
     /// A path component does not exist (`ENOENT`).
-    public static let notFound = Code(value: .notFound)
+    public static let notFound = Code("no such file or directory")
     /// A component used as a directory is not one (`ENOTDIR`).
-    public static let notADirectory = Code(value: .notADirectory)
+    public static let notADirectory = Code("not a directory")
     /// A file operation was given a directory (`EISDIR`).
-    public static let isADirectory = Code(value: .isADirectory)
+    public static let isADirectory = Code("is a directory")
     /// The directory still has entries (`ENOTEMPTY`).
-    public static let directoryNotEmpty = Code(value: .directoryNotEmpty)
+    public static let directoryNotEmpty = Code("directory not empty")
     /// A name is empty, contains `/` or NUL, is `.` or `..` where a new name is needed, or is too long.
-    public static let invalidName = Code(value: .invalidName)
+    public static let invalidName = Code("invalid name")
     /// Too many symbolic links were followed while resolving a path (`ELOOP`).
-    public static let symlinkLoop = Code(value: .symlinkLoop)
+    public static let symlinkLoop = Code("too many levels of symbolic links")
     /// The target is read-only: a dynamic directory, or a snapshot opened at an old transaction (`EROFS`).
-    public static let readOnly = Code(value: .readOnly)
+    public static let readOnly = Code("read-only file system")
     /// A rename between a stored directory and a dynamic one (`EXDEV`).
-    public static let crossDevice = Code(value: .crossDevice)
+    public static let crossDevice = Code("cross-device link (dynamic directory)")
     /// The request makes no sense, such as moving a directory into itself (`EINVAL`).
-    public static let invalidArgument = Code(value: .invalidArgument)
+    public static let invalidArgument = Code("invalid argument")
     /// The operation is never allowed on this node, such as replacing a series' content (`EPERM`).
-    public static let notPermitted = Code(value: .notPermitted)
+    public static let notPermitted = Code("operation not permitted")
     /// A glob pattern matched nothing (the shell's "no matches found").
-    public static let noMatch = Code(value: .noMatch)
+    public static let noMatch = Code("no pond path matches the pattern")
 
-    public var description: String {
-      switch value {
-      case .exists: "file exists"
-      case .notFound: "no such file or directory"
-      case .notADirectory: "not a directory"
-      case .isADirectory: "is a directory"
-      case .directoryNotEmpty: "directory not empty"
-      case .invalidName: "invalid name"
-      case .symlinkLoop: "too many levels of symbolic links"
-      case .readOnly: "read-only file system"
-      case .crossDevice: "cross-device link (dynamic directory)"
-      case .invalidArgument: "invalid argument"
-      case .notPermitted: "operation not permitted"
-      case .noMatch: "no pond path matches the pattern"
-      }
-    }
+    public var description: String { name }
   }
 
   /// Why the operation failed.

@@ -24,9 +24,6 @@ public final class InMemoryPersistence: Persistence {
 
   public var head: TransactionID? { committed < 0 ? nil : TransactionID(rawValue: committed) }
 
-  /// How many versions of `id` were committed (0 when none).
-  public func versionCount(of id: NodeID) -> Int { versions[id]?.count ?? 0 }
-
   public func node(_ id: NodeID, at transaction: TransactionID?) throws -> NodeRecord? {
     guard let history = versions[id], let index = latestIndex(in: history, at: transaction) else {
       return nil

@@ -140,7 +140,7 @@ struct DeltaTableTests {
     for (version, paths) in expected {
       let snapshot = try f.table.snapshot(at: version)
       #expect(snapshot.version == version)
-      #expect(snapshot.sortedLiveFiles.map(\.path) == paths)
+      #expect(snapshot.liveFiles.keys.sorted() == paths)
       #expect(snapshot.head == (try f.table.commit(version)).head)
     }
     let latest = try f.table.snapshot()
@@ -173,7 +173,7 @@ struct DeltaTableTests {
     // append re-reads and retries on top of the winner.
     let appended = try f.table.append([b])
     #expect(appended.version == 2)
-    #expect(try f.table.snapshot().sortedLiveFiles.map(\.path) == ["a.parquet", "b.parquet"])
+    #expect(try f.table.snapshot().liveFiles.keys.sorted() == ["a.parquet", "b.parquet"])
   }
 
   @Test func putDataFileStoresAndDescribesTheFile() throws {
@@ -203,7 +203,7 @@ struct DeltaTableTests {
     // A clock that went backwards: the commit is stamped 1 ms after its predecessor.
     _ = try f.table.commit(on: snapshot, adds: [add], timestamp: TableFixture.baseTime - 5)
     let latest = try f.table.snapshot()
-    #expect(latest.headTimestamp == (try f.table.commit(1)).info!.timestamp + 1)
+    #expect(latest.head.timestamp == (try f.table.commit(1)).info!.timestamp + 1)
   }
 
   @Test func invalidCommitsAreRefused() throws {
@@ -448,7 +448,7 @@ struct DeltaTableTests {
     let snapshot = try f.table.snapshot()
     let info = CommitInfo(
       timestamp: TableFixture.baseTime + 999_999, readVersion: 1,
-      previousCommitSHA256: snapshot.headCommitSHA256.hex)
+      previousCommitSHA256: snapshot.head.sha256.hex)
     let bytes = DeltaAction.encodeCommit([
       .commitInfo(info),
       .protocol(

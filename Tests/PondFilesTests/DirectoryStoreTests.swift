@@ -24,7 +24,7 @@ struct DirectoryStoreTests {
     // "a-x" sorts before "a/…" ('-' < '/') and "a0" after it: a directory sorts as its name and '/'.
     let keys = ["a/1", "a/2/z", "a-x", "a0", "b", "a/10", "c/d/e/f", "é"]
     for key in keys { try store.put(key, bytes: Array(key.utf8)) }
-    try LocalFiles.writeNewFile([1], at: dir.path + "/a/" + TemporaryName.prefix + "1")
+    _ = try LocalFiles.putIfAbsent([1], at: dir.path + "/a/" + TemporaryName.prefix + "1")
     var listed: [String] = []
     var after: String?
     var pages = 0
@@ -56,7 +56,7 @@ struct DirectoryStoreTests {
 
   @Test func putsReadsRangesAndDeletes() throws {
     let source = dir.path + "/source"
-    try LocalFiles.writeNewFile(Array(0..<200), at: source)
+    _ = try LocalFiles.putIfAbsent(Array(0..<200), at: source)
     var observed = 0
     #expect(try store.put("x/y", contentsOf: source) { observed += $0.count } == 200)
     #expect(observed == 200)

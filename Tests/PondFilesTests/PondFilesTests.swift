@@ -40,7 +40,9 @@ struct OpenFileTests {
     let scratch = try Scratch("pond-files")
     let path = scratch.path("large")
     let data = pattern(3 << 20 + 17)
-    try LocalFiles.writeNewFile(data, at: path)
+    let file = try OpenFile(creatingAt: path)
+    try file.write(data)
+    try file.close()
     #expect(try LocalFiles.status(path)?.size == Int64(data.count))
     #expect(try scratch.read(path) == data)
   }
@@ -99,7 +101,9 @@ struct OpenFileTests {
   @Test func modificationTimeIsSetToTheMillisecond() throws {
     let scratch = try Scratch("pond-files")
     let path = scratch.path("stamped")
-    try LocalFiles.writeNewFile([1, 2, 3], at: path, modificationTime: 1_700_000_000_123)
+    #expect(
+      try LocalFiles.putIfAbsent([1, 2, 3], at: path, modificationTime: 1_700_000_000_123)
+        == .created)
     let status = try #require(try LocalFiles.status(path))
     #expect(status.modificationTime == 1_700_000_000_123)
     #expect(status.isRegularFile && !status.isDirectory)
@@ -115,8 +119,8 @@ struct OpenFileTests {
     #expect(error?.errorNumber == EEXIST)
     #expect(error?.hint == "\(existing) already exists: remove it or choose another name")
     #expect(try scratch.read(existing) == [9, 9])
-    #expect(throws: FileIOError.self) { try LocalFiles.writeNewFile([1], at: existing) }
-    #expect(try scratch.read(existing) == [9, 9], "writeNewFile never replaces")
+    #expect(try LocalFiles.putIfAbsent([1], at: existing) == .alreadyExists)
+    #expect(try scratch.read(existing) == [9, 9], "putIfAbsent never replaces")
   }
 
   @Test func missingFileNamesPathErrnoAndHint() throws {
@@ -164,7 +168,7 @@ struct OpenFileTests {
   @Test func aFileInAMissingDirectoryCannotBeCreated() throws {
     let scratch = try Scratch("pond-files")
     let path = scratch.path("no/such/dir/file")
-    let error = #expect(throws: FileIOError.self) { try LocalFiles.writeNewFile([1], at: path) }
+    let error = #expect(throws: FileIOError.self) { try OpenFile(creatingAt: path) }
     #expect(error?.operation == .create)
     #expect(error?.errno == .noSuchFileOrDirectory)
     #expect(!scratch.exists(path))
@@ -206,9 +210,8 @@ struct FileIOErrorTests {
 struct PublishTests {
   @Test func publishIfAbsentGivesTheFinalName() throws {
     let scratch = try Scratch("pond-files")
-    let temporary = scratch.path("t.tmp")
     let final = scratch.path("final")
-    try LocalFiles.writeNewFile([1, 2, 3], at: temporary)
+    let temporary = try scratch.write([1, 2, 3], to: "t.tmp")
     #expect(try LocalFiles.publishIfAbsent(temporary, as: final) == .created)
     #expect(try scratch.read(final) == [1, 2, 3])
     #expect(!scratch.exists(temporary), "the temporary name is removed")
@@ -217,8 +220,7 @@ struct PublishTests {
   @Test func publishIfAbsentRefusesAnExistingTarget() throws {
     let scratch = try Scratch("pond-files")
     let final = try scratch.write([7], to: "final")
-    let temporary = scratch.path("t.tmp")
-    try LocalFiles.writeNewFile([1, 2, 3], at: temporary)
+    let temporary = try scratch.write([1, 2, 3], to: "t.tmp")
     #expect(try LocalFiles.publishIfAbsent(temporary, as: final) == .alreadyExists)
     #expect(try scratch.read(final) == [7], "the existing file is untouched")
     #expect(!scratch.exists(temporary), "the loser's temporary file is removed")
@@ -226,8 +228,7 @@ struct PublishTests {
 
   @Test func publishIfAbsentIntoAMissingDirectoryFailsAndCleansUp() throws {
     let scratch = try Scratch("pond-files")
-    let temporary = scratch.path("t.tmp")
-    try LocalFiles.writeNewFile([1], at: temporary)
+    let temporary = try scratch.write([1], to: "t.tmp")
     let final = scratch.path("missing/final")
     let error = #expect(throws: FileIOError.self) {
       try LocalFiles.publishIfAbsent(temporary, as: final)
@@ -241,8 +242,7 @@ struct PublishTests {
   @Test func publishReplacingReplacesTheTarget() throws {
     let scratch = try Scratch("pond-files")
     let final = try scratch.write([7], to: "final")
-    let temporary = scratch.path("t.tmp")
-    try LocalFiles.writeNewFile([1, 2, 3], at: temporary)
+    let temporary = try scratch.write([1, 2, 3], to: "t.tmp")
     try LocalFiles.publishReplacing(temporary, as: final)
     #expect(try scratch.read(final) == [1, 2, 3])
     #expect(!scratch.exists(temporary))
@@ -253,8 +253,7 @@ struct PublishTests {
     let directory = scratch.path("dir")
     #expect(try LocalFiles.makeDirectory(directory))
     _ = try scratch.write([1], to: "dir/inside")
-    let temporary = scratch.path("t.tmp")
-    try LocalFiles.writeNewFile([1], at: temporary, durable: false)
+    let temporary = try scratch.write([1], to: "t.tmp")
     let error = #expect(throws: FileIOError.self) {
       try LocalFiles.publishReplacing(temporary, as: directory)
     }
@@ -363,14 +362,15 @@ struct FileSystemConditionTests {
       mountPoint -> Bool in
       let path = mountPoint + "/big"
       let error = #expect(throws: FileIOError.self) {
-        try LocalFiles.writeNewFile(pattern(1 << 20), at: path)
+        try LocalFiles.putIfAbsent(pattern(1 << 20), at: path)
       }
       #expect(error?.operation == .write)
-      #expect(error?.path == path)
+      #expect(error?.path.hasPrefix(mountPoint + "/" + TemporaryName.prefix) == true)
       #expect(error?.errno == .noSpace)
       #expect(error?.description.contains("No space left on device (errno \(ENOSPC))") == true)
       #expect(error?.description.contains("the disk is full: free space") == true)
-      #expect(!scratch.exists(path), "the partial file is removed")
+      let left = try LocalFiles.names(inDirectory: mountPoint)
+      #expect(left == [], "the partial file is removed")
       return true
     }
     if done == nil { TestSupport.reportUnavailable(TestSupport.tmpfsUnavailable) }
@@ -381,12 +381,12 @@ struct FileSystemConditionTests {
     let done = try TestSupport.withTmpfs(size: "64k", in: URL(fileURLWithPath: scratch.root)) {
       mountPoint -> Bool in
       let existing = mountPoint + "/existing"
-      try LocalFiles.writeNewFile([1, 2], at: existing)
+      #expect(try LocalFiles.putIfAbsent([1, 2], at: existing) == .created)
       let remount = try TestSupport.run(
         URL(fileURLWithPath: "/bin/mount"), ["-o", "remount,ro", mountPoint])
       #expect(remount.status == 0, "\(remount.stderrText)")
       let path = mountPoint + "/new"
-      let error = #expect(throws: FileIOError.self) { try LocalFiles.writeNewFile([1], at: path) }
+      let error = #expect(throws: FileIOError.self) { try OpenFile(creatingAt: path) }
       #expect(error?.operation == .create)
       #expect(error?.errno == .readOnlyFileSystem)
       #expect(error?.description.contains(path) == true)

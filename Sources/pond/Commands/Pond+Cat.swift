@@ -17,23 +17,8 @@ extension Pond {
       try reportingFailures("cat") { output in
         let store = try location.openForReading()
         let fileSystem = try store.fileSystem(at: try at.version(in: store))
-        for path in paths {
-          // The store reports a failing sink as a failure to read its content; the output's own error is
-          // the one to report.
-          var outputFailure: StandardOutputError?
-          do {
-            try store.streamFile(path, fileSystem) { bytes in
-              do {
-                try output.write(bytes)
-              } catch let error as StandardOutputError {
-                outputFailure = error
-                throw error
-              }
-            }
-          } catch {
-            throw outputFailure ?? error
-          }
-        }
+        // A failing write (a full disk, a closed pipe) comes back as the output's own error.
+        for path in paths { try store.streamFile(path, fileSystem) { try output.write($0) } }
       }
     }
   }

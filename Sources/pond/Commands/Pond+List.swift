@@ -31,24 +31,9 @@ extension Pond {
       var size: UInt64
       var version: UInt64
       /// Null for an entry of a dynamic directory (it has no node of its own).
-      var nodeID: String?
+      @ExplicitNull var nodeID: String?
       /// Null for anything but a symbolic link.
-      var symlinkTarget: String?
-
-      enum CodingKeys: String, CodingKey {
-        case path, type, size, version, nodeID, symlinkTarget
-      }
-
-      /// Every key, with an explicit null when absent (synthesized encoding would omit it).
-      func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(path, forKey: .path)
-        try container.encode(type, forKey: .type)
-        try container.encode(size, forKey: .size)
-        try container.encode(version, forKey: .version)
-        try container.encode(nodeID, forKey: .nodeID)
-        try container.encode(symlinkTarget, forKey: .symlinkTarget)
-      }
+      @ExplicitNull var symlinkTarget: String?
     }
 
     func run() throws {

@@ -1,6 +1,4 @@
 import ArgumentParser
-import TLogFS
-import TinyFS
 
 extension Pond {
   struct Ln: ParsableCommand {
@@ -24,11 +22,8 @@ extension Pond {
     }
 
     func run() throws {
-      try reportingFailures("ln") { _ in
-        let store = try pond.open()
-        try store.change(commandLine: Invocation.commandLine) { fileSystem in
-          try fileSystem.createSymlink(link, target: target)
-        }
+      try pond.change("ln") { fileSystem in
+        try fileSystem.createSymlink(link, target: target)
       }
     }
   }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import TLogFS
-import TinyFS
 
 extension Pond {
   struct Mkdir: ParsableCommand {
@@ -20,11 +18,8 @@ extension Pond {
     }
 
     func run() throws {
-      try reportingFailures("mkdir") { _ in
-        let store = try pond.open()
-        try store.change(commandLine: Invocation.commandLine) { fileSystem in
-          for path in paths { try fileSystem.createDirectory(path, withParents: parents) }
-        }
+      try pond.change("mkdir") { fileSystem in
+        for path in paths { try fileSystem.createDirectory(path, withParents: parents) }
       }
     }
   }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import TLogFS
-import TinyFS
 
 extension Pond {
   struct Mv: ParsableCommand {
@@ -17,11 +15,8 @@ extension Pond {
     var destination: String
 
     func run() throws {
-      try reportingFailures("mv") { _ in
-        let store = try pond.open()
-        try store.change(commandLine: Invocation.commandLine) { fileSystem in
-          try fileSystem.move(source, to: destination)
-        }
+      try pond.change("mv") { fileSystem in
+        try fileSystem.move(source, to: destination)
       }
     }
   }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import TLogFS
-import TinyFS
 
 extension Pond {
   struct Rm: ParsableCommand {
@@ -17,11 +15,8 @@ extension Pond {
     var paths: [String]
 
     func run() throws {
-      try reportingFailures("rm") { _ in
-        let store = try pond.open()
-        try store.change(commandLine: Invocation.commandLine) { fileSystem in
-          for path in paths { try fileSystem.remove(path, recursive: recursive) }
-        }
+      try pond.change("rm") { fileSystem in
+        for path in paths { try fileSystem.remove(path, recursive: recursive) }
       }
     }
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import TLogFS
+import TinyFS
 
 /// `--pond PATH`, or `$POND`.
 struct PondLocation: ParsableArguments {
@@ -28,6 +29,14 @@ struct WritablePond: ParsableArguments {
 
   func open() throws -> PondStore {
     try PondStore(root: try location.path(), mode: .write(wait: wait))
+  }
+
+  /// Runs `body` as one change of the pond, recorded with the command line; a failure is reported as
+  /// `pond <command>: ...` (see `reportingFailures`).
+  func change(_ command: String, _ body: (FileSystem) throws -> Void) throws {
+    try reportingFailures(command) { _ in
+      try open().change(commandLine: Invocation.commandLine, body)
+    }
   }
 }
 
