@@ -4,7 +4,7 @@
 /// Written by hand, not with Yams: Yams imports Foundation, which links ICU into every pond process (about 1 ms
 /// of each start and 50 MB of binary, for two small files pond writes itself). The reader takes what pond writes
 /// and hand edits of the same shape (plain, single- or double-quoted scalars, comments); anything else is refused
-/// naming the line. Configuration people write (the agent's) is read with Yams.
+/// naming the line.
 enum LocalYAML {
   /// A top-level key's value.
   enum Section: Equatable {

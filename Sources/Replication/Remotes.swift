@@ -116,11 +116,13 @@ public struct RemoteRegistry: Sendable {
   /// The remote called `name`.
   public func remote(named name: String) -> RemoteSettings? { remotes.first { $0.name == name } }
 
-  /// The remote a command means: `name` (a remote's name, or a URL used as it is); with no name, the only
-  /// remote, or the one called `origin` on a replica.
+  /// The remote a command means: `name` (a remote's name, or a URL: the remote recorded with that URL, with its
+  /// settings, or the URL as it is); with no name, the only remote, or the one called `origin`.
   public func resolve(_ name: String?) throws -> RemoteSettings {
     if let name {
-      if let remote = remote(named: name) { return remote }
+      if let remote = remote(named: name) ?? remotes.first(where: { $0.url == name }) {
+        return remote
+      }
       if name.contains("://") { return RemoteSettings(name: name, url: name) }
       throw ReplicationError(
         .invalidArgument, "no remote named '\(name)' in \(pondRoot)/\(Self.remotesFile)",

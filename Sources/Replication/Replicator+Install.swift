@@ -42,11 +42,30 @@ extension Replicator {
         do {
           try commit.checkChain(onto: head)
         } catch {
+          // Another history when the remote's next commit names another predecessor than this pond's head;
+          // damage when a commit of the remote does not follow the remote's own previous one.
+          if let previous, head == previous, commit.info?.previousCommitSHA256 != nil {
+            throw ReplicationError(
+              .diverged,
+              "\(store.url): \(commit.key) does not follow this pond's version \(previous.version): the "
+                + "remote holds another history (\(RemoteLog.describe(commit)))",
+              hint: "nothing was installed; restore anew from the remote to follow its history",
+              version: commit.version)
+          }
           throw ReplicationError(
-            .diverged,
-            "\(store.url): \(commit.key) does not follow version \(commit.version - 1) here: \(error)",
-            hint: "the remote holds another history; restore anew from it, or push from the writer",
+            .damaged,
+            "\(store.url): \(commit.key) does not follow \(PondLayout.commitKey(version: commit.version - 1)): "
+              + "\(error)",
+            hint:
+              "the remote's log is damaged; run 'pond verify --deep' from the writer, which can push it again",
             version: commit.version)
+        }
+        do {
+          try PondStore.checkShape(of: commit)
+        } catch {
+          throw ReplicationError(
+            .damaged, "\(store.url): \(commit.key) is not a pond commit: \(error)",
+            hint: "check the URL: it must be a remote of a pond", version: commit.version)
         }
         batch.append(commit)
         head = commit.head
@@ -60,7 +79,11 @@ extension Replicator {
           result = try LocalFiles.putIfAbsent(
             commit.bytes, at: path, modificationTime: commit.info?.timestamp)
         } catch {
-          throw ReplicationError(.localIO, "cannot install \(commit.key): \(error)")
+          throw ReplicationError(
+            .localIO, "cannot install \(commit.key) into \(dataRoot): \(error)",
+            hint:
+              "the versions before it are installed; fix the cause (free space?) and run the command again"
+          )
         }
         if result == .alreadyExists, (try? LocalFiles.readFile(path)) != commit.bytes {
           throw ReplicationError(

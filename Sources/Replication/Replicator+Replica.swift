@@ -33,8 +33,7 @@ extension Replicator {
   public func restore(settings: RemoteSettings, version: Int64? = nil, until: Int64? = nil)
     async throws -> RestoreReport
   {
-    let destination =
-      pondRoot.count > 1 && pondRoot.hasSuffix("/") ? String(pondRoot.dropLast()) : pondRoot
+    let destination = PondStore.normalized(pondRoot)
     let parent = LocalFiles.parentDirectory(of: destination)
     try checkRestoreDestination(destination, parent: parent)
     let temporary = TemporaryName.make(in: parent)
@@ -46,7 +45,14 @@ extension Replicator {
         remote: report.remote, pond: destination, version: report.version,
         objectsFetched: report.objectsFetched, bytesFetched: report.bytesFetched)
     } catch {
-      try? LocalFiles.removeTree(temporary)
+      do {
+        try LocalFiles.removeTree(temporary)
+      } catch let removal {
+        throw ReplicationError(
+          .localIO,
+          "\(error); and the unfinished restore in \(temporary) could not be removed: \(removal)",
+          hint: "remove it by hand")
+      }
       if let error = error as? FileIOError,
         error.errno == .directoryNotEmpty || error.errno == .fileExists
       {
@@ -138,6 +144,11 @@ extension Replicator {
         hint: "make one with 'pond restore URL'; a writable pond pushes instead")
     }
     let lock = try PondLock(pondRoot: pondRoot, wait: false)
+    // Checked again under the lock: a promote between the two would make this a writable pond.
+    guard try PondStore.origin(ofPond: pondRoot) != nil else {
+      throw ReplicationError(
+        .invalidArgument, "the pond at \(pondRoot) was promoted; it is not a replica any more")
+    }
     let before = try PondStore(root: pondRoot, mode: .read)
     let headBefore = before.head
     let installed = try await install(

@@ -112,11 +112,10 @@ extension Replicator {
       let rows: [OplogRow]
       let staging = TemporaryName.make(in: scratch)
       do {
+        defer { try? LocalFiles.remove(staging) }
         rows = try await transfers.fetch(.dataFile(dataFile, version: version), to: staging)
-        try? LocalFiles.remove(staging)
-      } catch {
-        try? LocalFiles.remove(staging)
-        problems.append("\(dataFile.key) (version \(version)): \(error)")
+      } catch let error as ReplicationError where error.code == .damaged {
+        problems.append("\(dataFile.key) (version \(version)): \(error.message)")
         continue
       }
       let largeFiles = try VersionObjects(commit: commit, rows: rows).largeFiles.filter {
@@ -128,7 +127,7 @@ extension Replicator {
         defer { try? LocalFiles.remove(staging) }
         do {
           _ = try await transfers.fetch(.largeFile(file), to: staging)
-        } catch let error as ReplicationError {
+        } catch let error as ReplicationError where error.code == .damaged {
           found.withLock { $0.append("\(file.key) (version \(version)): \(error.message)") }
         }
       }

@@ -79,9 +79,19 @@ extension Replicator {
       do {
         remoteHead = try await log.listedHead()
       } catch let error as ReplicationError where error.code == .damaged && error.version ?? 0 > 0 {
-        // A gap: push again from the version before it; the commits after it are found with our bytes.
-        progress("filling the gap at version \(error.version!) of \(store.url)")
-        remoteHead = error.version! - 1
+        // A gap at version g: filled with this pond's commit g only when the remote's g + 1 chains onto it
+        // (the commits after the gap are this pond's history); otherwise nothing is written.
+        let gap = error.version!
+        guard gap <= localHead else { throw error }
+        if let next = try await log.commit(gap + 1) {
+          do {
+            try next.checkChain(onto: try pond.commit(gap).head)
+          } catch {
+            throw try await log.divergence(at: gap + 1, local: pond, action: "push")
+          }
+        }
+        progress("filling the gap at version \(gap) of \(store.url)")
+        remoteHead = gap - 1
       }
     }
     let overlap = min(remoteHead, localHead)
@@ -98,6 +108,7 @@ extension Replicator {
         objectsPresent: counted.present, bytesUploaded: counted.bytes)
     }
     var pushed = remoteHead
+    var written: Int64 = 0  // commits this push created (a resumed push finds some of its own)
     var next = remoteHead + 1
     while next <= localHead {
       let batch = next...min(localHead, next + Self.batchSize - 1)
@@ -137,7 +148,10 @@ extension Replicator {
           registry.recordHead(pushed, of: store.url)
           throw try await log.divergence(at: version, local: pond, action: "push")
         }
-        counters.withLock { $0.bytes += Int64(commit.bytes.count) }
+        if result == .created {
+          written += 1
+          counters.withLock { $0.bytes += Int64(commit.bytes.count) }
+        }
         pushed = version
         registry.recordHead(version, of: store.url)
       }
@@ -145,7 +159,7 @@ extension Replicator {
     }
     var final = report
     final.remoteHead = max(pushed, remoteHead)
-    final.versionsPushed = max(0, pushed - remoteHead)
+    final.versionsPushed = written
     return final
   }
 
@@ -153,10 +167,19 @@ extension Replicator {
   /// size; a data file found there is also fetched and checked against its SHA-256, and replaced when it does
   /// not match (no commit names it yet). Returns true when it was sent.
   ///
-  /// A large file found with the right size is not fetched: its name is the SHA-256 of its content, objects
-  /// are stored whole, and `pond verify --deep` re-hashes every one.
+  /// Every object is checked against its commit before it leaves. A large file found on the remote with the
+  /// right size is not fetched: its name is the SHA-256 of its content, objects are stored whole, and `pond
+  /// verify --deep` re-hashes every one.
   private func upload(_ object: ExpectedObject, from path: String, size: Int64) async throws -> Bool
   {
+    // Only what matches its commit leaves: a damaged local object would make the remote's version unreadable.
+    do {
+      _ = try await object.check(fileAt: path)
+    } catch let error as PondError where error.code == .corrupt {
+      throw ReplicationError(
+        .localIO, "this pond's \(object.key) does not match its commit: \(error.message)",
+        hint: "nothing of its version was pushed; run 'pond fsck'")
+    }
     if let info = try await store.head(object.key), info.size == size {
       guard case .dataFile = object else { return false }
       let staging = TemporaryName.make(in: pondRoot + "/" + PondLayout.localDirectory)

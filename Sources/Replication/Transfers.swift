@@ -48,6 +48,11 @@ struct Transfers {
         throw ReplicationError(
           .damaged, "\(store.url): \(object.key) is missing",
           hint: "push again from the pond that wrote it, or restore from another remote")
+      } catch let error as ObjectStoreError where error.kind == .integrity {
+        // The store's own check (S3: the SHA-256 recorded at upload) failed on every attempt it made.
+        throw ReplicationError(
+          .damaged, "\(store.url): \(object.key) is damaged: \(error.message)",
+          hint: "push again from the pond that wrote it, or restore from another remote")
       }
       do {
         return try await object.check(fileAt: path)

@@ -84,22 +84,16 @@ struct PondLog {
   /// file is the one its add names.
   func read(_ version: Int64, onto previous: CommitHead?) throws -> ([OplogRow], CommitFile) {
     let commit = try commit(version)
-    let key = "data/" + commit.key
-    if version == 0 { try Self.checkFormat(of: commit) }
     do {
       try commit.checkChain(onto: previous)
     } catch {
       throw PondError(
-        .corrupt, path: key,
+        .corrupt, path: "data/" + commit.key,
         "the commit does not chain onto version \(version - 1) (hash chain broken)",
         hint: "run 'pond fsck'; the log was altered or diverged")
     }
-    let adds = commit.adds
-    guard adds.count <= 1 else {
-      throw PondError(
-        .corrupt, path: key, "the commit adds \(adds.count) data files; pond writes one")
-    }
-    guard let add = adds.first else { return ([], commit) }
+    try PondStore.checkShape(of: commit)
+    guard let add = commit.adds.first else { return ([], commit) }
     let rows = try rows(of: add, version: version)
     return (try Self.checkedRows(rows, key: "data/" + add.path, version: version), commit)
   }

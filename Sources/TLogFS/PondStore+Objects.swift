@@ -40,11 +40,26 @@ extension PondStore {
     return store
   }
 
+  /// Checks what a pond's commit is beyond DeltaLog's rules (which `CommitFile` checks): version 0 is a pond of
+  /// this format, and a commit adds at most one data file. For commits read from the local log and fetched
+  /// from a remote alike; the chain is `CommitFile.checkChain`'s.
+  ///
+  /// - Throws: `PondError` `.notAPond` (another format) or `.corrupt`, naming the commit's key.
+  public static func checkShape(of commit: CommitFile) throws {
+    if commit.version == 0 { try PondLog.checkFormat(of: commit) }
+    let adds = commit.adds.count
+    guard adds <= 1 else {
+      throw PondError(
+        .corrupt, path: "data/" + commit.key, "the commit adds \(adds) data files; pond writes one")
+    }
+  }
+
   /// The URL a read-only replica was restored from, or nil when the pond at `root` is writable.
   public static func origin(ofPond root: String) throws -> String? {
     let path = normalized(root) + "/" + PondLayout.originFile
     guard try HostIO.status(path) != nil else { return nil }
-    let text = String(decoding: try HostIO.converting { try LocalFiles.readFile(path) }, as: UTF8.self)
+    let text = String(
+      decoding: try HostIO.converting { try LocalFiles.readFile(path) }, as: UTF8.self)
     return text.split(separator: "\n").first.map(String.init) ?? ""
   }
 
@@ -66,6 +81,7 @@ extension VersionObjects {
   /// The objects of `commit`, whose data file holds `rows` (from `Oplog.rows(ofDataFile:key:)` for a commit
   /// fetched from elsewhere).
   public init(commit: CommitFile, rows: [OplogRow]) throws {
+    try PondStore.checkShape(of: commit)
     var dataFile: DataFile?
     if let add = commit.adds.first {
       guard let sha256 = add.sha256.flatMap({ SHA256Digest(hex: $0) }) else {
@@ -97,6 +113,12 @@ extension VersionObjects.DataFile {
   ///
   /// - Throws: `PondError` `.corrupt` naming `key` and what does not match.
   public func check(fileAt path: String, version: Int64) throws -> [OplogRow] {
+    let found = try HostIO.converting { try LocalFiles.existingStatus(path).size }
+    guard found == size else {
+      throw PondError(
+        .corrupt, path: key,
+        "the data file holds \(found) bytes; its commit (version \(version)) records \(size)")
+    }
     let bytes = try HostIO.converting { try LocalFiles.readFile(path) }
     guard Int64(bytes.count) == size, SHA256Digest(hashing: bytes) == sha256 else {
       throw PondError(

@@ -128,7 +128,8 @@ public final class PondStore {
     return try PondStore(root: root, mode: .read)
   }
 
-  static func normalized(_ path: String) -> String {
+  /// `path` without trailing slashes (`/` stays `/`): how a pond's root is named everywhere.
+  public static func normalized(_ path: String) -> String {
     var path = path
     while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
     return path

@@ -83,6 +83,13 @@ struct Machine {
   func ok(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws
     -> String
   {
+    try okArguments(arguments, sourceLocation: sourceLocation)
+  }
+
+  @discardableResult
+  func okArguments(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws
+    -> String
+  {
     let result = try run(arguments)
     #expect(
       result.status == 0, "pond \(arguments.joined(separator: " ")) failed: \(result.stderr)",
@@ -161,18 +168,18 @@ struct ReplicationCLITests {
     let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
     let lab = Machine(root: directory.appendingPathComponent("lab").path, remote: remote)
     try station.ok("init", "--birthplace", "station")
-    try station.run(["remote", "add", "lake", remote.url] + remote.options)
+    try station.okArguments(["remote", "add", "lake", remote.url] + remote.options)
     try Self.commitHistory(station, in: directory, round: 1)
     #expect(try station.ok("push").contains("Pushed versions 0...6"))
     #expect(try station.ok("push").contains("Nothing to push"))
-    try lab.run(["restore", remote.url] + remote.options)
+    try lab.okArguments(["restore", remote.url] + remote.options)
     try Self.expectSameEverywhere(station, lab)
     // Restored as it was at version 3, by number and by the time version 3 was committed.
     let lines = try station.ok("log").split(separator: "\n")
     let time = String(lines[3].split(separator: "\t")[1])
     for (name, flag, value) in [("by-version", "--version", "3"), ("by-time", "--at", time)] {
       let past = Machine(root: directory.appendingPathComponent(name).path, remote: remote)
-      try past.run(["restore", flag, value, remote.url] + remote.options)
+      try past.okArguments(["restore", flag, value, remote.url] + remote.options)
       #expect(try past.ok("log").split(separator: "\n") == Array(lines[0...3]), "\(flag) \(value)")
       #expect(try past.ok("fsck").contains("no problems"))
     }
@@ -237,9 +244,9 @@ struct ReplicationCLITests {
     let first = Machine(root: directory.appendingPathComponent("first").path, remote: remote)
     let second = Machine(root: directory.appendingPathComponent("second").path, remote: remote)
     try first.ok("init")
-    try first.run(["remote", "add", "lake", remote.url] + remote.options)
+    try first.okArguments(["remote", "add", "lake", remote.url] + remote.options)
     try first.ok("push")
-    try second.run(["restore", remote.url] + remote.options)
+    try second.okArguments(["restore", remote.url] + remote.options)
     try second.ok("promote")
     let note = directory.appendingPathComponent("note").path
     _ = FileManager.default.createFile(atPath: note, contents: Data("n".utf8))
@@ -259,7 +266,7 @@ struct ReplicationCLITests {
       let loser = results[0].status == 0 ? second : first
       let winner = results[0].status == 0 ? first : second
       try FileManager.default.removeItem(atPath: loser.root)
-      try loser.run(["restore", remote.url] + remote.options)
+      try loser.okArguments(["restore", remote.url] + remote.options)
       try loser.ok("promote")
       #expect(try loser.ok("log") == (try winner.ok("log")))
       // The remote holds one history: the winner's, checked end to end.

@@ -45,7 +45,7 @@ struct ReplicationFailureTests {
     // A replica at version 1, made before the damage.
     let replica = Machine(
       root: directory.appendingPathComponent("replica").path, remote: station.remote)
-    try replica.run(["restore", "--version", "1", station.remote.url])
+    try replica.ok("restore", "--version", "1", station.remote.url)
     #expect(try replica.ok("log").split(separator: "\n").count == 2)
 
     let commit = remoteRoot + "/_delta_log/00000000000000000002.json"
@@ -78,13 +78,13 @@ struct ReplicationFailureTests {
     let before = Self.names(directory)
     let lab = Machine(root: directory.appendingPathComponent("lab").path, remote: station.remote)
     let restore = try lab.run(["restore", station.remote.url])
-    #expect(restore.status != 0)
+    #expect(restore.status == 1, "\(damage): \(restore.stderr)")
     #expect(restore.stderr.contains(damagedKey), "\(damage): \(restore.stderr)")
     #expect(Self.names(directory) == before, "restore left files behind")
 
     // Pull refuses at version 2, naming the key; the replica stays at version 1 and fsck-clean.
     let pull = try replica.run(["pull"])
-    #expect(pull.status != 0)
+    #expect(pull.status == 1, "\(damage): \(pull.stderr)")
     #expect(pull.stderr.contains(damagedKey), "\(damage): \(pull.stderr)")
     #expect(try replica.ok("log").split(separator: "\n").count == 2)
     #expect(try replica.ok("fsck").contains("no problems"))
@@ -114,6 +114,104 @@ struct ReplicationFailureTests {
     // written again with the same bytes.
     try station.ok("push")
     #expect(try station.ok("verify", "--deep").contains("In sync: both at version 6"))
+  }
+
+  /// A second writer's pond with the station's history up to `version`, promoted.
+  static func secondWriter(_ station: Machine, upTo version: Int, in directory: URL) throws
+    -> Machine
+  {
+    let writer = Machine(
+      root: directory.appendingPathComponent("writer-2").path, remote: station.remote)
+    try writer.ok("restore", "--version", String(version), station.remote.url)
+    try writer.ok("promote")
+    return writer
+  }
+
+  @Test(
+    "another history on the remote: pull and verify exit 3 naming the version; nothing is installed"
+  )
+  func divergedRemote() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("pond-diverged")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let station = try Self.pushedStation(in: directory)
+    let lab = Machine(root: directory.appendingPathComponent("lab").path, remote: station.remote)
+    try lab.ok("restore", station.remote.url)
+    // A second writer rewrites version 6 on the remote and adds version 7 on top of it.
+    let writer = try Self.secondWriter(station, upTo: 5, in: directory)
+    let note = directory.appendingPathComponent("note").path
+    _ = FileManager.default.createFile(atPath: note, contents: Data("n".utf8))
+    try writer.ok("copy", note, "/rewritten-6")
+    try writer.ok("copy", note, "/rewritten-7")
+    let remoteRoot = try #require(station.remote.directory)
+    try FileManager.default.removeItem(atPath: remoteRoot + "/_delta_log/00000000000000000006.json")
+    try writer.ok("push")
+    let log = try lab.ok("log")
+    let pull = try lab.run(["pull"])
+    #expect(pull.status == 3, "\(pull.stderr)")
+    #expect(
+      pull.stderr.contains("00000000000000000007.json does not follow this pond's version 6"),
+      "\(pull.stderr)")
+    #expect(try lab.ok("log") == log)
+    #expect(try lab.ok("fsck").contains("no problems"))
+    let verify = try station.run(["verify"])
+    #expect(verify.status == 3, "\(verify.stdout)")
+    #expect(verify.stdout.contains("Diverged at version 6"), "\(verify.stdout)")
+  }
+
+  @Test("a gap followed by another pond's commits is not filled: push exits 3 and writes nothing")
+  func gapBeforeAnotherHistory() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("pond-gap-foreign")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let station = try Self.pushedStation(in: directory)
+    let remoteRoot = try #require(station.remote.directory)
+    // The remote: the station's versions 0...2, no 3, and another writer's 4...6.
+    let writer = try Self.secondWriter(station, upTo: 2, in: directory)
+    let note = directory.appendingPathComponent("note").path
+    _ = FileManager.default.createFile(atPath: note, contents: Data("n".utf8))
+    for index in 3...6 { try writer.ok("copy", note, "/other-\(index)") }
+    for version in 3...6 {
+      let name = String(format: "_delta_log/%020d.json", version)
+      try FileManager.default.removeItem(atPath: remoteRoot + "/" + name)
+      if version > 3 {
+        try FileManager.default.copyItem(
+          atPath: writer.root + "/data/" + name, toPath: remoteRoot + "/" + name)
+      }
+    }
+    for name in try FileManager.default.contentsOfDirectory(atPath: writer.root + "/data")
+    where name.hasPrefix("part-")
+      && !FileManager.default.fileExists(atPath: remoteRoot + "/" + name)
+    {
+      try FileManager.default.copyItem(
+        atPath: writer.root + "/data/" + name, toPath: remoteRoot + "/" + name)
+    }
+    let before = try Self.names(URL(fileURLWithPath: remoteRoot + "/_delta_log"))
+    let push = try station.run(["push"])
+    #expect(push.status == 3, "\(push.stderr)")
+    #expect(push.stderr.contains("diverged at version 4"), "\(push.stderr)")
+    #expect(try Self.names(URL(fileURLWithPath: remoteRoot + "/_delta_log")) == before)
+  }
+
+  @Test("a local data file that does not match its commit is not pushed")
+  func damagedLocalObject() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("pond-local-damage")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let station = try Self.pushedStation(in: directory)
+    let note = directory.appendingPathComponent("note").path
+    _ = FileManager.default.createFile(atPath: note, contents: Data("n".utf8))
+    try station.ok("copy", note, "/seven")
+    let dataFile = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: station.root + "/data").first {
+        $0.hasPrefix("part-00000000000000000007-")
+      })
+    try Self.flipByte(station.root + "/data/" + dataFile)
+    let push = try station.run(["push"])
+    #expect(push.status == 1)
+    #expect(
+      push.stderr.contains("this pond's \(dataFile) does not match its commit"), "\(push.stderr)")
+    let remoteRoot = try #require(station.remote.directory)
+    #expect(
+      !FileManager.default.fileExists(atPath: remoteRoot + "/_delta_log/00000000000000000007.json"))
+    #expect(!FileManager.default.fileExists(atPath: remoteRoot + "/" + dataFile))
   }
 
   @Test("bad input: each refused with a clear error, nothing half-written")

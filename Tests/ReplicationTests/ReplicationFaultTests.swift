@@ -207,14 +207,9 @@ struct ReplicationFaultTests {
     await #expect {
       try await replicator(lab).restore(settings: RemoteSettings(name: "origin", url: store.url))
     } throws: { error in
-      // Caught by the store (the SHA-256 it recorded at upload) or by replication (the name's SHA-256).
-      switch error {
-      case let error as ObjectStoreError:
-        error.kind == .integrity && "\(error)".contains("_large_files/")
-      case let error as ReplicationError:
-        error.code == .damaged && error.message.contains("_large_files/")
-      default: false
-      }
+      // Caught by the store (the SHA-256 it recorded at upload), reported as damage naming the key.
+      let error = try #require(error as? ReplicationError)
+      return error.code == .damaged && error.message.contains("_large_files/")
     }
     #expect(!FileManager.default.fileExists(atPath: lab))
     #expect(

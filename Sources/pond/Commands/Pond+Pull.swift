@@ -4,6 +4,7 @@ import FoundationEssentials
 import Glibc
 import PondTime
 import Replication
+import TLogFS
 
 extension Pond {
   /// `pond pull [NAME]`: brings a read-only replica up to its remote.
@@ -45,15 +46,34 @@ extension Pond {
     func run() async throws {
       try await reportingFailures("pull") { output in
         let root = try location.path()
-        let settings = try options.resolve(remote, pondRoot: root)
+        // A replica follows the URL it was restored from unless told otherwise.
+        let settings = try options.resolve(
+          remote ?? PondStore.origin(ofPond: root), pondRoot: root)
         let replicator = try transfer.replicator(pondRoot: root, remote: settings)
         guard follow else {
           try report(try await replicator.pull(), to: output, quiet: false)
           return
         }
-        for try await pulled in polling(
-          every: Duration(text: interval)!, { try await replicator.pull() })
-        {
+        // A failure that a later poll may not meet (the network, the server) is reported and the polling goes
+        // on; one that needs a person (another history, a promoted pond, bad input) ends it.
+        let interval = self.interval
+        let polls = polling(every: Duration(text: interval)!) { () async throws -> PullReport? in
+          do {
+            return try await replicator.pull()
+          } catch let error as ReplicationError
+            where error.code == .diverged || error.code == .invalidArgument
+          {
+            throw error
+          } catch let error as CancellationError {
+            throw error
+          } catch {
+            Progress.clear()
+            StandardStream.printError("pond pull: \(error); trying again in \(interval)")
+            return nil
+          }
+        }
+        for try await pulled in polls {
+          guard let pulled else { continue }
           try report(pulled, to: output, quiet: true)
           try output.flush()
         }

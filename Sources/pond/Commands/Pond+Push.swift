@@ -41,8 +41,12 @@ extension Pond {
             "Nothing to push: \(report.remote) is at version \(report.remoteHead)"
               + (ahead ? ", ahead of this pond (\(report.localHead))" : ", like this pond"))
         } else {
+          let range = "\(report.remoteHeadBefore + 1)...\(report.remoteHead)"
+          let all = report.versionsPushed == report.remoteHead - report.remoteHeadBefore
           try output.line(
-            "Pushed versions \(report.remoteHeadBefore + 1)...\(report.remoteHead) to \(report.remote): "
+            (all
+              ? "Pushed versions \(range)" : "Pushed \(report.versionsPushed) of versions \(range)")
+              + " to \(report.remote): "
               + "\(report.objectsUploaded) object(s), \(report.bytesUploaded) bytes"
               + (report.objectsPresent > 0 ? " (\(report.objectsPresent) already there)" : ""))
         }

@@ -30,13 +30,11 @@ struct RemoteOptions: ParsableArguments {
   /// add`), or a URL with these settings; with neither, the pond's only remote or its origin.
   func resolve(_ remote: String?, pondRoot: String) throws -> RemoteSettings {
     let settings = try RemoteRegistry(pondRoot: pondRoot).resolve(remote)
-    guard settings.url == remote else {
-      guard isEmpty else {
-        throw ValidationError(
-          "S3 options apply to a URL; the remote '\(settings.name)' has its own (see 'pond remote list')"
-        )
-      }
-      return settings
+    if isEmpty { return settings }
+    guard settings.name == settings.url else {
+      throw ValidationError(
+        "S3 options apply to a URL; the remote '\(settings.name)' has its own (see 'pond remote list')"
+      )
     }
     return self.settings(name: settings.name, url: settings.url)
   }
