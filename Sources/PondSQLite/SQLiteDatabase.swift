@@ -1,5 +1,9 @@
 internal import CSQLite
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A value bound to a statement's `?` parameter.
 public enum SQLiteValue: Sendable, Equatable {
   case integer(Int64)
@@ -80,15 +84,27 @@ public final class SQLiteDatabase {
 
   deinit {
     for statement in statements.values { statement.finalize() }
+    if let limit = walLimitAtClose, let size = fileSize(path + "-wal"), size > limit {
+      // Best effort: another process reading the WAL makes it fail, and the next close tries again.
+      sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+    }
     sqlite3_close_v2(handle)
   }
 
+  /// Set by `leaveWALOnClose(upTo:)`.
+  private var walLimitAtClose: Int64?
+
   /// Leaves committed pages in the `-wal` file when the connection closes, for the next connection to read
-  /// there, instead of checkpointing them into the database (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`): checkpoints
-  /// then run only as the WAL grows (`wal_autocheckpoint`).
-  public func leaveWALOnClose() {
+  /// there, instead of checkpointing them into the database (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`), as long as
+  /// the WAL holds at most `limit` bytes; a larger one is checkpointed into the database and truncated at close.
+  ///
+  /// The bound matters: SQLite restarts a WAL from its beginning only when no connection reads it, which a
+  /// series of short-lived processes that each read, write and close may never give it, so without the
+  /// check at close the file grows with every commit (37 KB a commit of the pond's index, 800 MB at 5,000).
+  public func leaveWALOnClose(upTo limit: Int64) {
     precondition(
       pond_sqlite_no_checkpoint_on_close(handle) == SQLITE_OK, "NO_CKPT_ON_CLOSE refused")
+    walLimitAtClose = limit
   }
 
   /// Runs one or more statements that return no rows (schema, pragmas, `BEGIN`/`COMMIT`).
@@ -253,4 +269,10 @@ public struct SQLiteRow {
     let count = Int(sqlite3_column_bytes(handle, index))
     return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
   }
+}
+
+/// The size of the file at `path`, or nil when there is none.
+private func fileSize(_ path: String) -> Int64? {
+  var status = stat()
+  return stat(path, &status) == 0 ? Int64(status.st_size) : nil
 }

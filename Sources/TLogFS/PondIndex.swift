@@ -268,12 +268,12 @@ final class PondIndex {
     // WAL: readers never wait for a writer. NORMAL: no fsync per commit; a power cut can lose the last
     // updates, which the next open re-applies from the log.
     // No checkpoint at close, which would cost every command four fsyncs (the new WAL, `local/`, the WAL
-    // and the database); the WAL is checkpointed when it reaches 128 pages, and meanwhile the next
-    // connection reads it. Only a checkpoint writes the database, after syncing the WAL, so a power cut
-    // still loses at most updates the log holds.
+    // and the database), until the WAL holds 1 MiB (about 28 commits): the next connection reads it
+    // meanwhile. Only a checkpoint writes the database, after syncing the WAL, so a power cut still loses
+    // at most updates the log holds.
     // journal_size_limit: the WAL, which grows to the index's size during a rebuild, is cut back after
     // each checkpoint instead of staying that large.
-    database.leaveWALOnClose()
+    database.leaveWALOnClose(upTo: 1 << 20)
     try database.execute(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;"
         + " PRAGMA wal_autocheckpoint = 128; PRAGMA journal_size_limit = 16777216;")

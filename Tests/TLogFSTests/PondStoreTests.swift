@@ -733,3 +733,27 @@ struct CopyTests {
     #expect(try pond.reader().fileSystem().readFile("/fake") == fake)
   }
 }
+
+@Suite("the index's WAL")
+struct IndexWALTests {
+  @Test(
+    "stays bounded over many short-lived writers (each opens, commits and closes, like one pond command)"
+  )
+  func walStaysBounded() throws {
+    let pond = try TestPond()
+    defer { pond.cleanup() }
+    let wal = pond.root + "/local/index.sqlite-wal"
+    var largest: Int64 = 0
+    for index in 0..<80 {
+      try pond.writer().change(commandLine: "write \(index)") { fs in
+        try fs.writeFile("/f-\(index)", contents: Array("reading \(index)\n".utf8))
+      }
+      let size = (try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int64) ?? 0
+      largest = max(largest, size)
+    }
+    // Each commit adds tens of kilobytes to the WAL; the close after the one that passes 1 MiB truncates it.
+    #expect(largest > 0)
+    #expect(largest < (1 << 20) + (256 << 10), "the WAL reached \(largest) bytes")
+    #expect(try pond.reader().head == 80)
+  }
+}
