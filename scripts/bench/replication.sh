@@ -6,6 +6,7 @@
 # push on a long history; a restore of that history. Every restore is compared byte for byte.
 # Sizes can be lowered for a quick run:
 #   CSV_FILES=50 CSV_MIB=4 SMALL_FILES=5000 BIG_MIB=1024 SERIES_MIB=100 VERSIONS=10000 scripts/bench/replication.sh
+# and parts chosen: PARTS="set big history" (the default: all three).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CSV_FILES=${CSV_FILES:-50}
@@ -14,6 +15,8 @@ SMALL_FILES=${SMALL_FILES:-5000}
 BIG_MIB=${BIG_MIB:-1024}
 SERIES_MIB=${SERIES_MIB:-100}
 VERSIONS=${VERSIONS:-10000}
+PARTS=${PARTS:-set big history}
+want() { [[ " $PARTS " == *" $1 "* ]]; }
 
 # The peers, from Debian, installed by the bench's own setup.
 missing=()
@@ -56,6 +59,7 @@ ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 mbs() { echo "$1 / 1000000 / $2" | bc -l | xargs printf '%.1f'; }
 same_tree() { diff -r "$1" "$2" >/dev/null || { echo "bench: $3 differs from the source set" >&2; exit 1; }; }
 
+if want set; then
 # 1. The set: sensor-like CSV files and many small files.
 SET="$WORK/set"
 mkdir -p "$SET/csv" "$SET/small"
@@ -88,7 +92,8 @@ compare() {  # name pond_remote_url restic_repo rclone_remote
   pond init --pond "$pond_dir" >/dev/null
   read -r s kib < <(measure "$POND_BIN" copy --pond "$pond_dir" "$SET" /set)
   local copy_s=$s
-  printf '%-46s %9.2f %9s %6d MiB\n' "pond copy (into the pond)" "$s" "$(mbs "$set_bytes" "$s")" $((kib / 1024))
+  printf '%-46s %9.2f %9s %6d MiB   (data/: %d MiB)\n' "pond copy (into the pond)" "$s" "$(mbs "$set_bytes" "$s")" \
+    $((kib / 1024)) $(($(du -sb "$pond_dir/data" | cut -f1) / 1048576))
   read -r s kib < <(measure "$POND_BIN" push --pond "$pond_dir" "$url" $S3_FLAGS)
   local push_s=$s
   printf '%-46s %9.2f %9s %6d MiB\n' "pond push" "$s" "$(mbs "$set_bytes" "$s")" $((kib / 1024))
@@ -141,7 +146,10 @@ else
   echo; echo "-- Ceph RGW: not available here (scripts/ceph/with-rgw.sh could not start it); skipped"
 fi
 
+fi
+
 # 4. Peak RSS of push, restore and pull of a pond holding a 1 GiB file (file:// remote).
+if want big; then
 echo
 echo "-- a pond holding a $BIG_MIB MiB file (local directory remote)"
 head -c $((BIG_MIB / 2 * 1048576)) /dev/urandom >"$WORK/big.bin"
@@ -159,6 +167,8 @@ read -r s kib < <(measure "$POND_BIN" restore --pond "$WORK/big-restored" "file:
 printf '%-46s %9.2f s, peak RSS %d MiB\n' "pond restore" "$s" $((kib / 1024))
 cmp "$WORK/big.bin" <(pond cat --pond "$WORK/big-restored" /big.bin) || { echo "bench: big file differs" >&2; exit 1; }
 rm -rf "$WORK/big" "$WORK/big-restored" "$WORK/remote-big" "$WORK/big.bin"
+fi
+want history || exit 0
 
 # 5. Through a counting proxy in front of the local S3 server: what an append sends, what an idle push and a
 # one-version push on a long history ask, and a restore of that history.
