@@ -69,7 +69,7 @@ struct LargeFiles {
   /// `stream(sha256:expectedSize:to:)` of the body at `file` (in this store or fetched from a remote), named
   /// `key` in errors.
   static func stream(
-    file: String, key: String, sha256: String, expectedSize: Int64,
+    file: String, key: String, sha256: String, expectedSize: Int64, exactSize: Bool = true,
     to sink: (UnsafeRawBufferPointer) throws -> Void
   ) throws {
     guard try HostIO.status(file) != nil else {
@@ -105,10 +105,11 @@ struct LargeFiles {
         hint: "run 'pond fsck'; restore it from a replica")
     }
     let actual = Hex.encode(hasher.finalize())
-    guard total == expectedSize, actual == sha256 else {
+    guard exactSize ? total == expectedSize : total <= expectedSize, actual == sha256 else {
       throw PondError(
         .corrupt, path: key,
-        "the large file holds \(total) bytes hashing to \(actual), expected \(expectedSize) bytes",
+        "the large file holds \(total) bytes hashing to \(actual), expected \(exactSize ? "" : "at most ")"
+          + "\(expectedSize) bytes",
         hint: "run 'pond fsck'; restore it from a replica")
     }
   }

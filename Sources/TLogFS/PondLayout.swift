@@ -56,8 +56,11 @@ public struct VersionObjects: Sendable, Equatable {
     public var key: String
     /// SHA-256 (hex) of the raw bytes, which the key names.
     public var sha256: String
-    /// The raw (uncompressed) size.
+    /// The raw (uncompressed) size; for the body of a series append, the series' size after it, which bounds
+    /// the append (the row records the series' size, the body holds what the append added).
     public var size: Int64
+    /// True when `size` is exact (a file's body), false when it is a bound (a series append's).
+    public var isExactSize: Bool
   }
 
   public var version: Int64

@@ -99,7 +99,14 @@ extension VersionObjects {
           .corrupt, path: "data/" + (dataFile?.key ?? commit.key),
           "a row names the large file \(key), which is not the body of its sha256 \(row.sha256)")
       }
-      largeFiles[key] = LargeFile(key: key, sha256: row.sha256, size: row.size)
+      let exact = row.entryType != .series
+      let known = largeFiles[key]
+      // A body named by several rows (the same content in a file and an append) is checked by its tightest
+      // description.
+      if known == nil || (exact && known?.isExactSize == false) {
+        largeFiles[key] = LargeFile(
+          key: key, sha256: row.sha256, size: row.size, isExactSize: exact)
+      }
     }
     self.init(
       version: commit.version, commitKey: commit.key, dataFile: dataFile,
@@ -133,10 +140,12 @@ extension VersionObjects.DataFile {
 
 extension VersionObjects.LargeFile {
   /// Checks that the file at `path` (fetched from elsewhere) is this large file's body: one zstd frame of
-  /// `size` raw bytes hashing to `sha256`. Streams; memory stays bounded whatever the size.
+  /// `size` raw bytes (at most `size` for a series append's) hashing to `sha256`. Streams; memory stays bounded whatever the size.
   ///
   /// - Throws: `PondError` `.corrupt` naming `key` and what does not match.
   public func check(fileAt path: String) throws {
-    try LargeFiles.stream(file: path, key: key, sha256: sha256, expectedSize: size) { _ in }
+    try LargeFiles.stream(
+      file: path, key: key, sha256: sha256, expectedSize: size, exactSize: isExactSize
+    ) { _ in }
   }
 }

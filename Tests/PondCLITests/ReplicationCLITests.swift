@@ -319,6 +319,36 @@ extension ReplicationCLITests {
   }
 }
 
+extension ReplicationCLITests {
+  @Test(
+    "a series whose appends are large files (each body holds its append, the row the series' size)")
+  func largeSeriesAppends() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("pond-series")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let remote = try TestRemote.file(in: directory)
+    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
+    let lab = Machine(root: directory.appendingPathComponent("lab").path, remote: remote)
+    try station.ok("init")
+    try station.ok("remote", "add", "lake", remote.url)
+    for round in 1...3 {
+      let chunk = directory.appendingPathComponent("chunk-\(round)").path
+      let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: ($0 &* 31 &+ round) >> 3) }
+      _ = FileManager.default.createFile(atPath: chunk, contents: Data(bytes))
+      try station.ok("copy", "--series", chunk, "/series.bin")
+      if round == 2 {
+        try station.ok("push")
+        try lab.ok("restore", remote.url)
+      }
+    }
+    try station.ok("push")
+    try lab.ok("pull")
+    #expect(try station.ok("verify", "--deep").contains("In sync: both at version 3"))
+    #expect(try lab.ok("cat", "/series.bin") == (try station.ok("cat", "/series.bin")))
+    #expect(try lab.ok("fsck").contains("no problems"))
+    try Self.expectSameEverywhere(station, lab)
+  }
+}
+
 extension Array where Element: Sendable {
   /// `map` with every element's transform running at the same time (one thread each).
   func concurrentMap<Result>(_ transform: @Sendable (Element) throws -> Result) throws -> [Result] {

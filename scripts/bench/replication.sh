@@ -195,9 +195,9 @@ pond init --pond "$WORK/series" >/dev/null
 pond copy --pond "$WORK/series" --series "$WORK/series.csv" /series.csv >/dev/null
 pond remote add --pond "$WORK/series" lake "$URL" --allow-http >/dev/null
 pond push --pond "$WORK/series" lake >/dev/null
+# `copy --series` appends the whole host file to the series: the new readings only.
 head -c 1024 /dev/urandom | base64 -w 64 | head -c 1024 >"$WORK/append.csv"
-cat "$WORK/series.csv" "$WORK/append.csv" >"$WORK/series-2.csv"
-pond copy --pond "$WORK/series" --series "$WORK/series-2.csv" /series.csv >/dev/null
+pond copy --pond "$WORK/series" --series "$WORK/append.csv" /series.csv >/dev/null
 head=$(pond log --pond "$WORK/series" | tail -1 | cut -f1)
 read -r requests bytes < <(counted pond push --pond "$WORK/series" lake)
 data_file=$(ls -S "$WORK/series/data"/part-*"$(printf '%020d' "$head")"* | head -1)
