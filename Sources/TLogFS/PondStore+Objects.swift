@@ -7,9 +7,21 @@ import PondFiles
 extension PondStore {
   /// The objects version `version` consists of: its commit file, the data file it adds, and the large files
   /// its rows name.
+  ///
+  /// Reads the data file straight from the log, checked against its add's SHA-256 and not kept in the
+  /// persistence's cache: a push walks every version once, and memory must not grow with the history.
   public func objects(ofVersion version: Int64) throws -> VersionObjects {
-    let rows = try persistence.rows(ofVersion: version)  // checks that the version exists
-    return try VersionObjects(commit: try persistence.log.commit(version), rows: rows)
+    guard version >= 0, version <= head else {
+      throw PondError(
+        .noSuchVersion, path: root, "the pond has no version \(version) (its head is \(head))")
+    }
+    let log = persistence.log
+    let commit = try log.commit(version)
+    let rows = try commit.adds.first.map {
+      try PondLog.checkedRows(
+        try log.rows(of: $0, version: version), key: "data/" + $0.path, version: version)
+    }
+    return try VersionObjects(commit: commit, rows: rows ?? [])
   }
 
   /// Commit `version` of this pond, parsed (its `bytes` are the file's exact bytes).

@@ -179,13 +179,15 @@ for _ in $(seq 1 100); do [ -s "$PROXY_OUT" ] && break; sleep 0.1; done
 PROXY="http://127.0.0.1:$(head -n1 "$PROXY_OUT")"
 export AWS_ACCESS_KEY_ID=$POND_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$POND_TEST_S3_SECRET_KEY \
   AWS_ENDPOINT_URL=$PROXY AWS_REGION=$POND_TEST_S3_REGION
-stats() { curl -s "$PROXY/__fault__/stats"; }
+stats() { curl -s "$PROXY/__fault__/stats" >"$1"; }
+difference() {  # prints "requests body_bytes" between two stats files
+  "${POND_TEST_PYTHON:-.venv/bin/python}" -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:3]); print(len(b["seen"])-len(a["seen"]), b["request_bytes"]-a["request_bytes"])' "$1" "$2"
+}
 counted() {  # runs the command; prints "requests body_bytes" it sent through the proxy
-  local before after
-  before=$(stats)
+  stats "$WORK/before.json"
   "$@" >/dev/null
-  after=$(stats)
-  "${POND_TEST_PYTHON:-.venv/bin/python}" -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(len(b["seen"])-len(a["seen"]), b["request_bytes"]-a["request_bytes"])' "$before" "$after"
+  stats "$WORK/after.json"
+  difference "$WORK/before.json" "$WORK/after.json"
 }
 echo
 echo "-- requests and bytes (local S3 server, counted by a proxy)"
@@ -218,9 +220,9 @@ printf '%-60s %s\n' "push of $VERSIONS versions" "$s s, peak RSS $((kib / 1024))
 pond copy --pond "$WORK/long" "$WORK/reading.txt" /one-more >/dev/null
 read -r requests bytes < <(counted pond push --pond "$WORK/long" lake)
 printf '%-60s %s\n' "push of one version onto $VERSIONS versions" "$requests requests"
-before=$(stats)
+stats "$WORK/before.json"
 read -r s kib < <(measure "$POND_BIN" restore --pond "$WORK/long-restored" "$LONG" --allow-http)
-after=$(stats)
-restore_requests=$("${POND_TEST_PYTHON:-.venv/bin/python}" -c 'import json,sys; print(len(json.loads(sys.argv[2])["seen"])-len(json.loads(sys.argv[1])["seen"]))' "$before" "$after")
+stats "$WORK/after.json"
+read -r restore_requests bytes < <(difference "$WORK/before.json" "$WORK/after.json")
 printf '%-60s %s\n' "restore of $((VERSIONS + 1)) versions" "$s s, $restore_requests requests, peak RSS $((kib / 1024)) MiB"
 diff -r "$WORK/long/data" "$WORK/long-restored/data" >/dev/null || { echo "bench: long restore differs" >&2; exit 1; }
