@@ -15,30 +15,23 @@ public struct LocalS3Server: Sendable {
   ]
 
   /// The server the variables describe; nil when the tests do not run under the script.
-  public static var current: LocalS3Server? {
-    let environment = ProcessInfo.processInfo.environment
-    guard let endpoint = environment["POND_TEST_S3_ENDPOINT"],
-      let accessKey = environment["POND_TEST_S3_ACCESS_KEY"],
-      let secretKey = environment["POND_TEST_S3_SECRET_KEY"],
-      let bucket = environment["POND_TEST_S3_BUCKET"]
-    else { return nil }
-    return LocalS3Server(
-      endpoint: endpoint, accessKey: accessKey, secretKey: secretKey,
-      region: environment["POND_TEST_S3_REGION"] ?? "us-east-1", bucket: bucket)
-  }
+  public static var current: LocalS3Server? { described(by: "POND_TEST_S3_", region: "us-east-1") }
 
   /// The throwaway Ceph RADOS Gateway that `scripts/ceph/with-rgw.sh` started, described by its
   /// `POND_TEST_RGW_*` variables; nil when the tests do not run under that script.
-  public static var rgw: LocalS3Server? {
+  public static var rgw: LocalS3Server? { described(by: "POND_TEST_RGW_", region: "default") }
+
+  /// The server the variables `<prefix>ENDPOINT`, `ACCESS_KEY`, `SECRET_KEY`, `BUCKET` and `REGION` describe.
+  private static func described(by prefix: String, region: String) -> LocalS3Server? {
     let environment = ProcessInfo.processInfo.environment
-    guard let endpoint = environment["POND_TEST_RGW_ENDPOINT"],
-      let accessKey = environment["POND_TEST_RGW_ACCESS_KEY"],
-      let secretKey = environment["POND_TEST_RGW_SECRET_KEY"],
-      let bucket = environment["POND_TEST_RGW_BUCKET"]
+    guard let endpoint = environment[prefix + "ENDPOINT"],
+      let accessKey = environment[prefix + "ACCESS_KEY"],
+      let secretKey = environment[prefix + "SECRET_KEY"],
+      let bucket = environment[prefix + "BUCKET"]
     else { return nil }
     return LocalS3Server(
       endpoint: endpoint, accessKey: accessKey, secretKey: secretKey,
-      region: environment["POND_TEST_RGW_REGION"] ?? "default", bucket: bucket)
+      region: environment[prefix + "REGION"] ?? region, bucket: bucket)
   }
 
   /// Tests that need the RADOS Gateway run when it is there, and always under CI.

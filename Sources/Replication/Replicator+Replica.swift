@@ -123,7 +123,7 @@ extension Replicator {
     } catch {
       throw ReplicationError(.localIO, "cannot make \(temporary) durable: \(error)")
     }
-    try PondStore.setOrigin(store.url, ofPond: temporary)
+    try PondStore.setOrigin(settings.url, ofPond: temporary)
     var registry = try RemoteRegistry(pondRoot: temporary)
     var origin = settings
     origin.name = "origin"
