@@ -299,6 +299,26 @@ struct AgentCLITests {
     #expect(help.stdout.contains("USAGE: pond agent"))
   }
 
+  @Test(
+    "deploy/pond-agent.service passes systemd-analyze verify (with the built binaries)",
+    .enabled(if: TestSupport.which("systemd-analyze") != nil, "needs systemd-analyze (systemd)"))
+  func systemdUnit() throws {
+    let directory = try TestSupport.makeTemporaryDirectory()
+    let unit = try String(
+      contentsOf: TestSupport.repositoryRoot.appendingPathComponent("deploy/pond-agent.service"),
+      encoding: .utf8)
+    for setting in ["NoNewPrivileges=yes", "ProtectSystem=strict", "Restart=on-failure", "User=pond"] {
+      #expect(unit.contains(setting), "\(setting)")
+    }
+    let path = try Self.write(
+      unit.replacing("/usr/local/bin/pond", with: PondBinary.url.path), to: directory,
+      "pond-agent.service")
+    let result = try TestSupport.run(
+      try #require(TestSupport.which("systemd-analyze")), ["verify", path])
+    #expect(result.status == 0, "\(result.stderrText)")
+    #expect(!result.stderrText.contains("pond-agent.service"), "\(result.stderrText)")
+  }
+
   @Test("pond agent names the missing pond-agent program")
   func missingAgentProgram() throws {
     let directory = try TestSupport.makeTemporaryDirectory()
