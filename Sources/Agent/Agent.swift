@@ -55,10 +55,11 @@ public enum Agent {
       },
       logger: httpLogger)
     services.append(.init(service: application, serviceName: "http"))
-    let group = ServiceGroup(
-      configuration: ServiceGroupConfiguration(
-        services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-        cancellationSignals: [], logger: httpLogger))
+    var groupConfiguration = ServiceGroupConfiguration(
+      services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: httpLogger)
+    // SIGTERM must end the agent within 10 s: what has not stopped by then is cancelled.
+    groupConfiguration.maximumGracefulShutdownDuration = .seconds(7)
+    let group = ServiceGroup(configuration: groupConfiguration)
     try await group.run()
     logger.notice("stopped")
   }

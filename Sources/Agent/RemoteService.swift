@@ -28,10 +28,14 @@ struct RemoteService: Service {
   var job: AgentConfiguration.Job { monitor.job }
 
   func run() async throws {
-    try await cancelWhenGracefulShutdown {
+    await cancelWhenGracefulShutdown {
       do {
         try await keepUpToDate()
-      } catch is CancellationError {}
+      } catch is CancellationError {
+      } catch {
+        // Only cancellation should end the loops; anything else stops this job, never the agent.
+        stop(Failure(kind: "other", needsPerson: "report this as a bug"), error)
+      }
     }
   }
 

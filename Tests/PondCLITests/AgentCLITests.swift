@@ -178,6 +178,60 @@ struct AgentCLITests {
     #expect(try agent.terminate().status == 0)
   }
 
+  @Test(
+    "the S3 server unreachable for a while: the agent catches up by itself; /metrics shows the errors",
+    .enabled(
+      if: LocalS3Server.shouldRun, "needs the local S3 server (scripts/s3/with-s3-server.sh)"))
+  func outage() throws {
+    let directory = try TestSupport.makeTemporaryDirectory()
+    let remote = try TestRemote.s3()
+    let server = try LocalS3Server.require()
+    var proxy: FaultProxy? = try FaultProxy(upstream: server.endpoint)
+    let endpoint = proxy!.endpoint
+    let port = try #require(Int(endpoint.split(separator: ":").last!))
+    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
+    try station.ok("init")
+    let config = try Self.write(
+      """
+      listen: 127.0.0.1:0
+      ponds:
+        - path: \(station.root)
+          push:
+            - remote: \(remote.url)
+              endpoint: \(endpoint)
+              allowHTTP: true
+              rpo: 1m
+      """, to: directory)
+    let agent = try RunningAgent(config: config, in: directory, environment: remote.environment)
+    let behind = #"pond_agent_versions_behind{pond="\#(station.root)",remote="\#(remote.url)"}"#
+    try waitFor("version 0 on the remote", timeout: 20) {
+      try agent.get("/metrics").body.contains(behind + " 0")
+    }
+    proxy = nil  // the server goes away
+    try station.ok("mkdir", "/while-away")
+    try station.ok("mkdir", "/while-away/too")
+    try waitFor("the agent to notice the outage", timeout: 20) {
+      agent.stderr.contains("failing")
+    }
+    #expect(try agent.get("/metrics").body.contains("pond_agent_errors_total"))
+    proxy = try FaultProxy(upstream: server.endpoint, port: port)  // and comes back
+    try waitFor("the agent to catch up", timeout: 60) {
+      agent.stderr.contains("recovered after")
+    }
+    try waitFor("zero versions behind", timeout: 10) {
+      try agent.get("/metrics").body.contains(behind + " 0")
+    }
+    let metrics = try agent.get("/metrics").body
+    #expect(
+      metrics.contains(
+        #"pond_agent_local_head_version{pond="\#(station.root)",remote="\#(remote.url)"} 2"#),
+      "\(metrics)")
+    #expect(agent.stderr.components(separatedBy: "failing").count == 2, "\(agent.stderr)")
+    #expect(try station.run(["verify", remote.url, "--allow-http"]).status == 0)
+    #expect(try agent.terminate().status == 0)
+    withExtendedLifetime(proxy) {}
+  }
+
   @Test("a diverged remote stops only its own service")
   func divergedStopsOne() throws {
     let directory = try TestSupport.makeTemporaryDirectory()
@@ -223,33 +277,37 @@ struct AgentCLITests {
   }
 
   @Test(
-    "SIGTERM during a large push: exit 0 within 10 s, the remote consistent, the next start resumes"
-  )
-  func sigtermDuringLargePush() throws {
+    "SIGTERM during a large push: exit 0 in 10 s, the remote consistent, /healthz answering meanwhile",
+    arguments: ["file", "s3"])
+  func sigtermDuringLargePush(kind: String) throws {
+    guard kind == "file" || LocalS3Server.shouldRun else { return }
     let directory = try TestSupport.makeTemporaryDirectory()
-    let remote = try TestRemote.file(in: directory)
+    let remote = try TestRemote.make(kind, in: directory)
     let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
     try station.ok("init")
-    let big = directory.appendingPathComponent("big.bin")
-    var generator = SystemRandomNumberGenerator()
-    let bytes = (0..<(48 << 20) / 8).map { _ in generator.next() as UInt64 }
-    try bytes.withUnsafeBytes { try Data($0).write(to: big) }
+    let big = directory.appendingPathComponent("big.bin").path
+    let made = try TestSupport.run(
+      URL(fileURLWithPath: "/bin/sh"), ["-c", "head -c 200000000 /dev/urandom > '\(big)'"])
+    #expect(made.status == 0)
     let config = try Self.write(
-      "listen: 127.0.0.1:0\nponds:\n  - path: \(station.root)\n    push:\n      - remote: \(remote.url)\n",
-      to: directory)
-    let agent = try RunningAgent(config: config, in: directory, environment: [:])
-    try station.ok("copy", big.path, "/big.bin")
-    Thread.sleep(forTimeInterval: 0.3)
+      "listen: 127.0.0.1:0\nponds:\n  - path: \(station.root)\n    push:\n      - "
+        + Self.remoteLines(remote, indent: "        ").dropFirst(8), to: directory)
+    let agent = try RunningAgent(config: config, in: directory, environment: remote.environment)
+    try station.ok("copy", big, "/big.bin")
+    for _ in 0..<3 {
+      let start = Date()
+      #expect(try agent.get("/healthz").status == 200)
+      #expect(Date().timeIntervalSince(start) < 1, "/healthz while pushing")
+      Thread.sleep(forTimeInterval: 0.1)
+    }
     let stopped = try agent.terminate()
     #expect(stopped.status == 0, "\(agent.stderr)")
     #expect(stopped.seconds < 10)
-    let verify = try station.run(["verify", remote.url])
+    let verify = try station.run(["verify", remote.url] + remote.options)
     #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-    let again = try RunningAgent(config: config, in: directory, environment: [:])
-    let head = try Self.head(station)
-    try waitFor("the restarted agent to push version \(head)", timeout: 20) {
-      FileManager.default.fileExists(
-        atPath: remote.directory! + "/_delta_log/" + String(format: "%020d.json", head))
+    let again = try RunningAgent(config: config, in: directory, environment: remote.environment)
+    try waitFor("the remote in sync after a restart", timeout: 60) {
+      try station.run(["verify", remote.url] + remote.options).stdout.hasPrefix("In sync")
     }
     #expect(try again.terminate().status == 0)
   }
@@ -307,7 +365,9 @@ struct AgentCLITests {
     let unit = try String(
       contentsOf: TestSupport.repositoryRoot.appendingPathComponent("deploy/pond-agent.service"),
       encoding: .utf8)
-    for setting in ["NoNewPrivileges=yes", "ProtectSystem=strict", "Restart=on-failure", "User=pond"] {
+    for setting in [
+      "NoNewPrivileges=yes", "ProtectSystem=strict", "Restart=on-failure", "User=pond",
+    ] {
       #expect(unit.contains(setting), "\(setting)")
     }
     let path = try Self.write(
