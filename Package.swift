@@ -145,7 +145,12 @@ let package = Package(
         "Replication", "TLogFS", "TinyFS", "ObjectStore", "PondCurl", "PondFiles",
         "PondTestSupport",
       ]),
-    .testTarget(name: "AgentTests", dependencies: ["Agent", "PondTestSupport"]),
+    .testTarget(
+      name: "AgentTests",
+      dependencies: [
+        "Agent", "Replication", "ObjectStore", "TLogFS", "PondFiles", "PondTestSupport",
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]),
     .testTarget(name: "PondCLITests", dependencies: ["pond", "PondAgent", "PondTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -26,8 +26,12 @@ struct Failure: Sendable, Equatable {
         kind: "diverged",
         needsPerson: "the remote holds another history; see 'pond verify' and docs/replication.md")
     case let error as ReplicationError:
-      self.init(
-        kind: error.code == .damaged ? "damaged" : error.code == .localIO ? "local" : "other")
+      if let underlying = error.underlying {
+        self.init(underlying)
+      } else {
+        self.init(
+          kind: error.code == .damaged ? "damaged" : error.code == .localIO ? "local" : "other")
+      }
     case let error as ObjectStoreError:
       if error.httpStatus == 403 || error.s3Code.map(Self.credentialCodes.contains) == true {
         self.init(

@@ -188,7 +188,7 @@ public struct RemoteRegistry: Sendable {
       guard try LocalFiles.status(path) != nil else { return nil }
       bytes = try LocalFiles.readFile(path)
     } catch {
-      throw ReplicationError(.localIO, "cannot read \(path): \(error)")
+      throw ReplicationError(.localIO, "cannot read \(path): \(error)", underlying: error)
     }
     return try LocalYAML.decode(String(decoding: bytes, as: UTF8.self), path: path)
   }
@@ -202,7 +202,7 @@ public struct RemoteRegistry: Sendable {
       try LocalFiles.makeDirectory(LocalFiles.parentDirectory(of: path))
       try LocalFiles.putReplacing(Array(text.utf8), at: path, durable: durable)
     } catch {
-      throw ReplicationError(.localIO, "cannot write \(path): \(error)")
+      throw ReplicationError(.localIO, "cannot write \(path): \(error)", underlying: error)
     }
   }
 }
