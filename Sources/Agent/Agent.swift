@@ -2,8 +2,10 @@ import FoundationEssentials
 import Hummingbird
 import Logging
 import Metrics
+import PondFiles
 import PondTime
 import Prometheus
+import Replication
 import ServiceLifecycle
 
 /// The running agent: one `RemoteService` per job, the HTTP listener, all in one `ServiceGroup` that ends on
@@ -26,8 +28,22 @@ public enum Agent {
 
     let monitors = configuration.jobs.map(RemoteMonitor.init(job:))
     var services = monitors.map { monitor in
-      ServiceGroupConfiguration.ServiceConfiguration(
-        service: RemoteService(monitor: monitor, logger: logger, environment: environment),
+      let pond = monitor.job.pond
+      let ofPond = monitors.filter { $0.job.pond == pond }
+      let save: @Sendable () async -> Void = {
+        let statuses = ofPond.map(\.status)
+        do {
+          try await BlockingPool.shared.run {
+            try AgentStatusFile.write(statuses, pondRoot: pond)
+          }
+        } catch is CancellationError {
+        } catch {
+          logger.warning("\(error)")
+        }
+      }
+      return ServiceGroupConfiguration.ServiceConfiguration(
+        service: RemoteService(
+          monitor: monitor, logger: logger, environment: environment, saveStatus: save),
         // A job stopped for a person ends its service only; the others go on.
         successTerminationBehavior: .ignore,
         serviceName: "\(monitor.job.verb) \(monitor.job.pond) \(monitor.job.remoteName)")

@@ -17,6 +17,8 @@ final class RemoteMonitor: Sendable {
     var inStepSince: UTCMilliseconds
     var lastSuccess: UTCMilliseconds?
     var failureStreak = 0
+    /// The failure of the streak in progress (or the one that stopped the job).
+    var lastError: String?
     /// Why the service stopped, when a person must act.
     var stopped: String?
   }
@@ -68,6 +70,7 @@ final class RemoteMonitor: Sendable {
       if sharedHead >= localHead { $0.inStepSince = now }
       $0.lastSuccess = now
       $0.failureStreak = 0
+      $0.lastError = nil
     }
     if objects > 0 { objectsCounter.increment(by: objects) }
     if bytes > 0 { bytesCounter.increment(by: Int(bytes)) }
@@ -81,21 +84,30 @@ final class RemoteMonitor: Sendable {
     }
   }
 
-  /// Counts a failure; returns the length of the streak it extends.
-  func failed(_ failure: Failure) -> Int {
+  /// Counts a failure (`error`, of `failure`'s kind); returns the length of the streak it extends.
+  func failed(_ failure: Failure, _ error: any Error) -> Int {
     Counter(label: "pond_agent_errors_total", dimensions: dimensions + [("kind", failure.kind)])
       .increment()
     return state.withLock {
+      $0.lastError = "\(failure.kind): \(error)"
       $0.failureStreak += 1
       return $0.failureStreak
     }
   }
 
   /// Ends a failure streak (the operation that succeeded recorded its own results).
-  func recovered() { state.withLock { $0.failureStreak = 0 } }
+  func recovered() {
+    state.withLock {
+      $0.failureStreak = 0
+      $0.lastError = nil
+    }
+  }
 
   func stop(_ reason: String) {
-    state.withLock { $0.stopped = reason }
+    state.withLock {
+      $0.stopped = reason
+      $0.lastError = reason
+    }
     stoppedGauge.record(1)
   }
 
@@ -112,6 +124,16 @@ final class RemoteMonitor: Sendable {
       since = state.inStepSince
     }
     return max(0, Double(now.rawValue - since.rawValue) / 1000)
+  }
+
+  /// The job's state for `pond status` (`local/agent-state.yaml`).
+  var status: AgentRemoteStatus {
+    let state = current
+    return AgentRemoteStatus(
+      remote: job.remoteName, job: job.verb, localHead: state.localHead,
+      versionsBehind: state.sharedHead >= 0 ? max(0, state.localHead - state.sharedHead) : nil,
+      lastSuccess: state.lastSuccess, lastError: state.lastError, stopped: state.stopped != nil,
+      updated: .now())
   }
 
   /// Sets the gauges that depend on the time (called before `/metrics` is written).

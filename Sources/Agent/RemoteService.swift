@@ -17,6 +17,8 @@ struct RemoteService: Service {
   let monitor: RemoteMonitor
   let logger: Logger
   let environment: [String: String]
+  /// Writes the state of every job of this pond to its `local/agent-state.yaml` (`pond status` shows it).
+  let saveStatus: @Sendable () async -> Void
   /// Between retries of a failed push or pull: no attempt limit, only the waits.
   var backoff = RetryPolicy(
     maxAttempts: .max, baseDelay: .seconds(1), maxDelay: .seconds(30), jitter: 0.5)
@@ -34,7 +36,7 @@ struct RemoteService: Service {
       } catch is CancellationError {
       } catch {
         // Only cancellation should end the loops; anything else stops this job, never the agent.
-        stop(Failure(kind: "other", needsPerson: "report this as a bug"), error)
+        await stop(Failure(kind: "other", needsPerson: "report this as a bug"), error)
       }
     }
   }
@@ -99,6 +101,7 @@ struct RemoteService: Service {
 
   private func push(_ replicator: Replicator) async throws {
     let start = ContinuousClock.now
+    let firstSuccess = monitor.current.lastSuccess == nil
     let report = try await replicator.push()
     monitor.durationTimer.record(duration: ContinuousClock.now - start)
     let waiting =
@@ -106,6 +109,9 @@ struct RemoteService: Service {
     monitor.succeeded(
       localHead: report.localHead, sharedHead: min(report.remoteHead, report.localHead),
       oldestWaiting: waiting, objects: report.objectsUploaded, bytes: report.bytesUploaded)
+    if report.versionsPushed > 0 || firstSuccess {
+      await saveStatus()
+    }
     if report.versionsPushed > 0 {
       logger.info(
         "pushed versions \(report.remoteHeadBefore + 1)...\(report.remoteHead) of \(job.pond) to \(job.remoteName): \(report.objectsUploaded) object(s), \(report.bytesUploaded) bytes"
@@ -115,11 +121,15 @@ struct RemoteService: Service {
 
   private func pull(_ replicator: Replicator) async throws {
     let start = ContinuousClock.now
+    let firstSuccess = monitor.current.lastSuccess == nil
     let report = try await replicator.pull()
     monitor.durationTimer.record(duration: ContinuousClock.now - start)
     monitor.succeeded(
       localHead: report.head, sharedHead: report.head, oldestWaiting: nil,
       objects: report.objectsFetched, bytes: report.bytesFetched)
+    if report.versionsInstalled > 0 || firstSuccess {
+      await saveStatus()
+    }
     if report.versionsInstalled > 0 {
       logger.info(
         "installed versions \(report.headBefore + 1)...\(report.head) of \(job.remoteName) into \(job.pond): \(report.objectsFetched) object(s), \(report.bytesFetched) bytes"
@@ -145,6 +155,7 @@ struct RemoteService: Service {
         try await operation()
         if streak > 0 {
           monitor.recovered()
+          await saveStatus()
           logger.notice(
             "\(job.verb) \(job.pond) \(job.remoteName): recovered after \(streak) failed attempt(s)"
           )
@@ -153,12 +164,13 @@ struct RemoteService: Service {
       } catch {
         if Task.isCancelled || error is CancellationError { throw CancellationError() }
         let failure = Failure(error)
-        streak = monitor.failed(failure)
+        streak = monitor.failed(failure, error)
         if failure.needsPerson != nil {
-          stop(failure, error)
+          await stop(failure, error)
           return false
         }
         if streak == 1 {
+          await saveStatus()
           logger.warning(
             "\(job.verb) \(job.pond) \(job.remoteName) failing (\(failure.kind)): \(error); retrying with backoff"
           )
@@ -168,8 +180,9 @@ struct RemoteService: Service {
     }
   }
 
-  private func stop(_ failure: Failure, _ error: any Error) {
+  private func stop(_ failure: Failure, _ error: any Error) async {
     monitor.stop("\(failure.kind): \(error)")
+    await saveStatus()
     logger.critical(
       "\(job.verb) \(job.pond) \(job.remoteName) stopped (\(failure.kind)): \(error); \(failure.needsPerson ?? "")"
     )

@@ -139,6 +139,11 @@ struct AgentCLITests {
     #expect(stopped.status == 0, "\(agent.stderr)")
     #expect(stopped.seconds < 10)
     #expect(agent.stderr.contains("pushed versions"), "\(agent.stderr)")
+    let status = try station.ok("status")
+    #expect(status.contains("agent push backup: in step at version \(stationHead)"), "\(status)")
+    let labStatus = try lab.ok("status")
+    #expect(
+      labStatus.contains("agent follow origin: in step at version \(stationHead)"), "\(labStatus)")
   }
 
   @Test("/healthz is 503 naming the late remote while it cannot be reached, 200 once caught up")
@@ -273,6 +278,9 @@ struct AgentCLITests {
     #expect(health.status == 503)
     #expect(health.body.contains("diverged"), "\(health.body)")
     #expect(agent.stderr.components(separatedBy: "stopped (diverged)").count == 2)
+    let status = try stranger.ok("status")
+    #expect(status.contains("agent push \(remote.url): not yet in touch"), "\(status)")
+    #expect(status.contains("STOPPED: diverged"), "\(status)")
     #expect(try agent.terminate().status == 0)
   }
 
