@@ -203,6 +203,13 @@ struct ConfigurationReader {
         )
       }
       let interval = entry["interval"].map { duration($0) } ?? .seconds(2)
+      if let interval, let rpoNode = entry["rpo"], let rpo = Duration(text: rpoNode.string ?? ""),
+        rpo <= interval
+      {
+        problem(
+          rpoNode,
+          "the rpo must be longer than the interval (\(interval)): a replica polls that often")
+      }
       if let interval,
         let job = job(
           entry, at: followNode, pond: path, registry: registry, mode: .follow(interval: interval))

@@ -129,6 +129,10 @@ struct AgentConfigurationTests {
         "5: '0s' is not a duration"
       ),
       ("listen: localhost\nponds:\n  - path: @POND@\n", "1: listen 'localhost' is not HOST:PORT"),
+      (
+        "ponds:\n  - path: @POND@\n    follow:\n      remote: backup\n      interval: 5s\n      rpo: 2s\n",
+        "6: the rpo must be longer than the interval"
+      ),
       ("logLevel: loud\nponds:\n  - path: @POND@\n", "1: logLevel 'loud' is not one of"),
       ("ponds: []\n", "1: 'ponds' must be a list"),
       ("listen: 127.0.0.1:9180\n", "1: no 'ponds:'"),
