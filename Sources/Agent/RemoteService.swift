@@ -74,7 +74,7 @@ struct RemoteService: Service {
         due = false
       }
       try await Task.sleep(for: Self.commitPoll)
-      if onCommit, let committed = try await nextCommitTime() {
+      if onCommit, let committed = try await commitTime(of: monitor.current.localHead + 1) {
         monitor.noticed(head: monitor.current.localHead + 1, committed: committed)
         try await Task.sleep(for: Self.burstWait)
         due = true
@@ -86,15 +86,15 @@ struct RemoteService: Service {
     }
   }
 
-  /// The commit time of the pond's version after the last one pushed, when that commit file exists: one
-  /// `stat`, and a read of the small commit file only when it is there. The log is not replayed.
-  private func nextCommitTime() async throws -> UTCMilliseconds? {
-    let version = monitor.current.localHead + 1
+  /// When the pond's commit `version` was made (its `commitInfo` time), nil while that commit file does not
+  /// exist: one `stat`, and a read of the small commit file only when it is there. The log is not replayed.
+  private func commitTime(of version: Int64) async throws -> UTCMilliseconds? {
     let path =
-      job.pond + "/" + PondLayout.dataDirectory + "/" + DeltaTable.commitKey(version: version)
+      job.pond + "/" + PondLayout.dataDirectory + "/" + PondLayout.commitKey(version: version)
     return try await BlockingPool.shared.run {
       guard (try? LocalFiles.status(path)) ?? nil != nil else { return nil }
       let commit = try? CommitFile(parsing: try LocalFiles.readFile(path), version: version)
+      // A commit whose time cannot be read still counts as waiting, from now.
       return UTCMilliseconds(rawValue: commit?.info?.timestamp ?? UTCMilliseconds.now().rawValue)
     }
   }
@@ -105,7 +105,7 @@ struct RemoteService: Service {
     let report = try await replicator.push()
     monitor.durationTimer.record(duration: ContinuousClock.now - start)
     let waiting =
-      report.remoteHead < report.localHead ? try await commitTime(report.remoteHead + 1) : nil
+      report.remoteHead < report.localHead ? try await commitTime(of: report.remoteHead + 1) : nil
     monitor.succeeded(
       localHead: report.localHead, sharedHead: min(report.remoteHead, report.localHead),
       oldestWaiting: waiting, objects: report.objectsUploaded, bytes: report.bytesUploaded)
@@ -134,15 +134,6 @@ struct RemoteService: Service {
       logger.info(
         "installed versions \(report.headBefore + 1)...\(report.head) of \(job.remoteName) into \(job.pond): \(report.objectsFetched) object(s), \(report.bytesFetched) bytes"
       )
-    }
-  }
-
-  private func commitTime(_ version: Int64) async throws -> UTCMilliseconds? {
-    let path =
-      job.pond + "/" + PondLayout.dataDirectory + "/" + DeltaTable.commitKey(version: version)
-    return try await BlockingPool.shared.run {
-      let commit = try? CommitFile(parsing: try LocalFiles.readFile(path), version: version)
-      return commit?.info.map { UTCMilliseconds(rawValue: $0.timestamp) }
     }
   }
 
