@@ -120,7 +120,11 @@ public struct RemoteRegistry: Sendable {
   /// settings, or the URL as it is); with no name, the only remote, or the one called `origin`.
   public func resolve(_ name: String?) throws -> RemoteSettings {
     if let name {
-      if let remote = remote(named: name) ?? remotes.first(where: { $0.url == name }) {
+      // A store's URL ends in '/' (the origin file records it so); the remote may be recorded without it.
+      let url = name.hasSuffix("/") ? String(name.dropLast()) : name
+      if let remote = remote(named: name)
+        ?? remotes.first(where: { $0.url == name || $0.url == url || $0.url == name + "/" })
+      {
         return remote
       }
       if name.contains("://") { return RemoteSettings(name: name, url: name) }
