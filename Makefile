@@ -15,9 +15,11 @@ build:
 # The release `pond` has the Swift runtime and FoundationEssentials linked in (--static-swift-stdlib): it starts
 # without loading and binding a dozen Swift shared libraries (docs/benchmarks.md, start-up). OpenSSL, zstd and
 # SQLite stay dynamic; libcurl is opened on first use (docs/development.md, start-up). Products only: PondTestSupport imports Testing, which has no static
-# library. The bench scripts build with the same flags, so they share one build.
+# library. The bench scripts build with the same flags, so they share one build. `pond-agent` (which `pond agent`
+# runs from the same directory) is built the same way, as a product of its own.
 release:
 	$(SWIFT) build -c release --static-swift-stdlib --product pond
+	$(SWIFT) build -c release --static-swift-stdlib --product pond-agent
 
 # The main job: a station pond pushes to a file:// remote, a lab restores and pulls, and every version reads
 # the same on both (and in deltalake, when the venv exists). Cleans up after itself; KEEP=1 keeps the files.

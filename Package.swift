@@ -9,11 +9,21 @@ let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDe
 let package = Package(
   name: "DuckPond",
   products: [
-    .executable(name: "pond", targets: ["pond"])
+    .executable(name: "pond", targets: ["pond"]),
+    // The long-running agent, a program of its own so that `pond` stays free of Foundation, NIO and Yams
+    // (its start-up is measured); `pond agent ...` runs it from beside `pond`.
+    .executable(name: "pond-agent", targets: ["PondAgent"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    // The agent only (`pond-agent`): the Swift server ecosystem.
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
   ],
   targets: [
     // C libraries, each behind a module map and a shim header of typed wrappers.
@@ -59,6 +69,22 @@ let package = Package(
       dependencies: [
         "TLogFS", "DeltaLog", "ObjectStore", "PondFiles", "PondTime",
       ]),
+
+    // The agent: push on commit and on a schedule, follow remotes, /healthz and /metrics, as services.
+    .target(
+      name: "Agent",
+      dependencies: [
+        "Replication", "TLogFS", "DeltaLog", "ObjectStore", "PondFiles", "PondTime",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Yams", package: "Yams"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ]),
+    .executableTarget(
+      name: "PondAgent",
+      dependencies: ["Agent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     // Shared test helpers (repository paths, the interop venv, subprocesses); never linked into pond.
     .target(
@@ -119,7 +145,13 @@ let package = Package(
         "Replication", "TLogFS", "TinyFS", "ObjectStore", "PondCurl", "PondFiles",
         "PondTestSupport",
       ]),
-    .testTarget(name: "PondCLITests", dependencies: ["pond", "PondTestSupport"]),
+    .testTarget(
+      name: "AgentTests",
+      dependencies: [
+        "Agent", "Replication", "ObjectStore", "TLogFS", "PondFiles", "PondTestSupport",
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]),
+    .testTarget(name: "PondCLITests", dependencies: ["pond", "PondAgent", "PondTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

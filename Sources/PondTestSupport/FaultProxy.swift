@@ -13,16 +13,19 @@ public final class FaultProxy: @unchecked Sendable {
   public let endpoint: String
   private let control = HTTPClient()
 
-  public init(upstream: String) throws {
+  /// Starts the proxy in front of `upstream`, on `port` (a free one when nil: a test that stops the proxy to
+  /// play an outage starts the next one on the same port).
+  public init(upstream: String, port: Int? = nil) throws {
     guard let python = TestSupport.python else {
       throw LocalS3Server.MissingServer(description: ".venv/bin/python is missing (run make deps)")
     }
     let process = Process()
     process.executableURL = python
-    process.arguments = [
-      TestSupport.repositoryRoot.appendingPathComponent("scripts/s3/fault_proxy.py").path,
-      "--upstream", upstream,
-    ]
+    process.arguments =
+      [
+        TestSupport.repositoryRoot.appendingPathComponent("scripts/s3/fault_proxy.py").path,
+        "--upstream", upstream,
+      ] + (port.map { ["--port", String($0)] } ?? [])
     let out = Pipe()
     process.standardOutput = out
     try process.run()

@@ -120,7 +120,11 @@ public struct RemoteRegistry: Sendable {
   /// settings, or the URL as it is); with no name, the only remote, or the one called `origin`.
   public func resolve(_ name: String?) throws -> RemoteSettings {
     if let name {
-      if let remote = remote(named: name) ?? remotes.first(where: { $0.url == name }) {
+      // A store's URL ends in '/' (the origin file records it so); the remote may be recorded without it.
+      let url = name.hasSuffix("/") ? String(name.dropLast()) : name
+      if let remote = remote(named: name)
+        ?? remotes.first(where: { $0.url == name || $0.url == url || $0.url == name + "/" })
+      {
         return remote
       }
       if name.contains("://") { return RemoteSettings(name: name, url: name) }
@@ -188,7 +192,7 @@ public struct RemoteRegistry: Sendable {
       guard try LocalFiles.status(path) != nil else { return nil }
       bytes = try LocalFiles.readFile(path)
     } catch {
-      throw ReplicationError(.localIO, "cannot read \(path): \(error)")
+      throw ReplicationError(.localIO, "cannot read \(path): \(error)", underlying: error)
     }
     return try LocalYAML.decode(String(decoding: bytes, as: UTF8.self), path: path)
   }
@@ -202,7 +206,7 @@ public struct RemoteRegistry: Sendable {
       try LocalFiles.makeDirectory(LocalFiles.parentDirectory(of: path))
       try LocalFiles.putReplacing(Array(text.utf8), at: path, durable: durable)
     } catch {
-      throw ReplicationError(.localIO, "cannot write \(path): \(error)")
+      throw ReplicationError(.localIO, "cannot write \(path): \(error)", underlying: error)
     }
   }
 }

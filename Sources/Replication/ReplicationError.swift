@@ -21,12 +21,19 @@ public struct ReplicationError: Error, Sendable, CustomStringConvertible {
   public let hint: String?
   /// The version the failure concerns, when one does.
   public let version: Int64?
+  /// The error behind a `.localIO` failure (a `FileIOError` or `PondError` with its `errno`), so that a caller
+  /// can tell a full disk from other failures; the message already says what it is.
+  public let underlying: (any Error)?
 
-  public init(_ code: Code, _ message: String, hint: String? = nil, version: Int64? = nil) {
+  public init(
+    _ code: Code, _ message: String, hint: String? = nil, version: Int64? = nil,
+    underlying: (any Error)? = nil
+  ) {
     self.code = code
     self.message = message
     self.hint = hint
     self.version = version
+    self.underlying = underlying
   }
 
   public var description: String { message + (hint.map { "; " + $0 } ?? "") }

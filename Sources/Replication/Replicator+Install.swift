@@ -82,8 +82,8 @@ extension Replicator {
           throw ReplicationError(
             .localIO, "cannot install \(commit.key) into \(dataRoot): \(error)",
             hint:
-              "the versions before it are installed; fix the cause (free space?) and run the command again"
-          )
+              "the versions before it are installed; fix the cause (free space?) and run the command again",
+            underlying: error)
         }
         if result == .alreadyExists, (try? LocalFiles.readFile(path)) != commit.bytes {
           throw ReplicationError(
@@ -159,7 +159,8 @@ extension Replicator {
       do {
         try LocalFiles.makeDirectory(dataRoot + "/" + PondLayout.largeFilesDirectory)
       } catch {
-        throw ReplicationError(.localIO, "cannot create the large-file directory: \(error)")
+        throw ReplicationError(
+          .localIO, "cannot create the large-file directory: \(error)", underlying: error)
       }
     }
     try await transfers.forEach(missing) { file in _ = try await fetch(.largeFile(file)) }
@@ -174,7 +175,8 @@ extension Replicator {
       }
     } catch {
       throw ReplicationError(
-        .localIO, "cannot install the objects fetched from \(store.url): \(error)")
+        .localIO, "cannot install the objects fetched from \(store.url): \(error)",
+        underlying: error)
     }
     let counted = counters.withLock { $0 }
     installed.objects += counted.objects

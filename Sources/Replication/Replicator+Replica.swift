@@ -51,7 +51,7 @@ extension Replicator {
         throw ReplicationError(
           .localIO,
           "\(error); and the unfinished restore in \(temporary) could not be removed: \(removal)",
-          hint: "remove it by hand")
+          hint: "remove it by hand", underlying: error)
       }
       if let error = error as? FileIOError,
         error.errno == .directoryNotEmpty || error.errno == .fileExists
@@ -84,7 +84,7 @@ extension Replicator {
         }
       }
     } catch let error as FileIOError {
-      throw ReplicationError(.localIO, "cannot check \(destination): \(error)")
+      throw ReplicationError(.localIO, "cannot check \(destination): \(error)", underlying: error)
     }
   }
 
@@ -96,7 +96,7 @@ extension Replicator {
       try LocalFiles.makeDirectories(dataRoot + "/_delta_log", durable: false)
       try LocalFiles.makeDirectory(temporary + "/" + PondLayout.localDirectory)
     } catch {
-      throw ReplicationError(.localIO, "cannot create \(temporary): \(error)")
+      throw ReplicationError(.localIO, "cannot create \(temporary): \(error)", underlying: error)
     }
     progress("listing \(store.url)")
     let remoteHead = try await log.listedHead()
@@ -121,7 +121,8 @@ extension Replicator {
         try LocalFiles.syncDirectory(directory)
       }
     } catch {
-      throw ReplicationError(.localIO, "cannot make \(temporary) durable: \(error)")
+      throw ReplicationError(
+        .localIO, "cannot make \(temporary) durable: \(error)", underlying: error)
     }
     try PondStore.setOrigin(settings.url, ofPond: temporary)
     var registry = try RemoteRegistry(pondRoot: temporary)

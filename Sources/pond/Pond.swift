@@ -27,7 +27,7 @@ struct Pond: AsyncParsableCommand {
     subcommands: [
       Init.self, Mkdir.self, Copy.self, List.self, Cat.self, Rm.self, Mv.self, Ln.self,
       Describe.self, Log.self, Show.self, Status.self, Fsck.self, Remote.self, Push.self, Pull.self,
-      Restore.self, Verify.self, Promote.self,
+      Restore.self, Verify.self, Promote.self, Agent.self,
     ]
   )
 
@@ -38,6 +38,9 @@ struct Pond: AsyncParsableCommand {
   static func main() async {
     StandardStream.reserveClosedDescriptors()
     signal(SIGPIPE, SIG_IGN)
+    // Before parsing: the agent's options are its own (`pond agent --help` is the agent's help).
+    let arguments = CommandLine.arguments.dropFirst()
+    if arguments.first == "agent" { Agent.exec(Array(arguments.dropFirst())) }
     await main(nil)
   }
 }

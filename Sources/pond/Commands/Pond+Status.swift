@@ -1,4 +1,5 @@
 import ArgumentParser
+import Replication
 import TLogFS
 
 extension Pond {
@@ -12,6 +13,22 @@ extension Pond {
 
     @Flag(help: "Print JSON.")
     var json = false
+
+    /// One remote as the agent last saw it: `agent push backup: 2 version(s) behind, ...`.
+    static func line(_ remote: AgentRemoteStatus) -> String {
+      var parts: [String] = []
+      switch remote.versionsBehind {
+      case 0?: parts.append("in step at version \(remote.localHead)")
+      case let behind?: parts.append("\(behind) version(s) behind version \(remote.localHead)")
+      case nil: parts.append("not yet in touch")
+      }
+      parts.append("last success " + (remote.lastSuccess.map { "\($0)" } ?? "never"))
+      if let error = remote.lastError {
+        parts.append((remote.stopped ? "STOPPED: " : "failing: ") + error)
+      }
+      return "agent \(remote.job) \(remote.remote): " + parts.joined(separator: ", ")
+        + " (as of \(remote.updated))"
+    }
 
     func run() throws {
       try reportingFailures("status") { output in
@@ -29,6 +46,9 @@ extension Pond {
           "\(report.directories) directories, \(report.files) files, \(report.series) series, "
             + "\(report.symlinks) symbolic links, \(report.bytes) bytes")
         try output.line("local index: \(report.index)")
+        for remote in try AgentStatusFile.read(pondRoot: report.pond) {
+          try output.line(Self.line(remote))
+        }
       }
     }
   }
