@@ -207,7 +207,9 @@ struct ReplicationFailureTests {
     let push = try station.run(["push"])
     #expect(push.status == 1)
     #expect(
-      push.stderr.contains("this pond's \(dataFile) does not match its commit"), "\(push.stderr)")
+      push.stderr.contains("data/\(dataFile)")
+        && push.stderr.contains("does not match the sha256 its commit (version 7) records"),
+      "\(push.stderr)")
     let remoteRoot = try #require(station.remote.directory)
     #expect(
       !FileManager.default.fileExists(atPath: remoteRoot + "/_delta_log/00000000000000000007.json"))
