@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --product pond >/dev/null
+swift build --product pond-agent >/dev/null
 POND_BIN="$(swift build --show-bin-path)/pond"
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/pond-demo.XXXXXX")
 finish() {
@@ -75,16 +76,69 @@ fi
 if [ -x .venv/bin/python ] && .venv/bin/python -c 'import deltalake' 2>/dev/null; then
   say "deltalake reads the remote at every version"
   .venv/bin/python - "$REMOTE" <<'PY'
-import sys
+import os, sys
 from deltalake import DeltaTable
 path = sys.argv[1]
 for version in range(DeltaTable(path).version() + 1):
     rows = DeltaTable(path, version=version).to_pyarrow_table().num_rows
     print(f"version {version:2d}  {rows} rows")
+sys.stdout.flush()
+os._exit(0)  # deltalake's runtime can abort while the interpreter exits; the answer is printed by then
 PY
 else
   echo "(no .venv with deltalake: 'make deps' installs it; skipping the deltalake check)"
 fi
+
+say "agents: the station's pushes every commit, the lab's follows the remote"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+STATION_PORT=$(free_port) LAB_PORT=$(free_port)
+cat >"$DEMO/station.yaml" <<YAML
+listen: 127.0.0.1:$STATION_PORT
+ponds:
+  - path: $STATION
+    push:
+      - remote: bucket
+        onCommit: true
+        rpo: 30s
+YAML
+cat >"$DEMO/lab.yaml" <<YAML
+listen: 127.0.0.1:$LAB_PORT
+ponds:
+  - path: $LAB
+    follow:
+      remote: origin
+      interval: 500ms
+      rpo: 30s
+YAML
+pond agent --check-config "$DEMO/station.yaml" && pond agent --check-config "$DEMO/lab.yaml"
+"$POND_BIN" agent --config "$DEMO/station.yaml" >/dev/null 2>"$DEMO/station-agent.log" &
+STATION_AGENT=$!
+"$POND_BIN" agent --config "$DEMO/lab.yaml" >/dev/null 2>"$DEMO/lab-agent.log" &
+LAB_AGENT=$!
+stop_agents() {
+  for pid in "$STATION_AGENT" "$LAB_AGENT"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$STATION_AGENT" "$LAB_AGENT"; do wait "$pid" 2>/dev/null || true; done
+}
+trap 'stop_agents; finish' EXIT
+for day in 4 5 6; do
+  pond copy --pond "$STATION" --series "$(reading "$day" temperature)" /sensors/lake
+  committed=$(date +%s.%N)
+  target=$(pond log --pond "$STATION" | tail -1 | cut -f1)
+  for _ in $(seq 1 200); do
+    [ "$(pond log --pond "$LAB" | tail -1 | cut -f1)" = "$target" ] && break
+    sleep 0.1
+  done
+  if [ "$(pond log --pond "$LAB" | tail -1 | cut -f1)" = "$target" ]; then
+    printf 'version %s reached the lab %.1f s after its commit, with no command run\n' "$target" \
+      "$(echo "$(date +%s.%N) - $committed" | bc -l)"
+  else
+    echo "version $target did NOT reach the lab within 20 s (logs: $DEMO/*-agent.log)"; failures=$((failures + 1))
+  fi
+done
+echo "station /healthz: $(curl -s "http://127.0.0.1:$STATION_PORT/healthz")"
+echo "lab /metrics (a few lines):"
+curl -s "http://127.0.0.1:$LAB_PORT/metrics" | grep -v '^#' | grep -E 'head|behind|lag' | head -6
+stop_agents
 
 if [ "$failures" -ne 0 ]; then
   echo "demo FAILED: $failures difference(s)"; KEEP=1; exit 1
