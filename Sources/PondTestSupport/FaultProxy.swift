@@ -26,17 +26,7 @@ public final class FaultProxy: @unchecked Sendable {
         TestSupport.repositoryRoot.appendingPathComponent("scripts/s3/fault_proxy.py").path,
         "--upstream", upstream,
       ] + (port.map { ["--port", String($0)] } ?? [])
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    var line = Data()
-    while true {
-      let byte = out.fileHandleForReading.readData(ofLength: 1)
-      if byte.isEmpty || byte == Data("\n".utf8) { break }
-      line.append(byte)
-    }
-    guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-      process.terminate()
+    guard let port = try TestSupport.startPrintingPort(process) else {
       throw LocalS3Server.MissingServer(description: "the fault proxy did not start")
     }
     self.process = process

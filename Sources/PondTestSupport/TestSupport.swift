@@ -112,4 +112,26 @@ public enum TestSupport {
 private final class DataBox: @unchecked Sendable {
   // Safe: written once before group.leave(), read only after group.wait().
   var data = Data()
+
+}
+
+extension TestSupport {
+  /// Starts `process` (a test server of ours that prints its port on its first line of output once it
+  /// listens) and returns that port, or nil after terminating it when it printed none.
+  public static func startPrintingPort(_ process: Process) throws -> Int? {
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    var line = Data()
+    while true {
+      let byte = out.fileHandleForReading.readData(ofLength: 1)
+      if byte.isEmpty || byte == Data("\n".utf8) { break }
+      line.append(byte)
+    }
+    guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+      process.terminate()
+      return nil
+    }
+    return port
+  }
 }

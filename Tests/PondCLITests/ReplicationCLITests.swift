@@ -78,6 +78,16 @@ struct Machine {
     return try PondBinary.run(arguments, environment: environment)
   }
 
+  /// A new pond `name` in `directory` (`pond init` with `initArguments`) with `remote` added as `lake`.
+  static func writer(
+    _ name: String, in directory: URL, remote: TestRemote, initArguments: [String] = []
+  ) throws -> Machine {
+    let machine = Machine(root: directory.appendingPathComponent(name).path, remote: remote)
+    try machine.okArguments(["init"] + initArguments)
+    try machine.okArguments(["remote", "add", "lake", remote.url] + remote.options)
+    return machine
+  }
+
   /// Runs and requires exit 0; returns stdout.
   @discardableResult
   func ok(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws
@@ -165,10 +175,9 @@ struct ReplicationCLITests {
     let directory = try TestSupport.makeTemporaryDirectory("pond-replication")
     defer { try? FileManager.default.removeItem(at: directory) }
     let remote = try TestRemote.make(kind, in: directory)
-    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
+    let station = try Machine.writer(
+      "station", in: directory, remote: remote, initArguments: ["--birthplace", "station"])
     let lab = Machine(root: directory.appendingPathComponent("lab").path, remote: remote)
-    try station.ok("init", "--birthplace", "station")
-    try station.okArguments(["remote", "add", "lake", remote.url] + remote.options)
     try Self.commitHistory(station, in: directory, round: 1)
     #expect(try station.ok("push").contains("Pushed versions 0...6"))
     #expect(try station.ok("push").contains("Nothing to push"))
@@ -241,10 +250,8 @@ struct ReplicationCLITests {
     let directory = try TestSupport.makeTemporaryDirectory("pond-fencing")
     defer { try? FileManager.default.removeItem(at: directory) }
     let remote = try TestRemote.make(kind, in: directory)
-    let first = Machine(root: directory.appendingPathComponent("first").path, remote: remote)
+    let first = try Machine.writer("first", in: directory, remote: remote)
     let second = Machine(root: directory.appendingPathComponent("second").path, remote: remote)
-    try first.ok("init")
-    try first.okArguments(["remote", "add", "lake", remote.url] + remote.options)
     try first.ok("push")
     try second.okArguments(["restore", remote.url] + remote.options)
     try second.ok("promote")
@@ -283,10 +290,8 @@ extension ReplicationCLITests {
     let directory = try TestSupport.makeTemporaryDirectory("pond-follow")
     defer { try? FileManager.default.removeItem(at: directory) }
     let remote = try TestRemote.file(in: directory)
-    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
+    let station = try Machine.writer("station", in: directory, remote: remote)
     let lab = Machine(root: directory.appendingPathComponent("lab").path, remote: remote)
-    try station.ok("init")
-    try station.ok("remote", "add", "lake", remote.url)
     try station.ok("push")
     try lab.ok("restore", remote.url)
     var environment = ProcessInfo.processInfo.environment
@@ -326,10 +331,8 @@ extension ReplicationCLITests {
     let directory = try TestSupport.makeTemporaryDirectory("pond-series")
     defer { try? FileManager.default.removeItem(at: directory) }
     let remote = try TestRemote.file(in: directory)
-    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
+    let station = try Machine.writer("station", in: directory, remote: remote)
     let lab = Machine(root: directory.appendingPathComponent("lab").path, remote: remote)
-    try station.ok("init")
-    try station.ok("remote", "add", "lake", remote.url)
     for round in 1...3 {
       let chunk = directory.appendingPathComponent("chunk-\(round)").path
       let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: ($0 &* 31 &+ round) >> 3) }

@@ -13,9 +13,7 @@ struct ReplicationCrashTests {
   /// A station with 3 rounds of history (19 versions, 3 large files) and a `file://` remote.
   static func station(in directory: URL) throws -> Machine {
     let remote = try TestRemote.file(in: directory)
-    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
-    try station.ok("init")
-    try station.ok("remote", "add", "lake", remote.url)
+    let station = try Machine.writer("station", in: directory, remote: remote)
     for round in 1...3 {
       try ReplicationCLITests.commitHistory(station, in: directory, round: round)
     }

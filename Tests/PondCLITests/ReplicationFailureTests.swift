@@ -10,9 +10,7 @@ struct ReplicationFailureTests {
   /// `file://` remote.
   static func pushedStation(in directory: URL) throws -> Machine {
     let remote = try TestRemote.file(in: directory)
-    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
-    try station.ok("init")
-    try station.ok("remote", "add", "lake", remote.url)
+    let station = try Machine.writer("station", in: directory, remote: remote)
     try ReplicationCLITests.commitHistory(station, in: directory, round: 1)
     try station.ok("push")
     return station

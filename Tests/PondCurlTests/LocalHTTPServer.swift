@@ -78,18 +78,8 @@ final class LocalHTTPServer: @unchecked Sendable {
     let process = Process()
     process.executableURL = python
     process.arguments = ["-c", Self.script]
-    let out = Pipe()
-    process.standardOutput = out
     process.standardError = FileHandle.nullDevice
-    try process.run()
-    var line = Data()
-    while true {
-      let byte = out.fileHandleForReading.readData(ofLength: 1)
-      if byte.isEmpty || byte == Data("\n".utf8) { break }
-      line.append(byte)
-    }
-    guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-      process.terminate()
+    guard let port = try TestSupport.startPrintingPort(process) else {
       throw ServerUnavailable(description: "the local HTTP test server did not start")
     }
     self.process = process
