@@ -167,19 +167,11 @@ extension Replicator {
   /// size; a data file found there is also fetched and checked against its SHA-256, and replaced when it does
   /// not match (no commit names it yet). Returns true when it was sent.
   ///
-  /// Every object is checked against its commit before it leaves. A large file found on the remote with the
-  /// right size is not fetched: its name is the SHA-256 of its content, objects are stored whole, and `pond
-  /// verify --deep` re-hashes every one.
+  /// Every object is checked against its commit before it leaves (a data file when `objects(ofVersion:)` read
+  /// it, a large file here). A large file found on the remote with the right size is not fetched: its name
+  /// is the SHA-256 of its content, objects are stored whole, and `pond verify --deep` re-hashes every one.
   private func upload(_ object: ExpectedObject, from path: String, size: Int64) async throws -> Bool
   {
-    // Only what matches its commit leaves: a damaged local object would make the remote's version unreadable.
-    do {
-      _ = try await object.check(fileAt: path)
-    } catch let error as PondError where error.code == .corrupt {
-      throw ReplicationError(
-        .localIO, "this pond's \(object.key) does not match its commit: \(error.message)",
-        hint: "nothing of its version was pushed; run 'pond fsck'")
-    }
     if let info = try await store.head(object.key), info.size == size {
       guard case .dataFile = object else { return false }
       let staging = TemporaryName.make(in: pondRoot + "/" + PondLayout.localDirectory)
@@ -189,6 +181,18 @@ extension Replicator {
         return false
       } catch let error as ReplicationError where error.code == .damaged {
         progress("replacing \(object.key): \(error.message)")
+      }
+    }
+    // Only what matches its commit leaves: a damaged local object would make the remote's version
+    // unreadable. A data file was read hash-checked by `objects(ofVersion:)` already; a large file is checked
+    // here, once, and only when it is sent.
+    if case .largeFile = object {
+      do {
+        _ = try await object.check(fileAt: path)
+      } catch let error as PondError where error.code == .corrupt {
+        throw ReplicationError(
+          .localIO, "this pond's \(object.key) does not match its commit: \(error.message)",
+          hint: "nothing of its version was pushed; run 'pond fsck'")
       }
     }
     try await store.put(object.key, contentsOf: URL(fileURLWithPath: path))

@@ -214,6 +214,32 @@ struct ReplicationFailureTests {
     #expect(!FileManager.default.fileExists(atPath: remoteRoot + "/" + dataFile))
   }
 
+  @Test("a local large file that does not match its name is not pushed")
+  func damagedLocalLargeFile() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("pond-local-large-damage")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let station = try Self.pushedStation(in: directory)
+    let big = directory.appendingPathComponent("new-big").path
+    _ = FileManager.default.createFile(
+      atPath: big, contents: Data((0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 13 >> 2) }))
+    let before = Set(
+      try FileManager.default.contentsOfDirectory(atPath: station.root + "/data/_large_files"))
+    try station.ok("copy", big, "/new-big")
+    let body = try #require(
+      Set(try FileManager.default.contentsOfDirectory(atPath: station.root + "/data/_large_files"))
+        .subtracting(before).first)
+    try Self.flipByte(station.root + "/data/_large_files/" + body, at: 100)
+    let push = try station.run(["push"])
+    #expect(push.status == 1)
+    #expect(
+      push.stderr.contains("this pond's _large_files/\(body) does not match its commit"),
+      "\(push.stderr)")
+    let remoteRoot = try #require(station.remote.directory)
+    #expect(
+      !FileManager.default.fileExists(atPath: remoteRoot + "/_delta_log/00000000000000000007.json"))
+    #expect(!FileManager.default.fileExists(atPath: remoteRoot + "/_large_files/" + body))
+  }
+
   @Test("bad input: each refused with a clear error, nothing half-written")
   func badInput() throws {
     let directory = try TestSupport.makeTemporaryDirectory("pond-bad-input")
