@@ -37,6 +37,25 @@ public struct AgentRemoteStatus: Sendable, Equatable {
   }
 }
 
+extension AgentRemoteStatus: Encodable {
+  private enum Key: String, CodingKey {
+    case remote, job, localHead, versionsBehind, lastSuccess, lastError, stopped, updated
+  }
+
+  /// For `pond status --json`: every key on every remote (null when not known), times in ISO 8601 UTC.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: Key.self)
+    try container.encode(remote, forKey: .remote)
+    try container.encode(job, forKey: .job)
+    try container.encode(localHead, forKey: .localHead)
+    try container.encode(versionsBehind, forKey: .versionsBehind)
+    try container.encode(lastSuccess?.description, forKey: .lastSuccess)
+    try container.encode(lastError, forKey: .lastError)
+    try container.encode(stopped, forKey: .stopped)
+    try container.encode(updated.description, forKey: .updated)
+  }
+}
+
 /// The agent's state file of a pond, `$POND/local/agent-state.yaml`.
 public enum AgentStatusFile {
   static let file = PondLayout.localDirectory + "/agent-state.yaml"

@@ -62,10 +62,10 @@ struct RemoteLog {
   /// The first version at or below `through` at which the remote's commit differs from `local`'s, or nil
   /// when they agree up to `through`. One request when they agree; a binary search otherwise (each commit
   /// names its predecessor's hash, so agreeing at a version means agreeing at every version before it).
-  func firstDifference(from local: PondStore, through: Int64) async throws -> Int64? {
+  func firstDifference(from local: LocalPond, through: Int64) async throws -> Int64? {
     guard through >= 0 else { return nil }
     func differs(_ version: Int64) async throws -> Bool {
-      try await commitBytes(version) != (try local.commit(version).bytes)
+      try await commitBytes(version) != (try await local.commit(version).bytes)
     }
     guard try await differs(through) else { return nil }
     var low: Int64 = 0  // the first difference is in low...high
@@ -78,10 +78,10 @@ struct RemoteLog {
   }
 
   /// The error for histories that differ at `version`, naming both sides' commit.
-  func divergence(at version: Int64, local: PondStore, action: String) async throws
+  func divergence(at version: Int64, local: LocalPond, action: String) async throws
     -> ReplicationError
   {
-    let localCommit = try local.commit(version)
+    let localCommit = try await local.commit(version)
     let remoteSide = try await commit(version).map(Self.describe) ?? "nothing"
     if version == 0 {
       return ReplicationError(

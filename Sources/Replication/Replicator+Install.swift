@@ -72,33 +72,42 @@ extension Replicator {
       }
       if batch.isEmpty { break }
       try await installObjects(of: batch, into: dataRoot, counting: &installed)
-      for commit in batch {
-        let path = dataRoot + "/" + commit.key
-        let result: PutIfAbsentResult
-        do {
-          result = try LocalFiles.putIfAbsent(
-            commit.bytes, at: path, modificationTime: commit.info?.timestamp)
-        } catch {
-          throw ReplicationError(
-            .localIO, "cannot install \(commit.key) into \(dataRoot): \(error)",
-            hint:
-              "the versions before it are installed; fix the cause (free space?) and run the command again",
-            underlying: error)
-        }
-        if result == .alreadyExists, (try? LocalFiles.readFile(path)) != commit.bytes {
-          throw ReplicationError(
-            .diverged, "\(path) already holds another commit than \(store.url)'s",
-            hint: "something else wrote to this replica; run 'pond fsck'", version: commit.version)
-        }
-        installed.head = commit.head
-        installed.versions += 1
-        installed.bytes += Int64(commit.bytes.count)
-      }
+      let url = store.url
+      let linked = batch
+      try await BlockingPool.shared.run { try Self.link(linked, into: dataRoot, from: url) }
+      installed.head = batch.last?.head
+      installed.versions += Int64(batch.count)
+      installed.bytes += batch.reduce(0) { $0 + Int64($1.bytes.count) }
       progress("installed version \(installed.head?.version ?? -1)")
       if batch.count < commits.count || commits.count < end - first + 1 { break }
       window = min(window * 2, Self.batchSize)
     }
     return installed
+  }
+
+  /// Writes the commit files of `commits`, in order, into the table at `dataRoot` (durably, by put-if-absent):
+  /// the step that makes each version visible. Blocking.
+  private static func link(_ commits: [CommitFile], into dataRoot: String, from url: String) throws
+  {
+    for commit in commits {
+      let path = dataRoot + "/" + commit.key
+      let result: PutIfAbsentResult
+      do {
+        result = try LocalFiles.putIfAbsent(
+          commit.bytes, at: path, modificationTime: commit.info?.timestamp)
+      } catch {
+        throw ReplicationError(
+          .localIO, "cannot install \(commit.key) into \(dataRoot): \(error)",
+          hint:
+            "the versions before it are installed; fix the cause (free space?) and run the command again",
+          underlying: error)
+      }
+      if result == .alreadyExists, (try? LocalFiles.readFile(path)) != commit.bytes {
+        throw ReplicationError(
+          .diverged, "\(path) already holds another commit than \(url)'s",
+          hint: "something else wrote to this replica; run 'pond fsck'", version: commit.version)
+      }
+    }
   }
 
   /// The remote's commits in `versions`, in order, fetched concurrently and parsed; stops at the first the
@@ -152,31 +161,36 @@ extension Replicator {
       precondition(objects.dataFile == file)
       largeFiles.withLock { for large in objects.largeFiles { $0[large.key] = large } }
     }
-    let missing = try largeFiles.withLock { $0 }.values.filter {
-      try LocalFiles.status(dataRoot + "/" + $0.key) == nil
-    }
-    if !missing.isEmpty {
-      do {
-        try LocalFiles.makeDirectory(dataRoot + "/" + PondLayout.largeFilesDirectory)
-      } catch {
-        throw ReplicationError(
-          .localIO, "cannot create the large-file directory: \(error)", underlying: error)
+    let wanted = largeFiles.withLock { $0 }.values
+    let missing = try await BlockingPool.shared.run {
+      let missing = try wanted.filter { try LocalFiles.status(dataRoot + "/" + $0.key) == nil }
+      if !missing.isEmpty {
+        do {
+          try LocalFiles.makeDirectory(dataRoot + "/" + PondLayout.largeFilesDirectory)
+        } catch {
+          throw ReplicationError(
+            .localIO, "cannot create the large-file directory: \(error)", underlying: error)
+        }
       }
+      return missing
     }
     try await transfers.forEach(missing) { file in _ = try await fetch(.largeFile(file)) }
     // Every object of the batch is here and checked: publish them (large files first, data files last).
-    do {
-      for file in staged.withLock({ $0 }).sorted(by: { $0.isLargeFile && !$1.isLargeFile }) {
-        if file.isLargeFile {
-          try LocalFiles.publishIfAbsent(file.staging, as: file.final)
-        } else {
-          try LocalFiles.publishReplacing(file.staging, as: file.final)
+    let url = store.url
+    let published = staged.withLock { $0 }.sorted { $0.isLargeFile && !$1.isLargeFile }
+    try await BlockingPool.shared.run {
+      do {
+        for file in published {
+          if file.isLargeFile {
+            try LocalFiles.publishIfAbsent(file.staging, as: file.final)
+          } else {
+            try LocalFiles.publishReplacing(file.staging, as: file.final)
+          }
         }
+      } catch {
+        throw ReplicationError(
+          .localIO, "cannot install the objects fetched from \(url): \(error)", underlying: error)
       }
-    } catch {
-      throw ReplicationError(
-        .localIO, "cannot install the objects fetched from \(store.url): \(error)",
-        underlying: error)
     }
     let counted = counters.withLock { $0 }
     installed.objects += counted.objects

@@ -40,13 +40,19 @@ extension Replicator {
     do {
       let report = try await restore(
         into: temporary, settings: settings, version: version, until: until)
-      try LocalFiles.publishReplacing(temporary, as: destination)
+      try await BlockingPool.shared.run {
+        try LocalFiles.publishReplacing(temporary, as: destination)
+      }
       return RestoreReport(
         remote: report.remote, pond: destination, version: report.version,
         objectsFetched: report.objectsFetched, bytesFetched: report.bytesFetched)
     } catch {
       do {
-        try LocalFiles.removeTree(temporary)
+        // Not cancellable: an unfinished restore is removed even when the task was cancelled.
+        try await Task {
+          try await BlockingPool.shared.run { try LocalFiles.removeTree(temporary) }
+        }
+        .value
       } catch let removal {
         throw ReplicationError(
           .localIO,
@@ -116,21 +122,24 @@ extension Replicator {
         .invalidArgument, "the remote's version 0 is later than the time asked for",
         hint: "give a later --at, or none")
     }
-    do {
-      for directory in [dataRoot + "/_delta_log", dataRoot, temporary] {
-        try LocalFiles.syncDirectory(directory)
+    let url = store.url
+    try await BlockingPool.shared.run {
+      do {
+        for directory in [dataRoot + "/_delta_log", dataRoot, temporary] {
+          try LocalFiles.syncDirectory(directory)
+        }
+      } catch {
+        throw ReplicationError(
+          .localIO, "cannot make \(temporary) durable: \(error)", underlying: error)
       }
-    } catch {
-      throw ReplicationError(
-        .localIO, "cannot make \(temporary) durable: \(error)", underlying: error)
+      try PondStore.setOrigin(settings.url, ofPond: temporary)
+      var registry = try RemoteRegistry(pondRoot: temporary)
+      var origin = settings
+      origin.name = "origin"
+      try registry.add(origin)
+      registry.recordHead(head.version, of: url)
+      _ = try PondStore.adopt(root: temporary)
     }
-    try PondStore.setOrigin(settings.url, ofPond: temporary)
-    var registry = try RemoteRegistry(pondRoot: temporary)
-    var origin = settings
-    origin.name = "origin"
-    try registry.add(origin)
-    registry.recordHead(head.version, of: store.url)
-    _ = try PondStore.adopt(root: temporary)
     return RestoreReport(
       remote: store.url, pond: temporary, version: head.version,
       objectsFetched: installed.objects, bytesFetched: installed.bytes)
@@ -139,28 +148,25 @@ extension Replicator {
   /// On a read-only replica, installs the remote's versions after the replica's head, in order, under the
   /// writer lock; each version is checked before it is installed. One request when nothing is new.
   public func pull() async throws -> PullReport {
-    guard try PondStore.origin(ofPond: pondRoot) != nil else {
-      throw ReplicationError(
-        .invalidArgument, "the pond at \(pondRoot) is not a replica; pull updates a replica",
-        hint: "make one with 'pond restore URL'; a writable pond pushes instead")
+    let pondRoot = self.pondRoot
+    // The origin is checked under the writer lock: a promote meanwhile would make this a writable pond.
+    let pond = try await LocalPond.open(pondRoot, locked: true) { origin in
+      guard origin != nil else {
+        throw ReplicationError(
+          .invalidArgument, "the pond at \(pondRoot) is not a replica; pull updates a replica",
+          hint: "make one with 'pond restore URL'; a writable pond pushes instead")
+      }
     }
-    let lock = try PondLock(pondRoot: pondRoot, wait: false)
-    // Checked again under the lock: a promote between the two would make this a writable pond.
-    guard try PondStore.origin(ofPond: pondRoot) != nil else {
-      throw ReplicationError(
-        .invalidArgument, "the pond at \(pondRoot) was promoted; it is not a replica any more")
-    }
-    let before = try PondStore(root: pondRoot, mode: .read)
-    let headBefore = before.head
+    let headBefore = pond.head
     let installed = try await install(
-      after: try before.commit(headBefore).head, through: nil, into: dataRoot)
+      after: try await pond.commit(headBefore).head, through: nil, into: dataRoot)
     let head = installed.head?.version ?? headBefore
     if installed.versions > 0 {
-      _ = try PondStore(root: pondRoot, mode: .read)  // brings the index up to the new head
+      // Brings the index up to the new head.
+      try await BlockingPool.shared.run { _ = try PondStore(root: pondRoot, mode: .read) }
     }
-    withExtendedLifetime(lock) {}
-    var registry = try RemoteRegistry(pondRoot: pondRoot)
-    registry.recordHead(head, of: store.url)
+    await pond.unlock()
+    await pond.recordHead(head, of: store.url)
     return PullReport(
       remote: store.url, headBefore: headBefore, head: head, versionsInstalled: installed.versions,
       objectsFetched: installed.objects, bytesFetched: installed.bytes)

@@ -35,7 +35,7 @@ extension Replicator {
   /// of a shared version missing or of the wrong size. `deep` also re-downloads and re-hashes every object of
   /// every remote version (streaming, one object at a time per transfer) and checks the whole hash chain.
   public func verify(deep: Bool) async throws -> VerifyReport {
-    let pond = try PondStore(root: pondRoot, mode: .read)
+    let pond = try await LocalPond.open(pondRoot) { _ in }
     var problems: [String] = []
     var remoteHead: Int64
     do {
@@ -44,8 +44,8 @@ extension Replicator {
       problems.append(error.message)
       remoteHead = (error.version ?? 0) - 1
       // The next push lists the remote instead of trusting the head it saw, and so fills the gap.
-      var registry = try RemoteRegistry(pondRoot: pondRoot)
-      registry.forgetHead(of: store.url)
+      let url = store.url
+      try await pond.run { $0.registry.forgetHead(of: url) }
     }
     let overlap = min(remoteHead, pond.head)
     let divergedAt = try await log.firstDifference(from: pond, through: overlap)
@@ -55,11 +55,17 @@ extension Replicator {
       var sizes: [String: Int64] = [:]
       for try await object in store.objects() { sizes[object.key] = object.size }
       var seen = Set<String>()
+      let dataRoot = self.dataRoot
       for version in 0...shared {
-        let objects = try pond.objects(ofVersion: version)
+        let objects = try await pond.run { try $0.pond.objects(ofVersion: version) }
         var expected: [(String, Int64)] = objects.dataFile.map { [($0.key, $0.size)] } ?? []
         for file in objects.largeFiles where seen.insert(file.key).inserted {
-          expected.append((file.key, try LocalFiles.existingStatus(dataRoot + "/" + file.key).size))
+          let path = dataRoot + "/" + file.key
+          expected.append(
+            (
+              file.key,
+              try await BlockingPool.shared.run { try LocalFiles.existingStatus(path).size }
+            ))
         }
         for (key, size) in expected {
           switch sizes[key] {

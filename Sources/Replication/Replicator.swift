@@ -59,18 +59,18 @@ extension Replicator {
   /// - Throws: `ReplicationError` `.diverged` when the remote holds other bytes at a version (nothing more is
   ///   written), `.invalidArgument` from a read-only replica.
   public func push() async throws -> PushReport {
-    if let origin = try PondStore.origin(ofPond: pondRoot) {
-      throw ReplicationError(
-        .invalidArgument, "the pond is a read-only replica of \(origin); a replica does not push",
-        hint: "'pond promote' makes it writable, and its pushes then continue its history")
+    let pond = try await LocalPond.open(pondRoot) { origin in
+      if let origin {
+        throw ReplicationError(
+          .invalidArgument, "the pond is a read-only replica of \(origin); a replica does not push",
+          hint: "'pond promote' makes it writable, and its pushes then continue its history")
+      }
     }
-    let pond = try PondStore(root: pondRoot, mode: .read)
-    var registry = try RemoteRegistry(pondRoot: pondRoot)
     let localHead = pond.head
     var agreed: Int64 = -1
     let remoteHead: Int64
-    if let known = registry.lastSeenHeads[store.url], known >= 0, known <= localHead,
-      let bytes = try await log.commitBytes(known), bytes == (try pond.commit(known).bytes)
+    if let known = pond.lastSeenHeads[store.url], known >= 0, known <= localHead,
+      let bytes = try await log.commitBytes(known), bytes == (try await pond.commit(known).bytes)
     {
       agreed = known
       remoteHead = try await log.head(after: known)
@@ -85,7 +85,7 @@ extension Replicator {
         guard gap <= localHead else { throw error }
         if let next = try await log.commit(gap + 1) {
           do {
-            try next.checkChain(onto: try pond.commit(gap).head)
+            try next.checkChain(onto: try await pond.commit(gap).head)
           } catch {
             throw try await log.divergence(at: gap + 1, local: pond, action: "push")
           }
@@ -98,7 +98,7 @@ extension Replicator {
     if overlap > agreed, let version = try await log.firstDifference(from: pond, through: overlap) {
       throw try await log.divergence(at: version, local: pond, action: "push")
     }
-    registry.recordHead(overlap, of: store.url)
+    await pond.recordHead(overlap, of: store.url)
     let counters = Mutex((uploaded: 0, present: 0, bytes: Int64(0)))
     var report: PushReport {
       let counted = counters.withLock { $0 }
@@ -112,19 +112,23 @@ extension Replicator {
     var next = remoteHead + 1
     while next <= localHead {
       let batch = next...min(localHead, next + Self.batchSize - 1)
-      var uploads: [String: (ExpectedObject, path: String, size: Int64)] = [:]
-      for version in batch {
-        let objects = try pond.objects(ofVersion: version)
-        for file in objects.largeFiles {
-          let path = dataRoot + "/" + file.key
-          let size = try LocalFiles.existingStatus(path).size
-          uploads[file.key] = (.largeFile(file), path, size)
+      let dataRoot = self.dataRoot
+      let uploads = try await pond.run { local in
+        var uploads: [String: (ExpectedObject, path: String, size: Int64)] = [:]
+        for version in batch {
+          let objects = try local.pond.objects(ofVersion: version)
+          for file in objects.largeFiles {
+            let path = dataRoot + "/" + file.key
+            let size = try LocalFiles.existingStatus(path).size
+            uploads[file.key] = (.largeFile(file), path, size)
+          }
+          if let file = objects.dataFile {
+            uploads[file.key] = (
+              .dataFile(file, version: version), dataRoot + "/" + file.key, file.size
+            )
+          }
         }
-        if let file = objects.dataFile {
-          uploads[file.key] = (
-            .dataFile(file, version: version), dataRoot + "/" + file.key, file.size
-          )
-        }
+        return uploads
       }
       progress(
         "pushing versions \(batch.lowerBound)...\(batch.upperBound) of \(localHead): \(uploads.count) objects"
@@ -141,11 +145,11 @@ extension Replicator {
         }
       }
       for version in batch {
-        let commit = try pond.commit(version)
+        let commit = try await pond.commit(version)
         let result = try await store.putIfAbsent(
           commit.key, bytes: commit.bytes, modificationTime: commit.info?.timestamp)
         if result == .alreadyExists, try await log.commitBytes(version) != commit.bytes {
-          registry.recordHead(pushed, of: store.url)
+          await pond.recordHead(pushed, of: store.url)
           throw try await log.divergence(at: version, local: pond, action: "push")
         }
         if result == .created {
@@ -153,7 +157,7 @@ extension Replicator {
           counters.withLock { $0.bytes += Int64(commit.bytes.count) }
         }
         pushed = version
-        registry.recordHead(version, of: store.url)
+        await pond.recordHead(version, of: store.url)
       }
       next = batch.upperBound + 1
     }

@@ -281,6 +281,16 @@ struct AgentCLITests {
     let status = try stranger.ok("status")
     #expect(status.contains("agent push \(remote.url): not yet in touch"), "\(status)")
     #expect(status.contains("STOPPED: diverged"), "\(status)")
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(try stranger.ok("status", "--json").utf8))
+        as? [String: Any])
+    let seen = try #require(json["agent"] as? [[String: Any]])
+    #expect(seen.count == 1)
+    #expect(seen.first?["remote"] as? String == remote.url)
+    #expect(seen.first?["job"] as? String == "push")
+    #expect(seen.first?["stopped"] as? Bool == true)
+    #expect(seen.first?["versionsBehind"] is NSNull, "not yet in touch")
+    #expect((seen.first?["lastError"] as? String)?.hasPrefix("diverged") == true, "\(seen)")
     #expect(try agent.terminate().status == 0)
   }
 

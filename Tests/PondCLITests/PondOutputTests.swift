@@ -207,8 +207,9 @@ struct PondOutputTests {
     #expect(
       Set(status.keys) == [
         "pond", "pondID", "birthplace", "formatVersion", "version", "headVersion", "time",
-        "directories", "files", "series", "symlinks", "bytes", "index",
+        "directories", "files", "series", "symlinks", "bytes", "index", "agent",
       ])
+    #expect((status["agent"] as? [Any])?.isEmpty == true, "no agent ever ran on this pond")
     let fsck = try #require(try pond.json("fsck", "--json") as? [String: Any])
     #expect(
       Set(fsck.keys) == [

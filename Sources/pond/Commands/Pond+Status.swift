@@ -34,8 +34,9 @@ extension Pond {
       try reportingFailures("status") { output in
         let store = try location.openForReading()
         let report = try store.status(at: try at.version(in: store))
+        let agent = try AgentStatusFile.read(pondRoot: report.pond)
         if json {
-          try printJSON(report, to: output)
+          try printJSON(StatusJSON(report: report, agent: agent), to: output)
           return
         }
         try output.line("pond \(report.pondID) at \(report.pond)")
@@ -46,10 +47,25 @@ extension Pond {
           "\(report.directories) directories, \(report.files) files, \(report.series) series, "
             + "\(report.symlinks) symbolic links, \(report.bytes) bytes")
         try output.line("local index: \(report.index)")
-        for remote in try AgentStatusFile.read(pondRoot: report.pond) {
+        for remote in agent {
           try output.line(Self.line(remote))
         }
       }
     }
+  }
+}
+
+/// `status --json`: the report's keys, and `agent`, each remote as the agent last saw it (empty when no
+/// agent ran on this pond).
+private struct StatusJSON: Encodable {
+  let report: StatusReport
+  let agent: [AgentRemoteStatus]
+
+  private enum Key: String, CodingKey { case agent }
+
+  func encode(to encoder: any Encoder) throws {
+    try report.encode(to: encoder)
+    var container = encoder.container(keyedBy: Key.self)
+    try container.encode(agent, forKey: .agent)
   }
 }
