@@ -20,8 +20,12 @@ struct ReplicationCrashTests {
     return station
   }
 
-  /// Runs `pond arguments` for `machine` and kills it with SIGKILL after `delay` seconds (if still running).
-  static func killed(_ machine: Machine, _ arguments: [String], after delay: TimeInterval) throws {
+  /// Runs `pond arguments` for `machine` and sends it `signal` (SIGKILL unless told) after `delay` seconds (if
+  /// still running); returns how it ended.
+  @discardableResult
+  static func killed(
+    _ machine: Machine, _ arguments: [String], after delay: TimeInterval, signal: Int32 = SIGKILL
+  ) throws -> (reason: Process.TerminationReason, status: Int32) {
     var environment = ProcessInfo.processInfo.environment
     environment["POND"] = machine.root
     environment.merge(machine.remote.environment) { _, new in new }
@@ -33,8 +37,9 @@ struct ReplicationCrashTests {
     process.standardError = FileHandle.nullDevice
     try process.run()
     Thread.sleep(forTimeInterval: delay)
-    kill(process.processIdentifier, SIGKILL)
+    kill(process.processIdentifier, signal)
     process.waitUntilExit()
+    return (process.terminationReason, process.terminationStatus)
   }
 
   /// How long `body` takes.
@@ -105,6 +110,40 @@ struct ReplicationCrashTests {
       }
     }
     #expect(absent > 0 && complete > 0, "absent \(absent), complete \(complete)")
+  }
+
+  @Test(
+    "SIGINT at 15 moments of a restore: exit 130 (or 0 once done), the destination absent or complete, no temporary directory left"
+  )
+  func interruptRestore() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("pond-interrupt-restore")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let station = try Self.station(in: directory)
+    try station.ok("push")
+    let labs = directory.appendingPathComponent("labs")
+    try FileManager.default.createDirectory(at: labs, withIntermediateDirectories: true)
+    let full = try Self.duration {
+      try Machine(root: labs.appendingPathComponent("warmup").path, remote: station.remote).ok(
+        "restore", station.remote.url)
+    }
+    var interrupted = 0
+    for attempt in 1...15 {
+      let lab = Machine(
+        root: labs.appendingPathComponent("lab-\(attempt)").path, remote: station.remote)
+      let ended = try Self.killed(
+        lab, ["restore", station.remote.url], after: Self.delay(attempt, of: 15, full),
+        signal: SIGINT)
+      let names = try FileManager.default.contentsOfDirectory(atPath: labs.path)
+      #expect(!names.contains { $0.hasPrefix(".pond-tmp-") }, "attempt \(attempt): \(names)")
+      if ended.reason == .exit && ended.status == 130 {
+        interrupted += 1
+        #expect(!FileManager.default.fileExists(atPath: lab.root), "attempt \(attempt)")
+      } else if FileManager.default.fileExists(atPath: lab.root) {
+        #expect(ended.reason == .exit && ended.status == 0, "attempt \(attempt): \(ended)")
+        #expect(try lab.ok("fsck").contains("no problems"), "attempt \(attempt)")
+      }
+    }
+    #expect(interrupted > 0, "no SIGINT landed while the restore ran")
   }
 
   @Test("SIGKILL at 20 moments of a pull: the replica stays fsck-clean and the next pull completes")

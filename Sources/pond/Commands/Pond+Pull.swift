@@ -1,7 +1,5 @@
 import ArgumentParser
-import Dispatch
 import FoundationEssentials
-import Glibc
 import PondTime
 import Replication
 import TLogFS
@@ -94,49 +92,4 @@ extension Pond {
       }
     }
   }
-}
-
-/// The results of `poll`, run now and then every `interval` until SIGINT or SIGTERM (which end the sequence
-/// normally, also in the middle of a poll) or until `poll` fails (which the sequence throws).
-func polling<Result: Sendable>(
-  every interval: Duration, _ poll: @escaping @Sendable () async throws -> Result
-) -> AsyncThrowingStream<Result, any Error> {
-  let (stream, continuation) = AsyncThrowingStream.makeStream(of: Result.self)
-  let producer = Task {
-    do {
-      while !Task.isCancelled {
-        continuation.yield(try await poll())
-        try await Task.sleep(for: interval)
-      }
-      continuation.finish()
-    } catch is CancellationError {
-      continuation.finish()
-    } catch {
-      continuation.finish(throwing: Task.isCancelled ? nil : error)
-    }
-  }
-  let sources = SignalSources([SIGINT, SIGTERM]) { producer.cancel() }
-  continuation.onTermination = { _ in
-    sources.cancel()
-    producer.cancel()
-  }
-  return stream
-}
-
-/// Dispatch sources that run `handler` on the given signals (whose default action is then ignored), until
-/// cancelled. `@unchecked Sendable`: dispatch sources may be cancelled from any thread.
-private final class SignalSources: @unchecked Sendable {
-  private let sources: [any DispatchSourceSignal]
-
-  init(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
-    sources = signals.map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number)
-      source.setEventHandler(handler: handler)
-      source.resume()
-      return source
-    }
-  }
-
-  func cancel() { for source in sources { source.cancel() } }
 }

@@ -41,10 +41,13 @@ extension Pond {
     func run() async throws {
       try await reportingFailures("restore") { output in
         let settings = options.settings(name: "origin", url: url)
-        let report = try await transfer.replicator(pondRoot: try location.path(), remote: settings)
-          .restore(
-            settings: settings, version: version,
-            until: at.flatMap { UTCMilliseconds(iso8601: $0)?.rawValue })
+        let replicator = try transfer.replicator(pondRoot: try location.path(), remote: settings)
+        let version = version
+        let until = at.flatMap { UTCMilliseconds(iso8601: $0)?.rawValue }
+        // Ctrl-C cancels the restore, which then removes its unfinished directory.
+        let report = try await cancellingOnInterrupt {
+          try await replicator.restore(settings: settings, version: version, until: until)
+        }
         Progress.clear()
         if transfer.json {
           try printJSON(report, to: output)

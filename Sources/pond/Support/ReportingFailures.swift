@@ -40,6 +40,10 @@ private func failure(_ command: String, _ error: any Error, _ output: StandardOu
   case let error as ExitCode: return error
   case let error as ValidationError: return error
   case let error as StandardOutputError where error.isBrokenPipe: return ExitCode(1)
+  case is CancellationError:
+    Progress.clear()
+    StandardStream.printError("pond \(command): interrupted")
+    return ExitCode(130)
   case let error as ReplicationError where error.code == .diverged:
     StandardStream.printError("pond \(command): \(error)")
     return ExitCode(3)
