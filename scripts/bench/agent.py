@@ -59,7 +59,9 @@ def pond(*args, pond_dir=None):
 def remote(kind):
     """A new, empty remote: (url, the yaml line that allows plain HTTP, the CLI flags)."""
     if kind == "file":
-        return "file://" + fresh("remote"), "", []
+        directory = fresh("remote")
+        os.makedirs(directory)
+        return "file://" + directory, "", []
     return "s3://%s/bench-agent-%d-%d" % (BUCKET, os.getpid(), counter[0] + 1), "allowHTTP: true", ["--allow-http"]
 
 
@@ -83,7 +85,7 @@ class Agent:
     def __init__(self, name, config):
         self.path = fresh(name)
         with open(self.path + ".yaml", "w") as out:
-            out.write("listen: 127.0.0.1:0\nlogLevel: warning\n" + config)
+            out.write("listen: 127.0.0.1:0\nlogLevel: info\n" + config)
         self.log = open(self.path + ".log", "w+")
         self.process = subprocess.Popen(
             [POND, "agent", "--config", self.path + ".yaml"], env=S3_ENV, stdout=subprocess.DEVNULL, stderr=self.log
@@ -165,7 +167,7 @@ def proxy_requests():
     connection.request("GET", "/__fault__/stats")
     stats = json.loads(connection.getresponse().read())
     connection.close()
-    return stats["requests"]
+    return len(stats["seen"])
 
 
 def lag(kind):
@@ -315,19 +317,22 @@ def healthz():
         latencies.append(time.monotonic() - t0)
         statuses.add(status)
         _, metrics = agent.get("/metrics")
-        behind = [
-            line
+        values = {
+            line.split("{", 1)[0]: float(line.rsplit(" ", 1)[1])
             for line in metrics.splitlines()
-            if line.startswith("pond_agent_versions_behind{") and float(line.rsplit(" ", 1)[1]) == 0
-        ]
-        if behind and "pond_agent_last_success_timestamp_seconds{" in metrics:
+            if line.startswith("pond_agent_") and "{" in line
+        }
+        # Gauges read 0 until set: done once a push succeeded and left nothing behind.
+        if values.get("pond_agent_last_success_timestamp_seconds", 0) > 0 and values.get(
+            "pond_agent_versions_behind"
+        ) == 0:
             break
         if time.monotonic() - start > 1800:
             sys.exit("bench: the 1 GiB push did not finish in 30 minutes")
         time.sleep(0.02)
     pushed = time.monotonic() - start
     agent.stop()
-    result = pond("verify", url, "--allow-http", pond_dir=station)
+    result = pond("verify", "lake", pond_dir=station)
     if not result.startswith("In sync"):
         sys.exit("bench: after the push, verify says: " + result)
     ms = [1000 * x for x in latencies]
