@@ -5,11 +5,11 @@ import Testing
 
 @testable import DeltaLog
 
-/// The `Storage` the log is written through, on its local directory store.
+/// The `Storage` the log is written through: the local directory store.
 @Suite("Storage on a directory")
 struct StorageTests {
   let directory: URL
-  let storage: any Storage
+  let storage: DirectoryStore
 
   init() throws {
     directory = try TestSupport.makeTemporaryDirectory("delta-storage")
