@@ -3,10 +3,10 @@ public import PondFiles
 /// A file operation of a `ZstdFile` pass failed; the package-wide file error (path, operation, errno, hint).
 public typealias ZstdFileError = FileIOError
 
-/// Streams a file through zstd in bounded chunks (memory independent of the file size).
+/// Compresses a file through zstd in bounded chunks (memory independent of the file size).
 ///
-/// Both directions let the caller observe the raw (uncompressed) bytes in order as they pass, so a
-/// content hash costs no second read. To store a large file under the SHA-256 of its raw bytes:
+/// The caller observes the raw (uncompressed) bytes in order as they pass, so a content hash costs no
+/// second read. To store a large file under the SHA-256 of its raw bytes:
 ///
 /// ```swift
 /// let hasher = SHA256Hasher()
@@ -15,8 +15,8 @@ public typealias ZstdFileError = FileIOError
 /// ```
 ///
 /// Destinations are created exclusively (never overwritten) and `fsync`ed; renaming them into place
-/// and syncing the directory is the caller's step. For sources and sinks other than files, use
-/// `ZstdCompressor.compressStream` and `ZstdDecompressor.decompressStream`.
+/// and syncing the directory is the caller's step. For sources and sinks other than files, and to
+/// decompress, use `ZstdCompressor.compressStream` and `ZstdDecompressor.decompressStream`.
 ///
 /// These calls block on file I/O and compression: from async code, run them on a dedicated thread,
 /// not on Swift's cooperative pool. `compress` by default starts one thread of its own for the
@@ -77,44 +77,6 @@ public enum ZstdFile {
       try output.sync()
       try output.close()
       return summary
-    } catch {
-      try? LocalFiles.remove(destination)
-      throw error
-    }
-  }
-
-  /// Decompresses the zstd stream in the file at `source` (one or more frames) into a new file at
-  /// `destination`, flushed to disk (`fsync`) before returning.
-  ///
-  /// - Parameters:
-  ///   - maxOutputSize: the most raw bytes to accept; beyond it the pass fails (no zip bombs).
-  ///   - decompressor: a decompressor to reuse (its bound is replaced by `maxOutputSize`).
-  ///   - observeRawBytes: sees every decoded byte once, in order.
-  /// - Throws: `ZstdError` (message prefixed with `source`) for corrupt, truncated or oversized
-  ///   data; `ZstdFileError` for file errors. On any error a partial `destination` is removed.
-  @discardableResult
-  public static func decompress(
-    fileAt source: String, to destination: String, maxOutputSize: Int,
-    decompressor: ZstdDecompressor? = nil,
-    observeRawBytes: (UnsafeRawBufferPointer) throws -> Void = { _ in }
-  ) throws -> ZstdStreamSummary {
-    let decompressor = try decompressor ?? ZstdDecompressor(maxOutputSize: maxOutputSize)
-    decompressor.reset(maxOutputSize: maxOutputSize)
-    let input = try OpenFile(readingAt: source)
-    let output = try OpenFile(creatingAt: destination)
-    do {
-      let summary = try decompressor.decompressStream(
-        read: { try input.read(into: $0) },
-        write: { chunk in
-          try observeRawBytes(chunk)
-          try output.write(chunk)
-        })
-      try output.sync()
-      try output.close()
-      return summary
-    } catch let error as ZstdError {
-      try? LocalFiles.remove(destination)
-      throw error.prefixed(source)
     } catch {
       try? LocalFiles.remove(destination)
       throw error

@@ -67,20 +67,6 @@ struct StorageTests {
     try? FileManager.default.removeItem(at: directory)
   }
 
-  @Test func rangedReads() throws {
-    try storage.put("x", bytes: Array(0..<100))
-    #expect(try storage.read("x", offset: 10, length: 5) == [10, 11, 12, 13, 14])
-    #expect(try storage.read("x", offset: 98, length: 5) == [98, 99])
-    #expect(try storage.read("x", offset: 200, length: 5) == [])
-    do {
-      _ = try storage.read("y", offset: 0, length: 1)
-      Issue.record("expected notFound")
-    } catch {
-      #expect(error.errno == .noSuchFileOrDirectory)
-    }
-    try? FileManager.default.removeItem(at: directory)
-  }
-
   @Test func missingObjects() throws {
     #expect(try storage.status("nope") == nil)
     do {
