@@ -32,13 +32,6 @@ public struct DeltaProtocol: Sendable, Equatable {
         "minReaderVersion \(minReaderVersion) is not supported (pond reads 1, or 3 without features)"
     }
   }
-
-  /// Nil when pond may commit to a table with this protocol, else why not.
-  var writeProblem: String? {
-    minWriterVersion <= 2
-      ? nil
-      : "minWriterVersion \(minWriterVersion) is not supported (pond writes tables of writer version 2)"
-  }
 }
 
 /// The `metaData` action: the table's identity, schema and configuration.

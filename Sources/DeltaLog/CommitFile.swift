@@ -91,11 +91,6 @@ public struct CommitFile: Sendable, Equatable {
     actions.compactMap { if case .add(let value) = $0 { value } else { nil } }
   }
 
-  /// The data files this commit removes, in file order.
-  public var removes: [RemoveFile] {
-    actions.compactMap { if case .remove(let value) = $0 { value } else { nil } }
-  }
-
   /// This commit as the head the next one chains onto.
   public var head: CommitHead {
     CommitHead(version: version, sha256: sha256, timestamp: info?.timestamp)
@@ -118,7 +113,7 @@ public struct CommitFile: Sendable, Equatable {
       throw DeltaLogError(
         .brokenHashChain, version: version, path: key,
         "the commit has no commitInfo.\(CommitInfo.previousCommitKey)",
-        hint: "it was not written by pond; open the table without requiring the hash chain")
+        hint: "another Delta writer committed it; pond reads only the logs it wrote")
     }
     guard SHA256Digest(hex: link) == previous.sha256 else {
       throw DeltaLogError(
@@ -185,75 +180,14 @@ public struct CommitFile: Sendable, Equatable {
     after head: CommitHead, adds: [AddFile], operation: String = "WRITE",
     operationParameters: [String: String] = [:], timestamp: Int64
   ) throws(DeltaLogError) -> CommitFile {
-    try build(
-      after: head, adds: adds, removes: [], operation: operation,
-      operationParameters: operationParameters, metadata: nil, timestamp: timestamp)
-  }
-
-  /// The commit after `snapshot`: a `commitInfo` chaining onto its head, an optional replacement `metaData`
-  /// (which must keep the table id), removes of live paths (stamped with the commit's time) and adds of paths
-  /// not live; refused when the table's protocol needs a writer pond is not.
-  public static func next(
-    on snapshot: DeltaSnapshot, adds: [AddFile], removing removedPaths: [String] = [],
-    operation: String = "WRITE", operationParameters: [String: String] = [:],
-    metadata: TableMetadata? = nil, timestamp: Int64
-  ) throws(DeltaLogError) -> CommitFile {
-    if let problem = snapshot.protocol.writeProblem {
-      throw DeltaLogError(.unsupportedProtocol, version: snapshot.version, problem)
-    }
-    if let metadata, metadata.id != snapshot.metadata.id {
-      throw DeltaLogError(
-        .invalidArgument, version: snapshot.version,
-        "a new metaData must keep the table id \(snapshot.metadata.id) and have no partition columns"
-      )
-    }
-    for add in adds where snapshot.liveFiles[add.path] != nil {
-      throw DeltaLogError(
-        .invalidArgument, path: add.path,
-        "the path is live at version \(snapshot.version); data files are never overwritten",
-        hint: "give every data file a new unique name")
-    }
-    var removes: [RemoveFile] = []
-    for path in removedPaths {
-      guard let live = snapshot.liveFiles[path] else {
-        throw DeltaLogError(
-          .invalidArgument, path: path,
-          "the path is not live at version \(snapshot.version), so it cannot be removed")
-      }
-      removes.append(RemoveFile(path: path, deletionTimestamp: nil, size: live.size))
-    }
-    return try build(
-      after: snapshot.head, adds: adds, removes: removes, operation: operation,
-      operationParameters: operationParameters, metadata: metadata, timestamp: timestamp)
-  }
-
-  private static func build(
-    after head: CommitHead, adds: [AddFile], removes: [RemoveFile], operation: String,
-    operationParameters: [String: String], metadata: TableMetadata?, timestamp: Int64
-  ) throws(DeltaLogError) -> CommitFile {
     try validate(adds)
-    var removed = Set<String>()
-    for remove in removes where !removed.insert(remove.path).inserted {
-      throw DeltaLogError(
-        .invalidArgument, path: remove.path, "the path is removed twice in one commit")
-    }
-    if let metadata, !metadata.partitionColumns.isEmpty {
-      throw DeltaLogError(
-        .invalidArgument, version: head.version, "a new metaData must have no partition columns")
-    }
     let time = try Self.time(timestamp, after: head)
     let info = CommitInfo(
       timestamp: time, operation: operation, operationParameters: operationParameters,
       engineInfo: DeltaTable.engineInfo, readVersion: head.version,
       previousCommitSHA256: head.sha256.hex)
-    var actions: [DeltaAction] = [.commitInfo(info)]
-    if let metadata { actions.append(.metaData(metadata)) }
-    for var remove in removes {
-      remove.deletionTimestamp = time
-      actions.append(.remove(remove))
-    }
-    actions += adds.map { .add($0) }
-    return CommitFile(version: head.version + 1, actions: actions)
+    return CommitFile(
+      version: head.version + 1, actions: [.commitInfo(info)] + adds.map { .add($0) })
   }
 
   /// What an `add` pond writes must hold: a valid relative path, once per commit, non-negative size and
@@ -261,7 +195,7 @@ public struct CommitFile: Sendable, Equatable {
   private static func validate(_ adds: [AddFile]) throws(DeltaLogError) {
     var seen = Set<String>()
     for add in adds {
-      try DeltaTable.checkDataPath(add.path)
+      try checkDataPath(add.path)
       guard seen.insert(add.path).inserted else {
         throw DeltaLogError(
           .invalidArgument, path: add.path, "the path is added twice in one commit")
@@ -284,6 +218,26 @@ public struct CommitFile: Sendable, Equatable {
             "stats must be a JSON object with a non-negative integer numRecords: \(stats)")
         }
       }
+    }
+  }
+
+  /// Checks that `path` is a data file path pond writes: relative, `/`-separated names of `[A-Za-z0-9._-]`,
+  /// none starting with `_` or `.` (those are the log's and temporary files').
+  private static func checkDataPath(_ path: String) throws(DeltaLogError) {
+    let components = path.split(separator: "/", omittingEmptySubsequences: false)
+    let valid = components.allSatisfy { component in
+      guard let first = component.utf8.first, first != UInt8(ascii: "_"), first != UInt8(ascii: ".")
+      else { return false }
+      return component.utf8.allSatisfy {
+        ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+          || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+      }
+    }
+    guard valid else {
+      throw DeltaLogError(
+        .invalidArgument, path: path,
+        "data file paths are relative, '/'-separated names of [A-Za-z0-9._-], not starting with '_' or '.'"
+      )
     }
   }
 }

@@ -22,26 +22,12 @@ public struct DeltaLogError: Error, Sendable, CustomStringConvertible, Equatable
     public static let invalidAction = Kind("invalid action")
     /// A commit's `pond.prevCommitSha256` does not match the previous commit file.
     public static let brokenHashChain = Kind("broken hash chain")
-    /// The table needs a reader or writer this implementation is not.
+    /// The table needs a reader this implementation is not.
     public static let unsupportedProtocol = Kind("unsupported protocol")
     /// The table uses a Delta feature pond does not implement (deletion vectors, partitions, column mapping).
     public static let unsupportedFeature = Kind("unsupported feature")
-    /// The asked-for version does not exist.
-    public static let noSuchVersion = Kind("no such version")
-    /// A timestamp is earlier than the first commit, or a commit has no usable timestamp.
-    public static let timestampOutOfRange = Kind("timestamp out of range")
-    /// A data file's size differs from its `add`.
-    public static let dataFileSizeMismatch = Kind("data file size mismatch")
-    /// A data file's SHA-256 differs from its `add`'s `tags.sha256`.
-    public static let dataFileHashMismatch = Kind("data file hash mismatch")
-    /// A data file referenced by an `add` does not exist.
-    public static let dataFileMissing = Kind("data file missing")
-    /// An `add` carries no `tags.sha256`, so its data file cannot be verified.
-    public static let dataFileUnverifiable = Kind("data file unverifiable")
     /// The storage failed (I/O error, permissions); the message carries the system's reason.
     public static let storageFailure = Kind("storage failure")
-    /// Other writers kept winning the race for the next version.
-    public static let commitConflict = Kind("commit conflict")
     /// The caller asked for something the log cannot write (bad path, duplicate add, invalid stats).
     public static let invalidArgument = Kind("invalid argument")
   }

@@ -1,13 +1,13 @@
-// DeltaLogProbe: a child process for the Delta log tests. It runs pond's own `DeltaTable` code in a separate
-// process so that the tests can race several writers, kill a writer at any moment, and run a writer under a
-// file-size limit or as an unprivileged user.
+// DeltaLogProbe: a child process for the Delta log tests. It writes commits with pond's own `CommitFile` and
+// `DeltaTable.write` over `DirectoryStore` in a separate process so that the tests can race several writers,
+// kill a writer at any moment, and run a writer under a file-size limit or as an unprivileged user.
 //
 //   race --table DIR --versions N --barrier DIR --id X --racers A,B[,C]
-//       For each version v in 1...N: take the snapshot at v-1, wait until every racer has reached v at the
+//       For each version v in 1...N: read the head at v-1, wait until every racer has reached v at the
 //       file barrier (DIR/<v>-<racer> markers), commit one add; prints "<v> won" or "<v> taken".
 //   commit-loop --table DIR [--max-bytes N] [--source FILE]
-//       Commits forever, each commit adding one new data file (putDataFile) of 0...N bytes; with --source,
-//       every other data file is FILE stored by the streaming putDataFile(_:contentsOf:). Prints
+//       Commits forever, each commit adding one new data file (stored with putIfAbsent) of 0...N bytes; with
+//       --source, every other data file is FILE, copied in by the streaming put. Prints
 //       "committed <v> <path>" after each commit.
 //   commit-one --table DIR --path NAME (--data-bytes N | --source FILE)
 //              [--fsize-limit BYTES] [--uid UID] [--report-rss yes]
@@ -78,19 +78,47 @@ func payload(count: Int, seed: UInt64) -> [UInt8] {
   return bytes
 }
 
+/// Stores a data file under `path` (the bytes of `source` when given, else `bytes`) and returns its add.
+func putDataFile(_ store: DirectoryStore, _ path: String, source: String?, bytes: [UInt8]) throws
+  -> AddFile
+{
+  let hasher = SHA256Hasher()
+  var size = Int64(bytes.count)
+  if let source {
+    size = try store.put(path, contentsOf: source) { hasher.update($0) }
+  } else {
+    guard try store.putIfAbsent(path, bytes: bytes) == .created else {
+      throw ProbeFailure("data file \(path) exists")
+    }
+    hasher.update(bytes)
+  }
+  return AddFile(
+    path: path, size: size, modificationTime: UTCMilliseconds.now().rawValue,
+    statistics: FileStatistics(numRecords: 1), sha256: Hex.encode(hasher.finalize()))
+}
+
+/// The next commit after `head`, adding `adds`, stamped now.
+func next(after head: CommitHead, adds: [AddFile], parameters: [String: String] = [:]) throws
+  -> CommitFile
+{
+  try CommitFile.next(
+    after: head, adds: adds, operationParameters: parameters,
+    timestamp: UTCMilliseconds.now().rawValue)
+}
+
 func race(_ options: Options) throws {
   let table = DeltaTable(storage: DirectoryStore(root: try options.string("table")))
   let versions = try options.int("versions")
   let barrier = try options.string("barrier")
   let id = try options.string("id")
   let racers = try options.string("racers").split(separator: ",").map(String.init)
-  var snapshot = try table.snapshot(at: 0)
   for version in 1...versions {
-    snapshot = try table.update(snapshot, to: Int64(version - 1))
+    let head = try table.commit(Int64(version - 1)).head
     let add = AddFile(
       path: "race-\(id)-\(version).parquet", size: 1,
       modificationTime: UTCMilliseconds.now().rawValue,
       sha256: String(repeating: "0", count: 64))
+    let commit = try next(after: head, adds: [add], parameters: ["racer": id])
     let marker = "\(barrier)/\(version)-\(id)"
     guard FileManager.default.createFile(atPath: marker, contents: nil) else {
       throw ProbeFailure("cannot create barrier marker \(marker)")
@@ -100,7 +128,7 @@ func race(_ options: Options) throws {
       guard Date() < deadline else { throw ProbeFailure("barrier timeout at version \(version)") }
       usleep(50)
     }
-    switch try table.commit(on: snapshot, adds: [add], operationParameters: ["racer": id]) {
+    switch try table.write(commit) {
     case .committed(let committed, _):
       guard committed == Int64(version) else {
         throw ProbeFailure("committed \(committed) instead of \(version)")
@@ -116,36 +144,36 @@ func race(_ options: Options) throws {
 }
 
 func commitLoop(_ options: Options) throws -> Never {
-  let table = DeltaTable(storage: DirectoryStore(root: try options.string("table")))
+  let store = DirectoryStore(root: try options.string("table"))
+  let table = DeltaTable(storage: store)
   let maxBytes = options.values["max-bytes"].flatMap { Int($0) } ?? 65_536
   let pid = getpid()
-  var snapshot = try table.snapshot()
+  var head = try table.commit(try table.latestVersion()).head
   var counter: UInt64 = 0
   while true {
     counter += 1
     let seed = UInt64(pid) << 32 | counter
     let size = Int(seed &* 2_654_435_761 % UInt64(maxBytes + 1))
     let path = "loop-\(pid)-\(counter).bin"
-    let add: AddFile
-    if let source = options.values["source"], counter % 2 == 0 {
-      add = try table.putDataFile(
-        path, contentsOf: source, statistics: FileStatistics(numRecords: 1))
-    } else {
-      add = try table.putDataFile(
-        path, payload(count: size, seed: seed), statistics: FileStatistics(numRecords: 1))
-    }
+    let source = counter % 2 == 0 ? options.values["source"] : nil
+    let add = try putDataFile(
+      store, path, source: source, bytes: source == nil ? payload(count: size, seed: seed) : [])
     while true {
-      snapshot = try table.update(snapshot)
-      if case .committed(let version, _) = try table.commit(on: snapshot, adds: [add]) {
+      let commit = try next(after: head, adds: [add])
+      if case .committed(let version, _) = try table.write(commit) {
         say("committed \(version) \(path)")
+        head = commit.head
         break
       }
+      // Another writer took the version: move on to its commit and retry on top of it.
+      head = try table.commit(head.version + 1).head
     }
   }
 }
 
 func commitOne(_ options: Options) throws {
-  let table = DeltaTable(storage: DirectoryStore(root: try options.string("table")))
+  let store = DirectoryStore(root: try options.string("table"))
+  let table = DeltaTable(storage: store)
   let path = try options.string("path")
   if let limit = options.values["fsize-limit"] {
     guard let bytes = UInt64(limit) else { throw ProbeFailure("--fsize-limit is not an integer") }
@@ -164,20 +192,17 @@ func commitOne(_ options: Options) throws {
   }
   let add: AddFile
   do {
-    if let source = options.values["source"] {
-      add = try table.putDataFile(
-        path, contentsOf: source, statistics: FileStatistics(numRecords: 1))
-    } else {
-      let count = try options.int("data-bytes")
-      add = try table.putDataFile(
-        path, payload(count: count, seed: UInt64(count)), statistics: FileStatistics(numRecords: 1))
-    }
+    let source = options.values["source"]
+    let count = source == nil ? try options.int("data-bytes") : 0
+    add = try putDataFile(
+      store, path, source: source, bytes: payload(count: count, seed: UInt64(count)))
   } catch {
     throw ProbeFailure("failed put: \(error)")
   }
   do {
-    let snapshot = try table.snapshot()
-    switch try table.commit(on: snapshot, adds: [add]) {
+    switch try table.write(
+      try next(after: try table.commit(try table.latestVersion()).head, adds: [add]))
+    {
     case .committed(let version, _):
       say("committed \(version)")
       if options.values["report-rss"] == "yes" {

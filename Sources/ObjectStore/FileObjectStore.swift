@@ -86,13 +86,12 @@ public struct FileObjectStore: ObjectStore {
     }
   }
 
-  public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
+  public func get(_ key: String) async throws -> [UInt8] {
     let url = self.url
     return try await run("get", key) { directory in
       let file = try Self.open(key, in: directory, url: url)
-      let (offset, length) = try Self.resolve(range, size: file.status().size, url: url, key: key)
-      var bytes = [UInt8](repeating: 0, count: Int(length))
-      let count = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: offset) }
+      var bytes = [UInt8](repeating: 0, count: Int(try file.status().size))
+      let count = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
       guard count == bytes.count else {
         throw ObjectStoreError(
           .integrity, store: url, key: key, operation: "get",
@@ -103,14 +102,14 @@ public struct FileObjectStore: ObjectStore {
   }
 
   @discardableResult
-  public func get(_ key: String, to file: URL, range: ByteRange?) async throws -> ObjectInfo {
+  public func get(_ key: String, to file: URL) async throws -> ObjectInfo {
     let url = self.url
     return try await run("get", key) { directory in
       let input = try Self.open(key, in: directory, url: url)
       let status = try input.status()
-      let (offset, length) = try Self.resolve(range, size: status.size, url: url, key: key)
+      let length = status.size
       let output = try PendingFile(publishingAs: file.path)
-      guard try input.copy(to: output.file, from: offset, length: length) == length else {
+      guard try input.copy(to: output.file, length: length) == length else {
         throw ObjectStoreError(
           .integrity, store: url, key: key, operation: "get",
           message: "the object shrank while being copied")
@@ -162,18 +161,5 @@ public struct FileObjectStore: ObjectStore {
   /// Whole seconds, as the listing of an S3 store gives them.
   private static func date(_ milliseconds: Int64) -> Date {
     Date(timeIntervalSince1970: (TimeInterval(milliseconds) / 1000).rounded(.down))
-  }
-
-  private static func resolve(_ range: ByteRange?, size: Int64, url: String, key: String) throws
-    -> (Int64, Int64)
-  {
-    guard let range else { return (0, size) }
-    guard range.offset < size else {
-      throw ObjectStoreError(
-        .invalidRange, store: url, key: key, operation: "get",
-        message: "range \(range) starts beyond the object's \(size) bytes")
-    }
-    let end = min(size, range.length.map { range.offset + $0 } ?? size)
-    return (range.offset, end - range.offset)
   }
 }

@@ -25,14 +25,14 @@ public protocol ObjectStore: Sendable {
   func putIfAbsent(_ key: String, bytes: [UInt8], modificationTime: Int64?) async throws
     -> PutIfAbsentResult
 
-  /// Reads the object, or the given byte range of it.
+  /// Reads the whole object.
   /// - Throws: `ObjectStoreError` with kind `.notFound` when there is no such object.
-  func get(_ key: String, range: ByteRange?) async throws -> [UInt8]
+  func get(_ key: String) async throws -> [UInt8]
 
-  /// Streams the object (or a range of it) into `file`, which is replaced only once the whole body
-  /// arrived and was verified.
+  /// Streams the whole object into `file`, which is replaced only once the whole body arrived and was
+  /// verified.
   @discardableResult
-  func get(_ key: String, to file: URL, range: ByteRange?) async throws -> ObjectInfo
+  func get(_ key: String, to file: URL) async throws -> ObjectInfo
 
   /// The object's metadata, or nil when it does not exist.
   func head(_ key: String) async throws -> ObjectInfo?
@@ -50,13 +50,6 @@ public protocol ObjectStore: Sendable {
 extension ObjectStore {
   public func putIfAbsent(_ key: String, bytes: [UInt8]) async throws -> PutIfAbsentResult {
     try await putIfAbsent(key, bytes: bytes, modificationTime: nil)
-  }
-
-  public func get(_ key: String) async throws -> [UInt8] { try await get(key, range: nil) }
-
-  @discardableResult
-  public func get(_ key: String, to file: URL) async throws -> ObjectInfo {
-    try await get(key, to: file, range: nil)
   }
 
   /// Every object whose key starts with `prefix` and sorts after `startAfter`, fetched a page at a time as
@@ -134,28 +127,6 @@ public struct ObjectListing: AsyncSequence, Sendable {
   }
 }
 
-/// A range of bytes of an object: `length` bytes from `offset`, or everything from `offset` when
-/// `length` is nil.
-public struct ByteRange: Sendable, Hashable, CustomStringConvertible {
-  public var offset: Int64
-  public var length: Int64?
-
-  public init(offset: Int64, length: Int64? = nil) {
-    precondition(
-      offset >= 0 && (length ?? 1) > 0, "a byte range starts at 0 or later and is not empty")
-    self.offset = offset
-    self.length = length
-  }
-
-  /// The HTTP `Range` header value.
-  var httpValue: String {
-    if let length { return "bytes=\(offset)-\(offset + length - 1)" }
-    return "bytes=\(offset)-"
-  }
-
-  public var description: String { httpValue }
-}
-
 /// An object's metadata.
 public struct ObjectInfo: Sendable, Hashable {
   public var key: String
@@ -194,8 +165,6 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
     public static let integrity = Kind("integrity")
     /// A local file could not be read or written.
     public static let localIO = Kind("local I/O")
-    /// The requested range is outside the object.
-    public static let invalidRange = Kind("invalid range")
     /// A condition of the request did not hold (HTTP 412). Put-if-absent reports a taken key as the result
     /// `.alreadyExists`, never as this error.
     public static let preconditionFailed = Kind("precondition failed")

@@ -7,25 +7,20 @@ import PondFiles
 /// through PondFiles (file and directory flushed) only when whole and verified.
 extension S3ObjectStore {
   @discardableResult
-  public func get(_ key: String, to file: URL, range: ByteRange?) async throws -> ObjectInfo {
+  public func get(_ key: String, to file: URL) async throws -> ObjectInfo {
     try validateKey(key, store: url, operation: "get")
     let (storeURL, destination) = (url, file.path)
     let outcome = try await send(
-      "get", key: key, method: "GET", objectKey: key, headers: rangeHeaders(range), accept: [416],
+      "get", key: key, method: "GET", objectKey: key,
       sink: { try DownloadSink(destination: destination, store: storeURL, key: key) },
-      validate: { response, sink in
-        try self.verifyDownload(response, key: key, range: range, sink: sink)
-      },
+      validate: { response, sink in try self.verifyDownload(response, key: key, sink: sink) },
       finish: { sink in try await BlockingPool.shared.run { try sink.publish() } })
-    if outcome.response.status == 416 { throw invalidRange(key, range) }
     return objectInfo(key, outcome.response, size: outcome.response.bodyLength)
   }
 
-  /// Checks a downloaded body against Content-Length (and Content-Range) and, for whole objects, the
-  /// SHA-256 recorded at upload. A short body is retried; a wrong hash is an integrity error.
-  func verifyDownload(
-    _ response: HTTPResponse, key: String, range: ByteRange?, sink: DownloadSink?
-  ) throws {
+  /// Checks a downloaded body against Content-Length and the SHA-256 recorded at upload. A short body
+  /// is retried; a wrong hash is an integrity error.
+  func verifyDownload(_ response: HTTPResponse, key: String, sink: DownloadSink?) throws {
     let count = sink?.count ?? 0
     if let expected = response.header("Content-Length").flatMap({ Int64($0) }), expected != count {
       throw Retryable(
@@ -33,22 +28,7 @@ extension S3ObjectStore {
           .integrity, store: url, key: key, operation: "get",
           message: "received \(count) bytes but Content-Length said \(expected)"))
     }
-    if range != nil, response.status == 206, let contentRange = response.header("Content-Range") {
-      // bytes FIRST-LAST/TOTAL
-      let numbers = contentRange.split(whereSeparator: { !$0.isNumber }).compactMap { Int64($0) }
-      if numbers.count >= 2, numbers[1] - numbers[0] + 1 != count {
-        throw Retryable(
-          error: ObjectStoreError(
-            .integrity, store: url, key: key, operation: "get",
-            message: "received \(count) bytes for Content-Range \(contentRange)"))
-      }
-    }
-    if range != nil, response.status == 200 {
-      throw ObjectStoreError(
-        .integrity, store: url, key: key, operation: "get",
-        message: "the server ignored the Range header")
-    }
-    if range == nil, let expected = response.header(Self.sha256MetadataHeader) {
+    if let expected = response.header(Self.sha256MetadataHeader) {
       let actual = sink?.digest ?? Hex.encode(SHA256.hash([]))
       if actual != expected {
         // Retried: a body damaged in transit may arrive whole next time; if not, this is the final error.

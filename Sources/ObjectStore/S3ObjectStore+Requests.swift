@@ -170,17 +170,6 @@ extension S3ObjectStore {
       httpStatus: status)
   }
 
-  func rangeHeaders(_ range: ByteRange?) -> [HTTPHeader] {
-    range.map { [HTTPHeader("Range", $0.httpValue)] } ?? []
-  }
-
-  func invalidRange(_ key: String, _ range: ByteRange?) -> ObjectStoreError {
-    ObjectStoreError(
-      .invalidRange, store: url, key: key, operation: "get",
-      message: "range \(range.map { "\($0)" } ?? "") is outside the object", s3Code: "InvalidRange",
-      httpStatus: 416)
-  }
-
   func objectInfo(_ key: String, _ response: HTTPResponse, size: Int64) -> ObjectInfo {
     ObjectInfo(
       key: key, size: size, etag: response.header("ETag"),

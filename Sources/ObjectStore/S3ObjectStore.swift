@@ -111,18 +111,17 @@ public final class S3ObjectStore: ObjectStore {
     return outcome.response.status == 412 ? .alreadyExists : .created
   }
 
-  public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
+  public func get(_ key: String) async throws -> [UInt8] {
     try validateKey(key, store: url, operation: "get")
     // The body is collected and hashed by a sink on the transfer thread, not on the cooperative pool.
     var received: [UInt8] = []
-    let outcome = try await send(
-      "get", key: key, method: "GET", objectKey: key, headers: rangeHeaders(range), accept: [416],
+    _ = try await send(
+      "get", key: key, method: "GET", objectKey: key,
       sink: { DownloadSink(memoryFor: self.url, key: key) },
       validate: { response, sink in
-        try self.verifyDownload(response, key: key, range: range, sink: sink)
+        try self.verifyDownload(response, key: key, sink: sink)
         received = sink?.takeBytes() ?? []
       })
-    if outcome.response.status == 416 { throw invalidRange(key, range) }
     return received
   }
 

@@ -60,11 +60,6 @@ public struct ParquetByteArrays: Sendable, Equatable, RandomAccessCollection {
     bytes[offsets[position]..<offsets[position + 1]]
   }
 
-  /// Value `position` decoded as UTF-8 (invalid sequences become U+FFFD; string columns never hold any).
-  public func string(at position: Int) -> String {
-    String(decoding: self[position], as: UTF8.self)
-  }
-
   /// Internal: builds from already validated parts.
   init(bytes: [UInt8], offsets: [Int]) {
     self.bytes = bytes

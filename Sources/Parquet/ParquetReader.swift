@@ -73,23 +73,7 @@ public final class ParquetReader: Sendable {
   }
 
   /// Calls `body` with each page of column `index` in row order; memory stays bounded by one page.
-  public func forEachPage(ofColumn index: Int, _ body: (ParquetColumnData) throws -> Void) throws {
-    precondition(schema.columns.indices.contains(index), "column index out of range")
-    var failure: (any Error)?
-    do {
-      try forEachPage(column: index) { page in
-        guard failure == nil else { return }
-        do { try body(page) } catch { failure = error }
-      }
-    } catch {
-      throw failure ?? error
-    }
-    if let failure { throw failure }
-  }
-
-  private func forEachPage(column index: Int, _ body: (ParquetColumnData) -> Void)
-    throws(ParquetError)
-  {
+  func forEachPage(column index: Int, _ body: (ParquetColumnData) -> Void) throws(ParquetError) {
     for (groupIndex, group) in rowGroups.enumerated() {
       try readChunk(group[index], rowGroup: groupIndex, body)
     }

@@ -55,18 +55,6 @@ public struct DirectoryStore: Sendable {
     try open(key).readToEnd()
   }
 
-  /// Up to `length` bytes of the object `key` from `offset`: fewer at its end, none past it.
-  public func read(_ key: String, offset: Int64, length: Int) throws(FileIOError) -> [UInt8] {
-    precondition(offset >= 0 && length >= 0, "negative range \(offset), \(length)")
-    let file = try open(key)
-    var bytes = [UInt8](repeating: 0, count: length)
-    let count = try bytes.withUnsafeMutableBytes { buffer in
-      Result { () throws(FileIOError) in try file.read(into: buffer, at: offset) }
-    }.get()
-    bytes.removeSubrange(count...)
-    return bytes
-  }
-
   /// The size and modification time of the object `key`, or nil when there is none (symbolic links are
   /// followed).
   public func status(_ key: String) throws(FileIOError) -> DirectoryObject? {

@@ -143,14 +143,14 @@ public final class OpenFile: Sendable {
     try calling(.write) { try $0.resize(to: size, retryOnInterrupt: true) }
   }
 
-  /// How much `copy(to:from:length:observe:)` moves at a time.
+  /// How much `copy(to:length:observe:)` moves at a time.
   public static let copyChunkSize = 1 << 20
 
-  /// Copies `length` bytes (all to the end when nil) from `offset` of this file to the current offset of
+  /// Copies `length` bytes (all to the end when nil) from the start of this file to the current offset of
   /// `target`, in bounded chunks; `observe` sees every chunk in order (to hash in the same pass). Returns
   /// the bytes copied: fewer than `length` only when this file ends first.
   public func copy(
-    to target: OpenFile, from offset: Int64 = 0, length: Int64? = nil,
+    to target: OpenFile, length: Int64? = nil,
     observe: (UnsafeRawBufferPointer) -> Void = { _ in }
   ) throws(FileIOError) -> Int64 {
     let buffer = UnsafeMutableRawBufferPointer.allocate(
@@ -160,7 +160,7 @@ public final class OpenFile: Sendable {
     while copied < length ?? .max {
       let want = Int(min(Int64(buffer.count), (length ?? .max) - copied))
       let count = try read(
-        into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: offset + copied)
+        into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: copied)
       let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
       observe(chunk)
       try target.write(chunk)

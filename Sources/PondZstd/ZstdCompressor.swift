@@ -1,6 +1,6 @@
 internal import CZstd
 
-/// How far one streaming call got: bytes taken from the input and bytes placed in the output.
+/// How far one decoding call got: bytes taken from the input and bytes placed in the output.
 public struct ZstdProgress: Sendable, Equatable {
   public var bytesRead: Int
   public var bytesWritten: Int
@@ -60,35 +60,6 @@ public final class ZstdCompressor {
   deinit {
     ZSTD_freeCCtx(context)
     staging.deallocate()
-  }
-
-  /// Compresses as much of `input` as fits into `output` (`ZSTD_compressStream2`, `ZSTD_e_continue`).
-  ///
-  /// zstd may buffer input without writing anything yet. Call again with the rest of the input
-  /// (`input[bytesRead...]`) until all of it is read; an output of `Zstd.streamOutputSize` bytes
-  /// always makes progress.
-  public func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer)
-    throws -> ZstdProgress
-  {
-    precondition(output.count > 0, "ZstdCompressor.compress needs a non-empty output buffer")
-    var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-    var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
-    try step(&outBuffer, &inBuffer, ZSTD_e_continue)
-    return ZstdProgress(bytesRead: inBuffer.pos, bytesWritten: outBuffer.pos)
-  }
-
-  /// Ends the current frame into `output` (`ZSTD_compressStream2`, `ZSTD_e_end`).
-  ///
-  /// - Returns: the bytes written and whether the frame is complete; when it is not, call again
-  ///   with fresh output space.
-  public func finishFrame(into output: UnsafeMutableRawBufferPointer) throws -> (
-    bytesWritten: Int, isComplete: Bool
-  ) {
-    precondition(output.count > 0, "ZstdCompressor.finishFrame needs a non-empty output buffer")
-    var inBuffer = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
-    var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
-    let remaining = try step(&outBuffer, &inBuffer, ZSTD_e_end)
-    return (outBuffer.pos, remaining == 0)
   }
 
   /// Compresses all of `input`, handing compressed bytes to `sink` in chunks of at most

@@ -6,7 +6,7 @@ internal import CZstd
 public struct ZstdError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The zstd error code (`ZSTD_getErrorCode`), or 0 for errors raised by this wrapper.
   public let code: Int
-  /// zstd's message (`ZSTD_getErrorName`) or the wrapper's, possibly prefixed with the file concerned.
+  /// zstd's message (`ZSTD_getErrorName`) or the wrapper's.
   public let message: String
   private var kind: Kind = .library
 
@@ -41,13 +41,6 @@ public struct ZstdError: Error, Sendable, Equatable, CustomStringConvertible {
   static func truncated(_ detail: String) -> ZstdError {
     var error = ZstdError(code: 0, message: detail)
     error.kind = .truncated
-    return error
-  }
-
-  /// The same error with `context` (typically a file path) in front of the message.
-  func prefixed(_ context: String) -> ZstdError {
-    var error = ZstdError(code: code, message: "\(context): \(message)")
-    error.kind = kind
     return error
   }
 

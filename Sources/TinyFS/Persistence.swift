@@ -124,8 +124,8 @@ public struct NodeWrite: Sendable {
 
 /// Where a `FileSystem` keeps its nodes: an append-only history of node versions grouped in transactions.
 ///
-/// Shaped for the Delta-backed oplog (one transaction = one Delta version, one `NodeWrite` = one row), and
-/// implemented in memory by `InMemoryPersistence`. `FileSystem` stores each changed node at most once per
+/// Shaped for the Delta-backed oplog (one transaction = one Delta version, one `NodeWrite` = one row); the
+/// tests implement it in memory (`InMemoryPersistence`). `FileSystem` stores each changed node at most once per
 /// transaction, and always stores a directory with its full listing, so an implementation never merges writes.
 /// Reads take `at:`: nil reads the latest committed state, a transaction reads the state right after it was
 /// committed (the latest version of the node whose transaction is at most that one). Reads never see the
@@ -160,4 +160,11 @@ public protocol Persistence: AnyObject {
 
   /// Discards the open transaction's writes; does nothing when none is open.
   func rollback()
+}
+
+/// A persistence failure that is not a file-system condition: a missing node or corrupt state underneath.
+public struct PersistenceError: Error, Sendable, Equatable, CustomStringConvertible {
+  public let message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
 }

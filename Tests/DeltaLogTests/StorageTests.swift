@@ -5,11 +5,11 @@ import Testing
 
 @testable import DeltaLog
 
-/// The `Storage` the log is written through, on its local directory store.
+/// The `Storage` the log is written through: the local directory store.
 @Suite("Storage on a directory")
 struct StorageTests {
   let directory: URL
-  let storage: any Storage
+  let storage: DirectoryStore
 
   init() throws {
     directory = try TestSupport.makeTemporaryDirectory("delta-storage")
@@ -64,20 +64,6 @@ struct StorageTests {
     #expect(try storage.read("data/2026/x.parquet") == [3])
     let names = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/data/2026")
     #expect(names == ["x.parquet"])
-    try? FileManager.default.removeItem(at: directory)
-  }
-
-  @Test func rangedReads() throws {
-    try storage.put("x", bytes: Array(0..<100))
-    #expect(try storage.read("x", offset: 10, length: 5) == [10, 11, 12, 13, 14])
-    #expect(try storage.read("x", offset: 98, length: 5) == [98, 99])
-    #expect(try storage.read("x", offset: 200, length: 5) == [])
-    do {
-      _ = try storage.read("y", offset: 0, length: 1)
-      Issue.record("expected notFound")
-    } catch {
-      #expect(error.errno == .noSuchFileOrDirectory)
-    }
     try? FileManager.default.removeItem(at: directory)
   }
 

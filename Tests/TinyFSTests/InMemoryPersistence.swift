@@ -1,14 +1,9 @@
-/// A persistence failure that is not a file-system condition: a missing node or corrupt state underneath.
-public struct PersistenceError: Error, Sendable, Equatable, CustomStringConvertible {
-  public let message: String
-  public init(_ message: String) { self.message = message }
-  public var description: String { message }
-}
+import TinyFS
 
-/// `Persistence` in memory: every version of every node, for tests and for building trees before writing them.
+/// `Persistence` in memory, the tests' stand-in for the pond's oplog: every version of every node.
 ///
 /// Not `Sendable` (mutable, unsynchronized): confine it to the task that owns its `FileSystem`.
-public final class InMemoryPersistence: Persistence {
+final class InMemoryPersistence: Persistence {
   private struct Version {
     var record: NodeRecord
     var payload: NodeWrite.Payload
