@@ -34,4 +34,4 @@ PROXY_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/proxy.out" ] && break; sleep 0.1; done
 PROXY="http://127.0.0.1:$(head -1 "$WORK/proxy.out" | tr -dc 0-9)"
 export WORK PROXY
-"$PYTHON" scripts/bench/agent.py
+"$PYTHON" -u scripts/bench/agent.py
