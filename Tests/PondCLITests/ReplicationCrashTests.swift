@@ -20,6 +20,20 @@ struct ReplicationCrashTests {
     return station
   }
 
+  /// `station(in:)` pushed to its remote, a directory `labs` for restores, and how long a whole restore takes.
+  static func pushedStation(in directory: URL) throws -> (Machine, labs: URL, restore: TimeInterval)
+  {
+    let station = try station(in: directory)
+    try station.ok("push")
+    let labs = directory.appendingPathComponent("labs")
+    try FileManager.default.createDirectory(at: labs, withIntermediateDirectories: true)
+    let full = try duration {
+      try Machine(root: labs.appendingPathComponent("warmup").path, remote: station.remote).ok(
+        "restore", station.remote.url)
+    }
+    return (station, labs, full)
+  }
+
   /// Runs `pond arguments` for `machine` and sends it `signal` (SIGKILL unless told) after `delay` seconds (if
   /// still running); returns how it ended.
   @discardableResult
@@ -85,15 +99,8 @@ struct ReplicationCrashTests {
   func killDuringRestore() throws {
     let directory = try TestSupport.makeTemporaryDirectory("pond-kill-restore")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let station = try Self.station(in: directory)
-    try station.ok("push")
+    let (station, labs, full) = try Self.pushedStation(in: directory)
     let log = try station.ok("log")
-    let labs = directory.appendingPathComponent("labs")
-    try FileManager.default.createDirectory(at: labs, withIntermediateDirectories: true)
-    let full = try Self.duration {
-      try Machine(root: labs.appendingPathComponent("warmup").path, remote: station.remote).ok(
-        "restore", station.remote.url)
-    }
     var absent = 0
     var complete = 0
     for attempt in 1...30 {
@@ -118,14 +125,7 @@ struct ReplicationCrashTests {
   func interruptRestore() throws {
     let directory = try TestSupport.makeTemporaryDirectory("pond-interrupt-restore")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let station = try Self.station(in: directory)
-    try station.ok("push")
-    let labs = directory.appendingPathComponent("labs")
-    try FileManager.default.createDirectory(at: labs, withIntermediateDirectories: true)
-    let full = try Self.duration {
-      try Machine(root: labs.appendingPathComponent("warmup").path, remote: station.remote).ok(
-        "restore", station.remote.url)
-    }
+    let (station, labs, full) = try Self.pushedStation(in: directory)
     var interrupted = 0
     for attempt in 1...15 {
       let lab = Machine(

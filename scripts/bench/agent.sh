@@ -22,16 +22,12 @@ if [ -z "${POND_BENCH_INSIDE:-}" ]; then
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pond-bench-agent.XXXXXX")
-PROXY_PID=""
+source scripts/s3/counting-proxy.sh
 cleanup() {
-  if [ -n "$PROXY_PID" ] && kill -0 "$PROXY_PID" 2>/dev/null; then kill "$PROXY_PID"; wait "$PROXY_PID" || true; fi
+  stop_counting_proxy
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-PYTHON=${POND_TEST_PYTHON:-.venv/bin/python}
-"$PYTHON" scripts/s3/fault_proxy.py --upstream "$POND_TEST_S3_ENDPOINT" >"$WORK/proxy.out" &
-PROXY_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/proxy.out" ] && break; sleep 0.1; done
-PROXY="http://127.0.0.1:$(head -1 "$WORK/proxy.out" | tr -dc 0-9)"
+start_counting_proxy "$WORK"
 export WORK PROXY
-"$PYTHON" -u scripts/bench/agent.py
+"${POND_TEST_PYTHON:-.venv/bin/python}" -u scripts/bench/agent.py

@@ -41,9 +41,9 @@ if [ -z "${POND_BENCH_INSIDE:-}" ]; then
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pond-bench-replication.XXXXXX")
-PROXY_PID=""
+source scripts/s3/counting-proxy.sh
 cleanup() {
-  if [ -n "$PROXY_PID" ] && kill -0 "$PROXY_PID" 2>/dev/null; then kill "$PROXY_PID"; wait "$PROXY_PID" || true; fi
+  stop_counting_proxy
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -172,11 +172,7 @@ want history || exit 0
 
 # 5. Through a counting proxy in front of the local S3 server: what an append sends, what an idle push and a
 # one-version push on a long history ask, and a restore of that history.
-PROXY_OUT="$WORK/proxy.port"
-"${POND_TEST_PYTHON:-.venv/bin/python}" scripts/s3/fault_proxy.py --upstream "$POND_TEST_S3_ENDPOINT" >"$PROXY_OUT" &
-PROXY_PID=$!
-for _ in $(seq 1 100); do [ -s "$PROXY_OUT" ] && break; sleep 0.1; done
-PROXY="http://127.0.0.1:$(head -n1 "$PROXY_OUT")"
+start_counting_proxy "$WORK"
 export AWS_ACCESS_KEY_ID=$POND_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$POND_TEST_S3_SECRET_KEY \
   AWS_ENDPOINT_URL=$PROXY AWS_REGION=$POND_TEST_S3_REGION
 stats() { curl -s "$PROXY/__fault__/stats" >"$1"; }
