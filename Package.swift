@@ -3,8 +3,15 @@
 import PackageDescription
 
 /// Every import is internal unless marked `public import`: a type of another module in a public API is a
-/// deliberate choice.
-let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+/// deliberate choice. Release code gets generic type metadata from accessors, not by demangling its name at
+/// run time, which checks each generic requirement by scanning every protocol conformance record of the
+/// binary (about 0.2 ms of user time in a `pond copy`, docs/benchmarks.md, start-up).
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("InternalImportsByDefault"),
+  .unsafeFlags(
+    ["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"],
+    .when(configuration: .release)),
+]
 
 /// `lib<name>`: the shared library in debug builds, its static archive in release ones, so that the release
 /// `pond` does not load and relocate it at every start (docs/benchmarks.md, start-up).
