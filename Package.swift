@@ -168,7 +168,12 @@ let package = Package(
         "Agent", "Replication", "ObjectStore", "TLogFS", "PondFiles", "PondTestSupport",
         .product(name: "SystemPackage", package: "swift-system"),
       ]),
-    .testTarget(name: "PondCLITests", dependencies: ["pond", "PondAgent", "PondTestSupport"]),
+    .testTarget(
+      name: "PondCLITests",
+      dependencies: [
+        "pond", "PondAgent", "PondTestSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

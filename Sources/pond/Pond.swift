@@ -45,6 +45,7 @@ struct Pond: AsyncParsableCommand {
     // on the main thread: the library's `main` runs both on a thread of the concurrency pool, which
     // Dispatch starts and hands over to at every start.
     do {
+      if try Copy.runDirectly(arguments) { return }
       var command = try parseAsRoot()
       if var command = command as? AsyncParsableCommand {
         try await command.run()
