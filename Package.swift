@@ -124,9 +124,11 @@ let package = Package(
       // Not position-independent in release: a PIE's 42,000 absolute pointers (Swift metadata, witness
       // tables) are relocated at every start, dirtying its data pages: ~1.8 ms of each process's start
       // (docs/benchmarks.md). The price: pond's own code is not at a random address (its libraries are).
+      // libstdc++ (which the Swift runtime needs) is linked statically too: `scripts/link/libstdc++.so`.
       linkerSettings: [
         .unsafeFlags(
-          ["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))
+          ["-Xclang-linker", "-no-pie", "-L", Context.packageDirectory + "/scripts/link"],
+          .when(platforms: [.linux], configuration: .release))
       ]),
 
     .testTarget(
