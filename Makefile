@@ -13,10 +13,12 @@ build:
 	$(SWIFT) build
 
 # The release `pond` has the Swift runtime and FoundationEssentials linked in (--static-swift-stdlib): it starts
-# without loading and binding a dozen Swift shared libraries (docs/benchmarks.md, start-up). OpenSSL, zstd and
-# SQLite stay dynamic; libcurl is opened on first use (docs/development.md, start-up). Products only: PondTestSupport imports Testing, which has no static
-# library. The bench scripts build with the same flags, so they share one build. `pond-agent` (which `pond agent`
-# runs from the same directory) is built the same way, as a product of its own.
+# without loading and binding a dozen Swift shared libraries (docs/benchmarks.md, start-up). Package.swift links
+# OpenSSL's libcrypto, SQLite and zstd statically in release builds (their .a from the -dev packages), and libstdc++
+# for pond (scripts/link/libstdc++.so): pond loads only libc, libm and libgcc_s; libcurl is opened on first use
+# (docs/development.md, start-up). Products only: PondTestSupport imports Testing, which has no static library.
+# The bench scripts build with the same flags, so they share one build. `pond-agent` (which `pond agent` runs
+# from the same directory) is built the same way, as a product of its own.
 release:
 	$(SWIFT) build -c release --static-swift-stdlib --product pond
 	$(SWIFT) build -c release --static-swift-stdlib --product pond-agent

@@ -3,8 +3,24 @@
 import PackageDescription
 
 /// Every import is internal unless marked `public import`: a type of another module in a public API is a
-/// deliberate choice.
-let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+/// deliberate choice. Release code gets generic type metadata from accessors, not by demangling its name at
+/// run time, which checks each generic requirement by scanning every protocol conformance record of the
+/// binary (about 0.2 ms of user time in a `pond copy`, docs/benchmarks.md, start-up).
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("InternalImportsByDefault"),
+  .unsafeFlags(
+    ["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"],
+    .when(configuration: .release)),
+]
+
+/// `lib<name>`: the shared library in debug builds, its static archive in release ones, so that the release
+/// `pond` does not load and relocate it at every start (docs/benchmarks.md, start-up).
+func linking(_ name: String) -> [LinkerSetting] {
+  [
+    .linkedLibrary(name, .when(configuration: .debug)),
+    .unsafeFlags(["-Xlinker", "-l:lib\(name).a"], .when(configuration: .release)),
+  ]
+}
 
 let package = Package(
   name: "DuckPond",
@@ -26,26 +42,27 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
   ],
   targets: [
-    // C libraries, each behind a module map and a shim header of typed wrappers.
-    .systemLibrary(
-      name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-    .systemLibrary(
-      name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    // C libraries, each behind a module map and a shim header of typed wrappers. Headers only: the Swift
+    // targets over them link the library (`linking`), as a static archive in release builds, which
+    // pkg-config and a module map's `link` (always `-lname`, the shared library) could not say.
+    .systemLibrary(name: "CZstd"),
+    .systemLibrary(name: "CCrypto"),
     // Headers only: libcurl is opened with dlopen on first use (PondCurl's CurlLibrary), so no `-lcurl`
     // (which pkg-config would add) may reach the link and make every process load it at start-up.
     .systemLibrary(name: "CCurl"),
-    .systemLibrary(
-      name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+    .systemLibrary(name: "CSQLite"),
 
     // The one owner of file descriptors, atomic publish and file errors, on swift-system.
     .target(
       name: "PondFiles", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
 
     // Swift owners of the C handles.
-    .target(name: "PondZstd", dependencies: ["CZstd", "PondFiles"]),
-    .target(name: "PondCrypto", dependencies: ["CCrypto", "PondFiles"]),
+    .target(
+      name: "PondZstd", dependencies: ["CZstd", "PondFiles"], linkerSettings: linking("zstd")),
+    .target(
+      name: "PondCrypto", dependencies: ["CCrypto", "PondFiles"], linkerSettings: linking("crypto")),
     .target(name: "PondCurl", dependencies: ["CCurl", "PondFiles"]),
-    .target(name: "PondSQLite", dependencies: ["CSQLite"]),
+    .target(name: "PondSQLite", dependencies: ["CSQLite"], linkerSettings: linking("sqlite3")),
 
     // UTC instants in ms and µs, the clock, ISO 8601 text.
     .target(name: "PondTime"),
@@ -107,9 +124,11 @@ let package = Package(
       // Not position-independent in release: a PIE's 42,000 absolute pointers (Swift metadata, witness
       // tables) are relocated at every start, dirtying its data pages: ~1.8 ms of each process's start
       // (docs/benchmarks.md). The price: pond's own code is not at a random address (its libraries are).
+      // libstdc++ (which the Swift runtime needs) is linked statically too: `scripts/link/libstdc++.so`.
       linkerSettings: [
         .unsafeFlags(
-          ["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))
+          ["-Xclang-linker", "-no-pie", "-L", Context.packageDirectory + "/scripts/link"],
+          .when(platforms: [.linux], configuration: .release))
       ]),
 
     .testTarget(
@@ -151,7 +170,12 @@ let package = Package(
         "Agent", "Replication", "ObjectStore", "TLogFS", "PondFiles", "PondTestSupport",
         .product(name: "SystemPackage", package: "swift-system"),
       ]),
-    .testTarget(name: "PondCLITests", dependencies: ["pond", "PondAgent", "PondTestSupport"]),
+    .testTarget(
+      name: "PondCLITests",
+      dependencies: [
+        "pond", "PondAgent", "PondTestSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -15,9 +15,11 @@ public struct SHA256Digest: Sendable, Hashable, Comparable, CustomStringConverti
   /// Parses 64 lower-case hex digits; nil for anything else (upper case included: pond writes lower case,
   /// so another form names other bytes on a case-sensitive store).
   public init?(hex: some StringProtocol) {
+    // Checked as a String: on the generic `hex.utf8` the runtime would look up its conformances.
+    let hex = String(hex)
     guard hex.utf8.count == 2 * SHA256.digestLength,
       hex.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }),
-      let bytes = Hex.decode(String(hex))
+      let bytes = Hex.decode(hex)
     else { return nil }
     self.bytes = bytes
   }

@@ -271,12 +271,15 @@ final class PondIndex {
     // and the database), until the WAL holds 1 MiB (about 28 commits): the next connection reads it
     // meanwhile. Only a checkpoint writes the database, after syncing the WAL, so a power cut still loses
     // at most updates the log holds.
+    // wal_autocheckpoint above that bound (1,000 pages, about 4 MiB): a short-lived command never
+    // checkpoints at its commit (three more syncs: the WAL, `local/`, the database), only one that writes
+    // that much, or a long-lived connection.
     // journal_size_limit: the WAL, which grows to the index's size during a rebuild, is cut back after
     // each checkpoint instead of staying that large.
     database.leaveWALOnClose(upTo: 1 << 20)
     try database.execute(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;"
-        + " PRAGMA wal_autocheckpoint = 128; PRAGMA journal_size_limit = 16777216;")
+        + " PRAGMA wal_autocheckpoint = 1000; PRAGMA journal_size_limit = 16777216;")
     if try userVersion(database) != formatVersion {
       try database.writeTransaction {
         // Checked again under the write lock: another process may have just created the tables (and

@@ -59,10 +59,11 @@ extension PondStore {
         }
       }
       for source in sources {
-        let name = URL(fileURLWithPath: source).lastPathComponent
+        // The host name only when it is needed: `URL` makes the path absolute (a getcwd) to find it.
         let target =
           destinationIsDirectory
-          ? (destination.hasSuffix("/") ? destination + name : destination + "/" + name)
+          ? destination + (destination.hasSuffix("/") ? "" : "/")
+            + URL(fileURLWithPath: source).lastPathComponent
           : destination
         try copyHostNode(source, to: target, series: series, fileSystem, &state, isArgument: true)
       }

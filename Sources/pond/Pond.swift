@@ -41,7 +41,20 @@ struct Pond: AsyncParsableCommand {
     // Before parsing: the agent's options are its own (`pond agent --help` is the agent's help).
     let arguments = CommandLine.arguments.dropFirst()
     if arguments.first == "agent" { Agent.exec(Array(arguments.dropFirst())) }
-    await main(nil)
+    // As `AsyncParsableCommand.main` does, but parsed and, for a synchronous command (every local one), run
+    // on the main thread: the library's `main` runs both on a thread of the concurrency pool, which
+    // Dispatch starts and hands over to at every start.
+    do {
+      if try Copy.runDirectly(arguments) { return }
+      var command = try parseAsRoot()
+      if var command = command as? AsyncParsableCommand {
+        try await command.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      exit(withError: error)
+    }
   }
 }
 

@@ -53,21 +53,74 @@ extension Pond {
             "Copied \(report.written.count) file(s), \(report.bytes) bytes, to \(destination)")
         } else {
           let store = try pond.open()
-          let before = store.head
-          let report = try store.copyIn(
-            hostSources: sources, to: destination, series: series,
-            commandLine: Invocation.commandLine)
-          if store.head == before {
-            try output.line(
-              "Nothing to copy: the pond already holds what \(sources.count == 1 ? "the source holds" : "the sources hold"); "
-                + "no new version, the pond stays at version \(before)")
-          } else {
-            output.confirm(
-              "Copied \(report.written.count) file(s), \(report.bytes) bytes, as version \(store.head)",
-              command: "copy", done: "the copy was committed as version \(store.head)")
-          }
+          try Self.copyIn(sources, to: destination, series: series, store: store, output: output)
         }
       }
+    }
+
+    /// Copies host files into `store` in one commit and says what it did.
+    static func copyIn(
+      _ sources: [String], to destination: String, series: Bool, store: PondStore,
+      output: StandardOutput
+    ) throws {
+      let before = store.head
+      let report = try store.copyIn(
+        hostSources: sources, to: destination, series: series, commandLine: Invocation.commandLine)
+      if store.head == before {
+        try output.line(
+          "Nothing to copy: the pond already holds what \(sources.count == 1 ? "the source holds" : "the sources hold"); "
+            + "no new version, the pond stays at version \(before)")
+      } else {
+        output.confirm(
+          "Copied \(report.written.count) file(s), \(report.bytes) bytes, as version \(store.head)",
+          command: "copy", done: "the copy was committed as version \(store.head)")
+      }
+    }
+
+    /// Runs the form a collector runs once per reading (`parsedDirectly`) as `run()` would, without
+    /// ArgumentParser; false, having done nothing, for any other form.
+    static func runDirectly(_ arguments: ArraySlice<String>) throws -> Bool {
+      guard let direct = parsedDirectly(arguments) else { return false }
+      try reportingFailures("copy") { output in
+        let store = try WritablePond.open(pond: direct.pond, wait: direct.wait)
+        let sources = Array(direct.paths.dropLast())
+        try copyIn(
+          sources, to: direct.paths.last!, series: direct.series, store: store, output: output)
+      }
+      return true
+    }
+
+    /// What `pond copy [--pond PATH] [--wait] [--series] SOURCE... DESTINATION` asks for.
+    struct DirectArguments: Equatable {
+      var pond: String?
+      var wait = false
+      var series = false
+      var paths: [String] = []
+    }
+
+    /// `arguments` (after `pond`) when they are `copy [--pond PATH] [--wait] [--series] SOURCE...
+    /// DESTINATION`, read without ArgumentParser, whose reflection over a command's properties is more than
+    /// half of such a process's instructions (docs/benchmarks.md, start-up). Nil for any other form (help,
+    /// `--out`, `--at`, `--pond=PATH`, an unknown or repeated option, a value starting with `-`), which
+    /// ArgumentParser then parses: to the same command, or to its own error.
+    static func parsedDirectly(_ arguments: ArraySlice<String>) -> DirectArguments? {
+      var arguments = arguments
+      guard arguments.popFirst() == "copy" else { return nil }
+      var direct = DirectArguments()
+      while let argument = arguments.popFirst() {
+        switch argument {
+        case "--pond" where direct.pond == nil:
+          guard let path = arguments.popFirst(), !path.isEmpty, !path.hasPrefix("-") else {
+            return nil
+          }
+          direct.pond = path
+        case "--wait" where !direct.wait: direct.wait = true
+        case "--series" where !direct.series: direct.series = true
+        case _ where argument.isEmpty || argument.hasPrefix("-") || argument == "help": return nil
+        default: direct.paths.append(argument)
+        }
+      }
+      return direct.paths.count >= 2 ? direct : nil
     }
   }
 }

@@ -3,7 +3,10 @@ import FoundationEssentials
 /// The command line as typed, recorded in each commit.
 enum Invocation {
   static var commandLine: String {
-    (["pond"] + CommandLine.arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
+    // A loop, not `joined(separator:)`, whose unspecialized generic code looks up conformances at run time.
+    var line = "pond"
+    for argument in CommandLine.arguments.dropFirst() { line += " " + shellQuoted(argument) }
+    return line
   }
 
   /// `argument` as a shell word: bare when it holds only characters no shell treats specially, in single

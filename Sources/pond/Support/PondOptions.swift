@@ -1,5 +1,5 @@
 import ArgumentParser
-import FoundationEssentials
+import Glibc
 import TLogFS
 import TinyFS
 
@@ -8,9 +8,12 @@ struct PondLocation: ParsableArguments {
   @Option(name: .customLong("pond"), help: "The pond directory (default: $POND).")
   var pond: String?
 
-  func path() throws -> String {
-    if let pond, !pond.isEmpty { return pond }
-    if let path = ProcessInfo.processInfo.environment["POND"], !path.isEmpty { return path }
+  func path() throws -> String { try Self.path(given: pond) }
+
+  /// `given`, or `$POND` (read alone: `ProcessInfo.environment` copies the whole environment).
+  static func path(given: String?) throws -> String {
+    if let given, !given.isEmpty { return given }
+    if let path = getenv("POND").map({ String(cString: $0) }), !path.isEmpty { return path }
     throw ValidationError("no pond given: pass --pond PATH or set POND")
   }
 
@@ -27,8 +30,11 @@ struct WritablePond: ParsableArguments {
   @Flag(help: "If another pond command is changing the pond, wait for it instead of failing.")
   var wait = false
 
-  func open() throws -> PondStore {
-    try PondStore(root: try location.path(), mode: .write(wait: wait))
+  func open() throws -> PondStore { try Self.open(pond: location.pond, wait: wait) }
+
+  /// Opens the pond at `pond` (or `$POND`) for writing.
+  static func open(pond: String?, wait: Bool) throws -> PondStore {
+    try PondStore(root: try PondLocation.path(given: pond), mode: .write(wait: wait))
   }
 
   /// Runs `body` as one change of the pond, recorded with the command line; a failure is reported as
