@@ -189,11 +189,7 @@ extension PondStore {
     var matches: [String] = []
     for pattern in patterns {
       if FileSystem.isPattern(pattern) {
-        let paths = try fileSystem.glob(pattern).map(\.path)
-        guard !paths.isEmpty else {
-          throw PondError(.invalidArgument, path: pattern, "no pond path matches the pattern")
-        }
-        matches += paths
+        matches += try fileSystem.paths(matching: pattern)
       } else {
         matches.append(try fileSystem.lstat(pattern).path)
       }
