@@ -12,9 +12,6 @@ public enum Zstd {
   /// The input chunk size of the streaming helpers: large enough for few system calls, small
   /// enough that memory stays bounded.
   public static let defaultChunkSize = 1 << 20
-  /// An output buffer size that always lets a streaming call make progress
-  /// (`ZSTD_DStreamOutSize`, which also covers `ZSTD_CStreamOutSize`).
-  public static let streamOutputSize = max(ZSTD_DStreamOutSize(), ZSTD_CStreamOutSize())
 
   /// Compresses `input` into a single zstd frame (`ZSTD_compress`; no content checksum).
   public static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws

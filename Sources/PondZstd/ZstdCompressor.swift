@@ -63,7 +63,7 @@ public final class ZstdCompressor {
   }
 
   /// Compresses all of `input`, handing compressed bytes to `sink` in chunks of at most
-  /// `Zstd.streamOutputSize` bytes (the buffer passed to `sink` is only valid during the call).
+  /// `ZSTD_CStreamOutSize()` bytes (the buffer passed to `sink` is only valid during the call).
   public func compress(
     _ input: UnsafeRawBufferPointer, to sink: (UnsafeRawBufferPointer) throws -> Void
   ) throws {
@@ -84,42 +84,6 @@ public final class ZstdCompressor {
       remaining = try step(&outBuffer, &inBuffer, ZSTD_e_end)
       try emit(outBuffer.pos, to: sink)
     } while remaining != 0
-  }
-
-  /// Compresses everything `read` yields into one frame handed to `write`, in bounded chunks.
-  ///
-  /// `read` fills the buffer it is given and returns how many bytes it placed there, 0 at the end;
-  /// it sees every raw byte exactly once, in order, so it can hash them in the same pass.
-  ///
-  /// - Parameter chunkSize: the size of the input buffer passed to `read`.
-  public func compressStream(
-    chunkSize: Int = Zstd.defaultChunkSize,
-    read: (UnsafeMutableRawBufferPointer) throws -> Int,
-    write: (UnsafeRawBufferPointer) throws -> Void
-  ) throws -> ZstdStreamSummary {
-    precondition(chunkSize > 0, "chunkSize must be positive")
-    let input = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-    defer { input.deallocate() }
-    var summary = ZstdStreamSummary(rawBytes: 0, compressedBytes: 0)
-    func counting(_ chunk: UnsafeRawBufferPointer) throws {
-      summary.compressedBytes += chunk.count
-      try write(chunk)
-    }
-    do {
-      while true {
-        let count = try read(input)
-        precondition(
-          count >= 0 && count <= chunkSize, "read returned \(count) for a \(chunkSize)-byte buffer")
-        if count == 0 { break }
-        summary.rawBytes += count
-        try compress(UnsafeRawBufferPointer(rebasing: input[0..<count]), to: counting)
-      }
-      try finishFrame(to: counting)
-    } catch {
-      discardFrame()
-      throw error
-    }
-    return summary
   }
 
   /// Abandons the frame in progress, if any (`ZSTD_CCtx_reset`, session only); settings are kept.

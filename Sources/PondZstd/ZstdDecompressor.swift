@@ -76,7 +76,7 @@ public final class ZstdDecompressor {
   }
 
   /// Decodes all of `input`, handing decoded bytes to `sink` in chunks of at most
-  /// `Zstd.streamOutputSize` bytes (the buffer passed to `sink` is only valid during the call).
+  /// `ZSTD_DStreamOutSize()` bytes (the buffer passed to `sink` is only valid during the call).
   public func decompress(
     _ input: UnsafeRawBufferPointer, to sink: (UnsafeRawBufferPointer) throws -> Void
   ) throws {

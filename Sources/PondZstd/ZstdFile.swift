@@ -16,7 +16,7 @@ public typealias ZstdFileError = FileIOError
 ///
 /// Destinations are created exclusively (never overwritten) and `fsync`ed; renaming them into place
 /// and syncing the directory is the caller's step. For sources and sinks other than files, and to
-/// decompress, use `ZstdCompressor.compressStream` and `ZstdDecompressor.decompressStream`.
+/// decompress, use `ZstdCompressor.compressStreamPipelined` and `ZstdDecompressor.decompressStream`.
 ///
 /// This call blocks on file I/O and compression: from async code, run it on a dedicated thread, not
 /// on Swift's cooperative pool. It starts one thread of its own for the compression, joined before

@@ -11,11 +11,11 @@ extension ZstdCompressor {
   /// Compresses everything `read` yields into one frame handed to `write`, compressing on a second
   /// thread while the calling thread reads the next chunks.
   ///
-  /// The frame is byte for byte the one `compressStream(chunkSize:read:write:)` produces from the
-  /// same chunks: one thread reads, the other compresses, in the same order. `read` runs on the
-  /// calling thread (so it may hash what it reads, as in the serial pass); `write` runs on the
-  /// compressing thread. Memory is `buffers` chunks of `chunkSize` bytes, whatever the stream's
-  /// length: the reader waits when all of them are queued (backpressure).
+  /// The frame is byte for byte the one `compress(_:to:)` of each chunk then `finishFrame(to:)`
+  /// produce: one thread reads, the other compresses, in the same order. `read` runs on the calling
+  /// thread (so it may hash what it reads); `write` runs on the compressing thread. Memory is
+  /// `buffers` chunks of `chunkSize` bytes, whatever the stream's length: the reader waits when all
+  /// of them are queued (backpressure).
   ///
   /// When `read` or `write` (or zstd) throws, both sides stop within one chunk, the compressing
   /// thread is joined, the frame is discarded and the first error is rethrown. The compressor is not
