@@ -37,7 +37,7 @@ extension FileSystem {
   /// `cafe\u{301}` (NFD) are different names that no pattern confuses, and `e\u{301}` takes `??`. Each `*`
   /// takes the shortest match that lets the rest match. A component that is exactly `**` matches zero or more
   /// directories; at the end of a pattern it matches the directory itself and everything below. Names starting
-  /// with `.` are matched like any other. A relative pattern starts at the working directory.
+  /// with `.` are matched like any other. A relative pattern starts at the root.
   ///
   /// Symbolic links: every component except `**` follows links to directories, which is finite because each
   /// such component is used once per match; `**` never descends through a symbolic link, so every walk ends
@@ -49,11 +49,8 @@ extension FileSystem {
     let op = Operation(name: "glob", path: pattern)
     let parsed = try PathName(pattern, operation: op.name)
     let components = try parsed.components.map { try GlobComponent(parsing: $0, op) }
-    let start = parsed.isAbsolute ? [rootFrame] : try workingStack(op)
     var walker = GlobWalker(fileSystem: self, components: components, op: op)
-    try walker.walk(
-      index: 0, stack: start, path: start.dropFirst().map(\.name), entryType: .directory,
-      captures: [])
+    try walker.walk(index: 0, stack: [rootFrame], path: [], entryType: .directory, captures: [])
     var seen = Set<NameKey>()
     return walker.matches.sorted {
       if !$0.path.hasSameBytes(as: $1.path) { return $0.path.precedesByBytes($1.path) }

@@ -1,21 +1,6 @@
-// How a path leads to a node: the working directory, symbolic links, `.` and `..`, dynamic directories.
+// How a path leads to a node: symbolic links, `.` and `..`, dynamic directories.
 
 extension FileSystem {
-  /// The working directory, absolute, without symbolic links.
-  public var workingDirectory: String { PathName.absolute(workingComponents) }
-
-  /// Makes `path` (following symbolic links) the directory that relative paths start from.
-  public func changeDirectory(_ path: String) throws {
-    let op = Operation(name: "cd", path: path)
-    let resolution = try resolve(path, op, followFinal: true)
-    let (name, child) = try existing(resolution, op)
-    guard child.entryType.isDirectory else {
-      throw op.fail(.notADirectory, at: resolution.path)
-    }
-    workingComponents =
-      resolution.stack.dropFirst().map(\.name) + (resolution.name == nil ? [] : [name])
-  }
-
   /// A directory reached while resolving: stored (by id) or computed.
   enum Directory {
     case stored(NodeID)
@@ -86,31 +71,11 @@ extension FileSystem {
       child: .stored(DirectoryEntry(name: "", id: .root, entryType: .directory)))
   }
 
-  /// The frames of the working directory.
-  func workingStack(_ op: Operation) throws -> [Frame] {
-    if workingComponents.isEmpty { return [rootFrame] }
-    let gone = op.fail(
-      .notFound, at: workingDirectory,
-      hint: "the working directory no longer exists; change to another directory")
-    let resolution: Resolution
-    do {
-      resolution = try resolve(workingDirectory, op, followFinal: true)
-    } catch let error as FileSystemError where error.code == .notFound {
-      throw gone
-    }
-    guard let name = resolution.name else { return resolution.stack }
-    guard let child = resolution.child, let directory = try directory(for: child, op) else {
-      throw gone
-    }
-    return resolution.stack + [Frame(name: name, directory: directory, child: child)]
-  }
-
-  /// Resolves `text` from the root or the working directory.
+  /// Resolves `text` from the root (a relative path too: the tree has no working directory).
   func resolve(_ text: String, _ op: Operation, followFinal: Bool) throws -> Resolution {
     let parsed = try PathName(text, operation: op.name)
-    let start = parsed.isAbsolute ? [rootFrame] : try workingStack(op)
     return try resolve(
-      parsed.components, from: start, trailingSlash: parsed.hasTrailingSlash, op,
+      parsed.components, from: [rootFrame], trailingSlash: parsed.hasTrailingSlash, op,
       followFinal: followFinal)
   }
 

@@ -2,11 +2,11 @@ import PondTime
 
 /// A POSIX-like tree of directories, files, series, symbolic links and dynamic directories over a `Persistence`.
 ///
-/// Paths are absolute (`/a/b`) or relative to `workingDirectory`; `//` and a trailing `/` collapse, `.` is the
-/// current directory and `..` the parent of the directory reached so far (after following symbolic links, as
-/// in POSIX), with `..` at the root staying at the root. Symbolic links are followed in intermediate components
-/// and, for `stat`-like operations, in the final one; more than `maximumSymlinkHops` links in one resolution is
-/// a `symlinkLoop` error.
+/// Paths are absolute (`/a/b`) or relative to the root (there is no working directory); `//` and a trailing
+/// `/` collapse, `.` is the current directory and `..` the parent of the directory reached so far (after
+/// following symbolic links, as in POSIX), with `..` at the root staying at the root. Symbolic links are
+/// followed in intermediate components and, for `stat`-like operations, in the final one; more than
+/// `maximumSymlinkHops` links in one resolution is a `symlinkLoop` error.
 ///
 /// Every mutating call is one transaction unless it runs inside `transaction(_:)`, which groups calls into one.
 /// Within a transaction each changed node gets exactly one new version, and directory listings are written
@@ -27,7 +27,6 @@ public final class FileSystem {
 
   let idGenerator: UUIDv7Generator
   let factories: [String: any DynamicDirectoryFactory]
-  var workingComponents: [String] = []
   /// Committed listings, keyed by directory; a listing moves to `pending` while a transaction changes it.
   /// Names are keyed by their bytes: two names that differ only in Unicode normalization are two entries.
   var listingCache: [NodeID: [NameKey: DirectoryEntry]] = [:]

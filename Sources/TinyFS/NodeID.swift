@@ -61,15 +61,6 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     return result
   }
 
-  /// The UUID version field (7 for every id this module makes).
-  public var version: Int { Int((high >> 12) & 0xF) }
-
-  /// The RFC 9562 variant bits (0b10 for every id this module makes).
-  public var variant: Int { Int(low >> 62) }
-
-  /// Milliseconds since the Unix epoch when the id was generated.
-  public var timestampMilliseconds: UInt64 { high >> 16 }
-
   /// The canonical UUID text, lower-case hex in groups of 8-4-4-4-12 (written straight into one buffer: it
   /// is formatted for every row written and every entry listed).
   public var description: String {

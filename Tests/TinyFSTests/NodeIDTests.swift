@@ -3,6 +3,16 @@ import Synchronization
 import Testing
 import TinyFS
 
+/// The RFC 9562 fields these tests check; pond itself never reads them.
+extension NodeID {
+  /// The UUID version field (7 for every id this module makes).
+  var version: Int { Int((high >> 12) & 0xF) }
+  /// The variant bits (0b10 for every id this module makes).
+  var variant: Int { Int(low >> 62) }
+  /// Milliseconds since the Unix epoch when the id was generated.
+  var timestampMilliseconds: UInt64 { high >> 16 }
+}
+
 @Suite("Node ids")
 struct NodeIDTests {
   @Test("the text form is Foundation's UUID text, lower-cased, for any bytes")

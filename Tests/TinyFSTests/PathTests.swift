@@ -7,16 +7,13 @@ struct PathTests {
     let (fs, _) = try makeFileSystem()
     try fs.createDirectory("/a/b", withParents: true)
     try fs.writeFile("/a/b/f", contents: "x".bytes)
-    #expect(fs.workingDirectory == "/")
-    try fs.changeDirectory("/a")
-    #expect(fs.workingDirectory == "/a")
-    #expect(try fs.readFile("b/f") == "x".bytes)
-    #expect(try fs.readFile("./b/./f") == "x".bytes)
-    #expect(try fs.stat("b/f").id == fs.stat("/a/b/f").id)
-    try fs.changeDirectory("b")
-    #expect(fs.workingDirectory == "/a/b")
-    #expect(try fs.readFile("../b/f") == "x".bytes)
-    try fs.writeFile("g", contents: "y".bytes)
+    // There is no working directory: a relative path starts at the root.
+    #expect(try fs.readFile("a/b/f") == "x".bytes)
+    #expect(try fs.readFile("./a/./b/./f") == "x".bytes)
+    #expect(try fs.stat("a/b/f").id == fs.stat("/a/b/f").id)
+    #expect(try fs.stat("a/b/f").path == "/a/b/f")
+    #expect(try fs.readFile("a/b/../b/f") == "x".bytes)
+    try fs.writeFile("a/b/g", contents: "y".bytes)
     #expect(try fs.readFile("/a/b/g") == "y".bytes)
   }
 
@@ -35,8 +32,7 @@ struct PathTests {
     let (fs, _) = try makeFileSystem()
     #expect(try fs.stat("/..").id == NodeID.root)
     #expect(try fs.stat("/../../..").path == "/")
-    try fs.changeDirectory("../..")
-    #expect(fs.workingDirectory == "/")
+    #expect(try fs.stat("../..").path == "/")
   }
 
   @Test func trailingSlashNamesADirectory() throws {
@@ -108,31 +104,11 @@ struct PathTests {
     expectError(.notADirectory) { try fs.stat("/f/..") }
   }
 
-  @Test func changeDirectoryErrors() throws {
-    let (fs, _) = try makeFileSystem()
-    try fs.writeFile("/f", contents: [])
-    expectError(.notFound) { try fs.changeDirectory("/missing") }
-    expectError(.notADirectory) { try fs.changeDirectory("/f") }
-    #expect(fs.workingDirectory == "/")
-  }
-
-  @Test func removedWorkingDirectorySaysSo() throws {
-    let (fs, _) = try makeFileSystem()
-    try fs.createDirectory("/w")
-    try fs.changeDirectory("/w")
-    try fs.remove("/w")
-    let error = expectError(.notFound) { try fs.list(".") }
-    #expect(error?.hint?.contains("working directory") == true)
-    #expect(try fs.list("/").isEmpty)
-  }
-
-  @Test func workingDirectoryThroughSymlinkIsPhysical() throws {
+  @Test func dotDotAfterASymlinkIsPhysical() throws {
     let (fs, _) = try makeFileSystem()
     try fs.createDirectory("/real/sub", withParents: true)
     try fs.createSymlink("/link", target: "/real/sub")
-    try fs.changeDirectory("/link")
-    #expect(fs.workingDirectory == "/real/sub")
-    try fs.changeDirectory("..")
-    #expect(fs.workingDirectory == "/real")
+    #expect(try fs.stat("/link/.").path == "/real/sub")
+    #expect(try fs.stat("/link/..").path == "/real")
   }
 }
