@@ -18,13 +18,12 @@ extension S3ObjectStore {
     _ operation: String, key: String?, method: String, objectKey: String?,
     query: [(String, String)] = [],
     headers: [HTTPHeader] = [], body: HTTPRequest.Body = .none, payloadHash: String? = nil,
-    bucketOnly: Bool = false, accept: Set<Int> = [],
-    validate: ((HTTPResponse) throws -> Void)? = nil
+    accept: Set<Int> = [], validate: ((HTTPResponse) throws -> Void)? = nil
   ) async throws -> Outcome {
     try await send(
       operation, key: key, method: method, objectKey: objectKey, query: query, headers: headers,
       body: body,
-      payloadHash: payloadHash, bucketOnly: bucketOnly, accept: accept,
+      payloadHash: payloadHash, accept: accept,
       sink: { nil as DownloadSink? },
       validate: { response, _ in try validate?(response) }, finish: nil)
   }
@@ -35,11 +34,11 @@ extension S3ObjectStore {
     _ operation: String, key: String?, method: String, objectKey: String?,
     query: [(String, String)] = [],
     headers: [HTTPHeader] = [], body: HTTPRequest.Body = .none, payloadHash: String? = nil,
-    bucketOnly: Bool = false, accept: Set<Int> = [], sink makeSink: () throws -> DownloadSink?,
+    accept: Set<Int> = [], sink makeSink: () throws -> DownloadSink?,
     validate: (HTTPResponse, DownloadSink?) throws -> Void,
     finish: ((DownloadSink) async throws -> Void)? = nil
   ) async throws -> Outcome {
-    let (host, path) = target(objectKey: objectKey, bucketOnly: bucketOnly)
+    let (host, path) = target(objectKey: objectKey)
     let queryString = query.map { "\(AWSURIEncoding.encode($0.0))=\(AWSURIEncoding.encode($0.1))" }
       .joined(separator: "&")
     let requestURL = "\(scheme)://\(host)\(path)" + (queryString.isEmpty ? "" : "?\(queryString)")
@@ -99,13 +98,13 @@ extension S3ObjectStore {
   }
 
   /// The Host header and the wire path (each key segment percent-encoded once) of a request.
-  func target(objectKey: String?, bucketOnly: Bool = false) -> (host: String, path: String) {
+  func target(objectKey: String?) -> (host: String, path: String) {
     var host = authority
     var path = "/"
     if addressing == .virtualHosted {
       host = "\(bucket).\(authority)"
     } else {
-      path += bucket + (bucketOnly ? "" : "/")
+      path += bucket + "/"
     }
     if let objectKey { path += AWSURIEncoding.encode(prefix + objectKey, keepingSlashes: true) }
     return (host, path)

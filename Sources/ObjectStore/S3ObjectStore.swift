@@ -137,18 +137,4 @@ public final class S3ObjectStore: ObjectStore {
     try validateKey(key, store: url, operation: "delete")
     _ = try await send("delete", key: key, method: "DELETE", objectKey: key, accept: [404])
   }
-
-  /// Creates the bucket (for tests and `pond remote check` setups). A bucket that already exists and is
-  /// ours (`BucketAlreadyOwnedByYou`) is fine; any other 409 (`BucketAlreadyExists`: someone else's) is an
-  /// error.
-  public func createBucket() async throws {
-    let outcome = try await send(
-      "create bucket", key: nil, method: "PUT", objectKey: nil, body: .bytes([]),
-      payloadHash: Hex.encode(SHA256.hash([])), bucketOnly: true, accept: [409])
-    guard outcome.response.status == 409 else { return }
-    var error = s3Error("create bucket", key: nil, response: outcome.response)
-    if error.s3Code == "BucketAlreadyOwnedByYou" { return }
-    error.attempts = outcome.attempts
-    throw error
-  }
 }

@@ -252,25 +252,6 @@ struct FaultInjectionTests {
     #expect(seen.filter { $0.hasPrefix("POST ") && $0.contains("/n?uploadId=") }.count == 2)
   }
 
-  @Test func createBucketAcceptsOnlyABucketWeOwn() async throws {
-    try await proxy.arm(
-      "reply", count: 1, method: "PUT", status: 409,
-      body: "<Error><Code>BucketAlreadyOwnedByYou</Code><Message>yours</Message></Error>")
-    try await store.createBucket()
-    try await proxy.arm(
-      "reply", count: 1, method: "PUT", status: 409,
-      body:
-        "<Error><Code>BucketAlreadyExists</Code><Message>taken by another account</Message></Error>"
-    )
-    let error = try await #require(throws: ObjectStoreError.self) {
-      try await store.createBucket()
-    }
-    #expect(error.s3Code == "BucketAlreadyExists")
-    #expect(error.httpStatus == 409)
-    #expect(error.description.contains("taken by another account"))
-    #expect(try await proxy.stats().injected == 2)
-  }
-
   @Test func multipartOnlyAboveTheThreshold() async throws {
     let multipart = try multipartStore()
     let dir = try TestSupport.makeTemporaryDirectory()
