@@ -6,12 +6,6 @@ public struct SHA256Digest: Sendable, Hashable, Comparable, CustomStringConverti
   /// The digest of `data`.
   public init(hashing data: [UInt8]) { bytes = SHA256.hash(data) }
 
-  /// A digest of these 32 bytes; nil for any other length.
-  public init?(bytes: [UInt8]) {
-    guard bytes.count == SHA256.digestLength else { return nil }
-    self.bytes = bytes
-  }
-
   /// Parses 64 lower-case hex digits; nil for anything else (upper case included: pond writes lower case,
   /// so another form names other bytes on a case-sensitive store).
   public init?(hex: some StringProtocol) {

@@ -15,12 +15,6 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
 
   public var description: String { "curl error \(code) on \(request): \(message)" }
 
-  /// The operation ran out of time (connect timeout, low-speed limit or total timeout).
-  public var isTimeout: Bool { code == 28 }
-
-  /// The server could not be reached at all.
-  public var isConnectionRefused: Bool { code == 7 }
-
   /// A network-level failure that a retry may cure: connection refused or reset, timeouts, a body cut short.
   public var isTransient: Bool {
     // 6/7 resolve/connect, 16 HTTP/2 framing, 18 partial body, 28 timeout, 35 TLS handshake,

@@ -70,7 +70,4 @@ public struct VersionObjects: Sendable, Equatable {
   public var dataFile: DataFile?
   /// The large files its rows name, each key once, sorted by key.
   public var largeFiles: [LargeFile]
-
-  /// The keys of `largeFiles`.
-  public var largeFileKeys: [String] { largeFiles.map(\.key) }
 }

@@ -44,7 +44,7 @@ struct CommitFileTests {
     try zero.checkChain(onto: nil)
     try one.checkChain(onto: zero.head)
     var other = zero.head
-    other.sha256 = SHA256Digest(bytes: [UInt8](repeating: 0, count: 32))!
+    other.sha256 = SHA256Digest(hex: String(repeating: "0", count: 64))!
     #expect {
       try one.checkChain(onto: other)
     } throws: { ($0 as? DeltaLogError)?.kind == .brokenHashChain }

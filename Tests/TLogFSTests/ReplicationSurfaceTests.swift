@@ -42,13 +42,13 @@ struct ReplicationSurfaceTests {
       // The rows, read from the data file's bytes alone, name the same large files.
       let rows = try Oplog.rows(ofDataFile: bytes, key: file.key)
       #expect(rows.allSatisfy { $0.transaction == version })
-      #expect(Set(rows.compactMap(\.blob)).sorted() == objects.largeFileKeys)
-      for key in objects.largeFileKeys {
+      #expect(Set(rows.compactMap(\.blob)).sorted() == objects.largeFiles.map(\.key))
+      for key in objects.largeFiles.map(\.key) {
         let sha = try #require(PondLayout.sha256(ofLargeFileKey: key))
         #expect(FileManager.default.fileExists(atPath: data + key), "\(key) of version \(version)")
         #expect(PondLayout.largeFileKey(sha256: sha) == key)
       }
-      #expect(objects.largeFileKeys.count == (version >= 2 ? 1 : 0))
+      #expect(objects.largeFiles.map(\.key).count == (version >= 2 ? 1 : 0))
     }
     #expect(throws: PondError.self) { try store.objects(ofVersion: 4) }
     #expect(throws: PondError.self) { try Oplog.rows(ofDataFile: [1, 2, 3], key: "x") }
