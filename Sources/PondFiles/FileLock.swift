@@ -8,8 +8,8 @@ import SystemPackage
   import Darwin
 #endif
 
-/// An advisory lock on a file (`flock`), shared or exclusive, held until the lock file is closed (the
-/// `FileLock` released): the kernel drops it when the process ends, however it ends, so a crash never leaves it held.
+/// An advisory lock on a file (`flock`), shared or exclusive, held until its file is closed (the lock is
+/// released): the kernel drops it when the process ends, however it ends, so a crash never leaves it held.
 ///
 /// One type for the pond's writer lock (exclusive; wait, or fail at once naming the holder written in the
 /// file) and the index's use lock (shared while open; briefly exclusive, without waiting, to rebuild).
