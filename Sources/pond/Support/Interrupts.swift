@@ -34,8 +34,16 @@ func polling<Result: Sendable>(
 func cancellingOnInterrupt<Result: Sendable>(
   _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
-  let task = Task { try await body() }
+  // The body starts only once the signals cancel it: before that, SIGINT's default action would end the
+  // process with the body's work (a restore's temporary directory) half done.
+  let (installed, handlersInstalled) = AsyncStream.makeStream(of: Never.self)
+  let task = Task {
+    for await _ in installed {}
+    try Task.checkCancellation()
+    return try await body()
+  }
   let sources = SignalSources([SIGINT, SIGTERM]) { task.cancel() }
+  handlersInstalled.finish()
   defer { sources.cancel() }
   do {
     return try await task.value
