@@ -36,6 +36,10 @@ let package = Package(
     .systemLibrary(name: "CCurl"),
     .systemLibrary(
       name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+    // Parquet's SNAPPY and GZIP page codecs (read only).
+    .systemLibrary(
+      name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     // The one owner of file descriptors, atomic publish and file errors, on swift-system.
     .target(
@@ -52,7 +56,7 @@ let package = Package(
 
     // The layers of SYSTEM.md; lower layers never import higher ones.
     .target(name: "TinyFS", dependencies: ["PondTime"]),
-    .target(name: "Parquet", dependencies: ["PondZstd", "PondFiles"]),
+    .target(name: "Parquet", dependencies: ["CSnappy", "CZlib", "PondZstd", "PondFiles"]),
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto", "PondFiles", "PondTime"]),
     .target(
       name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl", "PondFiles", "PondTime"]),
