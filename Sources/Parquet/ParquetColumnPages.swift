@@ -4,12 +4,14 @@
 /// chunk's dictionary page is read when the chunk starts and kept until it ends. Memory is one page plus one
 /// dictionary, whatever the file's size. Pages of different columns end at different rows: a caller
 /// walking several columns side by side keeps one cursor per column and its own offset into each page.
+/// After an error the cursor throws that error again: a chunk cannot be resumed past a corrupt page.
 public struct ParquetColumnPages: Sendable {
   public let column: ParquetColumn
   private let reader: ParquetReader
   private let columnIndex: Int
   private var remainingGroups: Range<Int>
   private var chunk: ChunkState?
+  private var failure: ParquetError?
 
   /// Where the cursor is inside one column chunk.
   private struct ChunkState: Sendable {
@@ -30,6 +32,16 @@ public struct ParquetColumnPages: Sendable {
 
   /// The next page's rows, or `nil` after the last page.
   public mutating func next() throws(ParquetError) -> ParquetColumnData? {
+    if let failure { throw failure }
+    do {
+      return try advance()
+    } catch {
+      failure = error
+      throw error
+    }
+  }
+
+  private mutating func advance() throws(ParquetError) -> ParquetColumnData? {
     while true {
       if chunk == nil {
         guard let group = remainingGroups.first else { return nil }

@@ -171,6 +171,34 @@ struct RobustnessTests {
     #expect(outcomes.values.reduce(0, +) == 20_000)
   }
 
+  @Test func aPageCursorStaysFailedAfterACorruptPage() throws {
+    var bytes = ForeignSeeds.pyarrowDefaults
+    let reader = try ParquetReader(bytes: bytes)
+    var pages = reader.pages(ofColumn: 0)
+    #expect(try pages.next()?.rowCount == 40)
+    #expect(try pages.next() == nil)
+    // Flip bits until the first column's pages fail, then check the cursor repeats that failure.
+    var random = SeededGenerator(seed: 17)
+    var checked = false
+    for _ in 0..<2000 where !checked {
+      bytes = ForeignSeeds.pyarrowDefaults
+      bytes[4 + Int(random.next() % 60)] ^= 1 << UInt8(random.next() % 8)
+      guard let mutated = try? ParquetReader(bytes: bytes) else { continue }
+      var cursor = mutated.pages(ofColumn: 0)
+      var first: ParquetError?
+      do {
+        while try cursor.next() != nil {}
+      } catch {
+        first = error
+      }
+      guard let first else { continue }
+      let again = #expect(throws: ParquetError.self) { _ = try cursor.next() }
+      #expect(again == first)
+      checked = true
+    }
+    #expect(checked)
+  }
+
   @Test func truncatedFilesOnDiskAreRejected() throws {
     let (bytes, _, path) = try Fixtures.write(
       MixedTable.schema, MixedTable.columns(rows: 200),
