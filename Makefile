@@ -14,7 +14,7 @@ build:
 
 # The release `pond` has the Swift runtime and FoundationEssentials linked in (--static-swift-stdlib): it starts
 # without loading and binding a dozen Swift shared libraries (docs/benchmarks.md, start-up). Package.swift links
-# OpenSSL's libcrypto, SQLite and zstd statically in release builds (their .a from the -dev packages), and libstdc++
+# OpenSSL's libcrypto, SQLite, zstd, snappy and zlib statically in release builds (their .a from the -dev packages), and libstdc++
 # for pond (scripts/link/libstdc++.so): pond loads only libc, libm and libgcc_s; libcurl is opened on first use
 # (docs/development.md, start-up). Products only: PondTestSupport imports Testing, which has no static library.
 # The bench scripts build with the same flags, so they share one build. `pond-agent` (which `pond agent` runs

@@ -51,6 +51,9 @@ let package = Package(
     // (which pkg-config would add) may reach the link and make every process load it at start-up.
     .systemLibrary(name: "CCurl"),
     .systemLibrary(name: "CSQLite"),
+    // Parquet's SNAPPY and GZIP page codecs (read only).
+    .systemLibrary(name: "CSnappy"),
+    .systemLibrary(name: "CZlib"),
 
     // The one owner of file descriptors, atomic publish and file errors, on swift-system.
     .target(
@@ -69,7 +72,9 @@ let package = Package(
 
     // The layers of SYSTEM.md; lower layers never import higher ones.
     .target(name: "TinyFS", dependencies: ["PondTime"]),
-    .target(name: "Parquet", dependencies: ["PondZstd", "PondFiles"]),
+    .target(
+      name: "Parquet", dependencies: ["CSnappy", "CZlib", "PondZstd", "PondFiles"],
+      linkerSettings: linking("snappy") + linking("z")),
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto", "PondFiles", "PondTime"]),
     .target(
       name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl", "PondFiles", "PondTime"]),

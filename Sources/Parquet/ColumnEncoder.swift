@@ -96,6 +96,11 @@ struct ColumnEncoder {
     maximumInteger = Swift.max(maximumInteger ?? Int64(high), Int64(high))
   }
 
+  /// Appends PLAIN IEEE 754 values (no statistics: NaN has no place in a min/max).
+  mutating func appendFloatingPoint<T: BinaryFloatingPoint>(_ values: ArraySlice<T>) {
+    values.withUnsafeBytes { valueBytes.append(contentsOf: $0) }
+  }
+
   mutating func appendByteArray(_ values: ParquetByteArrays, _ index: Int, path: String)
     throws(ParquetError)
   {
@@ -114,7 +119,7 @@ struct ColumnEncoder {
     values.bytes.withUnsafeBufferPointer { bytes in
       let value = UnsafeBufferPointer(rebasing: bytes[start..<end])
       valueBytes.append(contentsOf: value)
-      if column.type == .string {
+      if column.isString {
         // Byte-wise (unsigned) order is Parquet's and Delta's order for UTF-8 strings; Swift's String `<`
         // is not (it compares canonical equivalence), so compare bytes.
         if minimumBytes == nil || Self.compare(value, minimumBytes!) < 0 {
@@ -142,17 +147,27 @@ struct ColumnEncoder {
   func statistics() -> ParquetColumnStatistics {
     var low: ParquetStatisticsValue?
     var high: ParquetStatisticsValue?
-    switch column.type {
-    case .int32:
+    // Only what `ParquetStatisticsValue` can say exactly: no dates, floating point, local timestamps, or
+    // nanoseconds (which microseconds cannot hold).
+    func microseconds(_ value: Int64?, _ factor: Int64) -> ParquetStatisticsValue? {
+      guard let value else { return nil }
+      let (product, overflow) = value.multipliedReportingOverflow(by: factor)
+      return overflow ? nil : .timestamp(microseconds: product)
+    }
+    switch (column.physicalType, column.logicalType) {
+    case (.int32, nil):
       low = minimumInteger.map { .int32(Int32($0)) }
       high = maximumInteger.map { .int32(Int32($0)) }
-    case .int64:
+    case (.int64, nil):
       low = minimumInteger.map { .int64($0) }
       high = maximumInteger.map { .int64($0) }
-    case .timestamp:
-      low = minimumInteger.map { .timestamp(microseconds: $0) }
-      high = maximumInteger.map { .timestamp(microseconds: $0) }
-    case .string:
+    case (.int64, .timestamp(.microseconds, true)):
+      low = microseconds(minimumInteger, 1)
+      high = microseconds(maximumInteger, 1)
+    case (.int64, .timestamp(.milliseconds, true)):
+      low = microseconds(minimumInteger, 1000)
+      high = microseconds(maximumInteger, 1000)
+    case (.byteArray, .string):
       // Longer strings are left out to stay clear of the stats prefix-truncation rules (§2.4).
       if let bytes = minimumBytes, bytes.count <= 32 {
         low = .string(String(decoding: bytes, as: UTF8.self))
@@ -160,7 +175,7 @@ struct ColumnEncoder {
       if let bytes = maximumBytes, bytes.count <= 32 {
         high = .string(String(decoding: bytes, as: UTF8.self))
       }
-    case .boolean, .binary:
+    default:
       break
     }
     return ParquetColumnStatistics(name: column.name, nullCount: nullCount, min: low, max: high)

@@ -70,9 +70,12 @@ public struct ParquetByteArrays: Sendable, Equatable, RandomAccessCollection {
 /// One non-null cell, for row-wise access and comparisons in tests and tools.
 public enum ParquetValue: Sendable, Hashable {
   case boolean(Bool)
+  /// Also dates (days since 1970-01-01).
   case int32(Int32)
-  /// Also timestamps (microseconds since the epoch, UTC).
+  /// Also timestamps (in the column's unit since the epoch).
   case int64(Int64)
+  case float(Float)
+  case double(Double)
   /// String (UTF-8) or binary bytes.
   case bytes([UInt8])
 }
@@ -80,10 +83,13 @@ public enum ParquetValue: Sendable, Hashable {
 /// The non-null values of a column, in row order, in the physical representation Parquet stores.
 public enum ParquetValues: Sendable, Equatable {
   case boolean([Bool])
+  /// INT32 columns, dates among them.
   case int32([Int32])
-  /// `int64` and `timestamp` columns.
+  /// INT64 columns, timestamps among them.
   case int64([Int64])
-  /// `string` and `binary` columns.
+  case float([Float])
+  case double([Double])
+  /// BYTE_ARRAY columns: strings and binary.
   case byteArray(ParquetByteArrays)
 
   /// How many values there are.
@@ -92,6 +98,8 @@ public enum ParquetValues: Sendable, Equatable {
     case .boolean(let values): values.count
     case .int32(let values): values.count
     case .int64(let values): values.count
+    case .float(let values): values.count
+    case .double(let values): values.count
     case .byteArray(let values): values.count
     }
   }
@@ -101,17 +109,21 @@ public enum ParquetValues: Sendable, Equatable {
     case .boolean(let values): .boolean(values[index])
     case .int32(let values): .int32(values[index])
     case .int64(let values): .int64(values[index])
+    case .float(let values): .float(values[index])
+    case .double(let values): .double(values[index])
     case .byteArray(let values): .bytes(Array(values[index]))
     }
   }
 
-  /// Whether these values can be stored in a column of `type`.
-  func fits(_ type: ParquetType) -> Bool {
-    switch (self, type) {
-    case (.boolean, .boolean), (.int32, .int32), (.int64, .int64), (.int64, .timestamp),
-      (.byteArray, .string), (.byteArray, .binary):
-      true
-    default: false
+  /// The physical type these values are stored as.
+  var physicalType: ParquetPhysicalType {
+    switch self {
+    case .boolean: .boolean
+    case .int32: .int32
+    case .int64: .int64
+    case .float: .float
+    case .double: .double
+    case .byteArray: .byteArray
     }
   }
 }
@@ -166,13 +178,22 @@ public struct ParquetColumnData: Sendable, Equatable {
     ParquetColumnData(values: .boolean(rows.compactMap { $0 }), presence: presenceOf(rows))
   }
 
+  /// Also for dates (days since 1970-01-01).
   public static func int32s(_ rows: [Int32?]) -> ParquetColumnData {
     ParquetColumnData(values: .int32(rows.compactMap { $0 }), presence: presenceOf(rows))
   }
 
-  /// Also for timestamps (microseconds since the epoch, UTC).
+  /// Also for timestamps (in the column's unit since the epoch).
   public static func int64s(_ rows: [Int64?]) -> ParquetColumnData {
     ParquetColumnData(values: .int64(rows.compactMap { $0 }), presence: presenceOf(rows))
+  }
+
+  public static func floats(_ rows: [Float?]) -> ParquetColumnData {
+    ParquetColumnData(values: .float(rows.compactMap { $0 }), presence: presenceOf(rows))
+  }
+
+  public static func doubles(_ rows: [Double?]) -> ParquetColumnData {
+    ParquetColumnData(values: .double(rows.compactMap { $0 }), presence: presenceOf(rows))
   }
 
   public static func strings(_ rows: [String?]) -> ParquetColumnData {

@@ -1,6 +1,6 @@
 /// A Parquet file could not be written or read: which file, and why.
 ///
-/// The reader accepts only the flat, PLAIN, v1-page files that the pond writes (see `delta-parquet.md` §6);
+/// The reader accepts flat files of the types, encodings and codecs `ParquetReader` lists (see `docs/format.md`);
 /// anything else is refused with a reason naming the unsupported feature, never read approximately.
 public struct ParquetError: Error, Sendable, Equatable, CustomStringConvertible {
   /// What kind of failure this is, so callers can react without parsing `reason`.
@@ -10,7 +10,7 @@ public struct ParquetError: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// The bytes are not a plain Parquet file (bad magic, encrypted footer, too short).
     public static let notParquet = Kind("not a parquet file")
-    /// A valid Parquet feature this reader deliberately does not support (codec, dictionary, nesting...).
+    /// A valid Parquet feature this reader deliberately does not support (nesting, encryption, a codec...).
     public static let unsupported = Kind("unsupported")
     /// The file contradicts itself: sizes, counts or encodings that do not add up.
     public static let corrupt = Kind("corrupt")

@@ -12,7 +12,8 @@ public struct ParquetColumnStatistics: Sendable, Hashable {
   public let name: String
   /// Exact number of null rows.
   public let nullCount: Int64
-  /// Smallest value; `nil` for boolean and binary columns, all-null columns and strings over 32 bytes.
+  /// Smallest value; `nil` for boolean, binary, floating-point and date columns, timestamps in nanoseconds or
+  /// not adjusted to UTC, all-null columns and strings over 32 bytes (millisecond timestamps are given in µs).
   public let min: ParquetStatisticsValue?
   public let max: ParquetStatisticsValue?
 

@@ -8,6 +8,7 @@ struct FooterInterpreter {
     let numRows: Int64
     let createdBy: String?
     let rowGroups: [[ColumnChunkInfo]]
+    let rowGroupRowCounts: [Int64]
   }
 
   private func unsupported(_ reason: String) -> ParquetError {
@@ -55,6 +56,7 @@ struct FooterInterpreter {
     }
 
     var rowGroups: [[ColumnChunkInfo]] = []
+    var rowGroupRowCounts: [Int64] = []
     var rowsSeen: Int64 = 0
     let footerStart = fileSize - 8
     for group in try meta.structList(4, "row_groups") {
@@ -63,6 +65,7 @@ struct FooterInterpreter {
         throw corrupt("row group num_rows \(groupRows) does not add up to the file's \(numRows)")
       }
       rowsSeen += groupRows
+      rowGroupRowCounts.append(groupRows)
       let chunks = try group.structList(1, "columns")
       guard chunks.count == columns.count else {
         throw corrupt("row group has \(chunks.count) column chunks for \(columns.count) columns")
@@ -87,12 +90,10 @@ struct FooterInterpreter {
           )
         }
         let codec = try data.requiredInt32(4, "codec")
-        guard codec == 0 || codec == 6 else {
+        guard PageCodec(rawValue: codec) != nil else {
           throw unsupported(
-            "column \"\(name)\": codec \(codec) is not supported (only UNCOMPRESSED and ZSTD)")
-        }
-        if data.has(11) {
-          throw unsupported("column \"\(name)\": dictionary page is not supported")
+            "column \"\(name)\": codec \(codec) (\(PageCodec.name(of: codec))) is not supported (only UNCOMPRESSED, SNAPPY, GZIP and ZSTD)"
+          )
         }
         if data.has(10) { throw unsupported("column \"\(name)\": index pages are not supported") }
         guard let encodings = try data.list(2, "encodings") else {
@@ -102,9 +103,14 @@ struct FooterInterpreter {
           guard case .integer(let value) = encoding else {
             throw data.corrupt("encodings is not a list of i32")
           }
-          guard value == 0 || value == 3 || value == 4 else {
+          let supported = [
+            Encoding.plain, Encoding.plainDictionary, Encoding.rle, Encoding.bitPacked,
+            Encoding.rleDictionary,
+          ]
+          guard let encoding = Int32(exactly: value), supported.contains(encoding) else {
             throw unsupported(
-              "column \"\(name)\": encoding \(value) is not supported (only PLAIN and RLE)")
+              "column \"\(name)\": encoding \(Encoding.name(of: Int32(truncatingIfNeeded: value))) is not supported (only PLAIN, RLE and dictionary encodings)"
+            )
           }
         }
         guard let pathInSchema = try data.list(3, "path_in_schema"), pathInSchema.count == 1,
@@ -119,7 +125,11 @@ struct FooterInterpreter {
           )
         }
         let length = try data.requiredInteger(7, "total_compressed_size")
-        let offset = try data.requiredInteger(9, "data_page_offset")
+        let dataOffset = try data.requiredInteger(9, "data_page_offset")
+        // The chunk starts at its dictionary page, when it has one (some writers set an offset of 0 for none).
+        let dictionaryOffset = try data.integer(11, "dictionary_page_offset")
+        let offset =
+          dictionaryOffset.map { $0 >= 4 && $0 < dataOffset ? $0 : dataOffset } ?? dataOffset
         guard offset >= 4, length >= 0, offset <= footerStart, length <= footerStart - offset else {
           throw corrupt(
             "column \"\(name)\": chunk at \(offset) of \(length) bytes lies outside the data region of the file"
@@ -134,10 +144,12 @@ struct FooterInterpreter {
     guard rowsSeen == numRows else {
       throw corrupt("row groups hold \(rowsSeen) rows, FileMetaData.num_rows says \(numRows)")
     }
-    return Result(schema: schema, numRows: numRows, createdBy: createdBy, rowGroups: rowGroups)
+    return Result(
+      schema: schema, numRows: numRows, createdBy: createdBy, rowGroups: rowGroups,
+      rowGroupRowCounts: rowGroupRowCounts)
   }
 
-  /// One leaf SchemaElement as a column, with its physical type.
+  /// One leaf SchemaElement as a column, with its physical type number.
   private func leaf(_ element: FieldReader) throws(ParquetError) -> (ParquetColumn, Int32) {
     guard let name = try element.string(4, "name") else {
       throw corrupt("schema element without a name")
@@ -163,63 +175,132 @@ struct FooterInterpreter {
     func refuse(_ what: String) -> ParquetError {
       unsupported("column \"\(name)\": \(what) is not supported")
     }
-    let type: ParquetType
+    let physicalType: ParquetPhysicalType
+    var logicalType: ParquetLogicalType?
     switch physical {
     case 0:
       guard converted == nil, logical == nil else { throw refuse("an annotated BOOLEAN") }
-      type = .boolean
+      physicalType = .boolean
     case 1:
-      guard converted == nil || converted == 17 else {
-        throw refuse("INT32 with converted_type \(converted!)")
-      }
-      if let logical {
-        guard try isSignedInteger(logical, bits: 32) else {
-          throw refuse("INT32 with logical type \(logicalKind!)")
+      physicalType = .int32
+      if logicalKind == 6 || converted == 6 {
+        // DATE: days since the epoch.
+        guard logical == nil || logicalKind == 6, converted == nil || converted == 6 else {
+          throw refuse("INT32 with both DATE and another annotation")
         }
-      }
-      type = .int32
-    case 2:
-      if logicalKind == 8 || converted == 9 || converted == 10 {
-        if let logical {
-          guard let timestamp = try logical.structure(8, "TIMESTAMP") else {
-            throw refuse("INT64 logical type")
-          }
-          guard try timestamp.bool(1, "isAdjustedToUTC") == true else {
-            throw refuse("TIMESTAMP(isAdjustedToUTC=false)")
-          }
-          guard let unit = try timestamp.structure(2, "unit"), unit.fields.fields.count == 1 else {
-            throw corrupt("column \"\(name)\": TIMESTAMP without a unit")
-          }
-          guard unit.has(2) else {
-            throw refuse(unit.has(1) ? "TIMESTAMP(MILLIS)" : "TIMESTAMP(NANOS)")
-          }
-        }
-        guard converted == nil || converted == 10 else { throw refuse("TIMESTAMP_MILLIS") }
-        type = .timestamp
+        logicalType = .date
       } else {
+        if let logical {
+          guard try isSignedInteger(logical, bits: 32) else {
+            throw refuse("INT32 with logical type \(describe(logical))")
+          }
+        }
+        guard converted == nil || converted == 17 else {
+          throw refuse("INT32 with converted_type \(converted!)")
+        }
+      }
+    case 2:
+      physicalType = .int64
+      if logicalKind == 8 || converted == 9 || converted == 10 {
+        logicalType = try timestamp(logical, converted: converted, column: name)
+      } else {
+        if let logical {
+          guard try isSignedInteger(logical, bits: 64) else {
+            throw refuse("INT64 with logical type \(describe(logical))")
+          }
+        }
         guard converted == nil || converted == 18 else {
           throw refuse("INT64 with converted_type \(converted!)")
         }
-        if let logical {
-          guard try isSignedInteger(logical, bits: 64) else {
-            throw refuse("INT64 with logical type \(logicalKind!)")
-          }
-        }
-        type = .int64
+      }
+    case 4, 5:
+      physicalType = physical == 4 ? .float : .double
+      guard converted == nil, logical == nil else {
+        throw refuse("an annotated \(physicalType)")
       }
     case 6:
+      physicalType = .byteArray
       let stringLogical = logicalKind == 1
       if let logical, !stringLogical {
-        throw refuse("BYTE_ARRAY with logical type \(logical.fields.fields.keys.first!)")
+        throw refuse("BYTE_ARRAY with logical type \(describe(logical))")
       }
       guard converted == nil || converted == 0 else {
         throw refuse("BYTE_ARRAY with converted_type \(converted!)")
       }
-      type = stringLogical || converted == 0 ? .string : .binary
+      if stringLogical || converted == 0 { logicalType = .string }
+    case 3:
+      throw refuse("physical type 3 (INT96, legacy timestamps)")
+    case 7:
+      throw refuse("physical type 7 (FIXED_LEN_BYTE_ARRAY)")
     default:
-      throw refuse("physical type \(physical)")
+      throw corrupt("column \"\(name)\": unknown physical type \(physical)")
     }
-    return (ParquetColumn(name: name, type: type, nullable: repetition == 1), physical)
+    let column = ParquetColumn(
+      name: name, physicalType: physicalType, logicalType: logicalType, nullable: repetition == 1)
+    return (column, physical)
+  }
+
+  /// The TIMESTAMP of an INT64 column, from its logical type or else its legacy converted type.
+  private func timestamp(_ logical: FieldReader?, converted: Int32?, column name: String)
+    throws(ParquetError) -> ParquetLogicalType
+  {
+    let fromConverted: ParquetTimeUnit? =
+      switch converted {
+      case 9: .milliseconds
+      case 10: .microseconds
+      default: nil
+      }
+    guard let logical else {
+      // TIMESTAMP_MILLIS and TIMESTAMP_MICROS are UTC instants (LogicalTypes.md).
+      guard let fromConverted else {
+        throw unsupported("column \"\(name)\": INT64 with converted_type \(converted!)")
+      }
+      return .timestamp(unit: fromConverted, isAdjustedToUTC: true)
+    }
+    guard let timestamp = try logical.structure(8, "TIMESTAMP") else {
+      throw unsupported(
+        "column \"\(name)\": INT64 with logical type \(describe(logical)) is not supported")
+    }
+    guard let utc = try timestamp.bool(1, "isAdjustedToUTC") else {
+      throw corrupt("column \"\(name)\": TIMESTAMP without isAdjustedToUTC")
+    }
+    guard let unit = try timestamp.structure(2, "unit"), unit.fields.fields.count == 1 else {
+      throw corrupt("column \"\(name)\": TIMESTAMP without a unit")
+    }
+    let timeUnit: ParquetTimeUnit
+    if unit.has(1) {
+      timeUnit = .milliseconds
+    } else if unit.has(2) {
+      timeUnit = .microseconds
+    } else if unit.has(3) {
+      timeUnit = .nanoseconds
+    } else {
+      throw corrupt("column \"\(name)\": TIMESTAMP with an unknown unit")
+    }
+    if let converted, fromConverted != timeUnit {
+      throw corrupt(
+        "column \"\(name)\": converted_type \(converted) contradicts TIMESTAMP(\(timeUnit))")
+    }
+    return .timestamp(unit: timeUnit, isAdjustedToUTC: utc)
+  }
+
+  /// A logical type's union member, by name, for errors.
+  private func describe(_ logical: FieldReader) -> String {
+    let names: [Int16: String] = [
+      1: "STRING", 2: "MAP", 3: "LIST", 4: "ENUM", 5: "DECIMAL", 6: "DATE", 7: "TIME",
+      8: "TIMESTAMP", 10: "INTEGER", 11: "UNKNOWN", 12: "JSON", 13: "BSON", 14: "UUID",
+      15: "FLOAT16", 16: "VARIANT", 17: "GEOMETRY", 18: "GEOGRAPHY",
+    ]
+    guard let (id, value) = logical.fields.fields.first else { return "(none)" }
+    var text = names[id] ?? "\(id)"
+    if id == 10, case .structure(let integer) = value {
+      let reader = FieldReader(fields: integer, what: "INTEGER", path: path)
+      if case .integer(let width)? = integer.fields[1], let signed = try? reader.bool(2, "isSigned")
+      {
+        text += "(\(width), \(signed ? "signed" : "unsigned"))"
+      }
+    }
+    return text
   }
 
   private func isSignedInteger(_ logical: FieldReader, bits: Int64) throws(ParquetError) -> Bool {
@@ -227,205 +308,5 @@ struct FooterInterpreter {
     let width = try integer.integer(1, "bitWidth")
     let signed = try integer.bool(2, "isSigned")
     return width == bits && signed == true
-  }
-}
-
-/// Decodes one uncompressed v1 data page body into column data.
-struct PageDecoder {
-  let column: ParquetColumn
-  let context: String
-  let path: String
-  let definitionLevelEncoding: Int32
-
-  private func corrupt(_ reason: String) -> ParquetError {
-    ParquetError(path: path, kind: .corrupt, reason: "\(context): \(reason)")
-  }
-
-  func decode(_ body: UnsafeRawBufferPointer, numValues: Int) throws(ParquetError)
-    -> ParquetColumnData
-  {
-    var position = 0
-    var presence: [Bool]?
-    var present = numValues
-    if column.nullable {
-      guard definitionLevelEncoding == 3 else {
-        throw ParquetError(
-          path: path, kind: .unsupported,
-          reason:
-            "\(context): definition level encoding \(definitionLevelEncoding) is not supported (only RLE)"
-        )
-      }
-      guard body.count >= 4 else { throw corrupt("page body too short for definition levels") }
-      let length = Int(body.loadUnaligned(as: UInt32.self).littleEndian)
-      guard length <= body.count - 4 else {
-        throw corrupt("definition levels of \(length) bytes run past the page body")
-      }
-      let levels = try decodeLevels(
-        UnsafeRawBufferPointer(rebasing: body[4..<4 + length]), count: numValues)
-      present = levels.present
-      presence = present == numValues ? nil : levels.flags
-      position = 4 + length
-    }
-    let values = UnsafeRawBufferPointer(rebasing: body[position...])
-    let decoded: ParquetValues
-    var used = 0
-    func need(_ bytes: Int) throws(ParquetError) {
-      guard bytes <= values.count else {
-        throw corrupt("\(present) values need \(bytes) bytes, the page has \(values.count)")
-      }
-    }
-    switch column.type {
-    case .boolean:
-      used = (present + 7) / 8
-      try need(used)
-      var flags = [Bool](repeating: false, count: present)
-      for index in 0..<present { flags[index] = values[index >> 3] & (1 << UInt8(index & 7)) != 0 }
-      decoded = .boolean(flags)
-    case .int32:
-      used = present * 4
-      try need(used)
-      decoded = .int32(
-        [Int32](unsafeUninitializedCapacity: present) { buffer, count in
-          UnsafeMutableRawBufferPointer(buffer).copyMemory(
-            from: UnsafeRawBufferPointer(rebasing: values[0..<used]))
-          count = present
-        })
-    case .int64, .timestamp:
-      used = present * 8
-      try need(used)
-      decoded = .int64(
-        [Int64](unsafeUninitializedCapacity: present) { buffer, count in
-          UnsafeMutableRawBufferPointer(buffer).copyMemory(
-            from: UnsafeRawBufferPointer(rebasing: values[0..<used]))
-          count = present
-        })
-    case .string, .binary:
-      // Each value takes at least its 4-byte length.
-      try need(present * 4)
-      var bytes: [UInt8] = []
-      bytes.reserveCapacity(values.count - present * 4)
-      var offsets: [Int] = [0]
-      offsets.reserveCapacity(present + 1)
-      let validate = column.type == .string
-      for index in 0..<present {
-        guard values.count - used >= 4 else {
-          throw corrupt("value \(index) runs past the page body")
-        }
-        let length = Int(values.loadUnaligned(fromByteOffset: used, as: UInt32.self).littleEndian)
-        used += 4
-        guard length <= values.count - used else {
-          throw corrupt("value \(index) of \(length) bytes runs past the page body")
-        }
-        let value = UnsafeRawBufferPointer(rebasing: values[used..<used + length])
-        if validate && !UTF8Validation.isValid(value) {
-          throw corrupt("string value \(index) is not valid UTF-8")
-        }
-        bytes.append(contentsOf: value)
-        offsets.append(bytes.count)
-        used += length
-      }
-      decoded = .byteArray(ParquetByteArrays(bytes: bytes, offsets: offsets))
-    }
-    guard used == values.count else {
-      throw corrupt("\(values.count - used) unexpected bytes after the values")
-    }
-    return ParquetColumnData(checkedValues: decoded, presence: presence)
-  }
-
-  /// RLE/bit-packed hybrid definition levels of bit width 1; both run kinds, in any order.
-  private func decodeLevels(_ bytes: UnsafeRawBufferPointer, count: Int) throws(ParquetError) -> (
-    flags: [Bool], present: Int
-  ) {
-    var flags = [Bool](repeating: false, count: count)
-    var filled = 0
-    var present = 0
-    var position = 0
-    while filled < count {
-      guard position < bytes.count else {
-        throw corrupt("definition levels end after \(filled) of \(count) values")
-      }
-      var header: UInt64 = 0
-      var shift: UInt64 = 0
-      while true {
-        guard position < bytes.count, shift < 35 else {
-          throw corrupt("bad definition level run header")
-        }
-        let byte = bytes[position]
-        position += 1
-        header |= UInt64(byte & 0x7F) << shift
-        if byte & 0x80 == 0 { break }
-        shift += 7
-      }
-      if header & 1 == 1 {
-        let groups = Int(header >> 1)
-        guard groups <= bytes.count - position else {
-          throw corrupt("bit-packed definition levels run past their length")
-        }
-        let take = min(groups * 8, count - filled)
-        for index in 0..<take where bytes[position + index >> 3] & (1 << UInt8(index & 7)) != 0 {
-          flags[filled + index] = true
-          present += 1
-        }
-        filled += take
-        position += groups
-      } else {
-        let run = Int(header >> 1)
-        guard position < bytes.count else {
-          throw corrupt("RLE definition level run without a value")
-        }
-        let value = bytes[position]
-        position += 1
-        guard value <= 1 else { throw corrupt("definition level \(value) exceeds the maximum 1") }
-        let take = min(run, count - filled)
-        if value == 1 {
-          for index in filled..<filled + take { flags[index] = true }
-          present += take
-        }
-        filled += take
-      }
-    }
-    return (flags, present)
-  }
-}
-
-/// Concatenates the pages of a column into one `ParquetColumnData`.
-struct ColumnBuilder {
-  let type: ParquetType
-  private var booleans: [Bool] = []
-  private var int32s: [Int32] = []
-  private var int64s: [Int64] = []
-  private var byteArrays = ParquetByteArrays()
-  private var presence: [Bool]?
-  private var rows = 0
-
-  init(type: ParquetType) {
-    self.type = type
-  }
-
-  mutating func append(_ page: ParquetColumnData) {
-    if let pagePresence = page.presence {
-      if presence == nil { presence = [Bool](repeating: true, count: rows) }
-      presence!.append(contentsOf: pagePresence)
-    } else if presence != nil {
-      presence!.append(contentsOf: repeatElement(true, count: page.rowCount))
-    }
-    rows += page.rowCount
-    switch page.values {
-    case .boolean(let values): booleans.append(contentsOf: values)
-    case .int32(let values): int32s.append(contentsOf: values)
-    case .int64(let values): int64s.append(contentsOf: values)
-    case .byteArray(let values): byteArrays.append(contentsOf: values, range: 0..<values.count)
-    }
-  }
-
-  func finish() -> ParquetColumnData {
-    let values: ParquetValues
-    switch type {
-    case .boolean: values = .boolean(booleans)
-    case .int32: values = .int32(int32s)
-    case .int64, .timestamp: values = .int64(int64s)
-    case .string, .binary: values = .byteArray(byteArrays)
-    }
-    return ParquetColumnData(checkedValues: values, presence: presence)
   }
 }

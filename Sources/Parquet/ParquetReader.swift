@@ -1,14 +1,19 @@
 import PondFiles
-import PondZstd
 
-/// Reads the Parquet files the pond writes, and pyarrow files of the same shape (flat schema, codecs none and
-/// zstd, PLAIN values, v1 data pages), refusing everything else with a `ParquetError` that names the file and
-/// the reason (`delta-parquet.md` §6). Every length read from the file is checked against the bytes that
-/// remain before anything is allocated, so corrupt input fails with an error rather than a crash.
+/// Reads flat Parquet files: everything the pond writes, and what pyarrow and DuckDB write with their
+/// defaults. Columns may be BOOLEAN, INT32, INT64, FLOAT, DOUBLE or BYTE_ARRAY, annotated STRING, DATE or
+/// TIMESTAMP (ms, µs, ns; UTC or local); values PLAIN, dictionary-encoded (PLAIN_DICTIONARY, RLE_DICTIONARY)
+/// or RLE booleans; v1 and v2 data pages; codecs none, snappy, gzip and zstd. Everything else (nested
+/// columns, encryption, other encodings, codecs and types) is refused with a `ParquetError` that names the
+/// file and the reason (`delta-parquet.md` §6). Every length read from the file is checked against the bytes
+/// that remain before anything is allocated, so corrupt input fails with an error rather than a crash.
 ///
-/// A reader keeps the file open and reads page by page with `pread`; it is immutable and `Sendable`.
+/// A reader keeps the file open and reads page by page with `pread`; it is immutable and `Sendable`. To
+/// stream a column with bounded memory, pull its pages from `pages(ofColumn:rowGroup:)`; `readColumn`
+/// gathers them all.
 public final class ParquetReader: Sendable {
-  /// The largest uncompressed page accepted (our pages are about 1 MiB; pyarrow's too).
+  /// The largest uncompressed page accepted (our pages are about 1 MiB; pyarrow's too). A dictionary page
+  /// and the values a page decodes to (dictionary entries repeated) are held to the same bound.
   public static let maximumPageSize = 256 << 20
   /// The largest row count accepted in one page (bounds the definition levels, which compress to nothing).
   public static let maximumPageValues = 1 << 24
@@ -18,10 +23,12 @@ public final class ParquetReader: Sendable {
   public let numRows: Int64
   /// `FileMetaData.created_by`, if the writer set it.
   public let createdBy: String?
+  /// The number of rows in each row group, in file order.
+  public let rowGroupRowCounts: [Int64]
 
-  private let source: ByteSource
+  let source: ByteSource
   /// Column chunks per row group, in schema order.
-  private let rowGroups: [[ColumnChunkInfo]]
+  let rowGroups: [[ColumnChunkInfo]]
 
   /// Opens and checks the file at `path` (its footer, schema and chunk layout; pages are read on demand).
   public convenience init(path: String) throws(ParquetError) {
@@ -44,17 +51,32 @@ public final class ParquetReader: Sendable {
     numRows = parsed.numRows
     createdBy = parsed.createdBy
     rowGroups = parsed.rowGroups
+    rowGroupRowCounts = parsed.rowGroupRowCounts
   }
 
-  private func fail(_ kind: ParquetError.Kind, _ reason: String) -> ParquetError {
-    ParquetError(path: path, kind: kind, reason: reason)
-  }
-
-  /// Reads every row of column `index`.
-  public func readColumn(_ index: Int) throws(ParquetError) -> ParquetColumnData {
+  /// The pages of column `index`, in row order: of row group `rowGroup` only, or of every row group.
+  ///
+  /// Each `next()` reads, decompresses and decodes one data page, so memory stays bounded by a page (plus
+  /// the chunk's dictionary) however large the file is.
+  public func pages(ofColumn index: Int, rowGroup: Int? = nil) -> ParquetColumnPages {
     precondition(schema.columns.indices.contains(index), "column index out of range")
-    var builder = ColumnBuilder(type: schema.columns[index].type)
-    try forEachPage(column: index) { builder.append($0) }
+    let groups: Range<Int>
+    if let rowGroup {
+      precondition(rowGroups.indices.contains(rowGroup), "row group index out of range")
+      groups = rowGroup..<rowGroup + 1
+    } else {
+      groups = rowGroups.indices
+    }
+    return ParquetColumnPages(reader: self, column: index, rowGroups: groups)
+  }
+
+  /// Reads every row of column `index` (of one row group, or of all).
+  public func readColumn(_ index: Int, rowGroup: Int? = nil) throws(ParquetError)
+    -> ParquetColumnData
+  {
+    var pages = self.pages(ofColumn: index, rowGroup: rowGroup)
+    var builder = ColumnBuilder(physicalType: schema.columns[index].physicalType)
+    while let page = try pages.next() { builder.append(page) }
     return builder.finish()
   }
 
@@ -70,131 +92,6 @@ public final class ParquetReader: Sendable {
     var columns: [ParquetColumnData] = []
     for index in schema.columns.indices { columns.append(try readColumn(index)) }
     return columns
-  }
-
-  /// Calls `body` with each page of column `index` in row order; memory stays bounded by one page.
-  func forEachPage(column index: Int, _ body: (ParquetColumnData) -> Void) throws(ParquetError) {
-    for (groupIndex, group) in rowGroups.enumerated() {
-      try readChunk(group[index], rowGroup: groupIndex, body)
-    }
-  }
-
-  private func readChunk(
-    _ chunk: ColumnChunkInfo, rowGroup: Int, _ body: (ParquetColumnData) -> Void
-  ) throws(ParquetError) {
-    let column = schema.columns[chunk.column]
-    let end = chunk.offset + chunk.length
-    var position = chunk.offset
-    var valuesRead: Int64 = 0
-    while position < end {
-      let context = "column \"\(column.name)\" (row group \(rowGroup)) page at byte \(position)"
-      // The header's size is unknown until parsed: parse a window, widening it if it was too short.
-      var window = Int(min(end - position, 512))
-      var header: ThriftStruct
-      var headerSize: Int
-      while true {
-        let (bytes, start) = try source.bytes(at: position, count: window, path: path)
-        var reader = CompactReader(bytes, start: start, end: start + window)
-        let parsed: Result<ThriftStruct, ThriftDecodeError>
-        do throws(ThriftDecodeError) { parsed = .success(try reader.readStruct()) } catch {
-          parsed = .failure(error)
-        }
-        switch parsed {
-        case .success(let value):
-          header = value
-          headerSize = reader.position - start
-        case .failure(.truncated) where Int64(window) < end - position:
-          window = Int(min(end - position, Int64(window) * 4))
-          continue
-        case .failure(.truncated):
-          throw fail(.corrupt, "\(context): page header runs past the end of the column chunk")
-        case .failure(.invalid(let why)):
-          throw fail(.corrupt, "\(context): invalid page header: \(why)")
-        }
-        break
-      }
-      let page = try PageHeaderInfo(header, context: context, path: path)
-      let bodyStart = position + Int64(headerSize)
-      guard Int64(page.compressedSize) <= end - bodyStart else {
-        throw fail(
-          .corrupt,
-          "\(context): page of \(page.compressedSize) bytes runs past the end of the column chunk")
-      }
-      guard Int64(page.numValues) <= chunk.numValues - valuesRead else {
-        throw fail(
-          .corrupt, "\(context): pages hold more values than the chunk's \(chunk.numValues)")
-      }
-      let (stored, storedStart) = try source.bytes(
-        at: bodyStart, count: page.compressedSize, path: path)
-      let decoded = stored.withUnsafeBytes { all -> Result<ParquetColumnData, ParquetError> in
-        do throws(ParquetError) {
-          return .success(
-            try decodeStored(
-              all, start: storedStart, page: page, chunk: chunk, column: column, context: context))
-        } catch {
-          return .failure(error)
-        }
-      }
-      let data = try decoded.get()
-      valuesRead += Int64(page.numValues)
-      body(data)
-      position = bodyStart + Int64(page.compressedSize)
-    }
-    guard valuesRead == chunk.numValues else {
-      throw fail(
-        .corrupt,
-        "column \"\(column.name)\" (row group \(rowGroup)): pages hold \(valuesRead) values, metadata says \(chunk.numValues)"
-      )
-    }
-  }
-
-  private func decodeStored(
-    _ all: UnsafeRawBufferPointer, start storedStart: Int, page: PageHeaderInfo,
-    chunk: ColumnChunkInfo,
-    column: ParquetColumn, context: String
-  ) throws(ParquetError) -> ParquetColumnData {
-    let compressed = UnsafeRawBufferPointer(
-      rebasing: all[storedStart..<storedStart + page.compressedSize])
-    if let crc = page.crc, CRC32.checksum(compressed) != crc {
-      throw fail(.corrupt, "\(context): page CRC-32 does not match")
-    }
-    switch chunk.codec {
-    case 6:
-      let body: [UInt8]
-      do {
-        body = try Zstd.decompress(compressed, maxOutputSize: page.uncompressedSize)
-      } catch let error {
-        throw fail(.corrupt, "\(context): zstd page does not decompress: \(error)")
-      }
-      guard body.count == page.uncompressedSize else {
-        throw fail(
-          .corrupt,
-          "\(context): decompressed to \(body.count) bytes, header says \(page.uncompressedSize)")
-      }
-      let result = body.withUnsafeBytes { raw -> Result<ParquetColumnData, ParquetError> in
-        do throws(ParquetError) {
-          return .success(
-            try PageDecoder(
-              column: column, context: context, path: path,
-              definitionLevelEncoding: page.definitionLevelEncoding
-            ).decode(raw, numValues: page.numValues))
-        } catch {
-          return .failure(error)
-        }
-      }
-      return try result.get()
-    default:
-      guard page.uncompressedSize == page.compressedSize else {
-        throw fail(
-          .corrupt,
-          "\(context): uncompressed page sizes differ (\(page.uncompressedSize) vs \(page.compressedSize))"
-        )
-      }
-      return try PageDecoder(
-        column: column, context: context, path: path,
-        definitionLevelEncoding: page.definitionLevelEncoding
-      ).decode(compressed, numValues: page.numValues)
-    }
   }
 
   private static func readFooter(_ source: ByteSource, path: String) throws(ParquetError) -> [UInt8]
@@ -235,6 +132,12 @@ public final class ParquetReader: Sendable {
     var reader = CompactReader(bytes)
     do {
       let value = try reader.readStruct()
+      // A plaintext footer of an encrypted file carries its signature after the struct: name the real reason.
+      if value.fields[8] != nil || value.fields[9] != nil {
+        throw ParquetError(
+          path: path, kind: .unsupported,
+          reason: "encrypted files are not supported (the footer names an encryption algorithm)")
+      }
       guard reader.remaining == 0 else {
         throw ParquetError(
           path: path, kind: .corrupt, reason: "\(what) has \(reader.remaining) trailing bytes")
@@ -256,7 +159,7 @@ public final class ParquetReader: Sendable {
 }
 
 /// Where the bytes come from: memory, or an open file read with `pread`.
-private enum ByteSource: Sendable {
+enum ByteSource: Sendable {
   case memory([UInt8])
   case file(OpenFile, size: Int64)
 
@@ -375,58 +278,4 @@ struct FieldReader {
     }
     return result
   }
-}
-
-/// What a data page header declares.
-private struct PageHeaderInfo {
-  let uncompressedSize: Int
-  let compressedSize: Int
-  let numValues: Int
-  let crc: UInt32?
-
-  init(_ header: ThriftStruct, context: String, path: String) throws(ParquetError) {
-    let fields = FieldReader(fields: header, what: context, path: path)
-    func unsupported(_ reason: String) -> ParquetError {
-      ParquetError(path: path, kind: .unsupported, reason: "\(context): \(reason)")
-    }
-    let type = try fields.requiredInt32(1, "type")
-    switch type {
-    case 0: break
-    case 1: throw unsupported("index pages are not supported")
-    case 2:
-      throw unsupported(
-        "dictionary page (page type 2) is not supported; write with use_dictionary=False")
-    case 3: throw unsupported("DATA_PAGE_V2 (page type 3) is not supported; write v1 data pages")
-    default: throw fields.corrupt("unknown page type \(type)")
-    }
-    let uncompressed = try fields.requiredInt32(2, "uncompressed_page_size")
-    let compressed = try fields.requiredInt32(3, "compressed_page_size")
-    guard uncompressed >= 0, compressed >= 0 else { throw fields.corrupt("negative page size") }
-    guard Int(uncompressed) <= ParquetReader.maximumPageSize else {
-      throw fields.corrupt(
-        "uncompressed page size \(uncompressed) exceeds the \(ParquetReader.maximumPageSize)-byte limit"
-      )
-    }
-    uncompressedSize = Int(uncompressed)
-    compressedSize = Int(compressed)
-    crc = try fields.int32(4, "crc").map { UInt32(bitPattern: $0) }
-    guard let data = try fields.structure(5, "data_page_header") else {
-      throw fields.corrupt("data page without data_page_header")
-    }
-    let count = try data.requiredInt32(1, "num_values")
-    guard count >= 0, Int(count) <= ParquetReader.maximumPageValues else {
-      throw data.corrupt("num_values \(count) is out of range")
-    }
-    numValues = Int(count)
-    let encoding = try data.requiredInt32(2, "encoding")
-    guard encoding == 0 else {
-      throw unsupported("value encoding \(encoding) is not supported (only PLAIN)")
-    }
-    let definitionEncoding = try data.requiredInt32(3, "definition_level_encoding")
-    _ = try data.requiredInt32(4, "repetition_level_encoding")
-    // Checked against the column in the decoder: only optional columns have definition levels.
-    definitionLevelEncoding = definitionEncoding
-  }
-
-  var definitionLevelEncoding: Int32 = 3
 }

@@ -1,7 +1,9 @@
 import PondFiles
 import PondZstd
 
-/// Writes one Parquet file (one row group, flat schema, PLAIN v1 data pages) incrementally.
+/// Writes one Parquet file (one row group, flat schema, PLAIN v1 data pages) incrementally, with columns of
+/// any `ParquetColumn` type: booleans, integers, floating point, strings and binary, dates, and timestamps in
+/// milliseconds, microseconds or nanoseconds.
 ///
 /// Rows arrive as column batches through `write(_:)`; each column is cut into pages as they fill, so memory
 /// is bounded by the page and spool limits, not by the row count. A Parquet row group stores each column
@@ -85,14 +87,16 @@ public final class ParquetWriter {
         throw invalid(
           "column \"\(column.name)\" has \(data.rowCount) rows, the first column has \(rows)")
       }
-      guard data.values.fits(column.type) else {
-        throw invalid("column \"\(column.name)\" is \(column.type), the batch holds other values")
+      guard data.values.physicalType == column.physicalType else {
+        throw invalid(
+          "column \"\(column.name)\" is \(column.type?.description ?? column.physicalType.description), the batch holds \(data.values.physicalType) values"
+        )
       }
       if !column.nullable && data.presence != nil {
         throw invalid(
           "column \"\(column.name)\" is not nullable but the batch has \(data.nullCount) nulls")
       }
-      if column.type == .string, case .byteArray(let arrays) = data.values {
+      if column.isString, case .byteArray(let arrays) = data.values {
         if let bad = Self.firstInvalidUTF8(arrays) {
           throw invalid(
             "column \"\(column.name)\": value \(bad) is not valid UTF-8 (use a binary column)")
@@ -145,6 +149,16 @@ public final class ParquetWriter {
         dense += count
       case .int32(let values): appendIntegers(values)
       case .int64(let values): appendIntegers(values)
+      case .float(let values):
+        take = min(take, max(roomBytes / 4, 1))
+        let count = Self.presentCount(presence, row..<row + take)
+        encoder.appendFloatingPoint(values[dense..<dense + count])
+        dense += count
+      case .double(let values):
+        take = min(take, max(roomBytes / 8, 1))
+        let count = Self.presentCount(presence, row..<row + take)
+        encoder.appendFloatingPoint(values[dense..<dense + count])
+        dense += count
       case .byteArray(let values):
         // Variable width: add values one by one until the page is full.
         var end = row
@@ -338,28 +352,40 @@ public final class ParquetWriter {
     meta.endStruct()
     for column in schema.columns {
       meta.beginElementStruct()
-      meta.i32(1, column.type.physicalType)
+      meta.i32(1, column.physicalType.thriftValue)
       meta.i32(3, column.nullable ? 1 : 0)
       meta.string(4, column.name)
-      switch column.type {
+      switch column.logicalType {
       case .string:
         meta.i32(6, 0)  // ConvertedType UTF8
         meta.beginStruct(10)
         meta.beginStruct(1)  // STRING
         meta.endStruct()
         meta.endStruct()
-      case .timestamp:
-        meta.i32(6, 10)  // ConvertedType TIMESTAMP_MICROS
+      case .date:
+        meta.i32(6, 6)  // ConvertedType DATE
+        meta.beginStruct(10)
+        meta.beginStruct(6)  // DATE
+        meta.endStruct()
+        meta.endStruct()
+      case .timestamp(let unit, let utc):
+        // The legacy ConvertedTypes mean UTC instants in ms or µs; other timestamps have none.
+        if utc && unit == .milliseconds { meta.i32(6, 9) }  // TIMESTAMP_MILLIS
+        if utc && unit == .microseconds { meta.i32(6, 10) }  // TIMESTAMP_MICROS
         meta.beginStruct(10)
         meta.beginStruct(8)  // TIMESTAMP
-        meta.bool(1, true)  // isAdjustedToUTC
+        meta.bool(1, utc)  // isAdjustedToUTC
         meta.beginStruct(2)  // unit
-        meta.beginStruct(2)  // MICROS
+        switch unit {
+        case .milliseconds: meta.beginStruct(1)
+        case .microseconds: meta.beginStruct(2)
+        case .nanoseconds: meta.beginStruct(3)
+        }
         meta.endStruct()
         meta.endStruct()
         meta.endStruct()
         meta.endStruct()
-      case .boolean, .int32, .int64, .binary:
+      case nil:
         break
       }
       meta.endStruct()
@@ -372,7 +398,7 @@ public final class ParquetWriter {
       meta.beginElementStruct()
       meta.i64(2, 0)  // ColumnChunk.file_offset: deprecated but required
       meta.beginStruct(3)
-      meta.i32(1, encoder.column.type.physicalType)
+      meta.i32(1, encoder.column.physicalType.thriftValue)
       meta.beginList(2, elementType: CompactType.i32, count: 2)
       meta.i32Element(0)  // PLAIN
       meta.i32Element(3)  // RLE

@@ -4,10 +4,24 @@ import Testing
 
 @Suite("Corrupt input gives an error, never a crash")
 struct RobustnessTests {
-  /// Small valid files of every shape the writer makes: uncompressed, zstd, multi-page, with CRCs.
+  /// Small valid files of every shape the writer makes (uncompressed, zstd, multi-page, with CRCs, the
+  /// newer types), and of other writers' (dictionary pages, v2 pages, snappy, gzip: `ForeignSeeds`).
   static func seeds() throws -> [[UInt8]] {
     let mixed = MixedTable.columns(rows: 60, seed: 3)
-    return [
+    let newTypes = try ParquetSchema([
+      ParquetColumn(name: "f", physicalType: .float, nullable: true),
+      ParquetColumn(name: "d", physicalType: .double, nullable: false),
+      ParquetColumn(name: "day", physicalType: .int32, logicalType: .date, nullable: true),
+      ParquetColumn(
+        name: "ns", physicalType: .int64,
+        logicalType: .timestamp(unit: .nanoseconds, isAdjustedToUTC: false), nullable: true),
+    ])
+    let newColumns: [ParquetColumnData] = [
+      .floats([1.5, nil, -0.0, .infinity]), .doubles([0.1, 2, -3, .nan]),
+      .int32s([nil, 19_000, -1, 0]), .int64s([1, nil, nil, 1_717_243_200_123_456_789]),
+    ]
+    return ForeignSeeds.all + [
+      try Fixtures.write(newTypes, newColumns).bytes,
       try Fixtures.write(Fixtures.golden2Schema, Fixtures.golden2Columns).bytes,
       try Fixtures.write(
         MixedTable.schema, mixed,
@@ -30,16 +44,72 @@ struct RobustnessTests {
 
   /// Reads everything; a success must be self-consistent.
   static func attempt(_ bytes: [UInt8]) -> Outcome {
+    attemptWithReason(bytes).0
+  }
+
+  /// Reads everything, and says why a failure failed.
+  static func attemptWithReason(_ bytes: [UInt8]) -> (Outcome, String) {
     do {
       let reader = try ParquetReader(bytes: bytes, name: "fuzz.parquet")
       for column in try reader.readAllColumns() {
         #expect(Int64(column.rowCount) == reader.numRows)
       }
-      return .read
+      return (.read, "")
     } catch {
       #expect(error.path == "fuzz.parquet")
       #expect(!error.reason.isEmpty)
-      return .rejected
+      return (.rejected, error.reason)
+    }
+  }
+
+  @Test func foreignSeedsReadCleanly() throws {
+    let rows = try ForeignSeeds.all.map { try ParquetReader(bytes: $0).numRows }
+    #expect(rows == [40, 40, 40, 30])
+    for seed in ForeignSeeds.all {
+      #expect(Self.attempt(seed) == .read)
+    }
+    let reader = try ParquetReader(bytes: ForeignSeeds.pyarrowDefaults)
+    #expect(
+      try reader.readColumn(named: "s")
+        == .strings((0..<40).map { $0 % 5 == 0 ? nil : ["ab", "cé", ""][$0 % 3] }))
+    #expect(
+      try reader.readColumn(named: "f")
+        == .floats((0..<40).map { $0 % 7 == 0 ? nil : Float($0) * 0.5 }))
+  }
+
+  /// Mutations of the page bodies of other writers' files: dictionary pages, v2 pages, snappy and gzip
+  /// bodies are decoded from corrupt bytes, and each failure is a clear error.
+  @Test func mutatedDictionaryV2SnappyAndGzipPagesFailCleanly() throws {
+    var random = SeededGenerator(seed: 0xFACE_FEED)
+    var outcomes: [Outcome: Int] = [:]
+    var reasons: [String] = []
+    for iteration in 0..<12_000 {
+      let seed = ForeignSeeds.all[iteration % ForeignSeeds.all.count]
+      var bytes = seed
+      // Aim at the pages (everything before the footer), one to three edits.
+      let footerLength = Int(UInt32(seed[seed.count - 8]) | UInt32(seed[seed.count - 7]) << 8)
+      let pagesEnd = seed.count - 8 - footerLength
+      for _ in 0..<(1 + Int(random.next() % 3)) {
+        let position = 4 + Int(random.next() % UInt64(pagesEnd - 4))
+        switch random.next() % 4 {
+        case 0: bytes[position] ^= 1 << UInt8(random.next() % 8)
+        case 1: bytes[position] = UInt8(truncatingIfNeeded: random.next())
+        case 2: bytes[position] = 0xFF
+        default: bytes[position] = 0
+        }
+      }
+      let (outcome, reason) = Self.attemptWithReason(bytes)
+      outcomes[outcome, default: 0] += 1
+      if outcome == .rejected { reasons.append(reason) }
+    }
+    print(
+      "page mutations: \(outcomes[.rejected, default: 0]) rejected, \(outcomes[.read, default: 0]) read"
+    )
+    #expect(outcomes[.rejected, default: 0] > 3_000)
+    #expect(outcomes[.read, default: 0] > 0)
+    // Every new path met corrupt input: the codecs, the dictionaries and the v2 pages' levels.
+    for evidence in ["snappy", "gzip", "dictionary", "num_nulls", "definition levels"] {
+      #expect(reasons.contains { $0.contains(evidence) }, "no failure mentions \(evidence)")
     }
   }
 
@@ -99,6 +169,34 @@ struct RobustnessTests {
     #expect(outcomes[.rejected, default: 0] > 10_000)
     #expect(outcomes[.read, default: 0] > 0)
     #expect(outcomes.values.reduce(0, +) == 20_000)
+  }
+
+  @Test func aPageCursorStaysFailedAfterACorruptPage() throws {
+    var bytes = ForeignSeeds.pyarrowDefaults
+    let reader = try ParquetReader(bytes: bytes)
+    var pages = reader.pages(ofColumn: 0)
+    #expect(try pages.next()?.rowCount == 40)
+    #expect(try pages.next() == nil)
+    // Flip bits until the first column's pages fail, then check the cursor repeats that failure.
+    var random = SeededGenerator(seed: 17)
+    var checked = false
+    for _ in 0..<2000 where !checked {
+      bytes = ForeignSeeds.pyarrowDefaults
+      bytes[4 + Int(random.next() % 60)] ^= 1 << UInt8(random.next() % 8)
+      guard let mutated = try? ParquetReader(bytes: bytes) else { continue }
+      var cursor = mutated.pages(ofColumn: 0)
+      var first: ParquetError?
+      do {
+        while try cursor.next() != nil {}
+      } catch {
+        first = error
+      }
+      guard let first else { continue }
+      let again = #expect(throws: ParquetError.self) { _ = try cursor.next() }
+      #expect(again == first)
+      checked = true
+    }
+    #expect(checked)
   }
 
   @Test func truncatedFilesOnDiskAreRejected() throws {

@@ -29,7 +29,8 @@ struct RoundTripTests {
     // Pages are bounded: never more rows than the limit, and there are many of them.
     var pages = 0
     var rows = 0
-    try fromFile.forEachPage(column: 1) { page in
+    var cursor = fromFile.pages(ofColumn: 1)
+    while let page = try cursor.next() {
       pages += 1
       rows += page.rowCount
       #expect(page.rowCount <= 777)
@@ -63,6 +64,8 @@ struct RoundTripTests {
     case .boolean: return .booleans(rows.map { if case .boolean(let v)? = $0 { v } else { nil } })
     case .int32: return .int32s(rows.map { if case .int32(let v)? = $0 { v } else { nil } })
     case .int64: return .int64s(rows.map { if case .int64(let v)? = $0 { v } else { nil } })
+    case .float: return .floats(rows.map { if case .float(let v)? = $0 { v } else { nil } })
+    case .double: return .doubles(rows.map { if case .double(let v)? = $0 { v } else { nil } })
     case .byteArray: return .binaries(rows.map { if case .bytes(let v)? = $0 { v } else { nil } })
     }
   }
@@ -249,5 +252,141 @@ struct SpoolTests {
     #expect(files[0] == files[2])
     #expect(files[1] == files[2])
     #expect(try ParquetReader(bytes: files[0]).readAllColumns() == columns)
+  }
+}
+
+@Suite("The newer types: FLOAT, DOUBLE, DATE, TIMESTAMP in ms, µs, ns")
+struct NewTypeRoundTripTests {
+  static let schema = try! ParquetSchema([
+    ParquetColumn(name: "f32", physicalType: .float, nullable: true),
+    ParquetColumn(name: "f64", physicalType: .double, nullable: false),
+    ParquetColumn(name: "day", physicalType: .int32, logicalType: .date, nullable: true),
+    ParquetColumn(
+      name: "ms", physicalType: .int64,
+      logicalType: .timestamp(unit: .milliseconds, isAdjustedToUTC: true), nullable: true),
+    ParquetColumn(
+      name: "us_local", physicalType: .int64,
+      logicalType: .timestamp(unit: .microseconds, isAdjustedToUTC: false), nullable: false),
+    ParquetColumn(
+      name: "ns", physicalType: .int64,
+      logicalType: .timestamp(unit: .nanoseconds, isAdjustedToUTC: true), nullable: true),
+    ParquetColumn(
+      name: "ms_local", physicalType: .int64,
+      logicalType: .timestamp(unit: .milliseconds, isAdjustedToUTC: false), nullable: true),
+  ])
+
+  static func columns(rows: Int) -> [ParquetColumnData] {
+    var random = SeededGenerator(seed: 5)
+    let specials: [Float] = [
+      .nan, .infinity, -.infinity, -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
+    ]
+    var floats: [Float?] = []
+    var doubles: [Double?] = []
+    var days: [Int32?] = []
+    var milliseconds: [Int64?] = []
+    var local: [Int64?] = []
+    var nanoseconds: [Int64?] = []
+    var localMilliseconds: [Int64?] = []
+    for row in 0..<rows {
+      let r = random.next()
+      floats.append(
+        r % 5 == 0
+          ? nil
+          : row % 97 == 0
+            ? specials[row % specials.count]
+            : Float(bitPattern: UInt32(truncatingIfNeeded: r >> 7) & 0x7F7F_FFFF))
+      doubles.append(
+        row % 89 == 0 ? -Double.nan : Double(bitPattern: r >> 2) * (r % 2 == 0 ? 1 : -1))
+      days.append(r % 3 == 0 ? nil : Int32(truncatingIfNeeded: Int64(bitPattern: random.next())))
+      milliseconds.append(r % 4 == 0 ? nil : 1_717_243_200_123 + Int64(row) * 997 - 1_000_000)
+      local.append(Int64(bitPattern: random.next()))
+      nanoseconds.append(r % 7 == 0 ? nil : Int64.max - Int64(row) * 1_000_000_007)
+      localMilliseconds.append(r % 2 == 0 ? nil : -62_135_596_800_000 + Int64(row))
+    }
+    return [
+      .floats(floats), .doubles(doubles), .int32s(days), .int64s(milliseconds), .int64s(local),
+      .int64s(nanoseconds), .int64s(localMilliseconds),
+    ]
+  }
+
+  /// Bit-exact comparison (NaN != NaN under `==`).
+  static func canonical(_ columns: [ParquetColumnData]) -> [[String]] {
+    zip(schema.columns, columns).map { MixedTable.canonical($1, as: $0) }
+  }
+
+  @Test(arguments: RoundTripTests.codecs)
+  func everyNewTypeRoundTripsBitExactly(compression: ParquetCompression) throws {
+    let columns = Self.columns(rows: 5000)
+    let options = ParquetWriterOptions(
+      compression: compression, maximumPageRows: 701, maximumPageBytes: 3000, syncsOnFinish: false)
+    let (bytes, summary, _) = try Fixtures.write(Self.schema, columns, options: options)
+    let reader = try ParquetReader(bytes: bytes)
+    #expect(reader.schema == Self.schema)
+    #expect(reader.schema.columns.map(\.type) == [nil, nil, nil, nil, nil, nil, nil])
+    #expect(reader.numRows == 5000)
+    #expect(Self.canonical(try reader.readAllColumns()) == Self.canonical(columns))
+    // Statistics only where Delta can use them exactly: ms UTC timestamps (as µs); none for floating
+    // point, dates, local or nanosecond timestamps.
+    #expect(summary.columns.map(\.nullCount) == columns.map { Int64($0.nullCount) })
+    let ms: [Int64] = columns[3].rows().compactMap {
+      if case .int64(let v)? = $0 { v } else { nil }
+    }
+    #expect(summary.columns[3].min == .timestamp(microseconds: ms.min()! * 1000))
+    #expect(summary.columns[3].max == .timestamp(microseconds: ms.max()! * 1000))
+    for index in [0, 1, 2, 4, 5, 6] {
+      #expect(summary.columns[index].min == nil && summary.columns[index].max == nil, "\(index)")
+    }
+  }
+
+  @Test func pagesStreamWithTheColumnsTypeAndBoundedRows() throws {
+    let columns = Self.columns(rows: 2000)
+    let options = ParquetWriterOptions(maximumPageRows: 300, syncsOnFinish: false)
+    let (_, _, path) = try Fixtures.write(Self.schema, columns, options: options)
+    let reader = try ParquetReader(path: path)
+    #expect(reader.rowGroupRowCounts == [2000])
+    for (index, column) in Self.schema.columns.enumerated() {
+      var pages = reader.pages(ofColumn: index, rowGroup: 0)
+      #expect(pages.column == column)
+      var rows = 0
+      var count = 0
+      while let page = try pages.next() {
+        #expect(page.rowCount <= 300)
+        rows += page.rowCount
+        count += 1
+      }
+      #expect(rows == 2000 && count == 7, "\(column.name)")
+      #expect(try pages.next() == nil)
+    }
+  }
+
+  @Test func theSchemaRefusesALogicalTypeOnTheWrongPhysicalType() {
+    for (physical, logical) in [
+      (ParquetPhysicalType.int64, ParquetLogicalType.date),
+      (.int32, .timestamp(unit: .milliseconds, isAdjustedToUTC: true)),
+      (.double, .string), (.float, .date),
+    ] {
+      let error = #expect(throws: ParquetError.self) {
+        _ = try ParquetSchema([
+          ParquetColumn(name: "x", physicalType: physical, logicalType: logical, nullable: true)
+        ])
+      }
+      #expect(error?.kind == .invalidInput)
+    }
+  }
+
+  @Test func theWriterRefusesValuesOfAnotherPhysicalType() throws {
+    let path = try TestSupport.makeTemporaryDirectory("parquet-types").appendingPathComponent(
+      "t.parquet"
+    ).path
+    let schema = try ParquetSchema([ParquetColumn(name: "f", physicalType: .float, nullable: false)]
+    )
+    let writer = try ParquetWriter(path: path, schema: schema, options: Fixtures.uncompressed)
+    for batch in [ParquetColumnData.doubles([1]), .int32s([1])] {
+      let error = #expect(throws: ParquetError.self) { try writer.write([batch]) }
+      #expect(error?.reason.contains("is FLOAT") == true)
+    }
+    try writer.write([.floats([2.5])])
+    _ = try writer.finish()
+    #expect(try ParquetReader(path: path).readAllColumns() == [.floats([2.5])])
   }
 }

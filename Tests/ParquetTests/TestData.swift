@@ -67,6 +67,24 @@ enum MixedTable {
     ]
   }
 
+  /// One canonical text cell per row, as `canonical(_:)`, except timestamps as `t:<nanoseconds>` and dates as
+  /// `D:<days>` (the form of the foreign-file script in `ForeignFileTests`).
+  static func canonical(_ data: ParquetColumnData, as column: ParquetColumn) -> [String] {
+    let plain = canonical(data)
+    return data.rows().enumerated().map { row, cell in
+      switch (column.logicalType, cell) {
+      case (.timestamp(let unit, _), .int64(let value)?):
+        let (nanoseconds, overflow) = value.multipliedReportingOverflow(
+          by: 1_000_000_000 / unit.perSecond)
+        return overflow ? "overflow" : "t:\(nanoseconds)"
+      case (.date, .int32(let value)?):
+        return "D:\(value)"
+      default:
+        return plain[row]
+      }
+    }
+  }
+
   /// One canonical text cell per row: `null`, `b:0/1`, `i:<int>`, `h:<hex of the bytes>`.
   static func canonical(_ column: ParquetColumnData) -> [String] {
     column.rows().map { cell in
@@ -75,6 +93,9 @@ enum MixedTable {
       case .boolean(let value)?: value ? "b:1" : "b:0"
       case .int32(let value)?: "i:\(value)"
       case .int64(let value)?: "i:\(value)"
+      // Exact bits, so NaN payloads and -0.0 compare too (Python prints the same from struct.pack).
+      case .float(let value)?: "f:\(String(value.bitPattern, radix: 16))"
+      case .double(let value)?: "d:\(String(value.bitPattern, radix: 16))"
       case .bytes(let bytes)?: "h:" + bytes.map { String(format2: $0) }.joined()
       }
     }

@@ -14,7 +14,7 @@ swift build -c release --static-swift-stdlib --product pond >/dev/null
 POND_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/pond"
 # The release `pond` links these statically (Package.swift). SwiftPM does not recompile objects when only a
 # module map changes, so a release build from before that may still link them dynamically, unlike `make release` today.
-if ldd "$POND_BIN" | grep -E 'lib(crypto|sqlite3|zstd|stdc\+\+)\.so'; then
+if ldd "$POND_BIN" | grep -E 'lib(crypto|sqlite3|zstd|snappy|z|stdc\+\+)\.so'; then
   echo "startup.sh: $POND_BIN loads the libraries above: a stale build; rm -rf .build/release and run again" >&2
   exit 1
 fi
