@@ -14,11 +14,15 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// `lib<name>`: the shared library in debug builds, its static archive in release ones, so that the release
-/// `pond` does not load and relocate it at every start (docs/benchmarks.md, start-up).
-func linking(_ name: String) -> [LinkerSetting] {
+/// `pond` does not load and relocate it at every start (docs/benchmarks.md, start-up). `needs`: libraries the
+/// archive calls, named after it so that the linker, which reads an archive once, finds them (libsnappy is
+/// C++: `stdc++`, which for `pond` is the archive too, through scripts/link/libstdc++.so).
+func linking(_ name: String, needs: [String] = []) -> [LinkerSetting] {
   [
     .linkedLibrary(name, .when(configuration: .debug)),
-    .unsafeFlags(["-Xlinker", "-l:lib\(name).a"], .when(configuration: .release)),
+    .unsafeFlags(
+      ["-Xlinker", "-l:lib\(name).a"] + needs.flatMap { ["-Xlinker", "-l\($0)"] },
+      .when(configuration: .release)),
   ]
 }
 
@@ -74,7 +78,7 @@ let package = Package(
     .target(name: "TinyFS", dependencies: ["PondTime"]),
     .target(
       name: "Parquet", dependencies: ["CSnappy", "CZlib", "PondZstd", "PondFiles"],
-      linkerSettings: linking("snappy") + linking("z")),
+      linkerSettings: linking("snappy", needs: ["stdc++"]) + linking("z")),
     .target(name: "DeltaLog", dependencies: ["Parquet", "PondCrypto", "PondFiles", "PondTime"]),
     .target(
       name: "ObjectStore", dependencies: ["PondCrypto", "PondCurl", "PondFiles", "PondTime"]),
