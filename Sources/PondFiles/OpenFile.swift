@@ -49,6 +49,19 @@ public final class OpenFile: Sendable {
     self.init(descriptor: descriptor, path: path)
   }
 
+  /// The name `standardInput()` gives the process's standard input in errors.
+  public static let standardInputName = "standard input"
+
+  /// A descriptor of its own for the process's standard input (a duplicate, so that closing it leaves
+  /// descriptor 0 open), named `standardInputName` in errors. The corresponding C function is `fcntl`
+  /// (`F_DUPFD_CLOEXEC`).
+  public static func standardInput() throws(FileIOError) -> OpenFile {
+    let descriptor = try SystemCall.duplicateClosingOnExec(.standardInput).mapError {
+      FileIOError(.openForReading, path: standardInputName, errno: $0)
+    }.get()
+    return OpenFile(descriptor: descriptor, path: standardInputName)
+  }
+
   static func open(
     _ path: String, _ mode: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions,
     permissions: FilePermissions? = nil, as operation: FileIOError.Operation

@@ -8,7 +8,7 @@ import SystemPackage
   import Darwin
 #endif
 
-/// Calls that swift-system does not wrap (`fsync`, `link`, `rename`, `unlink`, `mkdir`, `rmdir`, `futimens`,
+/// Calls that swift-system does not wrap (`fcntl`, `fsync`, `link`, `rename`, `unlink`, `mkdir`, `rmdir`, `futimens`,
 /// `readdir`, `flock`).
 enum SystemCall {
   /// Runs `call` until it is not interrupted by a signal: the single EINTR loop of PondFiles (swift-system
@@ -39,6 +39,14 @@ enum SystemCall {
 
   static func mkdir(_ path: String, _ permissions: FilePermissions) -> Result<Void, Errno> {
     retryingInterrupts { systemMkdir(path, mode_t(permissions.rawValue)) }
+  }
+
+  /// A new descriptor for what `descriptor` refers to, closed on `exec`.
+  static func duplicateClosingOnExec(_ descriptor: FileDescriptor) -> Result<FileDescriptor, Errno>
+  {
+    let duplicate = fcntl(descriptor.rawValue, F_DUPFD_CLOEXEC, 0)
+    guard duplicate >= 0 else { return .failure(Errno(rawValue: errno)) }
+    return .success(FileDescriptor(rawValue: duplicate))
   }
 
   static func readSymbolicLink(_ path: String) -> Result<String, Errno> {

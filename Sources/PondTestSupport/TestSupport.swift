@@ -44,9 +44,13 @@ public enum TestSupport {
   }
 
   /// Runs `executable` with `arguments` to completion, feeding `stdin` and collecting both outputs.
+  ///
+  /// - Parameter standardInput: a descriptor to give the process as its standard input instead of
+  ///   `stdin` (a file opened at an offset, one end of a pipe the caller writes).
   public static func run(
     _ executable: URL, _ arguments: [String], stdin: Data? = nil,
-    environment: [String: String]? = nil, currentDirectory: URL? = nil
+    standardInput: FileHandle? = nil, environment: [String: String]? = nil,
+    currentDirectory: URL? = nil
   ) throws -> ProcessResult {
     let process = Process()
     process.executableURL = executable
@@ -58,7 +62,7 @@ public enum TestSupport {
     let input = Pipe()
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    process.standardInput = standardInput ?? (stdin == nil ? FileHandle.nullDevice : input)
     try process.run()
     let group = DispatchGroup()
     let box = DataBox()

@@ -43,18 +43,35 @@ public enum ZstdFile {
     chunkSize: Int = Zstd.defaultChunkSize,
     observeRawBytes: (UnsafeRawBufferPointer) throws -> Void = { _ in }
   ) throws -> ZstdStreamSummary {
-    let compressor = try ZstdCompressor(level: level)
     let input = try OpenFile(readingAt: source)
+    return try compress(
+      to: destination, level: level, chunkSize: chunkSize,
+      read: { buffer in
+        let count = try input.read(into: buffer)
+        try observeRawBytes(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        return count
+      })
+  }
+
+  /// Compresses what `read` yields into one zstd frame (with content checksum) written to a new file at
+  /// `destination`, flushed to disk (`fsync`) before returning: `compress(fileAt:to:)` for a source that is
+  /// not a file at a path (standard input, a pipe already open).
+  ///
+  /// - Parameter read: fills the start of the buffer (at most `chunkSize` bytes) and returns how many bytes
+  ///   it wrote there; 0 at the end of the input.
+  /// - Throws: what `read` throws; `ZstdFileError` when `destination` already exists or cannot be written
+  ///   (a partial `destination` is removed); `ZstdError` from zstd.
+  @discardableResult
+  public static func compress(
+    to destination: String, level: Int32 = Zstd.defaultLevel,
+    chunkSize: Int = Zstd.defaultChunkSize,
+    read: (UnsafeMutableRawBufferPointer) throws -> Int
+  ) throws -> ZstdStreamSummary {
+    let compressor = try ZstdCompressor(level: level)
     let output = try OpenFile(creatingAt: destination)
     do {
       let summary = try compressor.compressStreamPipelined(
-        chunkSize: chunkSize,
-        read: { buffer in
-          let count = try input.read(into: buffer)
-          try observeRawBytes(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-          return count
-        },
-        write: { try output.write($0) })
+        chunkSize: chunkSize, read: read, write: { try output.write($0) })
       try output.sync()
       try output.close()
       return summary

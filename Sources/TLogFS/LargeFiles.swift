@@ -19,14 +19,45 @@ struct LargeFiles {
 
   /// Streams the host file at `source` into the store; returns its SHA-256 and size.
   func store(hostFile source: String) throws -> (sha256: String, size: Int64) {
+    try store(named: source) { temporary, hasher in
+      try ZstdFile.compress(fileAt: source, to: temporary, level: Self.level) { hasher.update($0) }
+    }
+  }
+
+  /// Streams `prefix` and then what remains of `input` (to its end) into the store; returns their
+  /// SHA-256 and size. For a source whose size is not known before it is read (standard input, a pipe).
+  func store(prefix: [UInt8], thenRestOf input: OpenFile) throws -> (sha256: String, size: Int64) {
+    var served = 0
+    return try store(named: input.path) { temporary, hasher in
+      try ZstdFile.compress(to: temporary, level: Self.level) { buffer in
+        let count: Int
+        if served < prefix.count {
+          count = min(buffer.count, prefix.count - served)
+          prefix.withUnsafeBytes { bytes in
+            buffer.copyMemory(
+              from: UnsafeRawBufferPointer(rebasing: bytes[served..<(served + count)]))
+          }
+          served += count
+        } else {
+          count = try input.read(into: buffer)
+        }
+        hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        return count
+      }
+    }
+  }
+
+  /// Runs `compress` into a temporary file of the store, then publishes it under the SHA-256 that
+  /// `compress` fed to the hasher; `source` names what was read in errors.
+  private func store(
+    named source: String, _ compress: (String, SHA256Hasher) throws -> ZstdStreamSummary
+  ) throws -> (sha256: String, size: Int64) {
     try HostIO.makeDirectory(directoryPath)
     let temporary = TemporaryName.make(in: directoryPath)
     let hasher = SHA256Hasher()
     let summary: ZstdStreamSummary
     do {
-      summary = try ZstdFile.compress(fileAt: source, to: temporary, level: Self.level) {
-        hasher.update($0)
-      }
+      summary = try compress(temporary, hasher)
     } catch let error as ZstdFileError {
       try? LocalFiles.remove(temporary)
       throw HostIO.failure(error)

@@ -177,11 +177,29 @@ public final class OplogPersistence: Persistence {
 
   /// Streams a host file into `_large_files` and returns the bytes to hand to `FileSystem` as its content
   /// (a token this persistence turns into a row pointing at the body). Call inside a file-system transaction.
-  func stageLargeFile(hostPath: String) throws -> [UInt8] {
+  func stageLargeFile(hostPath: String) throws -> (content: [UInt8], size: Int64) {
+    try staging(largeFiles.store(hostFile: hostPath))
+  }
+
+  /// `stageLargeFile(hostPath:)` for `prefix` followed by the rest of `input`, read to its end.
+  func stageLargeFile(prefix: [UInt8], thenRestOf input: OpenFile) throws -> (
+    content: [UInt8], size: Int64
+  ) {
+    try staging(largeFiles.store(prefix: prefix, thenRestOf: input))
+  }
+
+  /// `stageLargeFile(hostPath:)` for bytes already in memory.
+  func stageLargeFile(bytes: [UInt8]) throws -> (content: [UInt8], size: Int64) {
+    try staging((largeFiles.store(bytes: bytes), Int64(bytes.count)))
+  }
+
+  private func staging(_ stored: @autoclosure () throws -> (sha256: String, size: Int64)) throws
+    -> (content: [UInt8], size: Int64)
+  {
     precondition(isWritable, "stageLargeFile on a read-only pond")
-    let (sha, size) = try largeFiles.store(hostFile: hostPath)
+    let (sha, size) = try stored()
     openTokens.insert(sha)
-    return LargeFileToken(sha256: sha, size: size).bytes
+    return (LargeFileToken(sha256: sha, size: size).bytes, size)
   }
 
   // MARK: Persistence writes

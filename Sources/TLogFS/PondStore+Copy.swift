@@ -17,7 +17,16 @@ extension PondStore {
     public var bytes: Int64 = 0
   }
 
+  /// The source that stands for standard input, as in `collector | pond copy - /sensors/log`.
+  public static let standardInputSource = "-"
+
   /// Copies host files and directories (recursively) into the pond, as one transaction.
+  ///
+  /// A source `-` (`standardInputSource`) is standard input, read to its end: allowed once, alone, and only
+  /// into a file path (a directory would need a name for it). A host file named as a source that is not a
+  /// regular file (a FIFO, `/dev/stdin`, a character device) is read to its end too, and so is a regular
+  /// file whose size says 0 (`/proc`): what counts is what reading returns. Nothing is committed unless every
+  /// source was read to its end without an error.
   ///
   /// With one source, `destination` is the new name unless it is an existing directory (then the source goes
   /// inside it, keeping its name); with several, `destination` must be an existing directory. A source with
@@ -31,9 +40,23 @@ extension PondStore {
     hostSources: [String], to destination: String, series: Bool, commandLine: String,
     inlineBudget: Int64 = 32 << 20
   ) throws -> CopyReport {
+    if hostSources.contains(Self.standardInputSource) && hostSources.count > 1 {
+      let twice = hostSources.count(where: { $0 == Self.standardInputSource }) > 1
+      throw PondError(
+        .invalidArgument, path: Self.standardInputSource,
+        twice
+          ? "standard input can be read only once"
+          : "standard input cannot be copied with other sources: in a directory it would have no name",
+        hint: twice
+          ? "name - once"
+          : "copy standard input by itself ('... | pond copy - POND_FILE'), "
+            + "and the other sources with a 'pond copy' of their own")
+    }
     var sources: [String] = []
     for source in hostSources {
-      if try HostIO.status(source) != nil {
+      if source == Self.standardInputSource {
+        sources.append(source)
+      } else if try HostIO.status(source) != nil {
         sources.append(source)
       } else if FileSystem.isPattern(source) {
         let matches = Self.hostGlob(source)
@@ -50,6 +73,28 @@ extension PondStore {
     try change(commandLine: commandLine) { fileSystem in
       let destinationIsDirectory =
         (try? fileSystem.stat(destination))?.entryType.isDirectory ?? false
+      if sources == [Self.standardInputSource] {
+        guard !destinationIsDirectory && !destination.hasSuffix("/") else {
+          throw PondError(
+            .invalidArgument, path: destination,
+            "\(destinationIsDirectory ? "is a directory" : "ends with '/'"): "
+              + "standard input has no name to copy into it",
+            hint:
+              "name the pond file: 'pond copy - \(destination)\(destination.hasSuffix("/") ? "" : "/")NAME'"
+          )
+        }
+        do {
+          try copyContent(.standardInput, to: destination, series: series, fileSystem, &state)
+        } catch let error as PondError
+          where error.code == .io && error.path == OpenFile.standardInputName
+        {
+          throw PondError(
+            error.code, path: error.path, error.message,
+            hint: "nothing was copied: a copy from standard input is committed only when it ends "
+              + "normally", errno: error.errno)
+        }
+        return
+      }
       if sources.count > 1 || destination.hasSuffix("/") {
         guard destinationIsDirectory else {
           throw PondError(
@@ -78,6 +123,16 @@ extension PondStore {
     var seriesTargets = Set<NodeID>()
     /// Bytes of small files that may still be held in memory until the commit.
     var inlineBudget: Int64
+    /// Where a host file's first bytes are read, to tell a small file from a large one (allocated once).
+    var scratch: [UInt8] = []
+  }
+
+  /// A host file to read into the pond.
+  private enum HostInput {
+    /// The host file at a path, with the size `stat` gives (0 when it does not tell: a FIFO, `/proc`).
+    case file(String, statSize: Int64)
+    /// The process's standard input.
+    case standardInput
   }
 
   /// Copies one host path. A symbolic link named on the command line is followed; one met inside a copied
@@ -110,22 +165,38 @@ extension PondStore {
       }
       try fileSystem.createSymlink(target, target: destination)
       state.report.written.append(target)
+    case .stream where isArgument:
+      try copyContent(.file(source, statSize: 0), to: target, series: series, fileSystem, &state)
+    case .stream:
+      // Inside a directory a FIFO could wait for a writer forever, and a device never end.
+      throw PondError(
+        .io, path: source, "is a FIFO or a device inside a copied directory; it was not copied",
+        hint: "name it as a source of its own to read it to its end")
     case .other:
-      throw PondError(.io, path: source, "not a regular file or directory; it was not copied")
+      throw PondError(
+        .io, path: source, "is a socket, not a file, directory or FIFO; it was not copied")
     case .regular(let size):
-      if series {
-        try appendHostFile(source, size: size, to: target, fileSystem, &state)
-      } else {
-        try fileSystem.writeFile(target, contents: hostContent(source, size: size, &state))
-      }
-      state.report.written.append(target)
-      state.report.bytes += size
+      try copyContent(.file(source, statSize: size), to: target, series: series, fileSystem, &state)
     }
   }
 
-  private func appendHostFile(
-    _ source: String, size: Int64, to target: String, _ fileSystem: FileSystem,
+  /// Writes or appends (`series`) the content of `input` at the pond path `target`.
+  private func copyContent(
+    _ input: HostInput, to target: String, series: Bool, _ fileSystem: FileSystem,
     _ state: inout CopyState
+  ) throws {
+    if series {
+      try appendHostFile(input, to: target, fileSystem, &state)
+    } else {
+      let (content, size) = try hostContent(input, &state)
+      try fileSystem.writeFile(target, contents: content)
+      state.report.bytes += size
+    }
+    state.report.written.append(target)
+  }
+
+  private func appendHostFile(
+    _ input: HostInput, to target: String, _ fileSystem: FileSystem, _ state: inout CopyState
   ) throws {
     if !(try fileSystem.exists(target)) { try fileSystem.createSeries(target) }
     let info = try fileSystem.stat(target)
@@ -142,21 +213,47 @@ extension PondStore {
         "one command appends to a series only once (\(info.path) is reached twice)",
         hint: "run one 'pond copy --series' per file")
     }
-    try fileSystem.appendFile(target, contents: hostContent(source, size: size, &state))
+    let (content, size) = try hostContent(input, &state)
+    try fileSystem.appendFile(target, contents: content)
+    state.report.bytes += size
   }
 
-  /// The bytes to hand to `FileSystem` for the host file `source`: its content, held until the commit, or,
+  /// The bytes to hand to `FileSystem` for `input`, and its size: its content, held until the commit, or,
   /// when it is large or over the budget of small content, the stand-in of a body streamed into
   /// `_large_files` now.
-  private func hostContent(_ source: String, size: Int64, _ state: inout CopyState) throws
-    -> [UInt8]
-  {
-    if size >= Int64(LargeFiles.threshold) || size > state.inlineBudget {
+  ///
+  /// A file whose `stat` size is small (or 0, or not told) is read up to the large-file threshold first:
+  /// if it ends there it is small, otherwise those bytes and the rest are streamed into `_large_files`.
+  private func hostContent(_ input: HostInput, _ state: inout CopyState) throws -> (
+    content: [UInt8], size: Int64
+  ) {
+    let threshold = LargeFiles.threshold
+    let file: OpenFile
+    switch input {
+    case .file(let source, let size) where size >= Int64(threshold) || size > state.inlineBudget:
       return try persistence.stageLargeFile(hostPath: source)
+    case .file(let source, _):
+      file = try HostIO.converting { try OpenFile(readingAt: source) }
+    case .standardInput:
+      file = try HostIO.converting { try OpenFile.standardInput() }
+      if try HostIO.converting({ try file.status() }).isDirectory {
+        throw PondError(
+          .invalidArgument, path: OpenFile.standardInputName,
+          "is a directory; there is nothing to read",
+          hint: "pipe or redirect a file into 'pond copy -'")
+      }
     }
-    let contents = try HostIO.converting { try LocalFiles.readFile(source) }
-    state.inlineBudget -= Int64(contents.count)
-    return contents
+    if state.scratch.count < threshold { state.scratch = [UInt8](repeating: 0, count: threshold) }
+    let count = try HostIO.converting {
+      try state.scratch.withUnsafeMutableBytes { try file.read(into: $0) }
+    }
+    guard count < threshold else {
+      return try persistence.stageLargeFile(prefix: state.scratch, thenRestOf: file)
+    }
+    let content = Array(state.scratch[0..<count])
+    if Int64(count) > state.inlineBudget { return try persistence.stageLargeFile(bytes: content) }
+    state.inlineBudget -= Int64(count)
+    return (content, Int64(count))
   }
 
   /// Expands a host glob pattern with `glob(3)`: the shell's own rules for host paths, which PondFiles (file
@@ -284,6 +381,9 @@ private enum HostEntry {
   case directory
   case regular(size: Int64)
   case symlink(target: String)
+  /// Read to its end, not by a size: a FIFO, a character or block device.
+  case stream
+  /// A socket: nothing to open and read.
   case other
 
   /// Nil when nothing is at `path`; with `followingLink`, a final symbolic link is followed.
@@ -298,6 +398,7 @@ private enum HostEntry {
     case .regular: self = .regular(size: status.size)
     case .symbolicLink:
       self = .symlink(target: try HostIO.converting { try LocalFiles.symbolicLinkTarget(path) })
+    case .fifo, .characterSpecial, .blockSpecial: self = .stream
     default: self = .other
     }
   }

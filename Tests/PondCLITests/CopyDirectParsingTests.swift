@@ -4,8 +4,8 @@ import Testing
 @testable import pond
 
 /// `pond copy` in the form a collector runs once per reading is read without ArgumentParser
-/// (`Pond.Copy.parsedDirectly`, for start-up): every such command line must read as ArgumentParser reads it,
-/// and every other one must be left to ArgumentParser.
+/// (`Pond.Copy.parsedDirectly`, for start-up): every such command line, `-` (standard input) as a source
+/// included, must read as ArgumentParser reads it, and every other one must be left to ArgumentParser.
 @Suite("pond copy read without ArgumentParser")
 struct CopyDirectParsingTests {
   @Test(arguments: [
@@ -15,6 +15,11 @@ struct CopyDirectParsingTests {
     ["copy", "a", "--wait", "/f", "--series"],
     ["copy", "--series", "--wait", "--pond", "p", "a", "b", "/dir"],
     ["copy", "copy", "list"],
+    ["copy", "-", "b"],
+    ["copy", "--series", "-", "/log"],
+    ["copy", "--pond", "p", "--wait", "-", "--series", "/log"],
+    ["copy", "-", "-", "/f"],
+    ["copy", "a", "-", "/dir"],
   ])
   func readsAsArgumentParserDoes(_ arguments: [String]) throws {
     let direct = try #require(Pond.Copy.parsedDirectly(arguments[...]))
@@ -34,7 +39,8 @@ struct CopyDirectParsingTests {
     ["copy", "--pond=/p", "a", "b"], ["copy", "a", "b", "--pond"],
     ["copy", "--pond", "--wait", "a", "b"],
     ["copy", "--pond", "", "a", "b"], ["copy", "--wait", "--wait", "a", "b"],
-    ["copy", "--pond", "p", "--pond", "q", "a", "b"], ["copy", "--", "a", "b"], ["copy", "-", "b"],
+    ["copy", "--pond", "p", "--pond", "q", "a", "b"], ["copy", "--", "a", "b"],
+    ["copy", "--pond", "-", "a", "b"],
     ["copy", "", "b"], ["copy", "--no-such-option", "a", "b"], ["copy", "-x", "a", "b"],
   ])
   func leavesEveryOtherFormToArgumentParser(_ arguments: [String]) {

@@ -25,13 +25,14 @@ struct PondBinary {
     return dir.appendingPathComponent("pond")
   }
 
-  /// Runs `pond` with `arguments` (and `stdin`, if given) to completion.
+  /// Runs `pond` with `arguments` (and `stdin` or `standardInput`, if given) to completion.
   static func run(
     _ arguments: [String], environment: [String: String]? = nil, stdin: Data? = nil,
-    currentDirectory: URL? = nil
+    standardInput: FileHandle? = nil, currentDirectory: URL? = nil
   ) throws -> Result {
     let result = try TestSupport.run(
-      url, arguments, stdin: stdin, environment: environment, currentDirectory: currentDirectory)
+      url, arguments, stdin: stdin, standardInput: standardInput, environment: environment,
+      currentDirectory: currentDirectory)
     return Result(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
   }
 }

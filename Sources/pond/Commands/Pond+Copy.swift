@@ -10,6 +10,9 @@ extension Pond {
         In: pond copy HOST_PATH... POND_PATH copies host files, directories (recursively) and \
         globs into the pond in one commit. With one source the pond path is the new name unless it \
         is an existing directory; with several it must be an existing directory.
+        A source - reads standard input to its end (collector | pond copy --series - POND_PATH): \
+        alone, into a file path; committed only when the input ends normally. Named FIFOs, \
+        /dev/stdin and /proc files are read to their end too, not by their size.
         Out: pond copy --out POND_PATH_OR_GLOB... HOST_DIR writes pond files, directories and \
         glob matches (at --at) into an existing host directory.
         Files of 64 KiB or more are streamed into data/_large_files (stored once per content); so \
@@ -28,7 +31,7 @@ extension Pond {
     @Flag(help: "Copy from the pond out to a host directory.")
     var out = false
 
-    @Argument(help: "Sources, then the destination.")
+    @Argument(help: "Sources (- for standard input), then the destination.")
     var paths: [String]
 
     func validate() throws {
@@ -100,9 +103,10 @@ extension Pond {
 
     /// `arguments` (after `pond`) when they are `copy [--pond PATH] [--wait] [--series] SOURCE...
     /// DESTINATION`, read without ArgumentParser, whose reflection over a command's properties is more than
-    /// half of such a process's instructions (docs/benchmarks.md, start-up). Nil for any other form (help,
-    /// `--out`, `--at`, `--pond=PATH`, an unknown or repeated option, a value starting with `-`), which
-    /// ArgumentParser then parses: to the same command, or to its own error.
+    /// half of such a process's instructions (docs/benchmarks.md, start-up). A SOURCE may be `-` (standard
+    /// input), which ArgumentParser too reads as a value. Nil for any other form (help, `--out`, `--at`,
+    /// `--pond=PATH`, an unknown or repeated option, any other value starting with `-`), which ArgumentParser
+    /// then parses: to the same command, or to its own error.
     static func parsedDirectly(_ arguments: ArraySlice<String>) -> DirectArguments? {
       var arguments = arguments
       guard arguments.popFirst() == "copy" else { return nil }
@@ -116,6 +120,7 @@ extension Pond {
           direct.pond = path
         case "--wait" where !direct.wait: direct.wait = true
         case "--series" where !direct.series: direct.series = true
+        case PondStore.standardInputSource: direct.paths.append(argument)
         case _ where argument.isEmpty || argument.hasPrefix("-") || argument == "help": return nil
         default: direct.paths.append(argument)
         }
