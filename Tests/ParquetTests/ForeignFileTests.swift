@@ -103,15 +103,7 @@ private let writeForeignFiles =
             config = pe.EncryptionConfiguration(footer_key="footer", column_keys={"col": ["x"]}, plaintext_footer=plaintext, double_wrapping=False)
             props = factory.file_encryption_properties(pe.KmsConnectionConfig(), config)
             pq.write_table(small, d + "/" + name + ".parquet", encryption_properties=props)
-    try:
-        main()
-        rc = 0
-    except BaseException as e:
-        import traceback; traceback.print_exc()
-        rc = 1
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(rc)
-    """
+    """ + runPythonMain
 
 /// Reads the file argv[1] with pyarrow, DuckDB and polars, printing each engine's cells and pyarrow's schema.
 private let readWithEngines =
@@ -126,15 +118,7 @@ private let readWithEngines =
         con = duckdb.connect()
         emit("duckdb", con.read_parquet(path).to_arrow_table())
         emit("polars", pl.read_parquet(path).to_arrow())
-    try:
-        main()
-        rc = 0
-    except BaseException as e:
-        import traceback; traceback.print_exc()
-        rc = 1
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(rc)
-    """
+    """ + runPythonMain
 
 @Suite(
   "Files written by pyarrow and DuckDB, and the new types in every engine", .serialized,

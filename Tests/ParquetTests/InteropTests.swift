@@ -49,15 +49,7 @@ private let readWithEngines =
         import polars as pl
         df = pl.read_parquet(path)
         emit("polars", df.columns, [df[c].to_list() for c in df.columns])
-    try:
-        main()
-        rc = 0
-    except BaseException as e:
-        sys.stderr.write("python failed: %r\\n" % (e,))
-        rc = 1
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(rc)
-    """
+    """ + runPythonMain
 
 /// Writes pyarrow fixtures into argv[1]: accepted shapes and shapes the reader must refuse.
 private let writeFixtures =
@@ -107,15 +99,7 @@ private let writeFixtures =
         pq.write_table(pa.table({"t": pa.array([1], pa.timestamp("us"))}), d + "/reject_ts_local.parquet", **plain)
         pq.write_table(pa.table({"d": pa.array([1], pa.date32())}), d + "/reject_date.parquet", **plain)
         pq.write_table(pa.table({"u": pa.array([1], pa.uint32())}), d + "/reject_uint32.parquet", **plain)
-    try:
-        main()
-        rc = 0
-    except BaseException as e:
-        sys.stderr.write("python failed: %r\\n" % (e,))
-        rc = 1
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(rc)
-    """
+    """ + runPythonMain
 
 /// Parses `== section` blocks of `name<TAB>cells` lines.
 func sections(_ text: String) -> [String: [(String, String)]] {
