@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev zlib1g-dev libsqlite3-dev zstd
-  pkg-config python3-venv ceph-mon ceph-osd radosgw ceph-common)
+  pkg-config python3-venv bc ceph-mon ceph-osd radosgw ceph-common)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

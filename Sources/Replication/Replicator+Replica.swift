@@ -59,6 +59,8 @@ extension Replicator {
           "\(error); and the unfinished restore in \(temporary) could not be removed: \(removal)",
           hint: "remove it by hand", underlying: error)
       }
+      // Whatever the cancelled work threw (an aborted transfer...), it was an interruption.
+      if Task.isCancelled { throw CancellationError() }
       if let error = error as? FileIOError,
         error.errno == .directoryNotEmpty || error.errno == .fileExists
       {
@@ -149,14 +151,25 @@ extension Replicator {
   /// writer lock; each version is checked before it is installed. One request when nothing is new.
   public func pull() async throws -> PullReport {
     let pondRoot = self.pondRoot
-    // The origin is checked under the writer lock: a promote meanwhile would make this a writable pond.
-    let pond = try await LocalPond.open(pondRoot, locked: true) { origin in
+    // The origin is checked again under the writer lock: a promote meanwhile makes this a writable pond.
+    return try await LocalPond.with(pondRoot, locked: true) { origin, locked in
       guard origin != nil else {
+        if locked {
+          throw ReplicationError(
+            .invalidArgument, "the pond at \(pondRoot) was promoted; it is not a replica any more")
+        }
         throw ReplicationError(
           .invalidArgument, "the pond at \(pondRoot) is not a replica; pull updates a replica",
           hint: "make one with 'pond restore URL'; a writable pond pushes instead")
       }
+    } _: { pond in
+      try await pull(into: pond)
     }
+  }
+
+  /// `pull()` with the replica open and locked.
+  private func pull(into pond: LocalPond) async throws -> PullReport {
+    let pondRoot = self.pondRoot
     let headBefore = pond.head
     let installed = try await install(
       after: try await pond.commit(headBefore).head, through: nil, into: dataRoot)
@@ -165,7 +178,6 @@ extension Replicator {
       // Brings the index up to the new head.
       try await BlockingPool.shared.run { _ = try PondStore(root: pondRoot, mode: .read) }
     }
-    await pond.unlock()
     await pond.recordHead(head, of: store.url)
     return PullReport(
       remote: store.url, headBefore: headBefore, head: head, versionsInstalled: installed.versions,

@@ -35,7 +35,13 @@ extension Replicator {
   /// of a shared version missing or of the wrong size. `deep` also re-downloads and re-hashes every object of
   /// every remote version (streaming, one object at a time per transfer) and checks the whole hash chain.
   public func verify(deep: Bool) async throws -> VerifyReport {
-    let pond = try await LocalPond.open(pondRoot) { _ in }
+    try await LocalPond.with(pondRoot) { _, _ in
+    } _: { pond in
+      try await verify(pond, deep: deep)
+    }
+  }
+
+  private func verify(_ pond: LocalPond, deep: Bool) async throws -> VerifyReport {
     var problems: [String] = []
     var remoteHead: Int64
     do {

@@ -59,13 +59,18 @@ extension Replicator {
   /// - Throws: `ReplicationError` `.diverged` when the remote holds other bytes at a version (nothing more is
   ///   written), `.invalidArgument` from a read-only replica.
   public func push() async throws -> PushReport {
-    let pond = try await LocalPond.open(pondRoot) { origin in
+    try await LocalPond.with(pondRoot) { origin, _ in
       if let origin {
         throw ReplicationError(
           .invalidArgument, "the pond is a read-only replica of \(origin); a replica does not push",
           hint: "'pond promote' makes it writable, and its pushes then continue its history")
       }
+    } _: { pond in
+      try await push(from: pond)
     }
+  }
+
+  private func push(from pond: LocalPond) async throws -> PushReport {
     let localHead = pond.head
     var agreed: Int64 = -1
     let remoteHead: Int64

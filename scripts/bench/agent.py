@@ -12,6 +12,7 @@ Parts, chosen with PARTS (default: all):
   healthz  /healthz latency (a new connection each time, every 20 ms) while the agent pushes a BIG_MIB file.
 """
 
+import atexit
 import http.client
 import json
 import os
@@ -41,6 +42,21 @@ S3_ENV = dict(
     AWS_ENDPOINT_URL=PROXY,
 )
 counter = [0]
+AGENTS = []  # every agent started, stopped by its PID at exit whatever happened
+
+
+def stop_leftover_agents():
+    for process in AGENTS:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+atexit.register(stop_leftover_agents)
 
 
 def fresh(name):
@@ -90,6 +106,7 @@ class Agent:
         self.process = subprocess.Popen(
             [POND, "agent", "--config", self.path + ".yaml"], env=S3_ENV, stdout=subprocess.DEVNULL, stderr=self.log
         )
+        AGENTS.append(self.process)
         self.port = None
         deadline = time.time() + 30
         while self.port is None:

@@ -8,6 +8,7 @@ start_counting_proxy() {
   "${POND_TEST_PYTHON:-.venv/bin/python}" scripts/s3/fault_proxy.py --upstream "$POND_TEST_S3_ENDPOINT" >"$out" &
   PROXY_PID=$!
   for _ in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
+  [ -s "$out" ] || { echo "the counting proxy (scripts/s3/fault_proxy.py) did not start" >&2; return 1; }
   PROXY="http://127.0.0.1:$(head -n1 "$out")"
 }
 stop_counting_proxy() {

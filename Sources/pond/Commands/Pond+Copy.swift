@@ -11,7 +11,8 @@ extension Pond {
         globs into the pond in one commit. With one source the pond path is the new name unless it \
         is an existing directory; with several it must be an existing directory.
         A source - reads standard input to its end (collector | pond copy --series - POND_PATH): \
-        alone, into a file path; committed only when the input ends normally. Named FIFOs, \
+        alone, into a file path; committed once the input reaches its end (a file named - is \
+        ./-). Named FIFOs, \
         /dev/stdin and /proc files are read to their end too, not by their size.
         Out: pond copy --out POND_PATH_OR_GLOB... HOST_DIR writes pond files, directories and \
         glob matches (at --at) into an existing host directory.

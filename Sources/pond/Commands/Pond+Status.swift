@@ -34,7 +34,14 @@ extension Pond {
       try reportingFailures("status") { output in
         let store = try location.openForReading()
         let report = try store.status(at: try at.version(in: store))
-        let agent = try AgentStatusFile.read(pondRoot: report.pond)
+        // The agent's state is a report for people: unreadable, it is said so, and the status goes on.
+        let agent: [AgentRemoteStatus]
+        do {
+          agent = try AgentStatusFile.read(pondRoot: report.pond)
+        } catch {
+          agent = []
+          StandardStream.printError("pond status: the agent's state is unreadable: \(error)")
+        }
         if json {
           try printJSON(StatusJSON(report: report, agent: agent), to: output)
           return

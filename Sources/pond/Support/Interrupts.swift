@@ -29,8 +29,8 @@ func polling<Result: Sendable>(
 }
 
 /// Runs `body` in a task that SIGINT or SIGTERM cancel, so that it can clean up what it started (a restore
-/// removes its unfinished directory); an interrupted body throws `CancellationError` (`reportingFailures`
-/// prints "interrupted" and exits 130).
+/// removes its unfinished directory). The body decides what an interruption throws: `CancellationError`
+/// (`reportingFailures` prints "interrupted" and exits 130), or an error saying what could not be undone.
 func cancellingOnInterrupt<Result: Sendable>(
   _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
@@ -45,11 +45,7 @@ func cancellingOnInterrupt<Result: Sendable>(
   let sources = SignalSources([SIGINT, SIGTERM]) { task.cancel() }
   handlersInstalled.finish()
   defer { sources.cancel() }
-  do {
-    return try await task.value
-  } catch  where task.isCancelled {
-    throw CancellationError()  // whatever the cancelled work threw (an aborted transfer...)
-  }
+  return try await task.value
 }
 
 /// Dispatch sources that run `handler` on the given signals (whose default action is then ignored), until
