@@ -89,6 +89,12 @@ let package = Package(
         "PondTime",
       ]),
 
+    // Tables and series of tables in the pond: CSV import, SQL over Parquet (SQLite virtual tables),
+    // downsampling, export.
+    .target(
+      name: "Tables",
+      dependencies: ["TLogFS", "TinyFS", "Parquet", "PondSQLite", "PondFiles", "PondTime"]),
+
     // Push, pull, restore and verify between a pond and its remotes; the remotes file (YAML).
     .target(
       name: "Replication",
@@ -127,7 +133,7 @@ let package = Package(
     .executableTarget(
       name: "pond",
       dependencies: [
-        "TinyFS", "TLogFS", "ObjectStore", "Replication",
+        "TinyFS", "TLogFS", "Tables", "ObjectStore", "Replication",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       // Not position-independent in release: a PIE's 42,000 absolute pointers (Swift metadata, witness
@@ -167,6 +173,12 @@ let package = Package(
     .testTarget(
       name: "TLogFSTests",
       dependencies: ["TLogFS", "TinyFS", "DeltaLog", "PondFiles", "PondSQLite", "PondTestSupport"]),
+    .testTarget(
+      name: "TablesTests",
+      dependencies: [
+        "Tables", "TLogFS", "TinyFS", "Parquet", "PondSQLite", "PondFiles", "PondTime",
+        "PondTestSupport",
+      ]),
     .testTarget(
       name: "ReplicationTests",
       dependencies: [

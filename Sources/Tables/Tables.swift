@@ -1,0 +1,1 @@
+// Tables and series of tables in the pond (docs/tables.md).
