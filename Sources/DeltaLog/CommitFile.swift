@@ -175,10 +175,11 @@ public struct CommitFile: Sendable, Equatable {
   }
 
   /// A blind append after `head`: a `commitInfo` chaining onto it (at `time(timestamp, after: head)`), then
-  /// `adds`. It needs no table state: the pond's commits are of this kind.
+  /// `metadata` when the table's metadata changes (a schema gaining nullable columns), then `adds`. It needs
+  /// no table state: the pond's commits are of this kind.
   public static func next(
-    after head: CommitHead, adds: [AddFile], operation: String = "WRITE",
-    operationParameters: [String: String] = [:], timestamp: Int64
+    after head: CommitHead, adds: [AddFile], metadata: TableMetadata? = nil,
+    operation: String = "WRITE", operationParameters: [String: String] = [:], timestamp: Int64
   ) throws(DeltaLogError) -> CommitFile {
     try validate(adds)
     let time = try Self.time(timestamp, after: head)
@@ -187,7 +188,9 @@ public struct CommitFile: Sendable, Equatable {
       engineInfo: DeltaTable.engineInfo, readVersion: head.version,
       previousCommitSHA256: head.sha256.hex)
     return CommitFile(
-      version: head.version + 1, actions: [.commitInfo(info)] + adds.map { .add($0) })
+      version: head.version + 1,
+      actions: [.commitInfo(info)] + (metadata.map { [.metaData($0)] } ?? [])
+        + adds.map { .add($0) })
   }
 
   /// What an `add` pond writes must hold: a valid relative path, once per commit, non-negative size and

@@ -4,7 +4,8 @@ public import TinyFS
 ///
 /// Version 1 (docs/format.md, "Directory listings"): the 4 bytes `PDL1`, then an unsigned LEB128 entry count,
 /// then per entry, sorted by the names' UTF-8 bytes: LEB128 name length, the UTF-8 name, the 16-byte node id
-/// (RFC 9562 big-endian), and one entry-type byte (1 directory, 2 file, 3 symlink, 4 series, 5 dynamic).
+/// (RFC 9562 big-endian), and one entry-type byte (1 directory, 2 file, 3 symlink, 4 series, 5 dynamic, 6
+/// table, 7 table-series).
 public enum DirectoryListing {
   static let magic: [UInt8] = Array("PDL1".utf8)
 
@@ -16,6 +17,8 @@ public enum DirectoryListing {
     case .symlink: 3
     case .series: 4
     case .dynamic: 5
+    case .table: 6
+    case .tableSeries: 7
     }
   }
 
@@ -26,6 +29,8 @@ public enum DirectoryListing {
     case 3: .symlink
     case 4: .series
     case 5: .dynamic
+    case 6: .table
+    case 7: .tableSeries
     default: nil
     }
   }

@@ -29,6 +29,10 @@ public final class OplogPersistence: Persistence {
   private var open: (id: TransactionID, timestamp: Int64)?
   private var openRows: [OplogRow] = []
   private var openTokens: Set<String> = []
+  /// What the table versions of the open transaction hold, by node (`describeTable(_:as:)`).
+  private var openTables: [NodeID: TableInfo] = [:]
+  /// `hasTableColumns()`, once known.
+  private var schemaHasTables: Bool?
   /// Set when a commit landed in the log but the index could not record it: this process's view is then
   /// behind the log, so every later call fails instead of answering from it.
   private var indexFailure: PondError?
@@ -83,7 +87,7 @@ public final class OplogPersistence: Persistence {
     // While a transaction is being committed, FileSystem reads content only to carry an unchanged node
     // forward (a move); hand large bodies over as tokens so they are neither loaded nor copied.
     if open != nil, let row = try index.row(of: id, at: version(nil)), row.isBlob,
-      row.record.entryType == .file
+      row.record.entryType == .file || row.record.entryType == .table
     {
       openTokens.insert(row.sha256)
       return LargeFileToken(sha256: row.sha256, size: Int64(row.record.size)).bytes
@@ -105,20 +109,80 @@ public final class OplogPersistence: Persistence {
     guard last.record.entryType != .directory else {
       throw PersistenceError("node \(id) is a directory; it has a listing, not content")
     }
-    guard last.record.entryType == .series else {
+    guard last.record.entryType.isAppendOnly else {
       try stream(last, size: Int64(last.record.size), to: sink)
       return
     }
-    // A series is the run of series rows up to `version` (ids are never reused and a series stays a series,
-    // so the run is its whole history; a non-series row would end it). Each row holds the bytes by which
-    // the series grew.
-    let start = try index.lastVersion(of: id, notOfType: .series, upTo: version)
+    try forEachAppend(of: id, last, upTo: version) { row, size in
+      try stream(row, size: size, to: sink)
+    }
+  }
+
+  /// Calls `body` with each row of the append-only node `id` up to `version` (whose latest row is `last`)
+  /// and the number of bytes it appended, oldest first.
+  private func forEachAppend(
+    of id: NodeID, _ last: IndexedRow, upTo version: Int64,
+    _ body: (IndexedRow, Int64) throws -> Void
+  ) throws {
+    // A series is the run of its type's rows up to `version` (ids are never reused and a series stays a
+    // series, so the run is its whole history; a row of another type would end it). Each row holds the
+    // bytes by which the series grew.
+    let start = try index.lastVersion(of: id, notOfType: last.record.entryType, upTo: version)
     var previousSize: Int64 = 0
     try index.forEachRow(of: id, after: start, upTo: version) { row in
       let size = Int64(row.record.size)
-      try stream(row, size: size - previousSize, to: sink)
+      try body(row, size - previousSize)
       previousSize = size
     }
+  }
+
+  /// The versions of the table or series of tables `id` that a read at `transaction` sees, oldest first: the
+  /// latest version of a table; every version of a series of tables that appended one (a move appends
+  /// none).
+  public func tableVersions(_ id: NodeID, at transaction: TransactionID?) throws -> [TableVersion] {
+    let version = try version(transaction)
+    guard let last = try index.row(of: id, at: version) else {
+      throw PersistenceError("node \(id) does not exist at transaction \(name(transaction))")
+    }
+    guard last.record.entryType.isTable else {
+      throw PersistenceError("node \(id) is a \(last.record.entryType), not a table")
+    }
+    func part(_ row: IndexedRow, size: Int64) throws -> TableVersion? {
+      guard let table = row.table else {
+        guard size == 0 else {
+          throw PondError(
+            .corrupt, path: "node \(id)",
+            "version \(row.record.version) holds \(size) bytes but does not describe its table",
+            hint: "run 'pond fsck'")
+        }
+        return nil
+      }
+      return TableVersion(
+        node: id, version: row.record.version, transaction: row.record.transaction.rawValue,
+        table: table, sha256: row.sha256, size: size, isBlob: row.isBlob)
+    }
+    guard last.record.entryType == .tableSeries else {
+      return try part(last, size: Int64(last.record.size)).map { [$0] } ?? []
+    }
+    var parts: [TableVersion] = []
+    try forEachAppend(of: id, last, upTo: version) { row, size in
+      if let found = try part(row, size: size) { parts.append(found) }
+    }
+    return parts
+  }
+
+  /// The Parquet bytes of `part`: in memory when they are inline, otherwise the path of a copy
+  /// decompressed into `local/tables/` (made once, checked against its SHA-256 then).
+  public func tableContent(_ part: TableVersion) throws -> TableContent {
+    guard part.isBlob else {
+      guard let row = try index.row(of: part.node, at: part.transaction),
+        row.record.transaction.rawValue == part.transaction
+      else {
+        throw PersistenceError("node \(part.node) has no row at transaction \(part.transaction)")
+      }
+      return .bytes(try inlineContent(row))
+    }
+    return .file(try TableCache(pondRoot: pondRoot).path(of: part, in: largeFiles))
   }
 
   private func stream(
@@ -241,7 +305,9 @@ public final class OplogPersistence: Persistence {
     case .content(let bytes), .append(let bytes):
       var base: Int64 = 0
       if case .append = write.payload {
-        precondition(previous?.entryType == .series, "append to \(write.id), which is not a series")
+        precondition(
+          previous?.entryType.isAppendOnly == true && previous?.entryType == write.entryType,
+          "append to \(write.id), which is not a \(write.entryType)")
         base = Int64(previous!.size)
       }
       if let token = LargeFileToken(bytes), openTokens.contains(token.sha256) {
@@ -262,7 +328,32 @@ public final class OplogPersistence: Persistence {
         }
       }
     }
+    if write.entryType.isTable, row.size > (base(of: write, previous) ?? 0) {
+      if let info = openTables[write.id] {
+        row.table = info
+      } else if let carried = try index.row(of: write.id, at: version(nil)),
+        carried.sha256 == row.sha256,
+        let info = carried.table
+      {
+        row.table = info  // a table moved: same bytes, same description
+      } else {
+        preconditionFailure("table \(write.id) stored without a description (describeTable(_:as:))")
+      }
+    }
     openRows.append(row)
+  }
+
+  /// The size an append starts from: the previous version's, for an append-only node.
+  private func base(of write: NodeWrite, _ previous: NodeRecord?) -> Int64? {
+    guard case .append = write.payload else { return nil }
+    return previous.map { Int64($0.size) }
+  }
+
+  /// Records what the table version of node `id` that the file system's open transaction writes holds; the
+  /// row stored for it at the commit carries it (docs/format.md, the `table_*` and `time_*` columns).
+  /// `rollback()` forgets it, as the commit does.
+  func describeTable(_ id: NodeID, as info: TableInfo) {
+    openTables[id] = info
   }
 
   public func commit() throws -> TransactionID {
@@ -283,12 +374,14 @@ public final class OplogPersistence: Persistence {
       let rowTime = UTCMicroseconds(UTCMilliseconds(rawValue: timestamp)).rawValue
       for position in openRows.indices { openRows[position].timestamp = rowTime }
     }
-    let file = try OplogWriter(dataRoot: dataRoot).writeDataFile(openRows, version: version)
+    let metadata = try evolvedMetadata()
+    let file = try OplogWriter(dataRoot: dataRoot).writeDataFile(
+      openRows, version: version, withTables: try metadata != nil || hasTableColumns())
     let commit: CommitFile
     do {
       commit = try CommitFile.next(
-        after: head, adds: [file], operationParameters: ["command": commandLine],
-        timestamp: timestamp)
+        after: head, adds: [file], metadata: metadata,
+        operationParameters: ["command": commandLine], timestamp: timestamp)
     } catch {
       try? LocalFiles.remove(dataRoot + "/" + file.path)
       throw PondError(error)
@@ -330,6 +423,7 @@ public final class OplogPersistence: Persistence {
         "another writer committed version \(version) although this process held the lock",
         hint: "make sure every writer uses the same $POND/local/lock; nothing was written")
     }
+    if metadata != nil { schemaHasTables = true }
     // The version is committed: the log is authoritative and the index only derived from it. If the index
     // cannot record it (a full disk), the command still succeeded; the next open applies the version from the
     // log, and this process refuses to answer from its outdated view.
@@ -367,6 +461,28 @@ public final class OplogPersistence: Persistence {
     open = nil
     openRows = []
     openTokens = []
+    openTables = [:]
+  }
+
+  /// The `metaData` the open transaction's commit must carry: the table's schema with the table columns,
+  /// the first time a pond made before them (its version 0 lacks them) stores a table; nil otherwise.
+  /// Delta readers then see the columns, null in older data files (Delta's adding of nullable columns).
+  private func evolvedMetadata() throws -> TableMetadata? {
+    guard openRows.contains(where: { $0.table != nil }), try !hasTableColumns(),
+      var metadata = try log.commit(0).metadata
+    else { return nil }
+    metadata.schema = Oplog.deltaSchema()
+    return metadata
+  }
+
+  /// Whether the pond's Delta schema has the table columns: from version 0 (ponds made since), or since the
+  /// first commit that stored a table. Data files hold exactly the columns of the schema in force.
+  private func hasTableColumns() throws -> Bool {
+    if let schemaHasTables { return schemaHasTables }
+    let names = Set(try log.commit(0).metadata?.schema.fields.map(\.name) ?? [])
+    let found = try Oplog.tableColumnNames.isSubset(of: names) || index.hasTableRows()
+    schemaHasTables = found
+    return found
   }
 }
 
@@ -375,12 +491,13 @@ struct OplogWriter {
   let dataRoot: String
 
   /// Writes `rows` as the data file of `version` and returns its `add` (exact size, stats, sha256).
-  func writeDataFile(_ rows: [OplogRow], version: Int64) throws -> AddFile {
+  func writeDataFile(_ rows: [OplogRow], version: Int64, withTables: Bool = true) throws -> AddFile
+  {
     let name = PondLayout.newDataFileKey(version: version)
     let path = dataRoot + "/" + name
     let summary: ParquetFileSummary
     do {
-      summary = try Oplog.write(rows, to: path)
+      summary = try Oplog.write(rows, to: path, withTables: withTables)
     } catch {
       try? LocalFiles.remove(path)
       throw PondError(

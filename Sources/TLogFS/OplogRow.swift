@@ -25,10 +25,14 @@ public struct OplogRow: Sendable, Equatable {
   public var sha256: String
   /// The large file holding the bytes, relative to `data/` (`_large_files/sha256=<hex>.zst`), or nil.
   public var blob: String?
+  /// What a table version's Parquet bytes hold (the `table_*` and `time_*` columns); nil for other rows and
+  /// for a version of a series of tables that appended nothing (a move).
+  public var table: TableInfo?
 
   public init(
     partID: NodeID, nodeID: NodeID, version: Int64, transaction: Int64, timestamp: Int64,
-    entryType: EntryType, content: [UInt8]?, size: Int64, sha256: String, blob: String?
+    entryType: EntryType, content: [UInt8]?, size: Int64, sha256: String, blob: String?,
+    table: TableInfo? = nil
   ) {
     self.partID = partID
     self.nodeID = nodeID
@@ -40,6 +44,7 @@ public struct OplogRow: Sendable, Equatable {
     self.size = size
     self.sha256 = sha256
     self.blob = blob
+    self.table = table
   }
 }
 
@@ -57,21 +62,49 @@ public enum Oplog {
     ("size", .int64, false),
     ("sha256", .string, false),
     ("blob", .string, true),
+    ("table_rows", .int64, true),
+    ("table_schema", .string, true),
+    ("time_column", .string, true),
+    ("time_min", .timestamp, true),
+    ("time_max", .timestamp, true),
   ]
 
-  static let parquetSchema: ParquetSchema = {
+  /// The columns added with tables (format 1 gained them as nullable columns): a data file written before
+  /// them lacks them, and its rows have no table.
+  static let tableColumnNames: Set<String> = [
+    "table_rows", "table_schema", "time_column", "time_min", "time_max",
+  ]
+
+  /// The columns of a pond whose schema has (`withTables`) or has not yet got the table columns.
+  static func columns(withTables: Bool) -> [(String, ParquetType, Bool)] {
+    withTables ? columns : columns.filter { !tableColumnNames.contains($0.0) }
+  }
+
+  private static let parquetSchemas: [Bool: ParquetSchema] = {
     do {
-      return try ParquetSchema(
-        columns.map { ParquetColumn(name: $0.0, type: $0.1, nullable: $0.2) })
+      return try [true, false].reduce(into: [:]) { schemas, withTables in
+        schemas[withTables] = try ParquetSchema(
+          columns(withTables: withTables).map {
+            ParquetColumn(name: $0.0, type: $0.1, nullable: $0.2)
+          })
+      }
     } catch {
       preconditionFailure("the oplog's Parquet schema is invalid: \(error)")
     }
   }()
 
-  static let deltaSchema: DeltaSchema = {
+  /// The Delta schema of the oplog, with or without the table columns.
+  static func deltaSchema(withTables: Bool = true) -> DeltaSchema {
+    withTables ? deltaSchemaWithTables : deltaSchemaWithoutTables
+  }
+
+  private static let deltaSchemaWithTables = makeDeltaSchema(withTables: true)
+  private static let deltaSchemaWithoutTables = makeDeltaSchema(withTables: false)
+
+  private static func makeDeltaSchema(withTables: Bool) -> DeltaSchema {
     do {
       return try DeltaSchema(
-        columns.map { name, type, nullable in
+        columns(withTables: withTables).map { name, type, nullable in
           let deltaType: DeltaSchema.FieldType =
             switch type {
             case .string: .string
@@ -86,11 +119,14 @@ public enum Oplog {
     } catch {
       preconditionFailure("the oplog's Delta schema is invalid: \(error)")
     }
-  }()
+  }
 
-  /// Writes `rows` as a new Parquet file (zstd pages, fsynced) at `path`.
-  static func write(_ rows: [OplogRow], to path: String) throws -> ParquetFileSummary {
-    let columns: [ParquetColumnData] = [
+  /// Writes `rows` as a new Parquet file (zstd pages, fsynced) at `path`; without the table columns
+  /// (`withTables` false) while the pond's schema has not got them.
+  static func write(_ rows: [OplogRow], to path: String, withTables: Bool) throws
+    -> ParquetFileSummary
+  {
+    var columns: [ParquetColumnData] = [
       .strings(rows.map { $0.partID.description }),
       .strings(rows.map { $0.nodeID.description }),
       .int64s(rows.map { $0.version }),
@@ -101,9 +137,19 @@ public enum Oplog {
       .int64s(rows.map { $0.size }),
       .strings(rows.map { $0.sha256 }),
       .strings(rows.map { $0.blob }),
+      .int64s(rows.map { $0.table?.rows }),
+      .strings(rows.map { $0.table?.schema }),
+      .strings(rows.map { $0.table?.timeColumn }),
+      .int64s(rows.map { $0.table?.timeRange?.lowerBound }),
+      .int64s(rows.map { $0.table?.timeRange?.upperBound }),
     ]
+    if !withTables {
+      precondition(
+        rows.allSatisfy { $0.table == nil }, "a table row in a pond without table columns")
+      columns.removeLast(tableColumnNames.count)
+    }
     return try ParquetWriter.write(
-      path: path, schema: parquetSchema, columns: columns,
+      path: path, schema: parquetSchemas[withTables]!, columns: columns,
       options: ParquetWriterOptions(compression: .zstd()))
   }
 
@@ -130,7 +176,9 @@ public enum Oplog {
       reader = try open()
       for (name, _, _) in Oplog.columns {
         guard let data = try reader.readColumn(named: name) else {
-          throw corrupt("no column \(name)")
+          guard tableColumnNames.contains(name) else { throw corrupt("no column \(name)") }
+          columns.append([ParquetValue?](repeating: nil, count: Int(reader.numRows)))
+          continue
         }
         columns.append(data.rows())
       }
@@ -161,11 +209,25 @@ public enum Oplog {
       else { throw corrupt("row \(index) has a missing or invalid value") }
       var content: [UInt8]?
       if case .bytes(let bytes) = columns[6][index] { content = bytes }
+      var table: TableInfo?
+      if let count = integer(columns[10][index]) {
+        guard let schema = text(columns[11][index]), count >= 0 else {
+          throw corrupt("row \(index) has table_rows but no valid table_schema")
+        }
+        let low = integer(columns[13][index])
+        let high = integer(columns[14][index])
+        guard (low == nil) == (high == nil), low ?? 0 <= high ?? 0 else {
+          throw corrupt("row \(index) has an invalid time_min/time_max")
+        }
+        table = TableInfo(
+          rows: count, schema: schema, timeColumn: text(columns[12][index]),
+          timeRange: low.map { $0...high! })
+      }
       rows.append(
         OplogRow(
           partID: part, nodeID: node, version: version, transaction: txn, timestamp: timestamp,
           entryType: type, content: content, size: size, sha256: sha,
-          blob: text(columns[9][index])))
+          blob: text(columns[9][index]), table: table))
     }
     return rows
   }

@@ -149,7 +149,8 @@ extension PondStore {
               continue
             }
             let base: Int64 =
-              row.entryType == .series && previous?.entryType == .series ? previous!.size : 0
+              row.entryType.isAppendOnly && previous?.entryType == row.entryType
+              ? previous!.size : 0
             blobs[row.sha256] = row.size - base
           } else {
             report.problems.append("\(location): has neither inline content nor a blob")
@@ -295,13 +296,19 @@ private final class IndexCheck {
     if row.entryType == .directory, row.content != nil {
       listings[row.nodeID] = (row.transaction, row.sha256)
     }
-    let found: (numbers: [Int64], sha256: String, parent: [UInt8])?
+    let found: (numbers: [Int64], sha256: String, parent: [UInt8], table: TableInfo?)?
     do {
       found = try database.firstRow(
-        "SELECT version, type, size, is_blob, row_index, sha256, parent FROM rows"
+        "SELECT version, type, size, is_blob, row_index, sha256, parent,"
+          + " table_rows, table_schema, time_column, time_min, time_max FROM rows"
           + " WHERE node = ?1 AND txn = ?2",
         [.blob(row.nodeID.bytes), .integer(row.transaction)]
-      ) { result in ((0..<5).map { result.integer(Int32($0)) }, result.text(5), result.blob(6)) }
+      ) { result in
+        (
+          (0..<5).map { result.integer(Int32($0)) }, result.text(5), result.blob(6),
+          PondIndex.tableInfo(result, from: 7)
+        )
+      }
     } catch {
       return "it cannot be read (\(error))"
     }
@@ -310,7 +317,8 @@ private final class IndexCheck {
       row.version, Int64(DirectoryListing.code(row.entryType)), max(row.size, 0),
       row.blob == nil ? 0 : 1, Int64(position),
     ]
-    guard found.numbers == expected, found.sha256 == row.sha256, found.parent == row.partID.bytes
+    guard found.numbers == expected, found.sha256 == row.sha256, found.parent == row.partID.bytes,
+      found.table == row.table
     else {
       return "the row differs"
     }

@@ -14,6 +14,8 @@ struct IndexedRow: Sendable {
   var isBlob: Bool
   /// The row's position in its transaction's data file.
   var rowIndex: Int
+  /// What a table version holds (rows, schema, time range), when the row is one.
+  var table: TableInfo?
 }
 
 /// One Delta version as the index remembers it.
@@ -60,7 +62,7 @@ extension IndexedCommit {
 /// Not `Sendable`: owned by one `OplogPersistence`.
 final class PondIndex {
   /// The database's `user_version`: bumped whenever the tables change, which rebuilds older indexes.
-  static let formatVersion: Int64 = 3
+  static let formatVersion: Int64 = 4
   static let fileName = "index.sqlite"
 
   /// Where the index lives, for `pond status`.
@@ -178,6 +180,13 @@ final class PondIndex {
     ) { $0.isNull(0) ? nil : $0.integer(0) } ?? nil
   }
 
+  /// True when some row of the log up to the head records a table.
+  func hasTableRows() throws -> Bool {
+    try database.firstRow(
+      "SELECT 1 FROM rows WHERE table_rows IS NOT NULL AND txn <= ?1 LIMIT 1", [.integer(head)]
+    ) { _ in true } ?? false
+  }
+
   /// The encoded listing of directory `id` as written by version `version`, when that is its latest listing.
   func latestListing(of id: NodeID, writtenBy version: Int64) throws -> [UInt8]? {
     try database.firstRow(
@@ -244,7 +253,8 @@ final class PondIndex {
   // MARK: Opening
 
   private static let rowColumns =
-    "parent, version, type, txn, timestamp, size, sha256, is_blob, row_index"
+    "parent, version, type, txn, timestamp, size, sha256, is_blob, row_index,"
+    + " table_rows, table_schema, time_column, time_min, time_max"
 
   private static let schema = """
     CREATE TABLE IF NOT EXISTS commits(
@@ -255,6 +265,7 @@ final class PondIndex {
       node BLOB NOT NULL, txn INTEGER NOT NULL, parent BLOB NOT NULL, version INTEGER NOT NULL,
       type INTEGER NOT NULL, timestamp INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
       is_blob INTEGER NOT NULL, row_index INTEGER NOT NULL,
+      table_rows INTEGER, table_schema TEXT, time_column TEXT, time_min INTEGER, time_max INTEGER,
       PRIMARY KEY (node, txn)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS listings(
       node BLOB PRIMARY KEY, txn INTEGER NOT NULL, listing BLOB NOT NULL) WITHOUT ROWID;
@@ -372,13 +383,18 @@ final class PondIndex {
   ) throws {
     for (position, row) in rows.enumerated() {
       try database.run(
-        "INSERT INTO rows(node, txn, parent, version, type, timestamp, size, sha256, is_blob, row_index)"
-          + " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO rows(node, txn, parent, version, type, timestamp, size, sha256, is_blob, row_index,"
+          + " table_rows, table_schema, time_column, time_min, time_max)"
+          + " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         [
           .blob(row.nodeID.bytes), .integer(version), .blob(row.partID.bytes),
           .integer(row.version), .integer(Int64(DirectoryListing.code(row.entryType))),
           .integer(row.timestamp), .integer(max(row.size, 0)), .text(row.sha256),
           .integer(row.blob == nil ? 0 : 1), .integer(Int64(position)),
+          row.table.map { .integer($0.rows) } ?? .null, row.table.map { .text($0.schema) } ?? .null,
+          row.table?.timeColumn.map { .text($0) } ?? .null,
+          row.table?.timeRange.map { .integer($0.lowerBound) } ?? .null,
+          row.table?.timeRange.map { .integer($0.upperBound) } ?? .null,
         ])
       if row.entryType == .directory, let content = row.content {
         try database.run(
@@ -440,7 +456,18 @@ final class PondIndex {
       size: UInt64(max(row.integer(5), 0)))
     return IndexedRow(
       record: record, sha256: row.text(6), isBlob: row.integer(7) != 0,
-      rowIndex: Int(row.integer(8)))
+      rowIndex: Int(row.integer(8)), table: tableInfo(row, from: 9))
+  }
+
+  /// The columns `table_rows, table_schema, time_column, time_min, time_max` of `row`, from `column` on.
+  static func tableInfo(_ row: SQLiteRow, from column: Int32) -> TableInfo? {
+    guard !row.isNull(column) else { return nil }
+    let low = column + 3
+    return TableInfo(
+      rows: row.integer(column), schema: row.text(column + 1),
+      timeColumn: row.isNull(column + 2) ? nil : row.text(column + 2),
+      timeRange: row.isNull(low) || row.isNull(low + 1)
+        ? nil : row.integer(low)...max(row.integer(low), row.integer(low + 1)))
   }
 
   private static func remove(_ path: String) {

@@ -1,5 +1,6 @@
 import DeltaLog
 import FoundationEssentials
+import PondTime
 import TinyFS
 
 /// One version of one node, as `pond describe` shows it.
@@ -14,6 +15,27 @@ public struct NodeVersionReport: Sendable, Codable, Equatable {
   /// "inline", or the large file's key under `data/`.
   public var storage: String
   public var parentID: String
+  /// What a table version holds; null for other nodes and for a series' version that appended nothing.
+  @ExplicitNull public var table: TableVersionReport?
+}
+
+/// What `pond describe` shows of one table version.
+public struct TableVersionReport: Sendable, Codable, Equatable {
+  public var rows: Int64
+  /// The columns, in the `--schema` syntax.
+  public var schema: String
+  @ExplicitNull public var timeColumn: String?
+  /// ISO 8601 UTC of the smallest and largest time, when there is a time column.
+  @ExplicitNull public var timeMin: String?
+  @ExplicitNull public var timeMax: String?
+
+  init(_ info: TableInfo) {
+    rows = info.rows
+    schema = info.schema
+    timeColumn = info.timeColumn
+    timeMin = info.timeRange.map { UTCMicroseconds(rawValue: $0.lowerBound).description }
+    timeMax = info.timeRange.map { UTCMicroseconds(rawValue: $0.upperBound).description }
+  }
 }
 
 /// What `pond describe` shows about a path.
@@ -70,6 +92,12 @@ public struct RowReport: Sendable, Codable, Equatable {
   public var size: Int64
   public var sha256: String
   @ExplicitNull public var blob: String?
+  @ExplicitNull public var tableRows: Int64?
+  @ExplicitNull public var tableSchema: String?
+  @ExplicitNull public var timeColumn: String?
+  /// Microseconds since the epoch, like `timestamp`.
+  @ExplicitNull public var timeMin: Int64?
+  @ExplicitNull public var timeMax: Int64?
 
   enum CodingKeys: String, CodingKey {
     case partID = "part_id"
@@ -77,6 +105,11 @@ public struct RowReport: Sendable, Codable, Equatable {
     case version, txn, timestamp
     case entryType = "entry_type"
     case content, size, sha256, blob
+    case tableRows = "table_rows"
+    case tableSchema = "table_schema"
+    case timeColumn = "time_column"
+    case timeMin = "time_min"
+    case timeMax = "time_max"
   }
 
   init(_ row: OplogRow) {
@@ -90,6 +123,11 @@ public struct RowReport: Sendable, Codable, Equatable {
     size = row.size
     sha256 = row.sha256
     blob = row.blob
+    tableRows = row.table?.rows
+    tableSchema = row.table?.schema
+    timeColumn = row.table?.timeColumn
+    timeMin = row.table?.timeRange?.lowerBound
+    timeMax = row.table?.timeRange?.upperBound
   }
 }
 
@@ -106,8 +144,10 @@ public struct StatusReport: Sendable, Codable, Equatable {
   public var directories: Int
   public var files: Int
   public var series: Int
+  /// Tables and series of tables.
+  public var tables: Int
   public var symlinks: Int
-  /// Bytes of file and series content reachable at `version`.
+  /// Bytes of file, series and table content reachable at `version`.
   public var bytes: Int64
   /// "up to date", or "rebuilt from the log" when the local index was missing, stale or corrupt.
   public var index: String
@@ -131,7 +171,7 @@ extension PondStore {
           time: Self.formatTime(commit.timestamp), size: Int64(row.record.size),
           sha256: row.sha256,
           storage: row.isBlob ? "data/" + PondLayout.largeFileKey(sha256: row.sha256) : "inline",
-          parentID: row.record.parentID.description))
+          parentID: row.record.parentID.description, table: row.table.map(TableVersionReport.init)))
     }
     return NodeReport(
       path: info.path, nodeID: id.description, type: info.entryType.rawValue,
@@ -199,14 +239,18 @@ extension PondStore {
       formatVersion: metadata.configuration["pond.formatVersion"] ?? "",
       version: shown, headVersion: head,
       time: Self.formatTime(try persistence.index.commit(shown).timestamp), directories: 1,
-      files: 0, series: 0, symlinks: 0, bytes: 0,
+      files: 0, series: 0, tables: 0, symlinks: 0, bytes: 0,
       index: (persistence.indexWasRebuilt ? "rebuilt from the log" : "up to date")
         + " (\(persistence.index.location))")
     for match in try fileSystem.glob("/**") where match.path != "/" {
       switch match.entryType {
       case .directory, .dynamic: report.directories += 1
-      case .file, .series:
-        if match.entryType == .file { report.files += 1 } else { report.series += 1 }
+      case .file, .series, .table, .tableSeries:
+        switch match.entryType {
+        case .file: report.files += 1
+        case .series: report.series += 1
+        default: report.tables += 1
+        }
         report.bytes += Int64(try fileSystem.lstat(match.path).size)
       case .symlink: report.symlinks += 1
       }

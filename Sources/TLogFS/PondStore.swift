@@ -57,10 +57,12 @@ public final class PondStore {
   }
 
   /// Creates a pond at `root` (a new or empty directory): version 0 holds the empty root directory.
+  ///
+  /// `withTables` false makes a pond as releases before tables did (for the tests of schema evolution).
   @discardableResult
-  public static func create(root: String, birthplace: String?, commandLine: String) throws
-    -> PondStore
-  {
+  public static func create(
+    root: String, birthplace: String?, commandLine: String, withTables: Bool = true
+  ) throws -> PondStore {
     let root = normalized(root)
     if let status = try HostIO.status(root) {
       guard status.isDirectory else {
@@ -100,7 +102,7 @@ public final class PondStore {
       entryType: .directory, content: DirectoryListing.encode([]), size: 0,
       sha256: Hex.encode(SHA256.hash(DirectoryListing.encode([]))), blob: nil)
     let writer = OplogWriter(dataRoot: root + "/" + PondLayout.dataDirectory)
-    let add = try writer.writeDataFile([rootRow], version: 0)
+    let add = try writer.writeDataFile([rootRow], version: 0, withTables: withTables)
     let configuration = [
       "pond.formatVersion": formatVersion,
       "pond.birthplace": birthplace ?? ProcessInfo.processInfo.hostName,
@@ -108,7 +110,8 @@ public final class PondStore {
     let result: CommitResult
     do {
       let versionZero = try CommitFile.first(
-        schema: Oplog.deltaSchema, configuration: configuration, id: UUID().uuidString.lowercased(),
+        schema: Oplog.deltaSchema(withTables: withTables), configuration: configuration,
+        id: UUID().uuidString.lowercased(),
         adds: [add], operationParameters: ["command": commandLine],
         timestamp: UTCMilliseconds(now).rawValue)
       result = try PondLog(dataRoot: root + "/" + PondLayout.dataDirectory).table.write(versionZero)

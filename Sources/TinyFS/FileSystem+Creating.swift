@@ -39,10 +39,66 @@ extension FileSystem {
       }
       guard entry.entryType == .file else {
         throw op.fail(
-          .notPermitted, at: resolution.path,
-          hint: "a series is append-only; append with 'pond copy --series'")
+          .notPermitted, at: resolution.path, hint: Self.writeHint(entry.entryType))
       }
       pending!.writes[entry.id] = PendingWrite(entryType: .file, payload: .content(contents))
+    }
+  }
+
+  /// How a node of `type`, which a plain write may not replace, is written.
+  private static func writeHint(_ type: EntryType) -> String {
+    switch type {
+    case .table: "a table is replaced by a table: 'pond copy --table'"
+    case .tableSeries: "a series of tables is appended to with 'pond copy --series --table'"
+    default: "a series is append-only; append with 'pond copy --series'"
+    }
+  }
+
+  /// Creates the table at `path` or replaces it with a new version holding `contents` (a whole Parquet
+  /// file, or a large file's stand-in); a final symbolic link is followed.
+  public func writeTable(_ path: String, contents: [UInt8]) throws {
+    let op = Operation(name: "write", path: path)
+    try changing(op) {
+      try refuseDotName(path, op)
+      let resolution = try resolve(path, op, followFinal: true)
+      guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
+      guard let child = resolution.child else {
+        try create(name, in: resolution, type: .table, payload: .content(contents), op)
+        return
+      }
+      let entry = try storedEntry(child, resolution, op)
+      guard entry.entryType == .table else {
+        throw op.fail(
+          entry.entryType.isDirectory ? .isADirectory : .notPermitted, at: resolution.path,
+          hint: "it is a \(entry.entryType), not a table; remove it first or choose another name")
+      }
+      pending!.writes[entry.id] = PendingWrite(entryType: .table, payload: .content(contents))
+    }
+  }
+
+  /// Appends a version holding `contents` (a whole Parquet file, or a large file's stand-in) to the series
+  /// of tables at `path`, creating it when nothing is there. One append per series per transaction.
+  public func appendTable(_ path: String, contents: [UInt8]) throws {
+    let op = Operation(name: "append", path: path)
+    try changing(op) {
+      try refuseDotName(path, op)
+      let resolution = try resolve(path, op, followFinal: true)
+      guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
+      guard let child = resolution.child else {
+        try create(name, in: resolution, type: .tableSeries, payload: .content(contents), op)
+        return
+      }
+      let entry = try storedEntry(child, resolution, op)
+      guard entry.entryType == .tableSeries else {
+        throw op.fail(
+          entry.entryType.isDirectory ? .isADirectory : .notPermitted, at: resolution.path,
+          hint:
+            "it is a \(entry.entryType), not a series of tables; remove it first or choose another name"
+        )
+      }
+      precondition(
+        pending!.writes[entry.id] == nil, "two appends to the series of tables \(resolution.path)")
+      pending!.writes[entry.id] = PendingWrite(entryType: .tableSeries, payload: .append(contents))
     }
   }
 
@@ -53,6 +109,9 @@ extension FileSystem {
     try changing(op) {
       guard let (entry, _) = try existingFileOrNewFile(path, contents: contents, op) else {
         return
+      }
+      if entry.entryType.isTable {
+        throw op.fail(.notPermitted, at: op.path, hint: Self.writeHint(entry.entryType))
       }
       if entry.entryType == .file {
         let current = try storedContent(entry.id)
@@ -162,7 +221,7 @@ extension FileSystem {
     }
     let entry = try storedEntry(child, resolution, op)
     switch entry.entryType {
-    case .file, .series: return (entry, resolution)
+    case .file, .series, .table, .tableSeries: return (entry, resolution)
     case .directory, .dynamic: throw op.fail(.isADirectory, at: resolution.path)
     case .symlink:
       preconditionFailure(

@@ -145,7 +145,7 @@ extension FileSystem {
       switch entry.entryType {
       case .directory: return .stored(entry.id)
       case .dynamic: return .dynamic(try instantiate(entry.id, op))
-      case .file, .series, .symlink: return nil
+      case .file, .series, .symlink, .table, .tableSeries: return nil
       }
     case .computed(.directory(let dynamic)): return .dynamic(dynamic)
     case .computed: return nil

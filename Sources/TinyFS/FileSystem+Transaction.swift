@@ -87,10 +87,11 @@ extension FileSystem {
             case .symlink(let target): .symlink(target)
             case .unchanged:
               switch change.entryType {
-              case .series: .append([])
+              case .series, .tableSeries: .append([])
               case .symlink:
                 .symlink(String(decoding: try persistence.content(id, at: nil), as: UTF8.self))
-              case .file, .dynamic, .directory: .content(try persistence.content(id, at: nil))
+              case .file, .table, .dynamic, .directory:
+                .content(try persistence.content(id, at: nil))
               }
             }
           write = NodeWrite(

@@ -22,9 +22,20 @@ public enum EntryType: String, Hashable, Sendable, CaseIterable, CustomStringCon
   case series
   /// A directory whose children are computed; its content names a factory and its configuration.
   case dynamic
+  /// A table: each version holds a whole Parquet file (like a file), described by the row (docs/tables.md).
+  case table
+  /// A series of tables: each version holds one more Parquet file, whose rows join the series; stored like
+  /// a series (the content is the concatenation of its versions' bytes).
+  case tableSeries = "table-series"
 
   /// True for entries that can be listed and descended into.
   public var isDirectory: Bool { self == .directory || self == .dynamic }
+
+  /// True for the entries whose versions hold Parquet tables.
+  public var isTable: Bool { self == .table || self == .tableSeries }
+
+  /// True for the append-only entries: each version holds only the bytes it appended.
+  public var isAppendOnly: Bool { self == .series || self == .tableSeries }
 
   public var description: String { rawValue }
 }

@@ -178,7 +178,9 @@ struct PondOutputTests {
       #expect(Set(report.keys) == ["path", "nodeID", "type", "symlinkTarget", "versions"])
       for version in report["versions"] as? [[String: Any]] ?? [] {
         #expect(
-          Set(version.keys) == ["version", "txn", "time", "size", "sha256", "storage", "parentID"])
+          Set(version.keys) == [
+            "version", "txn", "time", "size", "sha256", "storage", "parentID", "table",
+          ])
       }
     }
     #expect(described[0]["symlinkTarget"] is NSNull)
@@ -186,7 +188,7 @@ struct PondOutputTests {
 
     let rowKeys: Set<String> = [
       "part_id", "node_id", "version", "txn", "timestamp", "entry_type", "content", "size",
-      "sha256", "blob",
+      "sha256", "blob", "table_rows", "table_schema", "time_column", "time_min", "time_max",
     ]
     // Version 1 wrote the large file (content null, blob set); version 2 a small one (the reverse).
     let large = try #require(try pond.json("show", "--json", "--at", "1") as? [[String: Any]])
@@ -207,7 +209,7 @@ struct PondOutputTests {
     #expect(
       Set(status.keys) == [
         "pond", "pondID", "birthplace", "formatVersion", "version", "headVersion", "time",
-        "directories", "files", "series", "symlinks", "bytes", "index", "agent",
+        "directories", "files", "series", "tables", "symlinks", "bytes", "index", "agent",
       ])
     #expect((status["agent"] as? [Any])?.isEmpty == true, "no agent ever ran on this pond")
     let fsck = try #require(try pond.json("fsck", "--json") as? [String: Any])

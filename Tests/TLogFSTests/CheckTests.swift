@@ -189,7 +189,8 @@ struct CheckTests {
       ("UPDATE commits SET timestamp = 0 WHERE version = 2", "the commit differs for version 2"),
       (
         "INSERT INTO rows SELECT x'0190000000007000800000000000abcd', txn, parent, version, type,"
-          + " timestamp, size, sha256, is_blob, row_index FROM rows WHERE txn = 3 LIMIT 1",
+          + " timestamp, size, sha256, is_blob, row_index, table_rows, table_schema, time_column,"
+          + " time_min, time_max FROM rows WHERE txn = 3 LIMIT 1",
         "rows up to version 3, the log"
       ),
     ])

@@ -15,6 +15,9 @@ struct TestPond {
       commandLine: "test init")
   }
 
+  /// The pond already made in `directory` (at `directory/pond`).
+  init(existing directory: URL) { self.directory = directory }
+
   func writer() throws -> PondStore { try PondStore(root: root, mode: .write(wait: false)) }
   func reader() throws -> PondStore { try PondStore(root: root, mode: .read) }
 

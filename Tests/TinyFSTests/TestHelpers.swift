@@ -47,7 +47,8 @@ struct ReversedView: DynamicDirectory {
     guard try fileSystem.exists(path) else { return nil }
     let info = try fileSystem.lstat(path)
     switch info.entryType {
-    case .file, .series: return .file(try fileSystem.readFile(path).reversed())
+    case .file, .series, .table, .tableSeries:
+      return .file(try fileSystem.readFile(path).reversed())
     case .directory, .dynamic: return .directory(ReversedView(fileSystem: fileSystem, source: path))
     case .symlink: return .symlink(try fileSystem.readSymlink(path))
     }

@@ -5,7 +5,9 @@ extension Pond {
   struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "describe",
-      abstract: "Show a pond path's node id, type and every version (size, hash, where stored).")
+      abstract:
+        "Show a pond path's node id, type and every version (size, hash, where stored; a table's rows, time range and schema)."
+    )
 
     @OptionGroup var location: PondLocation
     @OptionGroup var at: AtOption
@@ -32,6 +34,13 @@ extension Pond {
             try output.line(
               "  v\(entry.version)  pond version \(entry.txn)  \(entry.time)  \(entry.size) bytes  "
                 + "sha256 \(entry.sha256)  \(entry.storage)")
+            if let table = entry.table {
+              let time =
+                table.timeColumn.map { column in
+                  "  \(column) \(table.timeMin ?? "-") .. \(table.timeMax ?? "-")"
+                } ?? ""
+              try output.line("      \(table.rows) rows\(time)  schema \(table.schema)")
+            }
           }
         }
       }

@@ -51,7 +51,7 @@ extension Pond {
         try output.line(
           "version \(report.version) of \(report.headVersion), committed \(report.time)")
         try output.line(
-          "\(report.directories) directories, \(report.files) files, \(report.series) series, "
+          "\(report.directories) directories, \(report.files) files, \(report.series) series, \(report.tables) tables, "
             + "\(report.symlinks) symbolic links, \(report.bytes) bytes")
         try output.line("local index: \(report.index)")
         for remote in agent {
