@@ -21,7 +21,9 @@ public enum TableImport {
     let reader = try CSVReader(path: path)
     let names = try header(of: reader)
     var inferences = [ColumnInference](repeating: ColumnInference(), count: names.count)
+    var rows = 0
     while try reader.readRecord() {
+      rows += 1
       reader.fieldBytes.withUnsafeBufferPointer { bytes in
         for index in inferences.indices {
           let cell = CSVValues.Cell(rebasing: bytes[reader.range(ofField: index)])
@@ -29,11 +31,10 @@ public enum TableImport {
         }
       }
     }
-    let empty = reader.line <= 1
     return try TableSchema(
       zip(names, inferences).map { name, inference in
         let (type, nullable) = inference.result
-        return TableColumn(name: name, type: type, nullable: nullable || empty)
+        return TableColumn(name: name, type: type, nullable: nullable || rows == 0)
       })
   }
 
