@@ -59,7 +59,9 @@ public struct UTCMicroseconds: RawRepresentable, Sendable, Hashable, Comparable,
   /// is truncated); `options` accept the looser forms of CSV files and databases.
   public init?(iso8601 text: String, options: ISO8601Options = []) {
     var text = text
-    guard let time = text.withUTF8({ ISO8601Time(parsing: $0, options: options) }) else { return nil }
+    guard let time = text.withUTF8({ ISO8601Time(parsing: $0, options: options) }) else {
+      return nil
+    }
     self.init(rawValue: time.seconds * 1_000_000 + time.nanoseconds / 1000)
   }
 

@@ -132,7 +132,8 @@ enum TimeRange {
     }
   }
 
-  static func widen(_ range: ClosedRange<Int64>?, _ more: ClosedRange<Int64>) -> ClosedRange<Int64> {
+  static func widen(_ range: ClosedRange<Int64>?, _ more: ClosedRange<Int64>) -> ClosedRange<Int64>
+  {
     guard let range else { return more }
     return min(range.lowerBound, more.lowerBound)...max(range.upperBound, more.upperBound)
   }

@@ -145,7 +145,8 @@ public final class CSVReader {
         default:
           throw malformed(
             line: nextLine, column: fieldEnds.count + 1,
-            "text after the closing quote of a quoted field (a quote inside quotes is written \"\")")
+            "text after the closing quote of a quoted field (a quote inside quotes is written \"\")"
+          )
         }
       }
     }

@@ -62,7 +62,9 @@ enum CSVValues {
     }
     let rest = Cell(rebasing: cell[index...])
     if matches(rest, "nan") { return .nan }
-    if matches(rest, "inf") || matches(rest, "infinity") { return negative ? -.infinity : .infinity }
+    if matches(rest, "inf") || matches(rest, "infinity") {
+      return negative ? -.infinity : .infinity
+    }
     // Only the decimal form: Swift's parser would also take hexadecimal floats.
     var digits = 0
     func skipDigits() {

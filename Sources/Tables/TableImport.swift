@@ -49,7 +49,8 @@ public enum TableImport {
   /// - Throws: `TableError`: a malformed file (line and column), a value that does not parse as its column's
   ///   type (line, column and value), an unusable time column, or a write failure.
   public static func convertCSV(
-    at path: String, to parquetPath: String, schema given: TableSchema? = nil, timeColumn: String? = nil,
+    at path: String, to parquetPath: String, schema given: TableSchema? = nil,
+    timeColumn: String? = nil,
     options: ParquetWriterOptions = ParquetWriterOptions()
   ) throws(TableError) -> TableInfo {
     let schema: TableSchema
@@ -157,9 +158,10 @@ public enum TableImport {
           else { continue }
           timeRange = TimeRange.widen(
             timeRange,
-            TimeRange.microseconds(low, perSecond: perSecond).lowerBound...TimeRange.microseconds(
-              high, perSecond: perSecond
-            ).upperBound)
+            TimeRange.microseconds(low, perSecond: perSecond)
+              .lowerBound...TimeRange.microseconds(
+                high, perSecond: perSecond
+              ).upperBound)
         }
       } catch {
         throw TableError(error)

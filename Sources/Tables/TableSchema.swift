@@ -140,7 +140,8 @@ public struct TableSchema: Sendable, Hashable, CustomStringConvertible {
       guard parts.count == 2 else {
         throw TableError(
           .schema,
-          reason: "\"\(item)\" in the schema \"\(text)\" is not name:type (for example temp_c:double)")
+          reason:
+            "\"\(item)\" in the schema \"\(text)\" is not name:type (for example temp_c:double)")
       }
       let name = Self.trimmed(parts[0])
       var typeName = Self.trimmed(parts[1])
@@ -149,7 +150,8 @@ public struct TableSchema: Sendable, Hashable, CustomStringConvertible {
       guard let type = TableColumnType(name: typeName) else {
         throw TableError(
           .schema, column: name.isEmpty ? nil : name,
-          reason: "unknown type \"\(typeName)\" in the schema (types: \(names); a ? after it makes the column nullable)"
+          reason:
+            "unknown type \"\(typeName)\" in the schema (types: \(names); a ? after it makes the column nullable)"
         )
       }
       columns.append(TableColumn(name: name, type: type, nullable: nullable))
@@ -237,7 +239,8 @@ public struct TableSchema: Sendable, Hashable, CustomStringConvertible {
     if let bad = name.unicodeScalars.first(where: {
       $0 == "," || $0 == ":" || $0.properties.generalCategory == .control
     }) {
-      let shown = bad == "," || bad == ":" ? "\"\(bad)\"" : "a control character (U+\(hex(bad.value)))"
+      let shown =
+        bad == "," || bad == ":" ? "\"\(bad)\"" : "a control character (U+\(hex(bad.value)))"
       throw TableError(
         .schema, column: name.debugDescription,
         reason: "a column name must not contain \(shown)")

@@ -41,14 +41,17 @@ struct CSVImportTests {
         + "2024-01-01T01:00:00.5+01:00,2.5e1,,FALSE,\"multi\nline \"\"quoted\"\"\",\r\n"
         + "2024-01-01 02:00:00,,-7,True,,\r\n")
     #expect(
-      try csv.schema() == "time:timestamp,temp_c:double?,count:int64?,ok:bool,note:string?,empty:string?")
+      try csv.schema()
+        == "time:timestamp,temp_c:double?,count:int64?,ok:bool,note:string?,empty:string?")
     let info = try csv.convert()
     let hour: Int64 = 3_600_000_000
     let start: Int64 = 1_704_067_200_000_000
     #expect(info.rows == 3)
     #expect(info.timeColumn == "time")
     #expect(info.timeRange == start...(start + 2 * hour))
-    #expect(info.schema == "time:timestamp,temp_c:double?,count:int64?,ok:bool,note:string?,empty:string?")
+    #expect(
+      info.schema == "time:timestamp,temp_c:double?,count:int64?,ok:bool,note:string?,empty:string?"
+    )
     let columns = try csv.readBack()
     #expect(columns[0] == [.int64(start), .int64(start + 500_000), .int64(start + 2 * hour)])
     #expect(columns[1] == [.double(1), .double(25), nil])
@@ -77,12 +80,16 @@ struct CSVImportTests {
     let csv = try CSVFixture("time,value\n")
     #expect(try csv.schema() == "time:string?,value:string?")
     let info = try csv.convert()
-    #expect(info == TableInfo(rows: 0, schema: "time:string?,value:string?", timeColumn: nil, timeRange: nil))
+    #expect(
+      info
+        == TableInfo(rows: 0, schema: "time:string?,value:string?", timeColumn: nil, timeRange: nil)
+    )
     #expect(try ParquetReader(path: csv.parquetPath).numRows == 0)
     let typed = try CSVFixture("time,value\n")
     #expect(
       try typed.convert(schema: "time:timestamp,value:double")
-        == TableInfo(rows: 0, schema: "time:timestamp,value:double", timeColumn: "time", timeRange: nil))
+        == TableInfo(
+          rows: 0, schema: "time:timestamp,value:double", timeColumn: "time", timeRange: nil))
   }
 
   @Test func emptyFileIsRefused() throws {
@@ -112,7 +119,8 @@ struct CSVImportTests {
     #expect(
       columns.map { $0[0] } == [
         .int64(start + 123_456), .int64(start * 1000 + 1), .int64(start / 1000 + 999), .double(1.5),
-        .float(0.25), .int32(7), .int32(19_782), .boolean(true), .bytes([]), .bytes(Array("raw".utf8)),
+        .float(0.25), .int32(7), .int32(19_782), .boolean(true), .bytes([]),
+        .bytes(Array("raw".utf8)),
       ])
     #expect(columns.allSatisfy { $0[1] == nil })
   }
@@ -139,7 +147,8 @@ struct CSVImportTests {
     #expect {
       try int.convert(schema: "n:int32")
     } throws: { error in
-      (error as! TableError).description.contains("line 3, column n: \"3000000000\" is not an int32")
+      (error as! TableError).description.contains(
+        "line 3, column n: \"3000000000\" is not an int32")
     }
   }
 
@@ -191,7 +200,8 @@ struct CSVImportTests {
         && (error as! TableError).description.contains("2 timestamp columns (a, b)")
     }
     let info = try two.convert(timeColumn: "b")
-    #expect(info.timeColumn == "b" && info.timeRange == 1_704_153_600_000_000...1_704_153_600_000_000)
+    #expect(
+      info.timeColumn == "b" && info.timeRange == 1_704_153_600_000_000...1_704_153_600_000_000)
     #expect {
       try CSVFixture("a,v\n2024-01-01,1\n").convert(timeColumn: "v")
     } throws: { error in

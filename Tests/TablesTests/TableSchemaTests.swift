@@ -19,7 +19,8 @@ struct TableSchemaTests {
   }
 
   @Test func spacesAndAliasesAreAccepted() throws {
-    let schema = try TableSchema(parsing: " time : timestamp_us , ok:boolean ?, t: timestamp_us_local")
+    let schema = try TableSchema(
+      parsing: " time : timestamp_us , ok:boolean ?, t: timestamp_us_local")
     #expect(schema.description == "time:timestamp,ok:bool?,t:timestamp_local")
     #expect(schema.columns[1] == TableColumn(name: "ok", type: .bool, nullable: true))
   }
@@ -63,7 +64,8 @@ struct TableSchemaTests {
     let schema = try TableSchema(parquet: parquet)
     #expect(
       schema.description
-        == "t:timestamp,ms:timestamp_ms?,local:timestamp_ns_local?,d:date?,f:float?,s:string?,b:binary")
+        == "t:timestamp,ms:timestamp_ms?,local:timestamp_ns_local?,d:date?,f:float?,s:string?,b:binary"
+    )
     #expect(schema.parquetSchema == parquet)
   }
 
@@ -82,7 +84,8 @@ struct TableSchemaTests {
     #expect(
       version.difference(fromSeries: series)
         == "column temp_c is double here, int64 in the series; column x is missing; "
-        + "column n is nullable here, not nullable in the series; column extra is not in the series")
+        + "column n is nullable here, not nullable in the series; column extra is not in the series"
+    )
     #expect(series.difference(fromSeries: series) == nil)
     let reordered = try TableSchema(parsing: "temp_c:int64,time:timestamp,x:double?,n:bool")
     #expect(
