@@ -7,10 +7,15 @@ import PondFiles
 /// without a line end; fields in double quotes holding commas, line ends and quotes doubled (`""`). Blank
 /// lines are skipped. A quote inside an unquoted field is kept as text. Refused, with the 1-based line and
 /// column: a quoted field that never ends, text after a closing quote, and (once `expectedFieldCount` is
-/// set) a record with more or fewer fields than the header.
+/// set) a record with more or fewer fields than the header, and a record over `maximumRecordSize`.
+///
+/// Not `Sendable`: one reader belongs to one conversion, on one thread.
 public final class CSVReader {
   /// The bytes read from the file at a time.
   public static let chunkSize = 1 << 16
+  /// The largest record accepted (its fields' bytes): a quote that never closes would otherwise hold the
+  /// rest of the file in memory before it is found.
+  public static let maximumRecordSize = 64 << 20
 
   public let path: String
   /// When set, a record with another number of fields is refused (set it to the header's field count).
@@ -110,7 +115,7 @@ public final class CSVReader {
           endField(quoted: false)
           return try endRecord(byte)
         default:
-          fieldBytes.append(byte)
+          try append(byte)
           state = .unquoted
         }
       case .unquoted:
@@ -122,19 +127,19 @@ public final class CSVReader {
           endField(quoted: false)
           return try endRecord(byte)
         default:
-          fieldBytes.append(byte)
+          try append(byte)
         }
       case .quoted:
         if byte == quote {
           state = .quoteInQuoted
         } else {
           if byte == lineFeed { nextLine += 1 }
-          fieldBytes.append(byte)
+          try append(byte)
         }
       case .quoteInQuoted:
         switch byte {
         case quote:
-          fieldBytes.append(quote)
+          try append(quote)
           state = .quoted
         case comma:
           endField(quoted: true)
@@ -160,6 +165,17 @@ public final class CSVReader {
   private var carriageReturn: UInt8 { 0x0D }
   private var quote: UInt8 { 0x22 }
   private var comma: UInt8 { 0x2C }
+
+  private func append(_ byte: UInt8) throws(TableError) {
+    guard fieldBytes.count < Self.maximumRecordSize else {
+      throw TableError(
+        .malformedCSV, path: path, line: line, column: String(fieldEnds.count + 1),
+        reason:
+          "the record starting here holds more than \(Self.maximumRecordSize >> 20) MiB (is a closing quote missing?)"
+      )
+    }
+    fieldBytes.append(byte)
+  }
 
   private func endField(quoted: Bool) {
     fieldEnds.append(fieldBytes.count)
@@ -209,3 +225,6 @@ public final class CSVReader {
     return chunk[chunkPosition]
   }
 }
+
+@available(*, unavailable)
+extension CSVReader: Sendable {}
