@@ -78,6 +78,12 @@ public final class CSVReader {
     var quoteLine = 0
     line = nextLine
     while true {
+      // Runs of plain bytes are copied at once; only the bytes that end them go through the state machine.
+      switch state {
+      case .unquoted: try appendRun { $0 == 0x2C || $0 == 0x0A || $0 == 0x0D }
+      case .quoted: try appendRun { $0 == 0x22 || $0 == 0x0A }
+      case .fieldStart, .quoteInQuoted: break
+      }
       guard let byte = try nextByte() else {
         switch state {
         case .quoted:
@@ -166,15 +172,32 @@ public final class CSVReader {
   private var quote: UInt8 { 0x22 }
   private var comma: UInt8 { 0x2C }
 
-  private func append(_ byte: UInt8) throws(TableError) {
-    guard fieldBytes.count < Self.maximumRecordSize else {
-      throw TableError(
-        .malformedCSV, path: path, line: line, column: String(fieldEnds.count + 1),
-        reason:
-          "the record starting here holds more than \(Self.maximumRecordSize >> 20) MiB (is a closing quote missing?)"
-      )
+  /// Appends to the field the bytes of the current chunk before the next one `isSpecial` picks.
+  private func appendRun(until isSpecial: (UInt8) -> Bool) throws(TableError) {
+    let start = chunkPosition
+    let end = chunk.withUnsafeBufferPointer { buffer in
+      var end = start
+      while end < chunkCount && !isSpecial(buffer[end]) { end += 1 }
+      return end
     }
+    guard end > start else { return }
+    try checkRecordSize(adding: end - start)
+    fieldBytes.append(contentsOf: chunk[start..<end])
+    chunkPosition = end
+  }
+
+  private func append(_ byte: UInt8) throws(TableError) {
+    try checkRecordSize(adding: 1)
     fieldBytes.append(byte)
+  }
+
+  private func checkRecordSize(adding count: Int) throws(TableError) {
+    guard fieldBytes.count + count > Self.maximumRecordSize else { return }
+    throw TableError(
+      .malformedCSV, path: path, line: line, column: String(fieldEnds.count + 1),
+      reason:
+        "the record starting here holds more than \(Self.maximumRecordSize >> 20) MiB (is a closing quote missing?)"
+    )
   }
 
   private func endField(quoted: Bool) {

@@ -49,6 +49,8 @@ struct CSVImportTests {
     #expect(info.rows == 3)
     #expect(info.timeColumn == "time")
     #expect(info.timeRange == start...(start + 2 * hour))
+    // The file as written describes itself alike when stored as it is.
+    #expect(try TableImport.checkParquet(at: csv.parquetPath) == info)
     #expect(
       info.schema == "time:timestamp,temp_c:double?,count:int64?,ok:bool,note:string?,empty:string?"
     )
@@ -113,6 +115,7 @@ struct CSVImportTests {
     let start: Int64 = 1_704_067_200_000_000
     #expect(info.schema == schema)
     #expect(info.timeColumn == "ns")
+    #expect(try TableImport.checkParquet(at: csv.parquetPath, timeColumn: "ns") == info)
     // One nanosecond past a microsecond: the range rounds outwards.
     #expect(info.timeRange == start...(start + 1))
     let columns = try csv.readBack()
