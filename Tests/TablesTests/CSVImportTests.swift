@@ -78,6 +78,17 @@ struct CSVImportTests {
     #expect(try CSVFixture(text).schema() == expected)
   }
 
+  @Test func numbersInEveryDecimalForm() throws {
+    let csv = try CSVFixture("x\n.5\n1.\n+1.5\n-2E-3\n 7 \n-0\n1e308\n")
+    #expect(try csv.schema() == "x:double")
+    _ = try csv.convert()
+    #expect(
+      try csv.readBack()[0] == [
+        .double(0.5), .double(1), .double(1.5), .double(-0.002), .double(7), .double(-0.0),
+        .double(1e308),
+      ])
+  }
+
   @Test func headerOnlyIsATableOfNoRows() throws {
     let csv = try CSVFixture("time,value\n")
     #expect(try csv.schema() == "time:string?,value:string?")
