@@ -33,6 +33,8 @@ private let readWithPyarrow =
       for name, column in zip(t.column_names, t.columns):
           if pa.types.is_timestamp(column.type):
               column = column.cast(pa.int64())
+          if pa.types.is_date32(column.type):
+              column = column.cast(pa.int32())
           values = [v.hex() if isinstance(v, bytes) else v for v in column.to_pylist()]
           sys.stdout.write("%s %s\\n" % (name, json.dumps(values)))
   """ + runPythonMain
@@ -87,6 +89,23 @@ struct TableInteropTests {
         "time [\(noon + 123_456), \(noon + 1_000_000), \(noon + 2_000_000)]",
         "temp_c [21.5, null, 0.001]", "n [3, -4, null]", "ok [true, null, false]",
         "site [\"Lake, north\", null, \"\\\"quoted\\\"\"]",
+      ])
+  }
+
+  @Test func pyarrowReadsTheForeignTypesOfAnExplicitSchema() throws {
+    let csv = try CSVFixture(
+      "t,d,f,i,b\n2024-06-01 12:00:00.000000001,2024-06-01,0.25,-7,\\x\n1970-01-01,1970-01-02,,2147483647,\n"
+    )
+    let schema = "t:timestamp_ns_local,d:date,f:float?,i:int32,b:binary?"
+    let info = try csv.convert(schema: schema)
+    #expect(info.schema == schema && info.timeColumn == "t")
+    let result = try TestSupport.runPython(readWithPyarrow, [csv.parquetPath])
+    #expect(result.status == 0, "python: \(result.stderrText)")
+    #expect(
+      result.stdoutText.split(separator: "\n").map(String.init) == [
+        "t timestamp[ns] False", "d date32[day] False", "f float True", "i int32 False",
+        "b binary True", "t [1717243200000000001, 0]", "d [19875, 1]", "f [0.25, null]",
+        "i [-7, 2147483647]", "b [\"5c78\", null]",
       ])
   }
 
