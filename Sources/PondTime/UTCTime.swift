@@ -37,41 +37,8 @@ public struct UTCMilliseconds: RawRepresentable, Sendable, Hashable, Comparable,
   /// Parses an ISO 8601 time: `2026-11-24T20:15:00Z`, with a fraction of a second (truncated to ms) and a
   /// `Z` or `±HH:MM` offset, or a date alone (its midnight UTC). Nil for anything else.
   public init?(iso8601 text: String) {
-    var scanner = Scanner(text)
-    guard let year = scanner.digits(4), scanner.skip("-"), let month = scanner.digits(2),
-      scanner.skip("-"), let day = scanner.digits(2), (1...12).contains(month),
-      (1...CivilDate.daysIn(month: month, year: year)).contains(day)
-    else { return nil }
-    var milliseconds = CivilDate.daysSinceEpoch(year: year, month: month, day: day) * 86_400_000
-    if scanner.isAtEnd {
-      rawValue = milliseconds
-      return
-    }
-    guard scanner.skip("T") || scanner.skip("t"), let hour = scanner.digits(2), scanner.skip(":"),
-      let minute = scanner.digits(2), scanner.skip(":"), let second = scanner.digits(2),
-      hour < 24, minute < 60, second < 61
-    else { return nil }
-    milliseconds += ((hour * 60 + minute) * 60 + second) * 1000
-    if scanner.skip(".") {
-      var scale: Int64 = 100
-      var any = false
-      while let digit = scanner.digits(1) {
-        milliseconds += digit * scale
-        scale /= 10
-        any = true
-      }
-      guard any else { return nil }
-    }
-    if scanner.skip("Z") || scanner.skip("z") {
-    } else if let sign = scanner.sign(), let hours = scanner.digits(2), scanner.skip(":"),
-      let minutes = scanner.digits(2), hours < 24, minutes < 60
-    {
-      milliseconds -= sign * (hours * 60 + minutes) * 60_000
-    } else {
-      return nil
-    }
-    guard scanner.isAtEnd else { return nil }
-    rawValue = milliseconds
+    guard let instant = UTCMicroseconds(iso8601: text) else { return nil }
+    self.init(instant)
   }
 
   public static func < (left: Self, right: Self) -> Bool { left.rawValue < right.rawValue }
@@ -87,6 +54,16 @@ public struct UTCMicroseconds: RawRepresentable, Sendable, Hashable, Comparable,
 
   /// The start of millisecond `instant`.
   public init(_ instant: UTCMilliseconds) { rawValue = instant.rawValue * 1000 }
+
+  /// Parses an ISO 8601 time as `UTCMilliseconds(iso8601:)` does, keeping microseconds (a finer fraction
+  /// is truncated); `options` accept the looser forms of CSV files and databases.
+  public init?(iso8601 text: String, options: ISO8601Options = []) {
+    var text = text
+    guard let time = text.withUTF8({ ISO8601Time(parsing: $0, options: options) }) else {
+      return nil
+    }
+    self.init(rawValue: time.seconds * 1_000_000 + time.nanoseconds / 1000)
+  }
 
   /// The real-time clock now. The corresponding C function is `clock_gettime(CLOCK_REALTIME)`.
   public static func now() -> UTCMicroseconds {
@@ -140,12 +117,96 @@ private enum CivilDate {
   }
 }
 
+/// Looser forms of ISO 8601 text that `ISO8601Time(parsing:options:)` accepts beside the strict
+/// `2024-06-01T12:00:00.123Z`, `...+02:00` and date-alone forms.
+public struct ISO8601Options: OptionSet, Sendable, Hashable {
+  public let rawValue: Int
+  public init(rawValue: Int) { self.rawValue = rawValue }
+
+  /// A space between the date and the time (`2024-06-01 12:00:00`, as SQL databases print).
+  public static let spaceSeparator = ISO8601Options(rawValue: 1 << 0)
+  /// A time without `Z` or offset is taken as UTC (no local zone is ever assumed).
+  public static let zonelessIsUTC = ISO8601Options(rawValue: 1 << 1)
+  /// Offsets written `+0200` or `+02` as well as `+02:00`.
+  public static let compactOffsets = ISO8601Options(rawValue: 1 << 2)
+  /// Everything above: what a CSV cell may hold.
+  public static let lenient: ISO8601Options = [.spaceSeparator, .zonelessIsUTC, .compactOffsets]
+}
+
+/// An instant parsed from ISO 8601 text, as whole seconds since the Unix epoch and the nanoseconds past them
+/// (a fraction finer than a nanosecond is truncated).
+public struct ISO8601Time: Sendable, Hashable {
+  public var seconds: Int64
+  /// 0 ..< 1_000_000_000.
+  public var nanoseconds: Int64
+
+  public init(seconds: Int64, nanoseconds: Int64) {
+    precondition((0..<1_000_000_000).contains(nanoseconds), "nanoseconds out of range")
+    self.seconds = seconds
+    self.nanoseconds = nanoseconds
+  }
+
+  /// Parses UTF-8 bytes of the form `YYYY-MM-DD`, optionally followed by `THH:MM:SS`, an optional fraction
+  /// of any length, and `Z` or `±HH:MM` (looser forms per `options`); a date alone is its midnight UTC.
+  /// Nil for anything else, and for impossible dates and times.
+  public init?(parsing bytes: UnsafeBufferPointer<UInt8>, options: ISO8601Options = []) {
+    var scanner = Scanner(bytes)
+    guard let year = scanner.digits(4), scanner.skip("-"), let month = scanner.digits(2),
+      scanner.skip("-"), let day = scanner.digits(2), (1...12).contains(month),
+      (1...CivilDate.daysIn(month: month, year: year)).contains(day)
+    else { return nil }
+    var seconds = CivilDate.daysSinceEpoch(year: year, month: month, day: day) * 86_400
+    var nanoseconds: Int64 = 0
+    if scanner.isAtEnd {
+      self.seconds = seconds
+      self.nanoseconds = 0
+      return
+    }
+    guard
+      scanner.skip("T") || scanner.skip("t")
+        || (options.contains(.spaceSeparator) && scanner.skip(" ")),
+      let hour = scanner.digits(2), scanner.skip(":"), let minute = scanner.digits(2),
+      scanner.skip(":"), let second = scanner.digits(2), hour < 24, minute < 60, second < 61
+    else { return nil }
+    seconds += (hour * 60 + minute) * 60 + second
+    if scanner.skip(".") {
+      var scale: Int64 = 100_000_000
+      var any = false
+      while let digit = scanner.digits(1) {
+        nanoseconds += digit * scale
+        scale /= 10
+        any = true
+      }
+      guard any else { return nil }
+    }
+    if scanner.skip("Z") || scanner.skip("z") {
+    } else if let sign = scanner.sign() {
+      guard let hours = scanner.digits(2), hours < 24 else { return nil }
+      var minutes: Int64 = 0
+      if scanner.skip(":") {
+        guard let value = scanner.digits(2) else { return nil }
+        minutes = value
+      } else {
+        guard options.contains(.compactOffsets) else { return nil }
+        minutes = scanner.digits(2) ?? 0
+      }
+      guard minutes < 60 else { return nil }
+      seconds -= sign * (hours * 60 + minutes) * 60
+    } else {
+      guard options.contains(.zonelessIsUTC) else { return nil }
+    }
+    guard scanner.isAtEnd else { return nil }
+    self.seconds = seconds
+    self.nanoseconds = nanoseconds
+  }
+}
+
 /// Reads an ISO 8601 text byte by byte.
 private struct Scanner {
-  private let bytes: [UInt8]
+  private let bytes: UnsafeBufferPointer<UInt8>
   private var position = 0
 
-  init(_ text: String) { bytes = Array(text.utf8) }
+  init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
   var isAtEnd: Bool { position == bytes.count }
 

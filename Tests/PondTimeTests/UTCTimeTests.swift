@@ -67,3 +67,44 @@ struct UTCTimeTests {
     #expect(abs(milli.rawValue - UTCMilliseconds(micro).rawValue) < 1000)
   }
 }
+
+@Suite("ISO 8601 with microseconds and lenient forms")
+struct ISO8601LenientTests {
+  let noon: Int64 = 1_717_243_200_000_000
+
+  @Test func microsecondsAreKept() {
+    #expect(UTCMicroseconds(iso8601: "2024-06-01T12:00:00.123456Z")?.rawValue == noon + 123_456)
+    #expect(UTCMicroseconds(iso8601: "2024-06-01T12:00:00.1234567Z")?.rawValue == noon + 123_456)
+    #expect(UTCMicroseconds(iso8601: "1969-12-31T23:59:59.999999Z")?.rawValue == -1)
+  }
+
+  @Test func strictByDefault() {
+    #expect(UTCMicroseconds(iso8601: "2024-06-01 12:00:00Z") == nil)
+    #expect(UTCMicroseconds(iso8601: "2024-06-01T12:00:00") == nil)
+    #expect(UTCMicroseconds(iso8601: "2024-06-01T14:00:00+0200") == nil)
+  }
+
+  @Test(arguments: [
+    ("2024-06-01 12:00:00", Int64(0)), ("2024-06-01T12:00:00", 0), ("2024-06-01 14:00:00+02:00", 0),
+    ("2024-06-01T14:00:00+0200", 0), ("2024-06-01T14:00:00+02", 0), ("2024-06-01T10:30:00-0130", 0),
+    ("2024-06-01 12:00:00.5", 500_000), ("2024-06-01", -43_200_000_000),
+  ])
+  func lenientForms(_ text: String, _ offset: Int64) {
+    #expect(UTCMicroseconds(iso8601: text, options: .lenient)?.rawValue == noon + offset)
+  }
+
+  @Test(arguments: [
+    "2024-06-01  12:00:00", "2024-06-01T12:00:00+2", "2024-06-01T12:00:00+02:0",
+    "2024-06-01T12:00:00+0260",
+    "2024-06-01 12:00", "2024-06-01T12:00:00 Z",
+  ])
+  func lenientStillRefusesNonsense(_ text: String) {
+    #expect(UTCMicroseconds(iso8601: text, options: .lenient) == nil)
+  }
+
+  @Test func nanosecondsFromBytes() {
+    let bytes = Array("2024-06-01T12:00:00.123456789+00:00".utf8)
+    let time = bytes.withUnsafeBufferPointer { ISO8601Time(parsing: $0) }
+    #expect(time == ISO8601Time(seconds: noon / 1_000_000, nanoseconds: 123_456_789))
+  }
+}

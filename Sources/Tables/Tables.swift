@@ -1,1 +1,0 @@
-// Tables and series of tables in the pond (docs/tables.md).
