@@ -14,8 +14,9 @@ public enum TableImport {
   ///
   /// Each column takes the first type that holds every non-empty cell: `bool`, `int64`, `double` (so an
   /// integer column with one decimal is `double`), `timestamp`, else `string`; a column without any
-  /// value is `string`. A column is nullable when a cell is empty (for a string column: empty and not
-  /// quoted). A header alone gives nullable `string` columns. Header names are trimmed of white space.
+  /// value is `string`. Every inferred column is nullable, as pyarrow's and DuckDB's are: the versions of a
+  /// series then keep one schema whether or not a file has an empty cell (for a string column, a null is an
+  /// empty cell that is not quoted). Header names are trimmed of white space.
   /// - Throws: `TableError` for a malformed file or header.
   public static func inferSchema(ofCSVAt path: String) throws(TableError) -> TableSchema {
     let reader = try CSVReader(path: path)
@@ -33,8 +34,7 @@ public enum TableImport {
     }
     return try TableSchema(
       zip(names, inferences).map { name, inference in
-        let (type, nullable) = inference.result
-        return TableColumn(name: name, type: type, nullable: nullable || rows == 0)
+        TableColumn(name: name, type: inference.result.type, nullable: true)
       })
   }
 

@@ -78,13 +78,13 @@ struct TableInteropTests {
         + "2024-06-01 14:00:01+02:00,,-4,,\r\n"
         + "2024-06-01T12:00:02Z,1e-3,,False,\"\"\"quoted\"\"\"\r\n")
     let info = try csv.convert()
-    #expect(info.schema == "time:timestamp,temp_c:double?,n:int64?,ok:bool?,site:string?")
+    #expect(info.schema == "time:timestamp?,temp_c:double?,n:int64?,ok:bool?,site:string?")
     let result = try TestSupport.runPython(readWithPyarrow, [csv.parquetPath])
     #expect(result.status == 0, "python: \(result.stderrText)")
     let noon: Int64 = 1_717_243_200_000_000
     #expect(
       result.stdoutText.split(separator: "\n").map(String.init) == [
-        "time timestamp[us, tz=UTC] False", "temp_c double True", "n int64 True", "ok bool True",
+        "time timestamp[us, tz=UTC] True", "temp_c double True", "n int64 True", "ok bool True",
         "site string True",
         "time [\(noon + 123_456), \(noon + 1_000_000), \(noon + 2_000_000)]",
         "temp_c [21.5, null, 0.001]", "n [3, -4, null]", "ok [true, null, false]",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TLogFS
+import Tables
 
 extension Pond {
   struct Copy: ParsableCommand {
@@ -14,6 +15,11 @@ extension Pond {
         alone, into a file path; committed once the input reaches its end (a file named - is \
         ./-). Named FIFOs, \
         /dev/stdin and /proc files are read to their end too, not by their size.
+        Tables: pond copy --table SOURCE POND_PATH stores one table (--series: appends it to the \
+        series of tables there, whose schema it must match). A Parquet file is stored as it is, once \
+        every page is read; anything else is read as CSV (header required) and converted to Parquet \
+        with --schema 'time:timestamp,temp_c:double?,...' or a schema inferred from the values \
+        (timestamp, double, int64, bool, string; empty cells are nulls). See docs/tables.md.
         Out: pond copy --out POND_PATH_OR_GLOB... HOST_DIR writes pond files, directories and \
         glob matches (at --at) into an existing host directory.
         Files of 64 KiB or more are streamed into data/_large_files (stored once per content); so \
@@ -32,6 +38,21 @@ extension Pond {
     @Flag(help: "Copy from the pond out to a host directory.")
     var out = false
 
+    @Flag(help: "Store the source as a table: Parquet as it is, CSV converted (docs/tables.md).")
+    var table = false
+
+    @Option(
+      help: ArgumentHelp(
+        "The CSV's columns, e.g. 'time:timestamp,temp_c:double?' (? allows empty cells); with --table.",
+        valueName: "columns"))
+    var schema: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "The column holding each row's time (default: the only timestamp column); with --table.",
+        valueName: "name"))
+    var timeColumn: String?
+
     @Argument(help: "Sources (- for standard input), then the destination.")
     var paths: [String]
 
@@ -39,6 +60,13 @@ extension Pond {
       if paths.count < 2 { throw ValidationError("give at least one source and a destination") }
       if out && series { throw ValidationError("--series only applies when copying into the pond") }
       if !out && at.at != nil { throw ValidationError("--at only applies to 'copy --out'") }
+      if (schema != nil || timeColumn != nil) && !table {
+        throw ValidationError("--schema and --time-column only apply with --table")
+      }
+      if table && out { throw ValidationError("--table only applies when copying into the pond") }
+      if table && paths.count != 2 {
+        throw ValidationError("--table copies one source (a file or -) to one pond path")
+      }
       if out && pond.wait {
         throw ValidationError(
           "--wait only applies when copying into the pond ('copy --out' only reads)")
@@ -55,6 +83,20 @@ extension Pond {
             patterns: sources, to: destination, at: try at.version(in: store))
           try output.line(
             "Copied \(report.written.count) file(s), \(report.bytes) bytes, to \(destination)")
+        } else if table {
+          let store = try pond.open()
+          let report = try TableCopy.copy(
+            sources[0], to: destination, series: series, schema: schema, timeColumn: timeColumn,
+            into: store, commandLine: Invocation.commandLine)
+          let range = report.table.timeRange.map { range in
+            ", \(report.table.timeColumn ?? "time") "
+              + "\(PondStore.formatTime(range.lowerBound / 1000)) .. "
+              + "\(PondStore.formatTime(range.upperBound / 1000))"
+          }
+          output.confirm(
+            "\(series ? "Appended" : "Stored") \(report.table.rows) rows\(range ?? "") to \(destination) "
+              + "as version \(store.head)",
+            command: "copy", done: "the table was committed as version \(store.head)")
         } else {
           let store = try pond.open()
           try Self.copyIn(sources, to: destination, series: series, store: store, output: output)
