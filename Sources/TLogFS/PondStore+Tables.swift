@@ -17,40 +17,54 @@ extension PondStore {
     // Whatever happens, the description goes with the transaction (the commit forgets it too).
     defer { persistence.rollback() }
     try change(commandLine: commandLine) { fileSystem in
-      var previous: TableInfo?
-      if try fileSystem.exists(target) {
-        let existing = try fileSystem.stat(target)
-        let wanted: EntryType = series ? .tableSeries : .table
-        guard existing.entryType == wanted, let id = existing.id else {
-          throw PondError(
-            .invalidArgument, path: target,
-            "is a \(existing.entryType), not a \(wanted == .table ? "table" : "series of tables")",
-            hint: existing.entryType.isTable
-              ? (series
-                ? "copy without --series to replace the table" : "add --series to append to it")
-              : "remove it first or choose another name")
-        }
-        previous = try persistence.tableVersions(id, at: nil).last?.table
-      }
-      try check(previous)
-      let size = try HostIO.status(hostPath)?.size ?? 0
-      let content =
-        size >= Int64(LargeFiles.threshold)
-        ? try persistence.stageLargeFile(hostPath: hostPath).content
-        : try HostIO.converting { try OpenFile(readingAt: hostPath).readToEnd() }
-      if series {
-        try fileSystem.appendTable(target, contents: content)
-      } else {
-        try fileSystem.writeTable(target, contents: content)
-      }
-      guard let id = try fileSystem.stat(target).id else {
-        preconditionFailure("the table just written at \(target) has no node id")
-      }
-      persistence.describeTable(id, as: info)
+      report.bytes = try stageTable(
+        parquetAt: hostPath, describedBy: info, to: target, series: series, in: fileSystem,
+        check: check)
       report.written.append(target)
-      report.bytes = size
     }
     return report
+  }
+
+  /// `storeTable` inside a transaction of `change(commandLine:_:)`, whose file system is `fileSystem`:
+  /// several tables (and other changes) then make one commit. Returns the bytes stored.
+  public func stageTable(
+    parquetAt hostPath: String, describedBy info: TableInfo, to target: String, series: Bool,
+    in fileSystem: FileSystem, check: (TableInfo?) throws -> Void = { _ in }
+  ) throws -> Int64 {
+    var previous: TableInfo?
+    if try fileSystem.exists(target) {
+      let existing = try fileSystem.stat(target)
+      let wanted: EntryType = series ? .tableSeries : .table
+      guard existing.entryType == wanted, let id = existing.id else {
+        throw PondError(
+          .invalidArgument, path: target,
+          "is a \(existing.entryType), not a \(wanted == .table ? "table" : "series of tables")",
+          hint: existing.entryType.isTable
+            ? (series
+              ? "copy without --series to replace the table" : "add --series to append to it")
+            : "remove it first or choose another name")
+      }
+      // Written earlier in this transaction: nothing committed describes it yet.
+      previous =
+        try persistence.node(id, at: nil) == nil
+        ? nil : try persistence.tableVersions(id, at: nil).last?.table
+    }
+    try check(previous)
+    let size = try HostIO.status(hostPath)?.size ?? 0
+    let content =
+      size >= Int64(LargeFiles.threshold)
+      ? try persistence.stageLargeFile(hostPath: hostPath).content
+      : try HostIO.converting { try OpenFile(readingAt: hostPath).readToEnd() }
+    if series {
+      try fileSystem.appendTable(target, contents: content)
+    } else {
+      try fileSystem.writeTable(target, contents: content)
+    }
+    guard let id = try fileSystem.stat(target).id else {
+      preconditionFailure("the table just written at \(target) has no node id")
+    }
+    persistence.describeTable(id, as: info)
+    return size
   }
 
   /// The versions of the table or series of tables at `path` in `fileSystem` (a final symbolic link is
