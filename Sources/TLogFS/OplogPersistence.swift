@@ -171,6 +171,18 @@ public final class OplogPersistence: Persistence {
     return parts
   }
 
+  /// Streams the Parquet bytes of `part` to `sink` in bounded chunks (a large one straight from
+  /// `_large_files`, checked against its SHA-256).
+  public func streamTableContent(
+    _ part: TableVersion, to sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    if part.isBlob {
+      try largeFiles.stream(sha256: part.sha256, expectedSize: part.size, to: sink)
+    } else if case .bytes(let bytes) = try tableContent(part) {
+      try bytes.withUnsafeBytes { try sink($0) }
+    }
+  }
+
   /// The Parquet bytes of `part`: in memory when they are inline, otherwise the path of a copy
   /// decompressed into `local/tables/` (made once, checked against its SHA-256 then).
   public func tableContent(_ part: TableVersion) throws -> TableContent {

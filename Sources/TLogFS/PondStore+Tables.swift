@@ -83,4 +83,11 @@ extension PondStore {
   public func tableContent(_ version: TableVersion) throws -> TableContent {
     try persistence.tableContent(version)
   }
+
+  /// Streams the Parquet bytes of `version` to `sink` in bounded chunks.
+  public func streamTableContent(
+    _ version: TableVersion, to sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    try persistence.streamTableContent(version, to: sink)
+  }
 }
