@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev zlib1g-dev libsqlite3-dev zstd
+apt_packages=(libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev zlib1g-dev libsqlite3-dev sqlite3 zstd
   pkg-config python3-venv bc ceph-mon ceph-osd radosgw ceph-common)
 missing=()
 for p in "${apt_packages[@]}"; do
