@@ -49,7 +49,8 @@ extension ReplicationError {
       return try LocalYAML.decode(text, path: path)
     } catch {
       throw ReplicationError(
-        .invalidArgument, error.description, hint: "fix it, or remove the file; pond writes it anew")
+        .invalidArgument, error.description, hint: "fix it, or remove the file; pond writes it anew"
+      )
     }
   }
 }

@@ -56,7 +56,9 @@ public enum LocalYAML {
   }
 
   /// Reads `text`; `path` names the file in errors.
-  public static func decode(_ text: String, path: String) throws(LocalYAMLError) -> [String: Section] {
+  public static func decode(_ text: String, path: String) throws(LocalYAMLError) -> [String:
+    Section]
+  {
     var sections: [String: Section] = [:]
     var current: String?
     for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()

@@ -160,7 +160,9 @@ public struct ReduceConfiguration: Sendable, Hashable {
       throw refuse("reduce.\(key)", "unknown key (expected input, output, resolutions)")
     }
     func required(_ key: String) throws(TableError) -> String {
-      guard let value = reduce[key], !value.isEmpty else { throw refuse("reduce.\(key)", "missing") }
+      guard let value = reduce[key], !value.isEmpty else {
+        throw refuse("reduce.\(key)", "missing")
+      }
       return value
     }
     var resolutions: [ReduceResolution] = []

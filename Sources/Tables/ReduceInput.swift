@@ -40,7 +40,8 @@ struct ReduceInput {
       guard [.double, .float, .int64, .int32].contains(type) else {
         throw TableError(
           .configuration, path: path, column: column.name,
-          reason: "\(column.name) is \(type): only double, float, int64 and int32 columns are aggregated")
+          reason:
+            "\(column.name) is \(type): only double, float, int64 and int32 columns are aggregated")
       }
       values.append(ColumnCursor(pages: reader.pages(ofColumn: index), path: path))
     }

@@ -36,7 +36,8 @@ struct ReduceState: Codable, Sendable, Hashable {
     } catch {
       throw TableError(
         .reduceState, path: path,
-        reason: "the state file cannot be read (\(error)); run 'pond reduce --rebuild' to start over")
+        reason:
+          "the state file cannot be read (\(error)); run 'pond reduce --rebuild' to start over")
     }
   }
 

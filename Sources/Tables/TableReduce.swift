@@ -70,7 +70,8 @@ public enum TableReduce {
     let local = store.root + "/" + PondLayout.localDirectory
     var results: [(plan: Plan, sinks: [ReduceSink], state: ReduceState)] = []
     for (index, plan) in plans.enumerated() {
-      let (sinks, state, rows) = try compute(plan, configuration: configuration, store: store, local: local)
+      let (sinks, state, rows) = try compute(
+        plan, configuration: configuration, store: store, local: local)
       reports[index].rows = rows
       for (resolution, sink) in zip(configuration.resolutions, sinks) {
         reports[index].buckets[resolution.description] = sink.buckets
@@ -138,7 +139,8 @@ public enum TableReduce {
       }
       guard previous.configuration == signature else {
         throw refuse(
-          "the configuration differs from the one \(output) was made with (\(previous.configuration))")
+          "the configuration differs from the one \(output) was made with (\(previous.configuration))"
+        )
       }
       guard let first = all.first, "\(first.node)" == previous.node else {
         throw refuse("\(input) was replaced since the last run (another node)")
@@ -160,7 +162,9 @@ public enum TableReduce {
     guard !versions.isEmpty else { return nil }
     if let state, let maxTime = state.maxTime {
       let closedBefore = configuration.resolutions[0].bucketStart(of: maxTime)
-      if let late = versions.first(where: { ($0.table.timeRange?.lowerBound ?? .max) < closedBefore }) {
+      if let late = versions.first(where: {
+        ($0.table.timeRange?.lowerBound ?? .max) < closedBefore
+      }) {
         throw TableError(
           .reduceState, path: input,
           reason:
@@ -203,7 +207,11 @@ public enum TableReduce {
           partial.minimums[column] = try ReduceState.double(bucket.minimums[column], path: path)
           partial.maximums[column] = try ReduceState.double(bucket.maximums[column], path: path)
         }
-        if level == 0 { levels.finest[partial.start] = partial } else { levels.coarse[level] = partial }
+        if level == 0 {
+          levels.finest[partial.start] = partial
+        } else {
+          levels.coarse[level] = partial
+        }
       }
     }
     let closedBefore = maxTime.map { resolutions[0].bucketStart(of: $0) }
@@ -239,7 +247,8 @@ public enum TableReduce {
   }
 
   /// The parts of a configuration that the output and its state depend on, as one line.
-  static func signature(_ configuration: ReduceConfiguration, timeColumn: String?) throws -> String {
+  static func signature(_ configuration: ReduceConfiguration, timeColumn: String?) throws -> String
+  {
     "time=\(timeColumn ?? "")|resolutions="
       + configuration.resolutions.map(\.description).joined(separator: ",") + "|columns="
       + configuration.columns.map {

@@ -27,7 +27,8 @@ struct ReduceCommandTests {
 
   private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-  @Test("reduces in one commit, says when there is nothing new, refuses late rows, --rebuild, --json")
+  @Test(
+    "reduces in one commit, says when there is nothing new, refuses late rows, --rebuild, --json")
   func reduce() throws {
     let pond = try CLIPond()
     defer { pond.cleanup() }
@@ -40,7 +41,8 @@ struct ReduceCommandTests {
     let commits = try pond.ok("log").split(separator: "\n").count
     let first = try pond.ok("reduce", config)
     #expect(
-      first.contains("/stations/a/readings -> /reduced/a: 1 version(s), 13 rows, buckets 30m: 4, 1h: 2"),
+      first.contains(
+        "/stations/a/readings -> /reduced/a: 1 version(s), 13 rows, buckets 30m: 4, 1h: 2"),
       "\(first)")
     #expect(first.contains("Reduced 1 input(s), 13 rows, as version"))
     #expect(try pond.ok("log").split(separator: "\n").count == commits + 1)
@@ -53,7 +55,8 @@ struct ReduceCommandTests {
     let versions = try #require(described.first?["versions"] as? [[String: Any]])
     let table = try #require(versions.first?["table"] as? [String: Any])
     #expect(
-      table["schema"] as? String == "time:timestamp,temp_c_avg:double?,temp_c_max:double?,temp_c_count:int64")
+      table["schema"] as? String
+        == "time:timestamp,temp_c_avg:double?,temp_c_max:double?,temp_c_count:int64")
     #expect(table["rows"] as? Int == 4)
 
     try pond.ok(
@@ -61,7 +64,8 @@ struct ReduceCommandTests {
       "/stations/a/readings")
     let late = try pond.run("reduce", config)
     #expect(late.status == 1)
-    #expect(late.stderr.contains("late data") && late.stderr.contains("--rebuild"), "\(late.stderr)")
+    #expect(
+      late.stderr.contains("late data") && late.stderr.contains("--rebuild"), "\(late.stderr)")
 
     let rebuilt = try #require(
       try pond.json("reduce", "--rebuild", "--json", config) as? [String: Any])
@@ -84,6 +88,7 @@ struct ReduceCommandTests {
       "bad.yaml", Array(Self.config.replacingOccurrences(of: "30m, 1h", with: "40m, 1h").utf8))
     let result = try pond.run("reduce", config)
     #expect(result.status == 1)
-    #expect(result.stderr.contains("reduce.resolutions: 40m does not divide 1h"), "\(result.stderr)")
+    #expect(
+      result.stderr.contains("reduce.resolutions: 40m does not divide 1h"), "\(result.stderr)")
   }
 }

@@ -50,13 +50,27 @@ struct ReduceConfigurationTests {
     arguments: [
       ("reduce:\n  input: [a]\n", "reduce.yaml, line 2:"),
       ("reduce: x\n", "line 1:"),
-      (reduceExample.replacingOccurrences(of: "1h, 6h, 1d", with: "2h, 5h"), "reduce.resolutions: 2h does not divide 5h"),
+      (
+        reduceExample.replacingOccurrences(of: "1h, 6h, 1d", with: "2h, 5h"),
+        "reduce.resolutions: 2h does not divide 5h"
+      ),
       (reduceExample.replacingOccurrences(of: "1h, 6h, 1d", with: "6h, 1h"), "reduce.resolutions"),
-      (reduceExample.replacingOccurrences(of: "1h, 6h", with: "1x, 6h"), "\"1x\" is not a duration"),
-      (reduceExample.replacingOccurrences(of: "sum, count", with: "sum, median"), "columns.rain_mm: unknown aggregation \"median\""),
-      (reduceExample.replacingOccurrences(of: "  input: /stations/*/readings\n", with: ""), "reduce.input: missing"),
+      (
+        reduceExample.replacingOccurrences(of: "1h, 6h", with: "1x, 6h"), "\"1x\" is not a duration"
+      ),
+      (
+        reduceExample.replacingOccurrences(of: "sum, count", with: "sum, median"),
+        "columns.rain_mm: unknown aggregation \"median\""
+      ),
+      (
+        reduceExample.replacingOccurrences(of: "  input: /stations/*/readings\n", with: ""),
+        "reduce.input: missing"
+      ),
       (reduceExample + "\nextra:\n  a: b\n", "extra: unknown top-level key"),
-      (reduceExample.replacingOccurrences(of: "  output:", with: "  outptu:"), "reduce.outptu: unknown key"),
+      (
+        reduceExample.replacingOccurrences(of: "  output:", with: "  outptu:"),
+        "reduce.outptu: unknown key"
+      ),
       ("reduce:\n  input: /a\n  output: /b\n  resolutions: 1h\n", "columns: missing"),
     ])
   func refused(text: String, expected: String) throws {
@@ -97,7 +111,9 @@ struct ReducePond {
     -> [ParquetColumnData]
   {
     var indices = Array(range)
-    if shuffled { indices = indices.enumerated().sorted { ($0.0 * 7919) % 101 < ($1.0 * 7919) % 101 }.map(\.1) }
+    if shuffled {
+      indices = indices.enumerated().sorted { ($0.0 * 7919) % 101 < ($1.0 * 7919) % 101 }.map(\.1)
+    }
     let times = indices.map { start + offset + Int64($0) * 433_000_000 }
     let temps: [Double?] = indices.map { $0 % 5 == 0 ? nil : sin(Double($0) / 17) * 12.5 + 3.1 }
     let rain: [Int64?] = indices.map { ($0 / 40) % 3 == 1 ? nil : Int64(($0 * 37) % 11) }
@@ -117,8 +133,11 @@ struct ReducePond {
     let store = try writer()
     try store.change(commandLine: "test append") { fileSystem in
       let parent = String(path[..<path.lastIndex(of: "/")!])
-      if try !fileSystem.exists(parent) { try fileSystem.createDirectory(parent, withParents: true) }
-      _ = try store.stageTable(parquetAt: file, describedBy: info, to: path, series: true, in: fileSystem)
+      if try !fileSystem.exists(parent) {
+        try fileSystem.createDirectory(parent, withParents: true)
+      }
+      _ = try store.stageTable(
+        parquetAt: file, describedBy: info, to: path, series: true, in: fileSystem)
     }
     return file
   }
@@ -154,7 +173,8 @@ struct ReducePond {
     for (index, version) in try store.tableVersions(path, in: try store.fileSystem()).enumerated() {
       let host = scratch.path("\(name)-\(index).parquet")
       switch try store.tableContent(version) {
-      case .bytes(let bytes): _ = FileManager.default.createFile(atPath: host, contents: Data(bytes))
+      case .bytes(let bytes):
+        _ = FileManager.default.createFile(atPath: host, contents: Data(bytes))
       case .file(let file): try FileManager.default.copyItem(atPath: file, toPath: host)
       }
       paths.append(host)
@@ -177,7 +197,9 @@ struct ReduceRunTests {
     """
   }
 
-  @Test("incremental runs equal one run over every version; nothing new commits nothing; one commit a run")
+  @Test(
+    "incremental runs equal one run over every version; nothing new commits nothing; one commit a run"
+  )
   func incrementalEqualsOneShot() throws {
     var pond = try ReducePond()
     try pond.append(ReducePond.rows(0..<400), to: "/stations/a/readings")
@@ -309,13 +331,13 @@ struct ReduceRunTests {
             print(name, len(got), "ok")
     """ + """
 
-    try:
-        main()
-        rc = 0
-    except BaseException as e:
-        import traceback; traceback.print_exc()
-        rc = 1
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(rc)
-    """
+      try:
+          main()
+          rc = 0
+      except BaseException as e:
+          import traceback; traceback.print_exc()
+          rc = 1
+      sys.stdout.flush(); sys.stderr.flush()
+      os._exit(rc)
+      """
 }
