@@ -44,7 +44,7 @@ struct ReduceCommandTests {
       first.contains(
         "/stations/a/readings -> /reduced/a: 1 version(s), 13 rows, buckets 30m: 4, 1h: 2"),
       "\(first)")
-    #expect(first.contains("Reduced 1 input(s), 13 rows, as version"))
+    #expect(first.contains("Reduced 1 input(s), 13 rows, buckets 30m: 4, 1h: 2, as version"))
     #expect(try pond.ok("log").split(separator: "\n").count == commits + 1)
     let idle = try pond.ok("reduce", config)
     #expect(idle.contains("Nothing to reduce"), "\(idle)")

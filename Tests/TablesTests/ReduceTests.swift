@@ -319,6 +319,8 @@ struct ReduceRunTests {
             assert str(table.schema.field("time").type) == "timestamp[us, tz=UTC]", table.schema
             got = list(zip(*[table.column(n).cast(pa.int64()).to_pylist() if n == "time" else table.column(n).to_pylist() for n in names]))
             assert len(got) == len(expected), (len(got), len(expected))
+            read = con.execute("SELECT epoch_us(time), temp_c_count, temp_c_avg FROM read_parquet(%r) ORDER BY time" % outs.split(",")).fetchall()
+            assert read == [(g[0], g[9], g[6]) for g in got], "DuckDB reads the output otherwise"
             for g, e in zip(got, expected):
                 assert g[0] == e[0], (g[0], e[0])
                 for x, y, n in zip(g[1:], e[1:], names[1:]):

@@ -61,8 +61,12 @@ extension Pond {
           )
           return
         }
+        let buckets = configuration.resolutions.map { resolution in
+          "\(resolution): \(report.inputs.reduce(0) { $0 + ($1.buckets[resolution.description] ?? 0) })"
+        }
         output.confirm(
-          "Reduced \(report.inputs.count) input(s), \(rows) rows, as version \(version)",
+          "Reduced \(report.inputs.count) input(s), \(rows) rows, buckets "
+            + "\(buckets.joined(separator: ", ")), as version \(version)",
           command: "reduce", done: "the reduction was committed as version \(version)")
       }
     }
