@@ -94,12 +94,14 @@ struct ReduceInput {
   }
 }
 
-/// One column's pages, read row by row.
+/// One column's pages, read row by row: a page's values are held in stored form (`integers` for INT64
+/// columns, times among them) or as doubles (the other numeric columns).
 private struct ColumnCursor {
   var pages: ParquetColumnPages
   let path: String
   var doubles: [Double] = []
   var integers: [Int64] = []
+  var holdsIntegers = false
   var presence: [Bool]?
   var row = 0
   var rowCount = 0
@@ -124,13 +126,14 @@ private struct ColumnCursor {
           .parquet, path: path, column: pages.column.name,
           reason: "the column ends before the file's last row")
       }
+      holdsIntegers = false
       switch page.values {
       case .double(let values): doubles = values
       case .float(let values): doubles = values.map(Double.init)
       case .int32(let values): doubles = values.map(Double.init)
       case .int64(let values):
         integers = values
-        doubles = []
+        holdsIntegers = true
       case .boolean, .byteArray:
         preconditionFailure("the column's type was checked")
       }
@@ -145,12 +148,15 @@ private struct ColumnCursor {
     return true
   }
 
+  /// The next row of an INT64 column.
   mutating func nextInteger() throws(TableError) -> Int64? {
-    try advance() ? integers[next - 1] : nil
+    guard try advance() else { return nil }
+    precondition(holdsIntegers, "the time column is INT64")
+    return integers[next - 1]
   }
 
   mutating func nextDouble() throws(TableError) -> Double? {
     guard try advance() else { return nil }
-    return doubles.isEmpty ? Double(integers[next - 1]) : doubles[next - 1]
+    return holdsIntegers ? Double(integers[next - 1]) : doubles[next - 1]
   }
 }

@@ -103,7 +103,9 @@ struct ReducePond {
     try PondStore.create(root: scratch.path("pond"), birthplace: "test", commandLine: "test init")
   }
 
-  func writer() throws -> PondStore { try PondStore(root: root, mode: .write(wait: false)) }
+  /// Waits for the lock: a subprocess another test forks in parallel holds a copy of the lock's
+  /// descriptor until it execs.
+  func writer() throws -> PondStore { try PondStore(root: root, mode: .write(wait: true)) }
 
   /// Rows `range` of a deterministic, irregular series: a time every 7 min 13 s (in shuffled order when
   /// `shuffled`), a temperature (null every 5th row) and a rain count (int64; null in runs).
@@ -124,7 +126,9 @@ struct ReducePond {
 
   /// Writes `columns` to a Parquet file in the scratch directory and appends it to the series `path`.
   @discardableResult
-  mutating func append(_ columns: [ParquetColumnData], to path: String) throws -> String {
+  mutating func append(_ columns: [ParquetColumnData], to path: String, series: Bool = true) throws
+    -> String
+  {
     files += 1
     let file = scratch.path("input-\(files).parquet")
     _ = try ParquetWriter.write(
@@ -137,7 +141,7 @@ struct ReducePond {
         try fileSystem.createDirectory(parent, withParents: true)
       }
       _ = try store.stageTable(
-        parquetAt: file, describedBy: info, to: path, series: true, in: fileSystem)
+        parquetAt: file, describedBy: info, to: path, series: series, in: fileSystem)
     }
     return file
   }
@@ -269,6 +273,20 @@ struct ReduceRunTests {
     #expect(throws: TableError.self) {
       try pond.reduce(Self.config(resolutions: "1h, 1d"))
     }
+  }
+
+  @Test("a plain table is recomputed whenever a new version replaces its rows")
+  func plainTable() throws {
+    var pond = try ReducePond()
+    try pond.append(ReducePond.rows(0..<400), to: "/stations/t/readings", series: false)
+    let first = try pond.reduce(Self.config())
+    #expect(first.inputs.first?.rebuilt == nil)
+    try pond.append(ReducePond.rows(0..<200), to: "/stations/t/readings", series: false)
+    let second = try pond.reduce(Self.config())
+    #expect(second.inputs.first?.rebuilt?.contains("is a table") == true)
+    #expect(second.inputs.first?.rows == 200)
+    // 199 × 433 s = 23.9 h: 23 complete hours, the earlier run's 47 replaced.
+    #expect(try pond.rows(of: "/reduced/t/res=1h").count == 23)
   }
 
   @Test("equals DuckDB's time_bucket GROUP BY over the complete buckets; pyarrow reads the output")
