@@ -70,7 +70,8 @@ public enum AgentStatusFile {
     } catch {
       throw ReplicationError(.localIO, "cannot read \(path): \(error)", underlying: error)
     }
-    guard case .list(let items)? = try LocalYAML.decode(text, path: path)["remotes"] else {
+    guard case .list(let items)? = try ReplicationError.decodingYAML(text, path: path)["remotes"]
+    else {
       return []
     }
     return items.compactMap { item in

@@ -194,7 +194,7 @@ public struct RemoteRegistry: Sendable {
     } catch {
       throw ReplicationError(.localIO, "cannot read \(path): \(error)", underlying: error)
     }
-    return try LocalYAML.decode(String(decoding: bytes, as: UTF8.self), path: path)
+    return try ReplicationError.decodingYAML(String(decoding: bytes, as: UTF8.self), path: path)
   }
 
   private func write(_ document: String, to file: String, durable: Bool = true) throws {

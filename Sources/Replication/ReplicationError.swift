@@ -1,3 +1,5 @@
+import TLogFS
+
 /// A replication failure: what kind (so the CLI and the agent can decide: exit 3 for `.diverged`), what went
 /// wrong, on which key or version, and what to do.
 public struct ReplicationError: Error, Sendable, CustomStringConvertible {
@@ -37,4 +39,18 @@ public struct ReplicationError: Error, Sendable, CustomStringConvertible {
   }
 
   public var description: String { message + (hint.map { "; " + $0 } ?? "") }
+}
+
+extension ReplicationError {
+  /// `LocalYAML.decode` of one of pond's own files in `local/`, whose problems are `invalidArgument` with the
+  /// hint that pond writes the file anew.
+  static func decodingYAML(_ text: String, path: String) throws -> [String: LocalYAML.Section] {
+    do {
+      return try LocalYAML.decode(text, path: path)
+    } catch {
+      throw ReplicationError(
+        .invalidArgument, error.description, hint: "fix it, or remove the file; pond writes it anew"
+      )
+    }
+  }
 }

@@ -19,6 +19,11 @@ public struct TableError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let parquet = Kind("parquet")
     /// Reading the CSV file failed.
     public static let io = Kind("I/O error")
+    /// A `pond reduce` configuration that cannot be used (its line or key is named).
+    public static let configuration = Kind("configuration")
+    /// `pond reduce` cannot continue incrementally from what it wrote before (late data, a replaced input,
+    /// a changed configuration): `--rebuild` starts over.
+    public static let reduceState = Kind("reduce state")
 
     public var description: String { name }
   }

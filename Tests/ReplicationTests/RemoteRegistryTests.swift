@@ -1,5 +1,6 @@
 import Foundation
 import PondTestSupport
+import TLogFS
 import Testing
 
 @testable import Replication

@@ -1,19 +1,20 @@
-/// Pond's own small YAML files in `local/` (`remotes.yaml`, `remote-heads.yaml`): top-level keys, each holding
-/// a list of flat mappings or one flat mapping of scalars, in YAML's block style.
+/// Pond's own small YAML files (`local/remotes.yaml`, `local/remote-heads.yaml`, `pond reduce`'s
+/// configuration): top-level keys, each holding a list of flat mappings or one flat mapping of scalars, in
+/// YAML's block style.
 ///
 /// Written by hand, not with Yams: Yams imports Foundation, which links ICU into every pond process (about 1 ms
 /// of each start and 50 MB of binary, for two small files pond writes itself). The reader takes what pond writes
 /// and hand edits of the same shape (plain, single- or double-quoted scalars, comments); anything else is refused
-/// naming the line.
-enum LocalYAML {
+/// naming the line (`LocalYAMLError`; callers add their own hint).
+public enum LocalYAML {
   /// A top-level key's value.
-  enum Section: Equatable {
+  public enum Section: Sendable, Equatable {
     case list([[String: String]])
     case map([String: String])
   }
 
   /// The text of `sections`, in order; within a mapping, keys in the order given.
-  static func encode(_ sections: [(key: String, value: [[(String, String)]], isList: Bool)])
+  public static func encode(_ sections: [(key: String, value: [[(String, String)]], isList: Bool)])
     -> String
   {
     var text = ""
@@ -33,7 +34,7 @@ enum LocalYAML {
 
   /// A scalar as YAML: plain when it is a word YAML reads back as the same string (or a number or boolean
   /// meant as one), double-quoted otherwise.
-  static func quoted(_ value: String) -> String {
+  public static func quoted(_ value: String) -> String {
     let plain = value.unicodeScalars.allSatisfy {
       ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
         || "-_.".unicodeScalars.contains($0)
@@ -55,15 +56,15 @@ enum LocalYAML {
   }
 
   /// Reads `text`; `path` names the file in errors.
-  static func decode(_ text: String, path: String) throws -> [String: Section] {
+  public static func decode(_ text: String, path: String) throws(LocalYAMLError) -> [String:
+    Section]
+  {
     var sections: [String: Section] = [:]
     var current: String?
     for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
     {
-      func failure(_ why: String) -> ReplicationError {
-        ReplicationError(
-          .invalidArgument, "\(path), line \(number + 1): \(why)",
-          hint: "fix it, or remove the file; pond writes it anew")
+      func failure(_ why: String) -> LocalYAMLError {
+        LocalYAMLError(path: path, line: number + 1, reason: why)
       }
       var line = Substring(raw)
       let indent = line.prefix { $0 == " " }.count
@@ -112,7 +113,8 @@ enum LocalYAML {
   }
 
   /// `key: value` (the key plain or quoted).
-  private static func pair(_ line: Substring, _ failure: (String) -> ReplicationError) throws
+  private static func pair(_ line: Substring, _ failure: (String) -> LocalYAMLError)
+    throws(LocalYAMLError)
     -> (String, Substring)
   {
     var rest = line
@@ -129,7 +131,8 @@ enum LocalYAML {
   }
 
   /// A scalar value: quoted, or plain up to a comment.
-  private static func scalar(_ text: Substring, _ failure: (String) -> ReplicationError) throws
+  private static func scalar(_ text: Substring, _ failure: (String) -> LocalYAMLError)
+    throws(LocalYAMLError)
     -> String
   {
     if text.first == "\"" || text.first == "'" {
@@ -153,8 +156,8 @@ enum LocalYAML {
   }
 
   /// A double- (with `\` escapes) or single-quoted (with `''`) string at the start of `text`, and what follows.
-  private static func quotedPrefix(_ text: Substring, _ failure: (String) -> ReplicationError)
-    throws
+  private static func quotedPrefix(_ text: Substring, _ failure: (String) -> LocalYAMLError)
+    throws(LocalYAMLError)
     -> (String, Substring)
   {
     let quote = text.first!
@@ -190,6 +193,22 @@ enum LocalYAML {
     }
     throw failure("a quoted value without its closing quote")
   }
+}
+
+/// A YAML text `LocalYAML` cannot read: the file, the 1-based line and why.
+public struct LocalYAMLError: Error, Sendable, Hashable, CustomStringConvertible {
+  public let path: String
+  public let line: Int
+  public let reason: String
+
+  public init(path: String, line: Int, reason: String) {
+    self.path = path
+    self.line = line
+    self.reason = reason
+  }
+
+  /// `path, line N: reason`.
+  public var description: String { "\(path), line \(line): \(reason)" }
 }
 
 extension StringProtocol {

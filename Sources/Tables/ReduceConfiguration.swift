@@ -1,0 +1,249 @@
+import PondFiles
+public import TLogFS
+
+/// One aggregation of `pond reduce`, computed per bucket over a column's non-null values.
+public enum ReduceAggregation: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+  /// The mean (a double; null when the bucket has no value).
+  case avg
+  /// The smallest value, as a double.
+  case min
+  /// The largest value, as a double.
+  case max
+  /// How many non-null values (an int64; 0 when all are null).
+  case count
+  /// Their sum, as a double.
+  case sum
+
+  public var description: String { rawValue }
+}
+
+/// A bucket width of `pond reduce`: a whole number of seconds, written with one unit (`90s`, `15m`, `1h`,
+/// `1d`); buckets are aligned on multiples of it since 1970-01-01T00:00:00Z.
+public struct ReduceResolution: Sendable, Hashable, Comparable, CustomStringConvertible {
+  /// The width in microseconds.
+  public let microseconds: Int64
+
+  public init(seconds: Int64) {
+    precondition(seconds > 0, "a resolution is at least one second")
+    microseconds = seconds * 1_000_000
+  }
+
+  /// Reads `30s`, `15m`, `1h`, `1d` (a positive whole number and one unit); nil otherwise.
+  public init?(parsing text: String) {
+    guard let unit = text.last, let count = Int64(text.dropLast()), count > 0 else { return nil }
+    let perUnit: Int64
+    switch unit {
+    case "s": perUnit = 1
+    case "m": perUnit = 60
+    case "h": perUnit = 3600
+    case "d": perUnit = 86_400
+    default: return nil
+    }
+    guard count <= Int64.max / 1_000_000 / perUnit else { return nil }
+    self.init(seconds: count * perUnit)
+  }
+
+  /// The start of the bucket holding `time` (µs since the epoch), rounded towards the past.
+  public func bucketStart(of time: Int64) -> Int64 {
+    let remainder = time % microseconds
+    return time - (remainder < 0 ? remainder + microseconds : remainder)
+  }
+
+  /// In the largest unit that divides it: `1d`, `6h`, `90m`, `45s`; the output series' name is
+  /// `res=<description>`.
+  public var description: String {
+    let seconds = microseconds / 1_000_000
+    for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds % size == 0 {
+      return "\(seconds / size)\(unit)"
+    }
+    return "\(seconds)s"
+  }
+
+  public static func < (lhs: Self, rhs: Self) -> Bool { lhs.microseconds < rhs.microseconds }
+}
+
+/// The configuration of `pond reduce` (docs/tables.md), read from YAML such as
+///
+/// ```yaml
+/// reduce:
+///   input: /stations/*/readings    # a pond glob of series of tables (or tables)
+///   output: /reduced/$1            # a directory per input; $1, $2... are the glob's captures
+///   resolutions: 1h, 6h, 1d        # each divides the next
+/// columns:
+///   temp_c: avg, min, max
+///   rain_mm: sum, count
+/// ```
+public struct ReduceConfiguration: Sendable, Hashable {
+  /// One aggregated input column and what is computed over it, in the order given.
+  public struct Column: Sendable, Hashable {
+    public var name: String
+    public var aggregations: [ReduceAggregation]
+
+    public init(name: String, aggregations: [ReduceAggregation]) {
+      self.name = name
+      self.aggregations = aggregations
+    }
+  }
+
+  /// The pond glob of the inputs.
+  public var input: String
+  /// The output directory's pattern: `$1`... are replaced by the input's glob captures.
+  public var output: String
+  /// Finest first; each divides the next.
+  public var resolutions: [ReduceResolution]
+  /// Sorted by name; the output's columns follow this order (`<name>_<aggregation>`, aggregations in the
+  /// order given).
+  public var columns: [Column]
+
+  /// Checks the parts: at least one resolution, each dividing the next, at least one column.
+  public init(
+    input: String, output: String, resolutions: [ReduceResolution], columns: [Column]
+  ) throws(TableError) {
+    func refuse(_ key: String, _ reason: String) -> TableError {
+      TableError(.configuration, column: nil, reason: "\(key): \(reason)")
+    }
+    guard input.hasPrefix("/") else {
+      throw refuse("reduce.input", "\"\(input)\" is not an absolute pond path or glob")
+    }
+    guard output.hasPrefix("/") else {
+      throw refuse("reduce.output", "\"\(output)\" is not an absolute pond path")
+    }
+    guard !resolutions.isEmpty else { throw refuse("reduce.resolutions", "none given") }
+    for (finer, coarser) in zip(resolutions, resolutions.dropFirst()) {
+      guard finer < coarser, coarser.microseconds % finer.microseconds == 0 else {
+        throw refuse(
+          "reduce.resolutions",
+          "\(finer) does not divide \(coarser): list them finest first, each dividing the next "
+            + "(coarser buckets are folded from finer ones)")
+      }
+    }
+    guard !columns.isEmpty else {
+      throw refuse("columns", "no column to aggregate (for example 'temp_c: avg, min, max')")
+    }
+    self.input = input
+    self.output = output
+    self.resolutions = resolutions
+    self.columns = columns.sorted { $0.name < $1.name }
+  }
+
+  /// Reads the YAML file at the host path `path`.
+  public init(contentsOf path: String) throws(TableError) {
+    let bytes: [UInt8]
+    do {
+      bytes = try LocalFiles.readFile(path)
+    } catch {
+      throw TableError(.io, path: path, reason: "cannot read the configuration: \(error)")
+    }
+    try self.init(yaml: String(decoding: bytes, as: UTF8.self), path: path)
+  }
+
+  /// Reads the YAML `text` of the file `path` (named in errors).
+  /// - Throws: `TableError` (`.configuration`) naming the line (YAML that is not of this shape) or the key
+  ///   (a missing, unknown or bad value).
+  public init(yaml text: String, path: String) throws(TableError) {
+    let sections: [String: LocalYAML.Section]
+    do {
+      sections = try LocalYAML.decode(text, path: path)
+    } catch {
+      throw TableError(.configuration, path: path, line: error.line, reason: error.reason)
+    }
+    func refuse(_ key: String, _ reason: String) -> TableError {
+      TableError(.configuration, path: path, reason: "\(key): \(reason)")
+    }
+    for key in sections.keys where key != "reduce" && key != "columns" {
+      throw refuse(key, "unknown top-level key (expected reduce and columns)")
+    }
+    guard case .map(let reduce)? = sections["reduce"] else {
+      throw refuse("reduce", "missing: a mapping with input, output and resolutions")
+    }
+    for key in reduce.keys where !["input", "output", "resolutions"].contains(key) {
+      throw refuse("reduce.\(key)", "unknown key (expected input, output, resolutions)")
+    }
+    func required(_ key: String) throws(TableError) -> String {
+      guard let value = reduce[key], !value.isEmpty else {
+        throw refuse("reduce.\(key)", "missing")
+      }
+      return value
+    }
+    var resolutions: [ReduceResolution] = []
+    for item in try required("resolutions").split(separator: ",") {
+      let text = TableSchema.trimmed(item)
+      guard let resolution = ReduceResolution(parsing: text) else {
+        throw refuse(
+          "reduce.resolutions",
+          "\"\(text)\" is not a duration such as 30s, 15m, 1h or 1d")
+      }
+      resolutions.append(resolution)
+    }
+    var columns: [Column] = []
+    switch sections["columns"] {
+    case .map(let map)?:
+      for (name, list) in map {
+        var aggregations: [ReduceAggregation] = []
+        for item in list.split(separator: ",") {
+          let text = TableSchema.trimmed(item)
+          guard let aggregation = ReduceAggregation(rawValue: text) else {
+            throw refuse(
+              "columns.\(name)",
+              "unknown aggregation \"\(text)\" (expected "
+                + ReduceAggregation.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+          }
+          guard !aggregations.contains(aggregation) else {
+            throw refuse("columns.\(name)", "\(aggregation) is given twice")
+          }
+          aggregations.append(aggregation)
+        }
+        guard !aggregations.isEmpty else {
+          throw refuse("columns.\(name)", "no aggregation (for example avg, min, max)")
+        }
+        columns.append(Column(name: name, aggregations: aggregations))
+      }
+    case .list?:
+      throw refuse("columns", "a mapping of column names to aggregations, not a list")
+    case nil:
+      throw refuse("columns", "missing: a mapping such as 'temp_c: avg, min, max'")
+    }
+    do {
+      try self.init(
+        input: try required("input"), output: try required("output"), resolutions: resolutions,
+        columns: columns)
+    } catch {
+      throw TableError(.configuration, path: path, reason: error.reason)
+    }
+  }
+
+  /// The output directory for an input whose glob captured `captures`: `$1`... replaced, `$$` is `$`.
+  /// - Throws: `TableError` for a `$n` beyond the captures.
+  public func outputDirectory(captures: [String]) throws(TableError) -> String {
+    var result = ""
+    var characters = output[...]
+    while let character = characters.first {
+      characters = characters.dropFirst()
+      guard character == "$" else {
+        result.append(character)
+        continue
+      }
+      if characters.first == "$" {
+        result.append("$")
+        characters = characters.dropFirst()
+        continue
+      }
+      let digits = characters.prefix { $0.isASCII && $0.isNumber }
+      guard let number = Int(digits), number >= 1 else {
+        throw TableError(
+          .configuration,
+          reason: "reduce.output: \"$\" must be followed by a capture number ($1...) or \"$\"")
+      }
+      guard number <= captures.count else {
+        throw TableError(
+          .configuration,
+          reason:
+            "reduce.output: $\(number), but the input glob \(input) has \(captures.count) wildcard(s)"
+        )
+      }
+      result += captures[number - 1]
+      characters = characters.dropFirst(digits.count)
+    }
+    return result
+  }
+}
