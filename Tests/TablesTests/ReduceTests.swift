@@ -361,3 +361,15 @@ struct ReduceRunTests {
       os._exit(rc)
       """
 }
+
+@Suite("The example reduce configuration")
+struct ReduceExampleTests {
+  @Test("deploy/reduce.yaml reads as the documentation describes it")
+  func exampleLoads() throws {
+    let path = TestSupport.repositoryRoot.appendingPathComponent("deploy/reduce.yaml").path
+    let configuration = try ReduceConfiguration(contentsOf: path)
+    #expect(configuration.input == "/stations/*/readings")
+    #expect(configuration.resolutions.map(\.description) == ["1h", "6h", "1d"])
+    #expect(configuration.columns.map(\.name).sorted() == ["rain_mm", "temp_c"])
+  }
+}
