@@ -29,11 +29,13 @@ def measure(label, command, stdin=None, env=None):
     return seconds, peak, result.stdout.decode()
 
 
-def duckdb(label, sql, threads, database=None):
+def duckdb(label, sql, threads):
+    """Runs sql in DuckDB in a python child (threads 1: SET threads = 1; 0: DuckDB's default)."""
+    setting = "c.execute('SET threads = 1')" if threads == 1 else ""
     script = (
         "import duckdb, sys, json\n"
-        f"c = duckdb.connect({database!r} if {database!r} else ':memory:')\n"
-        f"{'c.execute(\"SET threads = 1\")' if threads == 1 else ''}\n"
+        "c = duckdb.connect()\n"
+        + setting + "\n"
         "rows = c.execute(sys.argv[1]).fetchall()\n"
         "print(json.dumps([[str(v) for v in r] for r in rows[:5]]), len(rows))\n")
     return measure(label, [ARGS.python, "-c", script, sql])
@@ -129,6 +131,38 @@ def main():
         s, p, out = measure(step, ["sqlite3", "-csv", db, pond_sql.replace("FROM r", "FROM r")])
         record(step, "sqlite3", s, p, f"{len(out.splitlines())} rows")
         answers[(step, "sqlite3")] = out.splitlines()[0] if out else ""
+    # 3. Reduce to 1h, 6h and 1d (avg, min, max of every column), then again after appending one day.
+    config = os.path.join(work, "reduce.yaml")
+    with open(config, "w") as out:
+        out.write("reduce:\n  input: /r\n  output: /reduced\n  resolutions: 1h, 6h, 1d\ncolumns:\n")
+        for column in "abcdef":
+            out.write(f"  {column}: avg, min, max\n")
+    s, p, out = measure("reduce", pond("reduce", config), env=env)
+    record("reduce 1h/6h/1d (full)", "pond", s, p)
+    aggregates = ", ".join(f"avg({c}), min({c}), max({c})" for c in "abcdef")
+    for threads, name in [(1, "duckdb 1 thread"), (0, "duckdb default")]:
+        statements = [f"SELECT count(*) FROM (SELECT time_bucket(INTERVAL {n}, time) AS t, {aggregates} "
+                      f"FROM '{parquet}' GROUP BY t)" for n in ["1 HOUR", "6 HOURS", "1 DAY"]]
+        s, p, _ = duckdb("reduce", " UNION ALL ".join(statements), threads)
+        record("reduce 1h/6h/1d (full)", name, s, p)
+    # One more day after the last reading.
+    day = os.path.join(work, "day.csv")
+    con = duckdb.connect()
+    con.execute(f"""COPY (SELECT strftime(t, '%Y-%m-%dT%H:%M:%SZ') AS time, 1.0 AS a, 2.0 AS b, 3.0 AS c,
+        4.0 AS d, 5.0 AS e, 6.0 AS f FROM (SELECT max(time) + to_seconds(30 * (i + 1)) AS t
+        FROM read_parquet('{parquet}'), range(2880) r(i) GROUP BY i)) TO '{day}' (HEADER)""")
+    con.execute(f"COPY (SELECT * FROM read_parquet('{parquet}') UNION ALL SELECT * FROM "
+                f"read_csv('{day}')) TO '{parquet}.day'")
+    con.close()
+    measure("append", pond("copy", "--table", "--series", day, "/r"), env=env)
+    s, p, out = measure("reduce", pond("reduce", config), env=env)
+    record("reduce after appending one day", "pond", s, p, "incremental")
+    for threads, name in [(1, "duckdb 1 thread"), (0, "duckdb default")]:
+        statements = [f"SELECT count(*) FROM (SELECT time_bucket(INTERVAL {n}, time) AS t, {aggregates} "
+                      f"FROM '{parquet}.day' GROUP BY t)" for n in ["1 HOUR", "6 HOURS", "1 DAY"]]
+        s, p, _ = duckdb("reduce", " UNION ALL ".join(statements), threads)
+        record("reduce after appending one day", name, s, p, "recomputed")
+
     print("\nfirst result rows (pond, DuckDB, sqlite3 must agree):")
     for key, value in answers.items():
         print(f"  {key[0]:<30} {key[1]:<18} {value[:150]}")
