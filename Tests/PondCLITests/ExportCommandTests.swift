@@ -162,6 +162,51 @@ struct ExportCommandTests {
   }
 
   @Test(
+    "a large pyarrow table with nanosecond times over four days: split across batches, rows kept")
+  func largeForeignTable() throws {
+    let pond = try CLIPond()
+    defer { pond.cleanup() }
+    try pond.ok("init")
+    let source = pond.directory.appendingPathComponent("big.parquet").path
+    let made = try TestSupport.runPython(
+      """
+      import sys, datetime, random, pyarrow as pa, pyarrow.parquet as pq
+      random.seed(7)
+      n = 30000
+      t0 = datetime.datetime(2024, 2, 28, 3, tzinfo=datetime.timezone.utc)
+      times = pa.array([t0 + datetime.timedelta(seconds=10 * i) for i in range(n)],
+                       pa.timestamp("ns", tz="UTC"))
+      v = [random.random() for i in range(n)]
+      site = [None if i % 11 == 0 else ["north", "south", "east"][i % 3] for i in range(n)]
+      pq.write_table(pa.table({"time": times, "v": v, "site": site}), sys.argv[1], row_group_size=7000)
+      """, [source])
+    #expect(made.status == 0, "\(made.stderrText)")
+    try pond.ok("copy", "--table", source, "/big")
+    // Stored in _large_files: the export reads it from the plain copy in local/tables.
+    #expect(try pond.ok("describe", "/big").contains("_large_files"))
+    let out = pond.directory.appendingPathComponent("out").path
+    let reports = try #require(
+      try pond.json("export", "--json", "--temporal", "year,month,day", "/big", out)
+        as? [[String: Any]])
+    #expect(reports.first?["rows"] as? Int == 30000)
+    #expect(reports.first?["files"] as? Int == 4)
+    let compare = try TestSupport.runPython(
+      """
+      import sys, json, duckdb
+      con = duckdb.connect()
+      q = "SELECT day::INT, count(*), round(sum(v), 6), count(site) FROM read_parquet('%s', hive_partitioning=%s) GROUP BY ALL ORDER BY 1"
+      exported = con.execute(q % (sys.argv[2] + "/**/*.parquet", "true")).fetchall()
+      original = con.execute((q % (sys.argv[1], "false")).replace("day::INT", "day(time AT TIME ZONE 'UTC')::INT")).fetchall()
+      print(json.dumps([exported, original]))
+      """, [source, out + "/big"])
+    #expect(compare.status == 0, "\(compare.stderrText)")
+    let both = try #require(try JSONSerialization.jsonObject(with: compare.stdout) as? [[[Any]]])
+    #expect(both.count == 2 && both[0].count == 4, "\(both)")
+    #expect(both[0].map { $0[0] as? Int } == [1, 2, 28, 29])
+    #expect(NSArray(array: both[0]).isEqual(to: both[1]), "\(both)")
+  }
+
+  @Test(
     "no match, not a table, no time column, a bad --temporal list, a non-empty directory: refused")
   func refusals() throws {
     let pond = try CLIPond()
