@@ -209,6 +209,9 @@ public enum Export {
           } else {
             period = partitioning.period(of: first, unit: unit)
           }
+          // The first row always joins: a period clamped at Int64's end does not contain Int64.max.
+          row += 1
+          value += 1
           while row < rowCount && (time.presence?[row] ?? true) && period.contains(instants[value])
           {
             row += 1

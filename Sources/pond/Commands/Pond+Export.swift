@@ -14,7 +14,7 @@ extension Pond {
         year=2024/month=06/day=01/part-<pond version>-<n>.parquet; rows whose time is null go to \
         year=__HIVE_DEFAULT_PARTITION__. DuckDB reads them with \
         read_parquet('DIR/**/*.parquet', hive_partitioning=true), pyarrow with \
-        pyarrow.dataset.dataset(DIR, partitioning='hive').
+        pyarrow.dataset.dataset('DIR/<pond path>', partitioning='hive').
 
         DIR must be missing (it is created) or empty. A pattern that matches nothing, a match that is not a \
         table or series of tables, and with --temporal a table without a time column are refused before \
@@ -33,7 +33,10 @@ extension Pond {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Argument(help: "Pond paths or glob patterns of tables, then the host directory.")
+    @Argument(
+      help: ArgumentHelp(
+        "Pond paths or glob patterns of tables, then the host directory (DIR).",
+        valueName: "pattern-or-dir"))
     var arguments: [String]
 
     func validate() throws {
