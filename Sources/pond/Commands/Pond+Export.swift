@@ -60,7 +60,7 @@ extension Pond {
         for report in reports {
           try output.line(
             "\(report.path) -> \(report.directory): \(report.files) files, \(report.rows) rows, "
-              + "\(report.bytes) bytes (\(report.versions) versions, \(report.splitVersions) split)"
+              + "\(report.bytes) bytes (versions: \(report.versions), split: \(report.splitVersions))"
           )
         }
       }
