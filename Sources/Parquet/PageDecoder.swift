@@ -342,6 +342,25 @@ struct ColumnBuilder {
     }
   }
 
+  /// Appends rows `rows` of `page`, whose present values are `values` (the caller counted them).
+  mutating func append(_ page: ParquetColumnData, rows: Range<Int>, values: Range<Int>) {
+    if let pagePresence = page.presence, values.count < rows.count {
+      if presence == nil { presence = [Bool](repeating: true, count: self.rows) }
+      presence!.append(contentsOf: pagePresence[rows])
+    } else if presence != nil {
+      presence!.append(contentsOf: repeatElement(true, count: rows.count))
+    }
+    self.rows += rows.count
+    switch page.values {
+    case .boolean(let all): booleans.append(contentsOf: all[values])
+    case .int32(let all): int32s.append(contentsOf: all[values])
+    case .int64(let all): int64s.append(contentsOf: all[values])
+    case .float(let all): floats.append(contentsOf: all[values])
+    case .double(let all): doubles.append(contentsOf: all[values])
+    case .byteArray(let all): byteArrays.append(contentsOf: all, range: values)
+    }
+  }
+
   func finish() -> ParquetColumnData {
     let values: ParquetValues
     switch physicalType {

@@ -17,6 +17,9 @@ public struct TableError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let timeColumn = Kind("time column")
     /// The Parquet file is unreadable, corrupt or of a kind the pond does not take.
     public static let parquet = Kind("parquet")
+    /// An export that cannot be done as asked: a bad `--temporal` list, a match that is not a table, a table
+    /// without a time column to partition by, a destination that is not empty.
+    public static let export = Kind("export")
     /// Reading the CSV file failed.
     public static let io = Kind("I/O error")
     /// A `pond reduce` configuration that cannot be used (its line or key is named).
