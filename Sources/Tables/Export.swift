@@ -128,12 +128,9 @@ public enum Export {
   {
     let pending = try PendingFile(publishingAs: path)
     var size: Int64 = 0
-    switch try store.tableContent(version) {
-    case .bytes(let bytes):
-      try pending.write(bytes)
-      size = Int64(bytes.count)
-    case .file(let source):
-      size = try OpenFile(readingAt: source).copy(to: pending.file)
+    try store.streamTableContent(version) { chunk in
+      try pending.write(chunk)
+      size += Int64(chunk.count)
     }
     guard try pending.publishIfAbsent() == .created else {
       throw TableError(
@@ -148,7 +145,7 @@ public enum Export {
     batchRows: Int, _ report: inout MatchReport
   ) throws {
     guard version.table.rows > 0 else { return }
-    let reader = try reader(of: version, store: store)
+    let reader = try store.parquetReader(of: version)
     guard let timeName = version.table.timeColumn,
       let timeIndex = reader.schema.index(of: timeName),
       case .timestamp(let unit, _) = reader.schema.columns[timeIndex].logicalType
@@ -234,16 +231,6 @@ public enum Export {
       }
     }
     try finishFile()
-  }
-
-  /// A reader of the Parquet bytes of `version`.
-  private static func reader(of version: TableVersion, store: PondStore) throws -> ParquetReader {
-    switch try store.tableContent(version) {
-    case .bytes(let bytes):
-      return try ParquetReader(bytes: bytes, name: "pond version \(version.transaction)")
-    case .file(let path):
-      return try ParquetReader(path: path)
-    }
   }
 
   /// True when column `column` of `reader` holds a null (read page by page; false at once when the column

@@ -12,10 +12,7 @@ struct ReduceInput {
   ) throws -> (rows: Int64, maxTime: Int64?) {
     let reader: ParquetReader
     do {
-      switch try store.tableContent(version) {
-      case .bytes(let bytes): reader = try ParquetReader(bytes: bytes, name: path)
-      case .file(let file): reader = try ParquetReader(path: file)
-      }
+      reader = try store.parquetReader(of: version)
     } catch let error as ParquetError {
       throw TableError(error)
     }
@@ -26,8 +23,7 @@ struct ReduceInput {
         reason: "version \(version.version) has no time column: pond reduce buckets rows by time")
     }
     let timeType = schema.columns[timeIndex].type
-    var time = ColumnCursor(pages: reader.pages(ofColumn: timeIndex), path: path)
-    var values: [ColumnCursor] = []
+    var indices = [timeIndex]
     for column in columns {
       guard let index = schema.index(of: column.name) else {
         throw TableError(
@@ -43,42 +39,55 @@ struct ReduceInput {
           reason:
             "\(column.name) is \(type): only double, float, int64 and int32 columns are aggregated")
       }
-      values.append(ColumnCursor(pages: reader.pages(ofColumn: index), path: path))
+      indices.append(index)
     }
+    var batches = ParquetRowBatches(reader: reader, columns: indices)
     let finest = levels.resolutions[0]
     let perSecond = timeType.timeUnit!.perSecond
     var current: ReducePartial?
     var maxTime: Int64?
     var rows: Int64 = 0
-    for _ in 0..<reader.numRows {
-      guard let raw = try time.nextInteger() else {
-        for index in values.indices { _ = try values[index].nextDouble() }
-        continue
-      }
-      let micros = Self.microseconds(raw, perSecond: perSecond)
-      let start = finest.bucketStart(of: micros)
-      if current?.start != start {
-        if let current { levels.finest[current.start] = current }
-        if let closedBefore, start < closedBefore {
-          throw TableError(
-            .reduceState, path: path,
-            reason:
-              "version \(version.version) has a row at \(PondStore.formatTime(micros / 1000)), in a bucket already written; nothing was written (late data: run 'pond reduce --rebuild' to recompute)"
-          )
+    while let batch = try Self.next(&batches) {
+      let times = RowValues(batch[0])
+      let values = batch.dropFirst().map(RowValues.init)
+      for row in 0..<times.count {
+        guard let raw = times.integer(row) else { continue }
+        let micros = Self.microseconds(raw, perSecond: perSecond)
+        let start = finest.bucketStart(of: micros)
+        if current?.start != start {
+          if let current { levels.finest[current.start] = current }
+          if let closedBefore, start < closedBefore {
+            throw TableError(
+              .reduceState, path: path,
+              reason:
+                "version \(version.version) has a row at \(PondStore.formatTime(micros / 1000)), in a bucket already written; nothing was written (late data: run 'pond reduce --rebuild' to recompute)"
+            )
+          }
+          current =
+            levels.finest.removeValue(forKey: start)
+            ?? ReducePartial(start: start, columns: columns.count)
         }
-        current =
-          levels.finest.removeValue(forKey: start)
-          ?? ReducePartial(start: start, columns: columns.count)
+        current!.rows += 1
+        for (index, column) in values.enumerated() {
+          if let value = column.double(row) { current!.add(value, column: index) }
+        }
+        maxTime = Swift.max(maxTime ?? micros, micros)
+        rows += 1
       }
-      current!.rows += 1
-      for index in values.indices {
-        if let value = try values[index].nextDouble() { current!.add(value, column: index) }
-      }
-      maxTime = Swift.max(maxTime ?? micros, micros)
-      rows += 1
     }
     if let current { levels.finest[current.start] = current }
     return (rows, maxTime)
+  }
+
+  /// The next batch of rows, Parquet's errors as the table's.
+  private static func next(_ batches: inout ParquetRowBatches) throws(TableError)
+    -> [ParquetColumnData]?
+  {
+    do {
+      return try batches.next()
+    } catch {
+      throw TableError(error)
+    }
   }
 
   /// A time in `perSecond` units as µs, rounded towards the past (as DuckDB's `time_bucket` sees it).
@@ -94,69 +103,40 @@ struct ReduceInput {
   }
 }
 
-/// One column's pages, read row by row: a page's values are held in stored form (`integers` for INT64
-/// columns, times among them) or as doubles (the other numeric columns).
-private struct ColumnCursor {
-  var pages: ParquetColumnPages
-  let path: String
+/// One column of a row batch, by row: values in stored form (`integers` for INT64 columns, times among them)
+/// or as doubles (the other numeric columns), and where the nulls are.
+private struct RowValues {
   var doubles: [Double] = []
   var integers: [Int64] = []
-  var holdsIntegers = false
-  var presence: [Bool]?
-  var row = 0
-  var rowCount = 0
-  var next = 0
+  /// The position of each row's value among the non-null values; nil for a null row.
+  var positions: [Int?]
 
-  init(pages: ParquetColumnPages, path: String) {
-    self.pages = pages
-    self.path = path
-  }
-
-  /// Moves to the next row; false when it is null.
-  private mutating func advance() throws(TableError) -> Bool {
-    while row == rowCount {
-      let page: ParquetColumnData?
-      do {
-        page = try pages.next()
-      } catch {
-        throw TableError(error)
-      }
-      guard let page else {
-        throw TableError(
-          .parquet, path: path, column: pages.column.name,
-          reason: "the column ends before the file's last row")
-      }
-      holdsIntegers = false
-      switch page.values {
-      case .double(let values): doubles = values
-      case .float(let values): doubles = values.map(Double.init)
-      case .int32(let values): doubles = values.map(Double.init)
-      case .int64(let values):
-        integers = values
-        holdsIntegers = true
-      case .boolean, .byteArray:
-        preconditionFailure("the column's type was checked")
-      }
-      presence = page.presence
-      row = 0
-      next = 0
-      rowCount = page.rowCount
+  init(_ data: ParquetColumnData) {
+    switch data.values {
+    case .double(let values): doubles = values
+    case .float(let values): doubles = values.map(Double.init)
+    case .int32(let values): doubles = values.map(Double.init)
+    case .int64(let values): integers = values
+    case .boolean, .byteArray: preconditionFailure("the column's type was checked")
     }
-    defer { row += 1 }
-    if let presence, !presence[row] { return false }
-    next += 1
-    return true
+    if let presence = data.presence {
+      var next = 0
+      positions = presence.map { present in
+        defer { if present { next += 1 } }
+        return present ? next : nil
+      }
+    } else {
+      positions = Array(0..<data.rowCount)
+    }
   }
 
-  /// The next row of an INT64 column.
-  mutating func nextInteger() throws(TableError) -> Int64? {
-    guard try advance() else { return nil }
-    precondition(holdsIntegers, "the time column is INT64")
-    return integers[next - 1]
-  }
+  var count: Int { positions.count }
 
-  mutating func nextDouble() throws(TableError) -> Double? {
-    guard try advance() else { return nil }
-    return holdsIntegers ? Double(integers[next - 1]) : doubles[next - 1]
+  /// Row `row` of an INT64 column (the time column).
+  func integer(_ row: Int) -> Int64? { positions[row].map { integers[$0] } }
+
+  /// Row `row` as a double.
+  func double(_ row: Int) -> Double? {
+    positions[row].map { integers.isEmpty ? doubles[$0] : Double(integers[$0]) }
   }
 }
