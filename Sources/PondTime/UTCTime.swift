@@ -101,7 +101,7 @@ public struct UTCMicroseconds: RawRepresentable, Sendable, Hashable, Comparable,
 
 extension Int64 {
   /// Division rounding toward negative infinity.
-  fileprivate func dividedRoundingDown(by divisor: Int64) -> Int64 {
+  public func dividedRoundingDown(by divisor: Int64) -> Int64 {
     let quotient = self / divisor
     return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
   }
@@ -109,8 +109,8 @@ extension Int64 {
 
 /// Proleptic Gregorian dates as day counts since 1970-01-01 (the civil-from-days algorithm: 400-year eras of
 /// 146,097 days, years starting in March so that the leap day comes last).
-private enum CivilDate {
-  static func from(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+public enum CivilDate {
+  public static func from(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
     let z = days + 719_468
     let era = z.dividedRoundingDown(by: 146_097)
     let dayOfEra = z - era * 146_097
@@ -122,7 +122,7 @@ private enum CivilDate {
     return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
   }
 
-  static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+  public static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
     let y = month <= 2 ? year - 1 : year
     let era = y.dividedRoundingDown(by: 400)
     let yearOfEra = y - era * 400
@@ -131,7 +131,7 @@ private enum CivilDate {
     return era * 146_097 + dayOfEra - 719_468
   }
 
-  static func daysIn(month: Int64, year: Int64) -> Int64 {
+  public static func daysIn(month: Int64, year: Int64) -> Int64 {
     switch month {
     case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
     case 4, 6, 9, 11: 30
