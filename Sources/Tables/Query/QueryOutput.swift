@@ -15,7 +15,8 @@ public enum QueryOutputFormat: String, Sendable, CaseIterable {
 ///
 /// Values: NULL is empty in CSV, `NULL` in a table and `null` in JSON; reals are written in the shortest
 /// form that reads back the same number (non-finite ones as `null` in JSON); blobs as lowercase hex
-/// (`\x` prefixed in tables and CSV, a string in JSON).
+/// (`\x` prefixed in tables and CSV, a string in JSON). A table writes line breaks and tabs in text as `\n`,
+/// `\r` and `\t`, to keep one line per row.
 public struct QueryOutput {
   public let format: QueryOutputFormat
   private let columns: [String]
@@ -31,7 +32,7 @@ public struct QueryOutput {
 
   public mutating func add(_ row: [SQLiteValue]) {
     switch format {
-    case .table: held.append(row.map { Self.text($0) ?? "NULL" })
+    case .table: held.append(row.map { Self.text($0).map(Self.escapingControls) ?? "NULL" })
     case .csv: write(row.map { Self.csvField(Self.text($0) ?? "") }.joined(separator: ",") + "\r\n")
     case .json:
       var line = "{"
@@ -81,6 +82,13 @@ public struct QueryOutput {
     case .text(let text): text
     case .blob(let bytes): "\\x" + hex(bytes)
     }
+  }
+
+  /// One line per row: line breaks and tabs in text are written as `\n`, `\r`, `\t`.
+  private static func escapingControls(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 == 10 || $0 == 13 || $0 == 9 }) else { return text }
+    return text.replacing("\n", with: "\\n").replacing("\r", with: "\\r").replacing(
+      "\t", with: "\\t")
   }
 
   private static func real(_ number: Double) -> String {
