@@ -121,6 +121,23 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
   private(set) var isAtEnd = true
   /// Reused for each timestamp's text.
   private var text: [UInt8] = []
+  /// The time bounds of the pages this cursor has decoded, kept across scans (a few bytes a page).
+  private var pageTimes: [PageKey: PageTimes] = [:]
+  /// Readers this cursor opened, kept across scans: the inner side of a join is scanned once per outer row.
+  private var openReaders: [Int: ParquetReader] = [:]
+  private var readerOrder: [Int] = []
+  private static let keptReaders = 8
+
+  private struct PageKey: Hashable {
+    let source: Int
+    let rowGroup: Int
+    let page: Int
+  }
+
+  private struct PageTimes {
+    /// Nil when every time of the page is null.
+    let bounds: ClosedRange<Int64>?
+  }
 
   init(_ table: ParquetVirtualTable) {
     self.table = table
@@ -191,9 +208,25 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
         continue
       }
       if let range, let time = table.timeColumn, let timeScale {
-        try columnStates[time]!.seek(to: row)
-        // A page none of whose times is in range is passed over whole (nulls are never in range).
-        guard let bounds = columnStates[time]!.bounds(timeScale), bounds.overlaps(range) else {
+        // A page none of whose times is in range is passed over whole (nulls are never in range); one
+        // seen by an earlier scan of this cursor (the inner side of a join) is not even decoded.
+        let source = sourceIndex
+        let group = rowGroup
+        let decoded = try columnStates[time]!.seek(to: row) { page in
+          guard let known = pageTimes[PageKey(source: source, rowGroup: group, page: page)] else {
+            return false
+          }
+          return !(known.bounds?.overlaps(range) ?? false)
+        }
+        guard decoded else {
+          row = columnStates[time]!.pageEnd
+          continue
+        }
+        let bounds = columnStates[time]!.bounds(timeScale)
+        pageTimes[
+          PageKey(source: source, rowGroup: group, page: columnStates[time]!.pageOrdinal)] =
+          PageTimes(bounds: bounds)
+        guard let bounds, bounds.overlaps(range) else {
           row = columnStates[time]!.pageEnd
           continue
         }
@@ -229,13 +262,22 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
       guard sourceIndex < sources.count else { return false }
       let source = sources[sourceIndex]
       if let range, let known = source.timeRange, !known.overlaps(range) { continue }
-      let opened = try source.open()
-      guard Self.matches(opened.schema, schema) else {
-        throw QueryError.schemaMismatch(table.table.name, source: source.name, found: opened.schema)
-      }
-      reader = opened
+      reader = try open(sourceIndex)
       rowGroup = -1
     }
+  }
+
+  private func open(_ index: Int) throws -> ParquetReader {
+    if let kept = openReaders[index] { return kept }
+    let source = table.table.sources[index]
+    let opened = try source.open()
+    guard Self.matches(opened.schema, schema) else {
+      throw QueryError.schemaMismatch(table.table.name, source: source.name, found: opened.schema)
+    }
+    if readerOrder.count == Self.keptReaders { openReaders[readerOrder.removeFirst()] = nil }
+    readerOrder.append(index)
+    openReaders[index] = opened
+    return opened
   }
 
   /// Same names and types in the same order; a file may be stricter about nulls than its table.
@@ -321,6 +363,8 @@ struct ColumnState {
   /// The row-group row of the page's first row, and one past its last.
   private var pageStart = 0
   private(set) var pageEnd = 0
+  /// The current page's ordinal in the row group, from 0.
+  private(set) var pageOrdinal = -1
   /// Nulls are counted up to this page row: `valueCount` values lie before it.
   private var countedRows = 0
   private var valueCount = 0
@@ -334,20 +378,37 @@ struct ColumnState {
     self.path = path
   }
 
-  /// Loads pages until the one holding `row`.
-  mutating func seek(to row: Int) throws {
-    while row >= pageEnd {
-      guard let page = try pages.next() else {
+  /// Moves to the page holding `row` (rows are asked in order), passing over the pages before it without
+  /// decoding them, and the page holding it too when `passOver` says so for its ordinal in the row group.
+  /// Returns whether that page is decoded.
+  @discardableResult
+  mutating func seek(to row: Int, passOver: (Int) -> Bool = { _ in false }) throws -> Bool {
+    if row < pageEnd { return view != nil }
+    while true {
+      guard let count = try pages.rowCountOfNextPage() else {
         throw ParquetError(
           path: path, kind: .corrupt,
           reason: "column \"\(pages.column.name)\" ends before row \(row) of its row group")
       }
+      pageOrdinal += 1
       pageStart = pageEnd
-      pageEnd += page.rowCount
-      presence = page.presence
+      pageEnd += count
+      presence = nil
       countedRows = 0
       valueCount = 0
       cachedBounds = nil
+      if row >= pageEnd || passOver(pageOrdinal) {
+        try pages.skip()
+        view = nil
+        if row < pageEnd { return false }
+        continue
+      }
+      guard let page = try pages.next(), page.rowCount == count else {
+        throw ParquetError(
+          path: path, kind: .corrupt,
+          reason: "column \"\(pages.column.name)\": a page's rows differ from its header's")
+      }
+      presence = page.presence
       switch page.values {
       case .boolean(let values): view = .booleans(values)
       case .int32(let values): view = .int32s(values)
@@ -356,6 +417,7 @@ struct ColumnState {
       case .double(let values): view = .doubles(values)
       case .byteArray(let values): view = .bytes(values)
       }
+      return true
     }
   }
 
