@@ -113,7 +113,8 @@ public struct SQLiteResultCell {
   /// UTF-8 text.
   public func setText(_ bytes: UnsafeRawBufferPointer) {
     pond_sqlite_result_text(
-      context, (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(
+      context,
+      (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(
         to: CChar.self), Int32(bytes.count))
   }
 

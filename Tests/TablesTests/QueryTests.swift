@@ -133,7 +133,9 @@ final class QueryFixture {
   /// script's start costs most of a second).
   func duckDB(_ queries: [String]) throws -> [[[SQLiteValue]]] {
     var views: [String] = []
-    func list(_ paths: [String]) -> String { "[" + paths.map { "'\($0)'" }.joined(separator: ",") + "]" }
+    func list(_ paths: [String]) -> String {
+      "[" + paths.map { "'\($0)'" }.joined(separator: ",") + "]"
+    }
     views.append("CREATE VIEW a AS SELECT * FROM read_parquet(\(list(aFiles)))")
     if let bFile { views.append("CREATE VIEW b AS SELECT * FROM read_parquet('\(bFile)')") }
     if !sites.isEmpty {
@@ -174,16 +176,17 @@ final class QueryFixture {
       return []
     }
     let results = try JSONSerialization.jsonObject(with: result.stdout) as! [[[Any]]]
-    return results.map { $0.map { row in
-      row.map { cell -> SQLiteValue in
-        guard let tagged = cell as? [String], tagged.count == 2 else { return .null }
-        switch tagged[0] {
-        case "i": return .integer(Int64(tagged[1])!)
-        case "r": return .real(Double(tagged[1])!)
-        default: return .text(tagged[1])
+    return results.map {
+      $0.map { row in
+        row.map { cell -> SQLiteValue in
+          guard let tagged = cell as? [String], tagged.count == 2 else { return .null }
+          switch tagged[0] {
+          case "i": return .integer(Int64(tagged[1])!)
+          case "r": return .real(Double(tagged[1])!)
+          default: return .text(tagged[1])
+          }
         }
       }
-    }
     }
   }
 }
@@ -210,7 +213,8 @@ func rows(_ engine: QueryEngine, _ sql: String) throws -> [[SQLiteValue]] {
 
 /// Whether our rows equal DuckDB's: integers and texts exactly, reals within 1e-9 relative.
 func expectSame(
-  _ ours: [[SQLiteValue]], _ theirs: [[SQLiteValue]], sourceLocation: SourceLocation = #_sourceLocation
+  _ ours: [[SQLiteValue]], _ theirs: [[SQLiteValue]],
+  sourceLocation: SourceLocation = #_sourceLocation
 ) {
   #expect(ours.count == theirs.count, "row counts differ", sourceLocation: sourceLocation)
   for (rowIndex, (mine, other)) in zip(ours, theirs).enumerated() {
@@ -235,39 +239,61 @@ func expectSame(
 struct QueryAgainstDuckDBTests {
   /// SQLite's query and DuckDB's for the same question.
   static let cases: [(ours: String, duckdb: String)] = [
-    ("SELECT count(*), count(temp), count(station), sum(ok), sum(count) FROM a",
-     "SELECT count(*), count(temp), count(station), sum(ok::INTEGER), sum(count) FROM a"),
-    ("SELECT min(temp), max(temp), min(time), max(time), min(station), max(count) FROM a",
-     "SELECT min(temp), max(temp), strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ'), "
-       + "strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ'), min(station), max(count) FROM a"),
-    ("SELECT strftime('%Y-%m-%dT%H:00:00Z', time) AS hour, avg(temp), count(*) FROM a "
-       + "GROUP BY hour ORDER BY hour",
-     "SELECT strftime(time, '%Y-%m-%dT%H:00:00Z') AS hour, avg(temp), count(*) FROM a "
-       + "GROUP BY hour ORDER BY hour"),
-    ("SELECT count(*), avg(temp), min(time) FROM a "
-       + "WHERE time >= '2024-01-02T00:00:00Z' AND time < '2024-01-02T06:00:00Z'",
-     "SELECT count(*), avg(temp), strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ') FROM a "
-       + "WHERE time >= TIMESTAMPTZ '2024-01-02 00:00:00+00' AND time < TIMESTAMPTZ '2024-01-02 06:00:00+00'"),
-    ("SELECT count(*) FROM a WHERE time > '2024-01-02T01:00:00.5+01:00' AND time <= '2024-01-03'",
-     "SELECT count(*) FROM a WHERE time > TIMESTAMPTZ '2024-01-02 00:00:00.5+00' "
-       + "AND time <= TIMESTAMPTZ '2024-01-03 00:00:00+00'"),
-    ("SELECT count(*) FROM a WHERE time = '2024-01-02T12:00:30Z'",
-     "SELECT count(*) FROM a WHERE time = TIMESTAMPTZ '2024-01-02 12:00:30+00'"),
-    ("SELECT station, count(*), avg(temp) FROM a WHERE temp IS NOT NULL AND count > 0 "
-       + "GROUP BY station ORDER BY station",
-     "SELECT station, count(*), avg(temp) FROM a WHERE temp IS NOT NULL AND count > 0 "
-       + "GROUP BY station ORDER BY station NULLS FIRST"),
-    ("SELECT count(*), avg(a.temp - b.level), sum(b.level IS NULL) FROM a JOIN b ON a.time = b.time "
-       + "WHERE a.time < '2024-01-01T08:00:00Z'",
-     "SELECT count(*), avg(a.temp - b.level), sum((b.level IS NULL)::INTEGER) FROM a JOIN b ON a.time = b.time "
-       + "WHERE a.time < TIMESTAMPTZ '2024-01-01 08:00:00+00'"),
-    ("SELECT count(*), min(level), max(level), avg(level) FROM b",
-     "SELECT count(*), min(level)::DOUBLE, max(level)::DOUBLE, avg(level) FROM b"),
-    ("SELECT site, count(*), count(temp), avg(temp), max(time) FROM g GROUP BY site ORDER BY site",
-     "SELECT site, count(*), count(temp), avg(temp), strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ') "
-       + "FROM g GROUP BY site ORDER BY site"),
-    ("SELECT site, temp FROM g WHERE time = '2024-01-03T02:00:00Z' ORDER BY site",
-     "SELECT site, temp FROM g WHERE time = TIMESTAMPTZ '2024-01-03 02:00:00+00' ORDER BY site"),
+    (
+      "SELECT count(*), count(temp), count(station), sum(ok), sum(count) FROM a",
+      "SELECT count(*), count(temp), count(station), sum(ok::INTEGER), sum(count) FROM a"
+    ),
+    (
+      "SELECT min(temp), max(temp), min(time), max(time), min(station), max(count) FROM a",
+      "SELECT min(temp), max(temp), strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ'), "
+        + "strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ'), min(station), max(count) FROM a"
+    ),
+    (
+      "SELECT strftime('%Y-%m-%dT%H:00:00Z', time) AS hour, avg(temp), count(*) FROM a "
+        + "GROUP BY hour ORDER BY hour",
+      "SELECT strftime(time, '%Y-%m-%dT%H:00:00Z') AS hour, avg(temp), count(*) FROM a "
+        + "GROUP BY hour ORDER BY hour"
+    ),
+    (
+      "SELECT count(*), avg(temp), min(time) FROM a "
+        + "WHERE time >= '2024-01-02T00:00:00Z' AND time < '2024-01-02T06:00:00Z'",
+      "SELECT count(*), avg(temp), strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ') FROM a "
+        + "WHERE time >= TIMESTAMPTZ '2024-01-02 00:00:00+00' AND time < TIMESTAMPTZ '2024-01-02 06:00:00+00'"
+    ),
+    (
+      "SELECT count(*) FROM a WHERE time > '2024-01-02T01:00:00.5+01:00' AND time <= '2024-01-03'",
+      "SELECT count(*) FROM a WHERE time > TIMESTAMPTZ '2024-01-02 00:00:00.5+00' "
+        + "AND time <= TIMESTAMPTZ '2024-01-03 00:00:00+00'"
+    ),
+    (
+      "SELECT count(*) FROM a WHERE time = '2024-01-02T12:00:30Z'",
+      "SELECT count(*) FROM a WHERE time = TIMESTAMPTZ '2024-01-02 12:00:30+00'"
+    ),
+    (
+      "SELECT station, count(*), avg(temp) FROM a WHERE temp IS NOT NULL AND count > 0 "
+        + "GROUP BY station ORDER BY station",
+      "SELECT station, count(*), avg(temp) FROM a WHERE temp IS NOT NULL AND count > 0 "
+        + "GROUP BY station ORDER BY station NULLS FIRST"
+    ),
+    (
+      "SELECT count(*), avg(a.temp - b.level), sum(b.level IS NULL) FROM a JOIN b ON a.time = b.time "
+        + "WHERE a.time < '2024-01-01T08:00:00Z'",
+      "SELECT count(*), avg(a.temp - b.level), sum((b.level IS NULL)::INTEGER) FROM a JOIN b ON a.time = b.time "
+        + "WHERE a.time < TIMESTAMPTZ '2024-01-01 08:00:00+00'"
+    ),
+    (
+      "SELECT count(*), min(level), max(level), avg(level) FROM b",
+      "SELECT count(*), min(level)::DOUBLE, max(level)::DOUBLE, avg(level) FROM b"
+    ),
+    (
+      "SELECT site, count(*), count(temp), avg(temp), max(time) FROM g GROUP BY site ORDER BY site",
+      "SELECT site, count(*), count(temp), avg(temp), strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ') "
+        + "FROM g GROUP BY site ORDER BY site"
+    ),
+    (
+      "SELECT site, temp FROM g WHERE time = '2024-01-03T02:00:00Z' ORDER BY site",
+      "SELECT site, temp FROM g WHERE time = TIMESTAMPTZ '2024-01-03 02:00:00+00' ORDER BY site"
+    ),
   ]
 
   @Test func resultsEqualDuckDBs() throws {
@@ -428,7 +454,9 @@ struct QueryAgainstDuckDBTests {
     table.sources.append(ParquetSource(name: "other") { try ParquetReader(path: other) })
     let engine = try QueryEngine()
     try engine.register(table)
-    let error = try #require(throws: QueryError.self) { _ = try rows(engine, "SELECT count(*) FROM a") }
+    let error = try #require(throws: QueryError.self) {
+      _ = try rows(engine, "SELECT count(*) FROM a")
+    }
     #expect(error.isSchemaMismatch)
     #expect(error.message.contains("other"))
   }
@@ -456,5 +484,47 @@ struct QueryAgainstDuckDBTests {
         "{\"n\":1,\"s\":\"a,\\\"b\\\"\",\"r\":0.5,\"z\":null}\n",
         "{\"n\":22,\"s\":\"x\\ny\",\"r\":-1e+300,\"z\":\"01ab\"}\n",
       ])
+  }
+}
+
+/// Peak memory of queries over a large file (10 million rows: `make`-free, run by hand with
+/// `POND_QUERY_MEMORY_FILE=/path/to.parquet` whose schema has a timestamp `time` and a double `temp`).
+@Suite(
+  .enabled(
+    if: ProcessInfo.processInfo.environment["POND_QUERY_MEMORY_FILE"] != nil,
+    "set POND_QUERY_MEMORY_FILE to a large Parquet file to measure"))
+struct QueryMemoryTests {
+  @Test func peakMemoryOfQueriesOverALargeFile() throws {
+    let path = ProcessInfo.processInfo.environment["POND_QUERY_MEMORY_FILE"]!
+    let schema = try ParquetReader(path: path).schema
+    func status(_ key: String) -> String {
+      let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+      return text.split(separator: "\n").first { $0.hasPrefix(key) }.map(String.init) ?? "?"
+    }
+    print("before: \(status("VmRSS")), \(status("VmHWM"))")
+    var pages = try ParquetReader(path: path).pages(ofColumn: 0, rowGroup: 0)
+    var counts: [Int] = []
+    while let rows = try pages.skip() { counts.append(rows) }
+    print("pages of time in row group 0: \(counts)")
+    let engine = try QueryEngine()
+    try engine.register(
+      QueryTable(
+        name: "big", schema: schema, timeColumn: "time",
+        sources: [ParquetSource(name: path) { try ParquetReader(path: path) }]))
+    for sql in [
+      "SELECT count(*), avg(temp), min(time), max(time) FROM big",
+      "SELECT strftime('%Y-%m-%dT%H:00:00Z', time) AS hour, avg(temp) FROM big GROUP BY hour",
+      "SELECT count(*), avg(temp) FROM big "
+        + "WHERE time >= '2024-02-01T00:00:00Z' AND time < '2024-02-02T00:00:00Z'",
+    ] {
+      let clock = ContinuousClock.now
+      let result = try rows(engine, sql)
+      var usage = rusage()
+      getrusage(RUSAGE_SELF.rawValue, &usage)
+      print(
+        "query: \(sql)\n  rows \(result.count), first \(result.first ?? []), "
+          + "\(ContinuousClock.now - clock), peak RSS \(usage.ru_maxrss / 1024) MiB, now \(status("VmRSS"))"
+      )
+    }
   }
 }

@@ -1,5 +1,5 @@
-import Testing
 import TLogFS
+import Testing
 
 @Suite struct TableInfoTests {
   @Test func holdsWhatItIsGiven() {

@@ -53,7 +53,8 @@ final class ParquetVirtualTable: SQLiteVirtualTable {
     case (_, .timestamp?):
       SQLiteVirtualColumn(name: column.name, type: .text, collation: TimestampText.collation)
     case (_, .date?), (_, .string?): SQLiteVirtualColumn(name: column.name, type: .text)
-    case (.boolean, _), (.int32, _), (.int64, _): SQLiteVirtualColumn(name: column.name, type: .integer)
+    case (.boolean, _), (.int32, _), (.int64, _):
+      SQLiteVirtualColumn(name: column.name, type: .integer)
     case (.float, _), (.double, _): SQLiteVirtualColumn(name: column.name, type: .real)
     case (.byteArray, _): SQLiteVirtualColumn(name: column.name, type: .blob)
     }
