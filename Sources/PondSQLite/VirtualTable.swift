@@ -49,7 +49,7 @@ public struct SQLiteColumnSet: Sendable, Hashable {
 }
 
 /// What SQLite asks a virtual table to plan: the usable constraints of one way to scan it.
-public struct SQLiteIndexRequest {
+public struct SQLiteIndexRequest: Sendable {
   /// The usable constraints with the operators tables can evaluate (others are left to SQLite).
   public let constraints: [SQLiteConstraint]
   /// For each constraint, its right-hand value when SQLite knows it while planning (a literal), else nil
@@ -103,6 +103,7 @@ public protocol SQLiteVirtualTableCursor: AnyObject {
 }
 
 /// Where a cursor puts one value for SQLite; valid only during `column(_:into:)`. Text and blobs are copied.
+/// Not `Sendable`: it is SQLite's context of the call running on this thread.
 public struct SQLiteResultCell {
   let context: OpaquePointer
 

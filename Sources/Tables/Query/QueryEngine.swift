@@ -44,7 +44,7 @@ public final class QueryEngine {
   }
 }
 
-/// The rows of one query, read one at a time.
+/// The rows of one query, read one at a time. Not `Sendable`, as its engine.
 public final class QueryRows {
   private let query: SQLiteQuery
 

@@ -17,6 +17,8 @@ public enum QueryOutputFormat: String, Sendable, CaseIterable {
 /// form that reads back the same number (non-finite ones as `null` in JSON); blobs as lowercase hex
 /// (`\x` prefixed in tables and CSV, a string in JSON). A table writes line breaks and tabs in text as `\n`,
 /// `\r` and `\t`, to keep one line per row.
+///
+/// Not `Sendable`: it calls `write`, which belongs to the caller's thread of control.
 public struct QueryOutput {
   public let format: QueryOutputFormat
   private let columns: [String]
