@@ -77,6 +77,11 @@ public struct SQLiteIndexPlan: Sendable {
 public struct SQLiteBoundConstraint: Sendable, Equatable {
   public var constraint: SQLiteConstraint
   public var value: SQLiteValue
+
+  public init(constraint: SQLiteConstraint, value: SQLiteValue) {
+    self.constraint = constraint
+    self.value = value
+  }
 }
 
 /// A table that SQLite reads through Swift: it declares its columns, plans scans, and opens cursors.
