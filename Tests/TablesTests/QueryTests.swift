@@ -2,8 +2,9 @@ import Foundation
 import Parquet
 import PondSQLite
 import PondTestSupport
-import Tables
 import Testing
+
+@testable import Tables
 
 /// Files of two series and a glob of sites, written once per test, with the query tables over them.
 final class QueryFixture {
@@ -522,5 +523,40 @@ struct QueryMemoryTests {
           + "\(ContinuousClock.now - clock), peak \(status("VmHWM")), now \(status("VmRSS"))"
       )
     }
+  }
+}
+
+@Suite struct TimestampTextTests {
+  @Test func theRowFormatterWritesWhatFormatDoes() {
+    var formatter = TimestampFormatter()
+    var generator = SystemRandomNumberGenerator()
+    for perSecond: Int64 in [1_000, 1_000_000, 1_000_000_000] {
+      let unit = ParquetTimeUnitScale(perSecond: perSecond)
+      var value = Int64.random(in: -2_000_000_000...4_000_000_000, using: &generator) * perSecond
+      for _ in 0..<2_000 {
+        value += Int64.random(in: 0...(perSecond * 7_200), using: &generator)
+        for utc in [true, false] {
+          var expected: [UInt8] = []
+          var written: [UInt8] = []
+          let known = TimestampText.format(value, unit: unit, utc: utc, into: &expected)
+          #expect(formatter.format(value, unit: unit, utc: utc, into: &written) == known)
+          #expect(written == expected, "\(value) in 1/\(perSecond) s")
+        }
+      }
+    }
+    var text: [UInt8] = []
+    #expect(
+      formatter.format(-1, unit: ParquetTimeUnitScale(perSecond: 1_000_000), utc: true, into: &text)
+    )
+    #expect(String(decoding: text, as: UTF8.self) == "1969-12-31T23:59:59.999999Z")
+  }
+
+  @Test func instantsOfTexts() {
+    #expect(TimestampText.microseconds("2024-01-01T00:00:00Z") == 1_704_067_200_000_000)
+    #expect(TimestampText.microseconds("2024-01-01") == 1_704_067_200_000_000)
+    #expect(TimestampText.microseconds("2024-01-01 01:00:00.5+01:00") == 1_704_067_200_500_000)
+    #expect(TimestampText.microseconds("2024-01-01T00:00:00.0000019") == 1_704_067_200_000_001)
+    #expect(TimestampText.microseconds("2024-02-30") == nil)
+    #expect(TimestampText.microseconds("yesterday") == nil)
   }
 }

@@ -105,7 +105,10 @@ struct TimeScale {
 /// cursor per column the statement reads, so that memory stays at about a page per column.
 final class ParquetTableCursor: SQLiteVirtualTableCursor {
   private let table: ParquetVirtualTable
-  private var schema: ParquetSchema { table.table.schema }
+  private let schema: ParquetSchema
+  /// The schema's columns, held apart so that a row's cells do not copy the schema.
+  private let columns: [ParquetColumn]
+  private var formatter = TimestampFormatter()
   private let timeScale: TimeScale?
   /// The instants (µs, inclusive) rows must lie in to be yielded, from the time constraints.
   private var range: ClosedRange<Int64>?
@@ -142,6 +145,8 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
 
   init(_ table: ParquetVirtualTable) {
     self.table = table
+    schema = table.table.schema
+    columns = table.table.schema.columns
     timeScale = table.timeColumn.flatMap { TimeScale(table.table.schema.columns[$0]) }
   }
 
@@ -297,16 +302,16 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
       capture.withUTF8 { cell.setText(UnsafeRawBufferPointer($0)) }
       return
     }
-    guard columnStates[index] != nil else {
+    guard let state = columnStates[index] else {
       preconditionFailure("SQLite read column \(index), which colUsed left out")
     }
-    try columnStates[index]!.seek(to: row)
-    guard let valueIndex = columnStates[index]!.valueIndex(at: row) else {
+    try state.seek(to: row)
+    guard let valueIndex = state.valueIndex(at: row) else {
       cell.setNull()
       return
     }
-    let column = schema.columns[index]
-    switch columnStates[index]!.view! {
+    let column = columns[index]
+    switch state.view! {
     case .booleans(let values): cell.set(values[valueIndex] ? Int64(1) : 0)
     case .int32s(let values):
       if column.logicalType == .date {
@@ -320,7 +325,7 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
     case .int64s(let values):
       if case .timestamp(let unit, let utc)? = column.logicalType {
         let scale = ParquetTimeUnitScale(perSecond: unit.perSecond)
-        guard TimestampText.format(values[valueIndex], unit: scale, utc: utc, into: &text) else {
+        guard formatter.format(values[valueIndex], unit: scale, utc: utc, into: &text) else {
           throw outOfRange(column, "timestamp \(values[valueIndex]) (\(unit))")
         }
         text.withUnsafeBytes { cell.setText($0) }
@@ -347,7 +352,8 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
 }
 
 /// Where one column's page cursor is: the page holding the current row, and how far its nulls are counted.
-struct ColumnState {
+/// A class, so that the cursor's per-row calls work on it in place rather than on a copy.
+final class ColumnState {
   /// A page's values, unwrapped once from `ParquetValues`.
   enum View {
     case booleans([Bool])
@@ -383,7 +389,7 @@ struct ColumnState {
   /// decoding them, and the page holding it too when `passOver` says so for its ordinal in the row group.
   /// Returns whether that page is decoded.
   @discardableResult
-  mutating func seek(to row: Int, passOver: (Int) -> Bool = { _ in false }) throws -> Bool {
+  func seek(to row: Int, passOver: (Int) -> Bool = { _ in false }) throws -> Bool {
     if row < pageEnd { return view != nil }
     while true {
       guard let count = try pages.rowCountOfNextPage() else {
@@ -423,7 +429,7 @@ struct ColumnState {
   }
 
   /// The index in the page's values of `row`'s value, or nil when it is null. Rows are asked in order.
-  mutating func valueIndex(at row: Int) -> Int? {
+  func valueIndex(at row: Int) -> Int? {
     let offset = row - pageStart
     guard let presence else { return offset }
     if offset < countedRows {
@@ -438,7 +444,7 @@ struct ColumnState {
   }
 
   /// The instant (µs) of a time column's `row`, nil when it is null.
-  mutating func instant(at row: Int, _ scale: TimeScale) -> Int64? {
+  func instant(at row: Int, _ scale: TimeScale) -> Int64? {
     guard let index = valueIndex(at: row) else { return nil }
     switch view {
     case .int64s(let values)?: return scale.microsecondsOf(values[index])
@@ -448,7 +454,7 @@ struct ColumnState {
   }
 
   /// The smallest and largest instant of the page's time values (µs), nil when all are null.
-  mutating func bounds(_ scale: TimeScale) -> ClosedRange<Int64>? {
+  func bounds(_ scale: TimeScale) -> ClosedRange<Int64>? {
     if let cachedBounds { return cachedBounds }
     var low = Int64.max
     var high = Int64.min

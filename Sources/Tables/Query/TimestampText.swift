@@ -177,6 +177,52 @@ enum TimestampText {
   }
 }
 
+/// `TimestampText.format` for a column's rows: the text of the last day is kept, as consecutive rows mostly
+/// share it.
+struct TimestampFormatter {
+  private var day = Int64.min
+  private var dayText: [UInt8] = []
+
+  /// As `TimestampText.format`.
+  mutating func format(
+    _ value: Int64, unit: ParquetTimeUnitScale, utc: Bool, into buffer: inout [UInt8]
+  ) -> Bool {
+    let seconds = value.dividedRoundingDown(by: unit.perSecond)
+    let days = seconds.dividedRoundingDown(by: 86_400)
+    if days != day {
+      guard TimestampText.formatDate(days: days, into: &dayText) else { return false }
+      day = days
+    }
+    let fraction = value - seconds * unit.perSecond
+    let ofDay = seconds - days * 86_400
+    let digits = unit.perSecond > 1_000_000 ? 9 : 6
+    let scaled = unit.perSecond == 1_000 ? fraction * 1000 : fraction
+    let count = 20 + digits + (utc ? 1 : 0)
+    buffer.removeAll(keepingCapacity: true)
+    buffer.append(contentsOf: dayText)
+    buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count - 10))
+    buffer.withUnsafeMutableBufferPointer { out in
+      func put(_ value: Int64, at end: Int, width: Int) {
+        var rest = value
+        for index in stride(from: end - 1, through: end - width, by: -1) {
+          out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+          rest /= 10
+        }
+      }
+      out[10] = UInt8(ascii: "T")
+      put(ofDay / 3600, at: 13, width: 2)
+      out[13] = UInt8(ascii: ":")
+      put(ofDay / 60 % 60, at: 16, width: 2)
+      out[16] = UInt8(ascii: ":")
+      put(ofDay % 60, at: 19, width: 2)
+      out[19] = UInt8(ascii: ".")
+      put(scaled, at: 20 + digits, width: digits)
+      if utc { out[count - 1] = UInt8(ascii: "Z") }
+    }
+    return true
+  }
+}
+
 /// Units per second of a timestamp column (1,000 / 1,000,000 / 1,000,000,000).
 struct ParquetTimeUnitScale: Sendable, Hashable {
   let perSecond: Int64
