@@ -200,13 +200,15 @@ struct TimestampFormatter {
     let count = 20 + digits + (utc ? 1 : 0)
     buffer.removeAll(keepingCapacity: true)
     buffer.append(contentsOf: dayText)
-    buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count - 10))
+    while buffer.count < count { buffer.append(UInt8(ascii: "0")) }
     buffer.withUnsafeMutableBufferPointer { out in
       func put(_ value: Int64, at end: Int, width: Int) {
         var rest = value
-        for index in stride(from: end - 1, through: end - width, by: -1) {
+        var index = end - 1
+        while index >= end - width {
           out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
           rest /= 10
+          index -= 1
         }
       }
       out[10] = UInt8(ascii: "T")
