@@ -21,6 +21,15 @@ public struct ParquetColumnPages: Sendable {
     var valuesRead: Int64 = 0
     var dictionary: ParquetValues?
     var sawDataPage = false
+    /// The next data page, when its header has been read (`rowCountOfNextPage`) but not its body.
+    var pending: PendingPage?
+  }
+
+  /// A data page whose header is read.
+  private struct PendingPage: Sendable {
+    let page: PageHeaderInfo
+    let bodyStart: Int64
+    let context: String
   }
 
   init(reader: ParquetReader, column: Int, rowGroups: Range<Int>) {
@@ -41,7 +50,47 @@ public struct ParquetColumnPages: Sendable {
     }
   }
 
+  /// The number of rows of the next data page, nil after the last page. Only the page's header is read
+  /// (and the chunk's dictionary page when it comes first), so that `skip()` can pass over the page cheaply.
+  public mutating func rowCountOfNextPage() throws(ParquetError) -> Int? {
+    if let failure { throw failure }
+    do {
+      return try peek()?.page.numValues
+    } catch {
+      failure = error
+      throw error
+    }
+  }
+
+  /// Passes over the next data page without reading, decompressing or decoding its body; its CRC is not
+  /// checked. Returns the number of rows passed over, nil after the last page.
+  @discardableResult
+  public mutating func skip() throws(ParquetError) -> Int? {
+    if let failure { throw failure }
+    do {
+      guard let pending = try peek() else { return nil }
+      chunk!.pending = nil
+      chunk!.position = pending.bodyStart + Int64(pending.page.compressedSize)
+      chunk!.valuesRead += Int64(pending.page.numValues)
+      chunk!.sawDataPage = true
+      return pending.page.numValues
+    } catch {
+      failure = error
+      throw error
+    }
+  }
+
   private mutating func advance() throws(ParquetError) -> ParquetColumnData? {
+    guard let pending = try peek() else { return nil }
+    var state = chunk!
+    state.pending = nil
+    let data = try readBody(pending, &state)
+    chunk = state
+    return data
+  }
+
+  /// Reads headers (and a dictionary page's body) up to the next data page, and returns it.
+  private mutating func peek() throws(ParquetError) -> PendingPage? {
     while true {
       if chunk == nil {
         guard let group = remainingGroups.first else { return nil }
@@ -50,6 +99,7 @@ public struct ParquetColumnPages: Sendable {
         chunk = ChunkState(info: info, rowGroup: group, position: info.offset)
       }
       guard var state = chunk else { return nil }
+      if let pending = state.pending { return pending }
       let end = state.info.offset + state.info.length
       guard state.position < end else {
         guard state.valuesRead == state.info.numValues else {
@@ -61,9 +111,16 @@ public struct ParquetColumnPages: Sendable {
         chunk = nil
         continue
       }
-      let page = try readPage(&state, end: end)
+      let pending = try readHeader(&state, end: end)
+      if case .dictionary = pending.page.kind {
+        _ = try readBody(pending, &state)
+        chunk = state
+        continue
+      }
+      try checkCount(pending.page.numValues, state: state, context: pending.context)
+      state.pending = pending
       chunk = state
-      if let page { return page }
+      return pending
     }
   }
 
@@ -71,9 +128,8 @@ public struct ParquetColumnPages: Sendable {
     ParquetError(path: reader.path, kind: kind, reason: reason)
   }
 
-  /// Reads the page at `state.position`: a data page's rows, or `nil` after a dictionary page.
-  private func readPage(_ state: inout ChunkState, end: Int64) throws(ParquetError)
-    -> ParquetColumnData?
+  /// Reads the header of the page at `state.position`.
+  private func readHeader(_ state: inout ChunkState, end: Int64) throws(ParquetError) -> PendingPage
   {
     let path = reader.path
     let position = state.position
@@ -87,6 +143,17 @@ public struct ParquetColumnPages: Sendable {
         .corrupt,
         "\(context): page of \(page.compressedSize) bytes runs past the end of the column chunk")
     }
+    return PendingPage(page: page, bodyStart: bodyStart, context: context)
+  }
+
+  /// Reads the body of a page whose header is read: a data page's rows, or `nil` after a dictionary page.
+  private func readBody(_ pending: PendingPage, _ state: inout ChunkState) throws(ParquetError)
+    -> ParquetColumnData?
+  {
+    let path = reader.path
+    let page = pending.page
+    let bodyStart = pending.bodyStart
+    let context = pending.context
     let (stored, storedStart) = try reader.source.bytes(
       at: bodyStart, count: page.compressedSize, path: path)
     state.position = bodyStart + Int64(page.compressedSize)

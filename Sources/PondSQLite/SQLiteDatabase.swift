@@ -4,9 +4,10 @@ internal import CSQLite
   import Glibc
 #endif
 
-/// A value bound to a statement's `?` parameter.
+/// A value bound to a statement's `?` parameter, or read from a result row.
 public enum SQLiteValue: Sendable, Equatable {
   case integer(Int64)
+  case real(Double)
   case text(String)
   case blob([UInt8])
   case null
@@ -36,7 +37,7 @@ public final class SQLiteDatabase {
 
   /// The file, or "(temporary)".
   public let path: String
-  private let handle: OpaquePointer
+  let handle: OpaquePointer
   private var statements: [String: Statement] = [:]
 
   /// Opens (or creates) the database at `path`.
@@ -82,6 +83,11 @@ public final class SQLiteDatabase {
     return String(decoding: result, as: UTF8.self)
   }
 
+  /// Where a virtual table's cursor leaves the Swift error it threw, for the statement's caller to rethrow.
+  let failures = VirtualTableFailures()
+  /// The callbacks of every virtual table module of this connection, freed after it closes.
+  var moduleDefinition: UnsafeMutablePointer<sqlite3_module>?
+
   deinit {
     for statement in statements.values { statement.finalize() }
     if let limit = walLimitAtClose, let size = fileSize(path + "-wal"), size > limit {
@@ -89,6 +95,7 @@ public final class SQLiteDatabase {
       sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
     }
     sqlite3_close_v2(handle)
+    moduleDefinition?.deallocate()
   }
 
   /// Set by `leaveWALOnClose(upTo:)`.
@@ -204,6 +211,8 @@ public final class SQLiteDatabase {
     switch value {
     case .integer(let number):
       return sqlite3_bind_int64(statement, index, number)
+    case .real(let number):
+      return sqlite3_bind_double(statement, index, number)
     case .text(let text):
       return text.withCString {
         pond_sqlite_bind_text(statement, index, $0, Int32(text.utf8.count))
@@ -223,14 +232,16 @@ public final class SQLiteDatabase {
     guard status == SQLITE_OK else { throw error(status) }
   }
 
-  private func error(_ status: Int32) -> SQLiteError {
-    SQLiteError(
+  /// The error of the call that just failed: the Swift error a virtual table threw, or SQLite's.
+  func error(_ status: Int32) -> any Error {
+    if let thrown = failures.take() { return thrown }
+    return SQLiteError(
       code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
       path: path)
   }
 
   /// A prepared statement, finalized exactly once.
-  private final class Statement {
+  final class Statement {
     let handle: OpaquePointer
     var isRunning = false
     private var isFinalized = false
@@ -251,7 +262,26 @@ public final class SQLiteDatabase {
 ///
 /// Not `Sendable`: it reads the statement that is running on the caller's thread.
 public struct SQLiteRow {
-  fileprivate let handle: OpaquePointer
+  let handle: OpaquePointer
+
+  /// The number of result columns.
+  public var columnCount: Int32 { sqlite3_column_count(handle) }
+
+  /// The value of column `index` (from 0) with the type SQLite holds it in.
+  public func value(_ index: Int32) -> SQLiteValue {
+    switch sqlite3_column_type(handle, index) {
+    case SQLITE_INTEGER: .integer(integer(index))
+    case SQLITE_FLOAT: .real(real(index))
+    case SQLITE_TEXT: .text(text(index))
+    case SQLITE_BLOB: .blob(blob(index))
+    default: .null
+    }
+  }
+
+  /// Every column's value, in order.
+  public var values: [SQLiteValue] { (0..<columnCount).map { value($0) } }
+
+  public func real(_ index: Int32) -> Double { sqlite3_column_double(handle, index) }
 
   /// True when column `index` (from 0) is SQL NULL.
   public func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }

@@ -8,6 +8,16 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
   public let message: String
   /// The database file, or "(temporary)".
   public let path: String
+  /// Where in the SQL text the error lies, as a byte offset into its UTF-8 (`sqlite3_error_offset`), when
+  /// SQLite knows (syntax errors, unknown tables and columns).
+  public let offset: Int?
+
+  public init(code: Int32, message: String, path: String, offset: Int? = nil) {
+    self.code = code
+    self.message = message
+    self.path = path
+    self.offset = offset
+  }
 
   /// The primary result code (`SQLITE_BUSY`, `SQLITE_CORRUPT`, ...).
   public var primaryCode: Int32 { code & 0xff }
@@ -23,5 +33,7 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
   /// True when another connection held a lock longer than the busy timeout.
   public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
 
-  public var description: String { "sqlite: \(path): \(message) (code \(code))" }
+  public var description: String {
+    "sqlite: \(path): \(message)\(offset.map { " at byte \($0)" } ?? "") (code \(code))"
+  }
 }

@@ -1,0 +1,135 @@
+public import PondSQLite
+
+/// How query results are printed.
+public enum QueryOutputFormat: String, Sendable, CaseIterable {
+  /// Columns aligned under a header (every row is held until the end, to measure the widths).
+  case table
+  /// RFC 4180: a header line, fields quoted when they hold a comma, quote or line break; CRLF line ends.
+  case csv
+  /// JSON lines: one object per row, keys the column names.
+  case json
+}
+
+/// Turns result rows into text in one `QueryOutputFormat`, handing it to `write` line by line (a table's
+/// lines only at `finish()`).
+///
+/// Values: NULL is empty in CSV, `NULL` in a table and `null` in JSON; reals are written in the shortest
+/// form that reads back the same number (non-finite ones as `null` in JSON); blobs as lowercase hex
+/// (`\x` prefixed in tables and CSV, a string in JSON). A table writes line breaks and tabs in text as `\n`,
+/// `\r` and `\t`, to keep one line per row.
+///
+/// Not `Sendable`: it calls `write`, which belongs to the caller's thread of control.
+public struct QueryOutput {
+  public let format: QueryOutputFormat
+  private let columns: [String]
+  private let write: (String) -> Void
+  private var held: [[String]] = []
+
+  public init(format: QueryOutputFormat, columns: [String], write: @escaping (String) -> Void) {
+    self.format = format
+    self.columns = columns
+    self.write = write
+    if format == .csv { write(columns.map(Self.csvField).joined(separator: ",") + "\r\n") }
+  }
+
+  public mutating func add(_ row: [SQLiteValue]) {
+    switch format {
+    case .table: held.append(row.map { Self.text($0).map(Self.escapingControls) ?? "NULL" })
+    case .csv: write(row.map { Self.csvField(Self.text($0) ?? "") }.joined(separator: ",") + "\r\n")
+    case .json:
+      var line = "{"
+      for (index, value) in row.enumerated() {
+        if index > 0 { line += "," }
+        line += Self.jsonString(index < columns.count ? columns[index] : "column\(index)") + ":"
+        switch value {
+        case .null: line += "null"
+        case .integer(let number): line += String(number)
+        case .real(let number): line += number.isFinite ? Self.real(number) : "null"
+        case .text(let text): line += Self.jsonString(text)
+        case .blob(let bytes): line += Self.jsonString(Self.hex(bytes))
+        }
+      }
+      write(line + "}\n")
+    }
+  }
+
+  /// Writes what is held (a table's lines).
+  public mutating func finish() {
+    guard format == .table else { return }
+    var widths = columns.map(\.count)
+    for row in held {
+      for (index, field) in row.enumerated() where index < widths.count {
+        widths[index] = max(widths[index], field.count)
+      }
+    }
+    func line(_ fields: [String]) -> String {
+      var parts: [String] = []
+      for (index, field) in fields.enumerated() {
+        let pad = String(repeating: " ", count: widths[index] - field.count)
+        parts.append(index == fields.count - 1 ? field : field + pad)
+      }
+      return parts.joined(separator: "  ") + "\n"
+    }
+    write(line(columns))
+    write(line(widths.map { String(repeating: "-", count: $0) }))
+    for row in held { write(line(row)) }
+    held = []
+  }
+
+  private static func text(_ value: SQLiteValue) -> String? {
+    switch value {
+    case .null: nil
+    case .integer(let number): String(number)
+    case .real(let number): real(number)
+    case .text(let text): text
+    case .blob(let bytes): "\\x" + hex(bytes)
+    }
+  }
+
+  /// One line per row: line breaks and tabs in text are written as `\n`, `\r`, `\t`.
+  private static func escapingControls(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 == 10 || $0 == 13 || $0 == 9 }) else { return text }
+    return text.replacing("\n", with: "\\n").replacing("\r", with: "\\r").replacing(
+      "\t", with: "\\t")
+  }
+
+  private static func real(_ number: Double) -> String {
+    number.description
+  }
+
+  private static func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+      out.append(digits[Int(byte >> 4)])
+      out.append(digits[Int(byte & 15)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  private static func csvField(_ field: String) -> String {
+    guard field.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else {
+      return field
+    }
+    return "\"" + field.replacing("\"", with: "\"\"") + "\""
+  }
+
+  private static func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where scalar.value < 0x20:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+}
