@@ -95,6 +95,23 @@ public enum TestSupport {
     return try run(python, ["-c", script] + arguments, stdin: stdin)
   }
 
+  /// The end of a Python script that defines `main()` (and imports `os` and `sys`): runs it, prints a
+  /// traceback on failure, flushes, and leaves with `os._exit`: pyarrow's and deltalake's threads can abort
+  /// the interpreter's normal shutdown ("terminate called without an active exception") after the work is
+  /// done, which would turn a correct run into a failure.
+  public static let pythonMainTrailer = """
+
+    try:
+        main()
+        rc = 0
+    except BaseException as e:
+        import traceback; traceback.print_exc()
+        rc = 1
+    sys.stdout.flush(); sys.stderr.flush()
+    os._exit(rc)
+
+    """
+
   /// A required external tool or environment is missing.
   public struct Unavailable: Error, CustomStringConvertible {
     public var what: String

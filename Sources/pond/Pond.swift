@@ -26,7 +26,8 @@ struct Pond: AsyncParsableCommand {
     version: PondVersion.current,
     subcommands: [
       Init.self, Mkdir.self, Copy.self, List.self, Cat.self, Rm.self, Mv.self, Ln.self,
-      Describe.self, Export.self, Log.self, Show.self, Status.self, Reduce.self, Fsck.self,
+      Describe.self, Export.self, Log.self, Show.self, Status.self, Query.self, Reduce.self,
+      Fsck.self,
       Remote.self,
       Push.self, Pull.self,
       Restore.self, Verify.self, Promote.self, Agent.self,

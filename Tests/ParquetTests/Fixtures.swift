@@ -65,15 +65,4 @@ enum Fixtures {
 /// The end of every Python script of these tests: runs its `main()`, prints the traceback of a failure, and
 /// leaves with `os._exit` (after flushing), so that the engines' threads (DuckDB, polars) cannot hang or abort
 /// the interpreter's shutdown.
-let runPythonMain = """
-
-  try:
-      main()
-      rc = 0
-  except BaseException as e:
-      import traceback; traceback.print_exc()
-      rc = 1
-  sys.stdout.flush(); sys.stderr.flush()
-  os._exit(rc)
-
-  """
+let runPythonMain = TestSupport.pythonMainTrailer

@@ -127,3 +127,136 @@ struct TableCommandTests {
     }
   }
 }
+
+/// `pond query` and `pond cat` of tables, through the built binary.
+@Suite("pond tables: query, cat")
+struct TableQueryCommandTests {
+  /// A pond with the series /stations/{north,south}/readings, three daily versions each (24 hourly rows a
+  /// day; south's values are north's plus 100), and the pond version after each day.
+  static func stations() throws -> (CLIPond, [Int]) {
+    let pond = try CLIPond()
+    try pond.ok("init")
+    try pond.ok("mkdir", "-p", "/stations/north", "/stations/south")
+    var versions: [Int] = []
+    for day in 1...3 {
+      for (station, offset) in [("north", 0.0), ("south", 100.0)] {
+        var csv = "time,temp_c\n"
+        for hour in 0..<24 {
+          csv += String(
+            format: "2024-01-%02dT%02d:30:00Z,%.2f\n", day, hour,
+            offset + Double(day * 24 + hour) / 4)
+        }
+        try pond.ok(
+          "copy", "--table", "--series", pond.hostFile("\(station)-\(day).csv", Array(csv.utf8)),
+          "/stations/\(station)/readings")
+      }
+      let log = try #require(try pond.json("log", "--json") as? [[String: Any]])
+      versions.append(try #require(log.last?["version"] as? Int))
+    }
+    return (pond, versions)
+  }
+
+  @Test("queries read series, globs with captures and time ranges, at any version")
+  func queries() throws {
+    let (pond, versions) = try Self.stations()
+    defer { pond.cleanup() }
+    func query(_ sql: String, _ extra: String...) throws -> [String] {
+      let out = try pond.runArguments(
+        [
+          "query", "--format", "csv", "--table", "n=/stations/north/readings",
+          "--table", "st=/stations/*/readings",
+        ] + extra + [sql])
+      #expect(out.status == 0, "\(sql): \(out.stderr)")
+      return out.stdout.split(separator: "\r\n").map(String.init)
+    }
+    #expect(
+      try query("SELECT count(*), min(time), max(time) FROM n") == [
+        "count(*),min(time),max(time)",
+        "72,2024-01-01T00:30:00.000000Z,2024-01-03T23:30:00.000000Z",
+      ])
+    #expect(
+      try query(
+        "SELECT capture1, count(*), avg(temp_c) FROM st GROUP BY capture1 ORDER BY capture1") == [
+          "capture1,count(*),avg(temp_c)", "north,72,14.875", "south,72,114.875",
+        ])
+    // A day's range: the other days' versions are skipped, the answer is the same.
+    #expect(
+      try query(
+        "SELECT count(*), sum(temp_c) FROM n WHERE time >= '2024-01-02T00:00:00Z' AND time < '2024-01-03'"
+      )
+        == ["count(*),sum(temp_c)", "24,357.0"])
+    // A join of two series on time.
+    #expect(
+      try query(
+        "SELECT count(*), max(s.temp_c - n.temp_c) FROM n JOIN st s ON s.time = n.time "
+          + "WHERE s.capture1 = 'south'") == ["count(*),max(s.temp_c - n.temp_c)", "72,100.0"])
+    // Time travel: at the first day's version the series holds that day only.
+    #expect(try query("SELECT count(*) FROM n", "--at", String(versions[0])) == ["count(*)", "24"])
+    #expect(
+      try query("SELECT count(*) FROM st", "--at", String(versions[1])) == ["count(*)", "96"])
+    // JSON lines.
+    let json = try pond.ok(
+      "query", "--format", "json", "--table", "n=/stations/north/readings",
+      "SELECT time, temp_c FROM n ORDER BY time LIMIT 1")
+    #expect(json == "{\"time\":\"2024-01-01T00:30:00.000000Z\",\"temp_c\":6.0}\n")
+  }
+
+  @Test("SQL errors come back with SQLite's message and the position; bad tables are refused")
+  func errors() throws {
+    let (pond, _) = try Self.stations()
+    defer { pond.cleanup() }
+    let cases: [([String], String)] = [
+      (
+        ["query", "--table", "n=/stations/north/readings", "SELECT count(* FROM n"], "near \"FROM\""
+      ),
+      (
+        ["query", "--table", "n=/stations/north/readings", "SELECT nope FROM n"],
+        "no such column: nope"
+      ),
+      (["query", "--table", "n=/nowhere/*", "SELECT 1"], "matches no table"),
+      (["query", "--table", "n=/stations", "SELECT 1"], "not a table"),
+      (["query", "--table", "n", "SELECT 1"], "NAME=PATH_OR_GLOB"),
+      (["cat", "--format", "parquet", "/stations/north/readings"], "pond export"),
+    ]
+    for (arguments, expected) in cases {
+      let result = try pond.runArguments(arguments)
+      #expect(result.status != 0, "\(arguments)")
+      #expect(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+    }
+    let syntax = try pond.runArguments(
+      ["query", "--table", "n=/stations/north/readings", "SELECT count(* FROM n"])
+    #expect(
+      syntax.stderr.contains("  SELECT count(* FROM n\n                 ^ (byte 15)"),
+      "\(syntax.stderr)")
+  }
+
+  @Test("cat prints a table as CSV, JSON lines or its Parquet bytes, and runs --sql over it")
+  func cat() throws {
+    let pond = try CLIPond()
+    defer { pond.cleanup() }
+    try pond.ok("init")
+    let csv = "time,temp_c,site\n2024-01-01T00:00:00Z,1.5,\"a, b\"\n2024-01-01T01:00:00Z,,c\n"
+    let source = pond.hostFile("t.csv", Array(csv.utf8))
+    try pond.ok("copy", "--table", source, "/t")
+    #expect(
+      try pond.ok("cat", "/t")
+        == "time,temp_c,site\r\n2024-01-01T00:00:00.000000Z,1.5,\"a, b\"\r\n2024-01-01T01:00:00.000000Z,,c\r\n"
+    )
+    #expect(
+      try pond.ok(
+        "cat", "--format", "json", "--sql", "SELECT site FROM source WHERE temp_c IS NULL", "/t")
+        == "{\"site\":\"c\"}\n")
+    let parquet = pond.directory.appendingPathComponent("t.parquet")
+    var environment = ProcessInfo.processInfo.environment
+    environment["POND"] = pond.root
+    let bytes = try TestSupport.run(
+      PondBinary.url, ["cat", "--format", "parquet", "/t"], environment: environment)
+    #expect(bytes.status == 0, "\(bytes.stderrText)")
+    #expect(bytes.stdout.prefix(4) == Data("PAR1".utf8))
+    try bytes.stdout.write(to: parquet)
+    let read = try TestSupport.runPython(
+      "import sys, pyarrow.parquet as pq; print(pq.read_table(sys.argv[1]).num_rows)",
+      [parquet.path])
+    #expect(read.stdoutText == "2\n", "\(read.stderrText)")
+  }
+}

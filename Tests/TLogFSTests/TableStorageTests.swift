@@ -152,13 +152,14 @@ import TinyFS
     #expect(!log[0].contains("table_rows") && log[2].contains("table_rows"))
     // Every engine reads every version: data files before the change lack the columns (nulls).
     let script = """
-      import sys, deltalake
-      for version in range(4):
-          t = deltalake.DeltaTable(sys.argv[1], version=version).to_pyarrow_table()
-          has = "table_rows" in t.column_names
-          rows = [r for r in t.column("table_rows").to_pylist() if r is not None] if has else []
-          print(version, t.num_rows, has, rows)
-      """
+      import os, sys, deltalake
+      def main():
+          for version in range(4):
+              t = deltalake.DeltaTable(sys.argv[1], version=version).to_pyarrow_table()
+              has = "table_rows" in t.column_names
+              rows = [r for r in t.column("table_rows").to_pylist() if r is not None] if has else []
+              print(version, t.num_rows, has, rows)
+      """ + TestSupport.pythonMainTrailer
     let result = try TestSupport.runPython(script, [root + "/data"])
     #expect(result.status == 0, "\(result.stderrText)")
     #expect(

@@ -319,12 +319,13 @@ struct QueryAgainstDuckDBTests {
     let engine = try QueryEngine()
     try engine.register(fixture.aTable())
     let sql = "SELECT count(*) FROM a WHERE WHERE temp > 3"
-    let error = try #require(throws: SQLiteError.self) { try engine.prepare(sql) }
+    let error = try #require(throws: SQLStatementError.self) { try engine.prepare(sql) }
     #expect(error.message == "near \"WHERE\": syntax error")
     #expect(error.offset == 29)
-    let unknown = try #require(throws: SQLiteError.self) {
+    let unknown = try #require(throws: SQLStatementError.self) {
       try engine.prepare("SELECT nope FROM a")
     }
+    #expect("\(unknown)" == "SQL: no such column: nope\n  SELECT nope FROM a\n         ^ (byte 7)")
     #expect(unknown.message == "no such column: nope")
     #expect(unknown.offset == 7)
   }

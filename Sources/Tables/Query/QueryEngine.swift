@@ -26,8 +26,14 @@ public final class QueryEngine {
   }
 
   /// Prepares one SQL statement; its rows are read with `QueryRows.next()`.
+  /// - Throws: `SQLStatementError` for a statement SQLite cannot prepare (its syntax, an unknown table or
+  ///   column), with SQLite's message and where in the statement.
   public func prepare(_ sql: String) throws -> QueryRows {
-    QueryRows(try database.prepareQuery(sql))
+    do {
+      return QueryRows(try database.prepareQuery(sql))
+    } catch let error as SQLiteError {
+      throw SQLStatementError(sql: sql, message: error.message, offset: error.offset)
+    }
   }
 
   /// Runs `sql`, calling `header` once with the column names, then `row` with each row's values until it
@@ -55,5 +61,26 @@ public final class QueryRows {
   /// The next row's values, or nil after the last.
   public func next() throws -> [SQLiteValue]? {
     try query.next()?.values
+  }
+}
+
+/// A statement SQLite could not prepare: its message, and the statement with a caret under the place it
+/// names (when it names one).
+public struct SQLStatementError: Error, Sendable, Equatable, CustomStringConvertible {
+  public let sql: String
+  /// SQLite's message (`near "FROM": syntax error`, `no such column: x`).
+  public let message: String
+  /// The byte offset in the statement's UTF-8 where SQLite places the error.
+  public let offset: Int?
+
+  public var description: String {
+    var text = "SQL: \(message)"
+    guard let offset else { return text }
+    if offset <= sql.utf8.count, !sql.contains("\n"), let before = String(sql.utf8.prefix(offset)) {
+      text += "\n  \(sql)\n  \(String(repeating: " ", count: before.count))^ (byte \(offset))"
+    } else {
+      text += " (at byte \(offset) of the statement)"
+    }
+    return text
   }
 }

@@ -1,0 +1,84 @@
+import Parquet
+public import TLogFS
+public import TinyFS
+
+/// Pond tables and series of tables as query tables: what `pond query --table NAME=PATH_OR_GLOB` and
+/// `pond cat --sql` read.
+public enum PondQuery {
+  /// The query table `name` over the table, series of tables, or glob of them at `pattern` in
+  /// `fileSystem` (a version of `store`).
+  ///
+  /// A glob unions every table and series of tables it matches (other matches, directories say, are left
+  /// out), all of one schema and time column, with a text column per wildcard (`capture1`, `capture2`, ...)
+  /// holding what it matched. Each version becomes one source whose recorded time range lets a query skip
+  /// it unopened.
+  public static func table(
+    named name: String, pattern: String, in store: PondStore, fileSystem: FileSystem
+  ) throws -> QueryTable {
+    var matches: [(path: String, captures: [String])] = []
+    if FileSystem.isPattern(pattern) {
+      matches = try fileSystem.glob(pattern).filter { $0.entryType.isTable }.map {
+        ($0.path, $0.captures)
+      }
+      guard !matches.isEmpty else {
+        throw PondError(
+          .invalidArgument, path: pattern, "matches no table or series of tables",
+          hint: "list what it matches with 'pond list -l \(pattern)'")
+      }
+    } else {
+      matches = [(try fileSystem.stat(pattern).path, [])]
+    }
+    var first: (path: String, info: TableInfo)?
+    var sources: [ParquetSource] = []
+    let reading = StoreReference(store: store)
+    for match in matches {
+      let versions = try store.tableVersions(match.path, in: fileSystem)
+      for version in versions {
+        if let first {
+          guard first.info.schema == version.table.schema,
+            first.info.timeColumn == version.table.timeColumn
+          else {
+            throw PondError(
+              .invalidArgument, path: match.path,
+              "version \(version.version) has columns \(version.table.schema) (time column "
+                + "\(version.table.timeColumn ?? "none")); \(first.path) has \(first.info.schema) "
+                + "(time column \(first.info.timeColumn ?? "none"))",
+              hint: "a table of a query holds tables of one schema: name them with separate --table"
+            )
+          }
+        } else {
+          first = (match.path, version.table)
+        }
+        sources.append(
+          ParquetSource(
+            name: "\(match.path) (version \(version.version))", timeRange: version.table.timeRange,
+            captures: match.captures
+          ) { try reading.open(version) })
+      }
+    }
+    guard let first else {
+      // Only a series whose every version appended nothing (moves) has none: its columns are unknown.
+      throw PondError(
+        .invalidArgument, path: pattern, "holds no table version yet",
+        hint: "store one with 'pond copy --table'")
+    }
+    let schema = try TableSchema(parsing: first.info.schema)
+    let captureCount = matches.first?.captures.count ?? 0
+    return QueryTable(
+      name: name, schema: schema.parquetSchema, timeColumn: first.info.timeColumn,
+      captureColumns: (0..<captureCount).map { "capture\($0 + 1)" }, sources: sources)
+  }
+}
+
+/// A pond store handed to the query engine's sources.
+///
+/// `@unchecked Sendable`: `ParquetSource.open` must be `@Sendable`, but the engine calls it on the thread
+/// that runs the query, the one that owns the store; the store is never used from two threads at once.
+private final class StoreReference: @unchecked Sendable {
+  let store: PondStore
+  init(store: PondStore) { self.store = store }
+
+  func open(_ version: TableVersion) throws -> ParquetReader {
+    try store.parquetReader(of: version)
+  }
+}
