@@ -3,7 +3,8 @@
 #   a "station" pond takes sensor readings in several commits and pushes them to the remote;
 #   a "lab" restores the remote; the station commits more and pushes; the lab pulls;
 #   then, for every version, both sides are shown to read the same (listing, JSON rows and every file's
-#   bytes), and where the deltalake venv exists, deltalake reads the remote at every version.
+#   bytes, and SQL over a series of tables), and where the deltalake venv exists, deltalake reads the remote
+#   at every version.
 # The demo folder is removed at the end; KEEP=1 keeps it (its path is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,8 @@ pond init --pond "$STATION" --birthplace station-7
 pond mkdir --pond "$STATION" -p /sensors/lake
 for day in 1 2; do
   pond copy --pond "$STATION" --series "$(reading "$day" temperature)" "$(reading "$day" oxygen)" /sensors/lake
+  # The same day's temperatures as a table: converted to Parquet, its rows and time range recorded.
+  pond copy --pond "$STATION" --table --series "$DEMO/readings/temperature.csv" /sensors/lake/temperature
 done
 head -c 300000 /dev/urandom >"$DEMO/readings/raw-sonar.bin"
 pond copy --pond "$STATION" "$DEMO/readings/raw-sonar.bin" /sensors/lake/sonar.bin
@@ -46,6 +49,7 @@ pond restore --pond "$LAB" "file://$REMOTE"
 
 say "station: a third day of readings, pushed; lab: pull"
 pond copy --pond "$STATION" --series "$(reading 3 temperature)" "$(reading 3 oxygen)" /sensors/lake
+pond copy --pond "$STATION" --table --series "$DEMO/readings/temperature.csv" /sensors/lake/temperature
 pond push --pond "$STATION"
 pond pull --pond "$LAB"
 pond verify --pond "$STATION"
@@ -67,6 +71,16 @@ for version in $(seq 0 "$head"); do
   if [ "$a" = "$b" ]; then verdict="same"; else verdict="DIFFERENT"; failures=$((failures + 1)); fi
   printf 'version %2d  station %s  lab %s  %s\n' "$version" "$a" "$b" "$verdict"
 done
+say "SQL over the series of tables, on both sides, at every version"
+daily="SELECT count(*) AS readings, substr(min(time), 1, 10) AS first_day, round(avg(value), 2) AS mean FROM t"
+for version in $(seq 0 "$head"); do
+  a=$(pond query --pond "$STATION" --at "$version" --format csv --table t=/sensors/lake/temperature "$daily" 2>/dev/null | tail -1 | tr -d '\r' || true)
+  b=$(pond query --pond "$LAB" --at "$version" --format csv --table t=/sensors/lake/temperature "$daily" 2>/dev/null | tail -1 | tr -d '\r' || true)
+  if [ "$a" = "$b" ]; then verdict="same"; else verdict="DIFFERENT"; failures=$((failures + 1)); fi
+  printf 'version %2d  station %-28s  lab %-28s  %s\n' "$version" "${a:-(no table yet)}" "${b:-(no table yet)}" "$verdict"
+done
+pond describe --pond "$LAB" /sensors/lake/temperature | sed -n '1p;/rows/p'
+
 if diff -r "$STATION/data" "$LAB/data" >/dev/null; then
   echo "station/data and lab/data are byte-identical"
 else
