@@ -57,44 +57,38 @@ extension FileSystem {
   /// Creates the table at `path` or replaces it with a new version holding `contents` (a whole Parquet
   /// file, or a large file's stand-in); a final symbolic link is followed.
   public func writeTable(_ path: String, contents: [UInt8]) throws {
-    let op = Operation(name: "write", path: path)
-    try changing(op) {
-      try refuseDotName(path, op)
-      let resolution = try resolve(path, op, followFinal: true)
-      guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
-      guard let child = resolution.child else {
-        try create(name, in: resolution, type: .table, payload: .content(contents), op)
-        return
-      }
-      let entry = try storedEntry(child, resolution, op)
-      guard entry.entryType == .table else {
-        throw op.fail(
-          entry.entryType.isDirectory ? .isADirectory : .notPermitted, at: resolution.path,
-          hint: "it is a \(entry.entryType), not a table; remove it first or choose another name")
-      }
-      pending!.writes[entry.id] = PendingWrite(entryType: .table, payload: .content(contents))
-    }
+    try storeTableVersion(path, contents: contents, as: .table)
   }
 
   /// Appends a version holding `contents` (a whole Parquet file, or a large file's stand-in) to the series
   /// of tables at `path`, creating it when nothing is there. One append per series per transaction.
   public func appendTable(_ path: String, contents: [UInt8]) throws {
-    let op = Operation(name: "append", path: path)
+    try storeTableVersion(path, contents: contents, as: .tableSeries)
+  }
+
+  /// A new version of the table (`.table`) or series of tables (`.tableSeries`) at `path`, created when
+  /// nothing is there: a table's version holds its whole content, a series' the bytes it appends.
+  private func storeTableVersion(_ path: String, contents: [UInt8], as type: EntryType) throws {
+    let op = Operation(name: type == .table ? "write" : "append", path: path)
     try changing(op) {
       try refuseDotName(path, op)
       let resolution = try resolve(path, op, followFinal: true)
       guard let name = resolution.name else { throw op.fail(.isADirectory, at: resolution.path) }
       guard let child = resolution.child else {
-        try create(name, in: resolution, type: .tableSeries, payload: .content(contents), op)
+        try create(name, in: resolution, type: type, payload: .content(contents), op)
         return
       }
       let entry = try storedEntry(child, resolution, op)
-      guard entry.entryType == .tableSeries else {
+      guard entry.entryType == type else {
         throw op.fail(
           entry.entryType.isDirectory ? .isADirectory : .notPermitted, at: resolution.path,
           hint:
-            "it is a \(entry.entryType), not a series of tables; remove it first or choose another name"
-        )
+            "it is a \(entry.entryType), not a \(type == .table ? "table" : "series of tables"); "
+            + "remove it first or choose another name")
+      }
+      guard type == .tableSeries else {
+        pending!.writes[entry.id] = PendingWrite(entryType: .table, payload: .content(contents))
+        return
       }
       precondition(
         pending!.writes[entry.id] == nil, "two appends to the series of tables \(resolution.path)")

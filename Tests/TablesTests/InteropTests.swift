@@ -7,18 +7,7 @@ import Testing
 
 /// The end of every Python script here: runs `main()`, prints a failure's traceback, and leaves with
 /// `os._exit` so that DuckDB's threads cannot hang the interpreter's shutdown.
-private let runPythonMain = """
-
-  try:
-      main()
-      rc = 0
-  except BaseException as e:
-      import traceback; traceback.print_exc()
-      rc = 1
-  sys.stdout.flush(); sys.stderr.flush()
-  os._exit(rc)
-
-  """
+private let runPythonMain = TestSupport.pythonMainTrailer
 
 /// Prints each field of the Parquet file argv[1] as pyarrow reads it (`name type nullable`), then each
 /// column's cells as JSON (timestamps as integers in their unit, bytes as hex).

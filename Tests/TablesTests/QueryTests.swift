@@ -117,18 +117,7 @@ final class QueryFixture {
       name: "g", schema: schema, timeColumn: "time", captureColumns: ["site"], sources: sources)
   }
 
-  static let pythonMain = """
-
-    try:
-        main()
-        rc = 0
-    except BaseException as e:
-        import traceback; traceback.print_exc()
-        rc = 1
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(rc)
-
-    """
+  static let pythonMain = TestSupport.pythonMainTrailer
 
   /// DuckDB's rows for each query, over views `a`, `b` and `g` of the same files (one process for all: a
   /// script's start costs most of a second).

@@ -349,17 +349,7 @@ struct ReduceRunTests {
                     else:
                         assert abs(float(x) - float(y)) <= 1e-9 * max(abs(float(y)), 1e-300), (n, g[0], x, y)
             print(name, len(got), "ok")
-    """ + """
-
-      try:
-          main()
-          rc = 0
-      except BaseException as e:
-          import traceback; traceback.print_exc()
-          rc = 1
-      sys.stdout.flush(); sys.stderr.flush()
-      os._exit(rc)
-      """
+    """ + TestSupport.pythonMainTrailer
 }
 
 @Suite("The example reduce configuration")
