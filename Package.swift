@@ -93,7 +93,9 @@ let package = Package(
     // downsampling, export.
     .target(
       name: "Tables",
-      dependencies: ["TLogFS", "TinyFS", "Parquet", "PondSQLite", "PondFiles", "PondTime"]),
+      dependencies: [
+        "TLogFS", "TinyFS", "DeltaLog", "Parquet", "PondSQLite", "PondFiles", "PondTime",
+      ]),
 
     // Push, pull, restore and verify between a pond and its remotes; the remotes file (YAML).
     .target(

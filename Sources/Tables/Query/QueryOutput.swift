@@ -1,3 +1,4 @@
+import DeltaLog
 public import PondSQLite
 
 /// How query results are printed.
@@ -115,21 +116,8 @@ public struct QueryOutput {
     return "\"" + field.replacing("\"", with: "\"\"") + "\""
   }
 
+  /// `text` as a JSON string (DeltaLog's JSON writer, the project's one).
   private static func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
+    JSONValue.string(text).serialized
   }
 }
