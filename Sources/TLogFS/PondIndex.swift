@@ -267,6 +267,7 @@ final class PondIndex {
       is_blob INTEGER NOT NULL, row_index INTEGER NOT NULL,
       table_rows INTEGER, table_schema TEXT, time_column TEXT, time_min INTEGER, time_max INTEGER,
       PRIMARY KEY (node, txn)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS rows_with_tables ON rows(txn) WHERE table_rows IS NOT NULL;
     CREATE TABLE IF NOT EXISTS listings(
       node BLOB PRIMARY KEY, txn INTEGER NOT NULL, listing BLOB NOT NULL) WITHOUT ROWID;
     """

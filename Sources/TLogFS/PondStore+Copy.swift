@@ -315,7 +315,20 @@ extension PondStore {
           hint: "copy them with separate commands into different host directories")
       }
       names[Array(name.utf8)] = path
-      _ = try fileSystem.stat(path)  // a dangling link fails here, before anything is written
+      let target = try fileSystem.stat(path)  // a dangling link fails here, before anything is written
+      // A series of tables is one Parquet file per version: their concatenation is no Parquet file.
+      let inside =
+        target.entryType == .directory
+        ? try fileSystem.glob(path == "/" ? "/**" : path + "/**").map { ($0.path, $0.entryType) }
+        : []
+      if let series = ([(path, target.entryType)] + inside).first(where: { $0.1 == .tableSeries }) {
+        throw PondError(
+          .invalidArgument, path: series.0,
+          "is a series of tables, one Parquet file per version; copying it out as one file would "
+            + "not be Parquet; nothing was copied",
+          hint: "write its versions with 'pond export \(series.0) DIR', or its rows with "
+            + "'pond cat \(series.0) > FILE.csv'")
+      }
       plan.append((path, hostDirectory + "/" + name))
     }
     var report = CopyReport()

@@ -14,8 +14,6 @@ extension PondStore {
     commandLine: String, check: (TableInfo?) throws -> Void
   ) throws -> CopyReport {
     var report = CopyReport()
-    // Whatever happens, the description goes with the transaction (the commit forgets it too).
-    defer { persistence.rollback() }
     try change(commandLine: commandLine) { fileSystem in
       report.bytes = try stageTable(
         parquetAt: hostPath, describedBy: info, to: target, series: series, in: fileSystem,

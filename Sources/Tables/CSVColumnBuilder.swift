@@ -118,18 +118,11 @@ enum TimeRange {
   /// The microseconds holding `value` (a count of `perSecond` units): one for ms and µs, the microseconds
   /// below and above a nanosecond value that falls between two.
   static func microseconds(_ value: Int64, perSecond: Int64) -> ClosedRange<Int64> {
-    switch perSecond {
-    case 1000:
-      let (scaled, overflow) = value.multipliedReportingOverflow(by: 1000)
-      let clamped = overflow ? (value < 0 ? Int64.min : Int64.max) : scaled
-      return clamped...clamped
-    case 1_000_000_000:
-      let down = value / 1000 - (value % 1000 < 0 ? 1 : 0)
-      let up = value / 1000 + (value % 1000 > 0 ? 1 : 0)
-      return down...up
-    default:
-      return value...value
+    let down = ParquetTimeUnitScale(perSecond: perSecond).microseconds(value)
+    guard perSecond > 1_000_000, value % (perSecond / 1_000_000) != 0, down < Int64.max else {
+      return down...down
     }
+    return down...(down + 1)
   }
 
   static func widen(_ range: ClosedRange<Int64>?, _ more: ClosedRange<Int64>) -> ClosedRange<Int64>

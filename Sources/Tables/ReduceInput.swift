@@ -43,7 +43,7 @@ struct ReduceInput {
     }
     var batches = ParquetRowBatches(reader: reader, columns: indices)
     let finest = levels.resolutions[0]
-    let perSecond = timeType.timeUnit!.perSecond
+    let scale = ParquetTimeUnitScale(perSecond: timeType.timeUnit!.perSecond)
     var current: ReducePartial?
     var maxTime: Int64?
     var rows: Int64 = 0
@@ -52,7 +52,7 @@ struct ReduceInput {
       let values = batch.dropFirst().map(RowValues.init)
       for row in 0..<times.count {
         guard let raw = times.integer(row) else { continue }
-        let micros = Self.microseconds(raw, perSecond: perSecond)
+        let micros = scale.microseconds(raw)
         let start = finest.bucketStart(of: micros)
         if current?.start != start {
           if let current { levels.finest[current.start] = current }
@@ -90,17 +90,6 @@ struct ReduceInput {
     }
   }
 
-  /// A time in `perSecond` units as µs, rounded towards the past (as DuckDB's `time_bucket` sees it).
-  static func microseconds(_ value: Int64, perSecond: Int64) -> Int64 {
-    switch perSecond {
-    case 1_000_000: return value
-    case 1000: return value * 1000
-    default:
-      let divisor = perSecond / 1_000_000
-      let quotient = value / divisor
-      return value % divisor < 0 ? quotient - 1 : quotient
-    }
-  }
 }
 
 /// One column of a row batch, by row: values in stored form (`integers` for INT64 columns, times among them)

@@ -14,23 +14,64 @@ public enum TableCopy {
     public var wasParquet: Bool
   }
 
-  /// Stores `source` (a host path, or `-` for standard input) at the pond path `destination`: a Parquet file
-  /// (by its `PAR1` magic) as it is, once every page has been decoded; anything else as CSV, converted with
-  /// `schema` (the `--schema` text) or an inferred one. `timeColumn` names the time column (inferred when
-  /// one column is a timestamp). With `series`, the table is appended to the series of tables at
-  /// `destination`, whose latest version's schema and time column it must match; a CSV appended to an
-  /// existing series is converted with the series' schema and time column unless others are given (a
-  /// column of whole numbers in a file joins a series' double column).
-  ///
-  /// The conversion is done before the writer lock is taken, into a temporary file in `$POND/local/`
-  /// (standard input is first read into one too); only the store and the schema check hold it.
-  public static func copy(
+  /// A table ready to be stored: a Parquet file in `$POND/local/` that this value removes when it goes.
+  public final class Prepared {
+    /// The pond path it goes to, and whether it is appended to a series of tables there.
+    public let destination: String
+    public let series: Bool
+    /// What the Parquet file holds.
+    public let table: TableInfo
+    /// True when the source was a Parquet file (stored as it is); false when it was CSV, converted.
+    public let wasParquet: Bool
+    let parquet: String
+    private let temporaries: [String]
+
+    init(
+      destination: String, series: Bool, table: TableInfo, wasParquet: Bool, parquet: String,
+      temporaries: [String]
+    ) {
+      self.destination = destination
+      self.series = series
+      self.table = table
+      self.wasParquet = wasParquet
+      self.parquet = parquet
+      self.temporaries = temporaries
+    }
+
+    deinit { for path in temporaries { try? LocalFiles.remove(path) } }
+
+    /// Stores the table in `store` (opened for writing) as one commit: a new version of the table at the
+    /// destination, or one more version of the series there, whose latest version's schema and time
+    /// column it must match (checked again here, under the writer lock).
+    public func store(into store: PondStore, commandLine: String) throws -> Report {
+      _ = try store.storeTable(
+        parquetAt: parquet, describedBy: table, to: destination, series: series,
+        commandLine: commandLine
+      ) { previous in
+        guard series, let previous else { return }
+        try checkAppend(table, onto: previous, series: destination)
+      }
+      return Report(path: destination, table: table, wasParquet: wasParquet)
+    }
+  }
+
+  /// Reads `source` (a host path, or `-` for standard input) into a table for the pond path `destination`
+  /// of `pond` (opened for reading: no writer lock is held while this runs, however large the source):
+  /// a Parquet file (by its `PAR1` magic) is copied into `$POND/local/` and every page of the copy decoded
+  /// (the copy is what is stored, so the description fits its bytes even if the source changes); anything
+  /// else is read as CSV and converted there, with `schema` (the `--schema` text) or an inferred one.
+  /// `timeColumn` names the time column (inferred when one column is a timestamp). With `series`, a CSV
+  /// appended to an existing series is converted with the series' schema and time column unless others
+  /// are given (a column of whole numbers in a file joins a series' double column).
+  public static func prepare(
     _ source: String, to destination: String, series: Bool, schema: String?, timeColumn: String?,
-    into store: PondStore, commandLine: String
-  ) throws -> Report {
-    let local = store.root + "/" + PondLayout.localDirectory
+    reading pond: PondStore
+  ) throws -> Prepared {
+    let local = pond.root + "/" + PondLayout.localDirectory
     var temporaries: [String] = []
-    defer { for path in temporaries { try? LocalFiles.remove(path) } }
+    // On a failure, the temporaries go; on success, `Prepared` takes them over.
+    var handedOver = false
+    defer { if !handedOver { for path in temporaries { try? LocalFiles.remove(path) } } }
     var input = source
     if source == PondStore.standardInputSource {
       input = TemporaryName.make(in: local)
@@ -39,15 +80,21 @@ public enum TableCopy {
     }
     var given = try schema.map { try TableSchema(parsing: $0) }
     var timeColumn = timeColumn
-    if series, schema == nil, let latest = try seriesLatest(destination, in: store) {
+    if series, schema == nil, let latest = try seriesLatest(destination, in: pond) {
       given = try TableSchema(parsing: latest.schema)
       timeColumn = timeColumn ?? latest.timeColumn
     }
     let info: TableInfo
-    let parquet: String
+    var parquet: String
     let isParquet = try startsWithParquetMagic(input, name: source)
     if isParquet {
-      info = try TableImport.checkParquet(at: input, timeColumn: timeColumn)
+      parquet = input
+      if source != PondStore.standardInputSource {
+        parquet = TemporaryName.make(in: local)
+        temporaries.append(parquet)
+        try copyFile(input, to: parquet, name: source)
+      }
+      info = try TableImport.checkParquet(at: parquet, timeColumn: timeColumn)
       if let given, schema != nil,
         let difference = given.difference(fromSeries: try TableSchema(parsing: info.schema))
       {
@@ -55,21 +102,28 @@ public enum TableCopy {
           .schema, path: source,
           reason: "the Parquet file's schema is not the one given with --schema: \(difference)")
       }
-      parquet = input
     } else {
       parquet = TemporaryName.make(in: local)
       temporaries.append(parquet)
       info = try TableImport.convertCSV(
         at: input, to: parquet, schema: given, timeColumn: timeColumn)
     }
-    _ = try store.storeTable(
-      parquetAt: parquet, describedBy: info, to: destination, series: series,
-      commandLine: commandLine
-    ) { previous in
-      guard series, let previous else { return }
-      try checkAppend(info, onto: previous, series: destination)
+    handedOver = true
+    return Prepared(
+      destination: destination, series: series, table: info, wasParquet: isParquet,
+      parquet: parquet, temporaries: temporaries)
+  }
+
+  /// Copies the host file `source` to the new file `path`; `name` names the source in errors.
+  private static func copyFile(_ source: String, to path: String, name: String) throws {
+    do {
+      let pending = try PendingFile(publishingAs: path)
+      _ = try OpenFile(readingAt: source).copy(to: pending.file)
+      try pending.publishReplacing(durable: false, syncingDirectory: false)
+    } catch {
+      throw TableError(
+        .io, path: name, reason: "cannot copy the file into the pond's local/: \(error)")
     }
-    return Report(path: destination, table: info, wasParquet: isParquet)
   }
 
   /// The latest version's description of the series of tables at `path`, or nil when nothing is there yet

@@ -21,6 +21,9 @@ extension FileSystem {
       try commitPending()
     } catch {
       pending = nil  // dirty listings were taken out of the cache, so nothing stale remains
+      // What the body staged with the persistence (large bodies, table descriptions) goes too, so that it
+      // cannot attach to a later transaction of this process.
+      persistence.rollback()
       throw error
     }
     return result

@@ -185,6 +185,11 @@ struct TableQueryCommandTests {
         "SELECT count(*), sum(temp_c) FROM n WHERE time >= '2024-01-02T00:00:00Z' AND time < '2024-01-03'"
       )
         == ["count(*),sum(temp_c)", "24,357.0"])
+    // Literals in every form CSV import reads: a space, a compact offset.
+    #expect(
+      try query("SELECT count(*) FROM n WHERE time >= '2024-01-03 01:00:00+0100'") == [
+        "count(*)", "24",
+      ])
     // A join of two series on time.
     #expect(
       try query(
@@ -217,6 +222,13 @@ struct TableQueryCommandTests {
       (["query", "--table", "n=/stations", "SELECT 1"], "not a table"),
       (["query", "--table", "n", "SELECT 1"], "NAME=PATH_OR_GLOB"),
       (["cat", "--format", "parquet", "/stations/north/readings"], "pond export"),
+      (
+        [
+          "query", "--table", "n=/stations/north/readings",
+          "SELECT count(*) FROM n WHERE time < '2024-06-01 12:00'",
+        ],
+        "'2024-06-01 12:00' is compared with the time column time but names no instant"
+      ),
     ]
     for (arguments, expected) in cases {
       let result = try pond.runArguments(arguments)
@@ -258,5 +270,71 @@ struct TableQueryCommandTests {
       "import sys, pyarrow.parquet as pq; print(pq.read_table(sys.argv[1]).num_rows)",
       [parquet.path])
     #expect(read.stdoutText == "2\n", "\(read.stderrText)")
+  }
+}
+
+/// Tables through replication and `copy --out`.
+@Suite("pond tables: replication, copy --out")
+struct TableReplicationCommandTests {
+  @Test("a series of large table versions pushes, restores and verifies; copy --out refuses it")
+  func largeAppendsReplicate() throws {
+    let pond = try CLIPond()
+    defer { pond.cleanup() }
+    try pond.ok("init")
+    var state: UInt64 = 7
+    for day in 1...2 {
+      // Incompressible values: each version's Parquet file is well over the 64 KiB inline limit.
+      var csv = "time,v\n"
+      for second in 0..<20_000 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        csv += String(
+          format: "2024-01-%02dT%02d:%02d:%02dZ,%llu\n", day, second / 3600, second / 60 % 60,
+          second % 60, state >> 11)
+      }
+      try pond.ok(
+        "copy", "--table", "--series", pond.hostFile("d\(day).csv", Array(csv.utf8)), "/s")
+    }
+    let described = try #require(try pond.json("describe", "--json", "/s") as? [[String: Any]])
+    let storage = (described.first?["versions"] as? [[String: Any]])?.compactMap {
+      $0["storage"] as? String
+    }
+    #expect(storage?.allSatisfy { $0.hasPrefix("data/_large_files/") } == true, "\(storage ?? [])")
+    let remote = pond.directory.appendingPathComponent("remote").path
+    try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
+    try pond.ok("remote", "add", "backup", "file://" + remote)
+    try pond.ok("push", "backup")
+    try pond.ok("verify", "--deep", "backup")
+    let replica = pond.directory.appendingPathComponent("replica").path
+    try pond.ok("restore", "--pond", replica, "file://" + remote)
+    let sql = "SELECT count(*), sum(v % 1000), min(time), max(time) FROM s"
+    let here = try pond.ok("query", "--format", "csv", "--table", "s=/s", sql)
+    let there = try pond.ok("query", "--pond", replica, "--format", "csv", "--table", "s=/s", sql)
+    #expect(here == there)
+    #expect(here.contains("40000,"))
+    // One file of concatenated Parquet versions would be no Parquet file: copy --out refuses it.
+    let out = pond.directory.appendingPathComponent("out").path
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    for source in ["/s", "/"] {
+      let refused = try pond.runArguments(["copy", "--out", source, out])
+      #expect(refused.status == 1)
+      #expect(refused.stderr.contains("/s: is a series of tables"), "\(refused.stderr)")
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty)
+  }
+
+  @Test("CSV from pond cat reads back as the same table: empty strings and nulls apart")
+  func catRoundTrip() throws {
+    let pond = try CLIPond()
+    defer { pond.cleanup() }
+    try pond.ok("init")
+    let csv = "time,note,x\n2024-01-01T00:00:00Z,\"\",1.5\n2024-01-01T01:00:00Z,,\n"
+    try pond.ok("copy", "--table", pond.hostFile("t.csv", Array(csv.utf8)), "/t")
+    let printed = try pond.ok("cat", "/t")
+    #expect(
+      printed
+        == "time,note,x\r\n2024-01-01T00:00:00.000000Z,\"\",1.5\r\n2024-01-01T01:00:00.000000Z,,\r\n"
+    )
+    try pond.ok("copy", "--table", pond.hostFile("back.csv", Array(printed.utf8)), "/back")
+    #expect(try pond.ok("cat", "/back") == printed)
   }
 }

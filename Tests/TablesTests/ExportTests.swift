@@ -31,10 +31,11 @@ struct ExportTests {
     let source = directory.appendingPathComponent("t.parquet").path
     _ = try ParquetWriter.write(
       path: source, schema: schema, columns: [.int64s(times), .int64s((0..<8).map { Int64($0) })])
-    let writer = try PondStore(root: root, mode: .write(wait: false))
-    _ = try TableCopy.copy(
-      source, to: "/t", series: false, schema: nil, timeColumn: nil, into: writer,
-      commandLine: "copy")
+    let prepared = try TableCopy.prepare(
+      source, to: "/t", series: false, schema: nil, timeColumn: nil,
+      reading: try PondStore(root: root, mode: .read))
+    _ = try prepared.store(
+      into: try PondStore(root: root, mode: .write(wait: false)), commandLine: "copy")
     let store = try PondStore(root: root, mode: .read)
     let out = directory.appendingPathComponent("out").path
     let reports = try Export.run(

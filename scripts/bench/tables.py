@@ -38,6 +38,7 @@ def run_duckdb(label, sql, threads):
     script = (
         "import duckdb, sys, json, time\n"
         "c = duckdb.connect()\n"
+        "c.execute('SET enable_progress_bar = false')\n"
         + setting + "\n"
         "start = time.monotonic()\n"
         "rows = c.execute(sys.argv[1]).fetchall()\n"

@@ -67,10 +67,12 @@ final class ParquetVirtualTable: SQLiteVirtualTable {
     if let timeColumn {
       for (index, constraint) in request.constraints.enumerated()
       where constraint.column == timeColumn {
-        // A value known now must name an instant to be of use; one known only later is checked then.
+        // A value known now is of use when it is a text (one that names no instant is refused by the
+        // cursor's filter) or NULL; one known only later is checked then.
         if let value = request.values[index] {
-          guard case .text(let text) = value, TimestampText.microseconds(text) != nil else {
-            continue
+          switch value {
+          case .text, .null: break
+          default: continue
           }
         }
         chosen.append(index)
@@ -95,7 +97,7 @@ struct TimeScale {
     case .timestamp(let unit, _)?:
       let scale = ParquetTimeUnitScale(perSecond: unit.perSecond)
       microsecondsOf = { scale.microseconds($0) }
-    case .date?: microsecondsOf = { $0 &* 86_400_000_000 }
+    case .date?: microsecondsOf = { ParquetTimeUnitScale.clampedProduct($0, 86_400_000_000) }
     default: return nil
     }
   }
@@ -157,11 +159,15 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
     for bound in constraints {
       guard case .text(let value) = bound.value, let instant = TimestampText.microseconds(value)
       else {
-        // NULL compares false with everything; other values are left to SQLite.
+        // NULL compares false with everything; a text that names no instant is a mistake (it would sort
+        // after every time: all rows or none, silently); numbers and blobs are left to SQLite.
         if bound.value == .null {
           lower = Int64.max
           upper = Int64.min
           constrained = true
+        } else if case .text(let value) = bound.value {
+          throw QueryError.notAnInstant(
+            table.table.name, column: table.table.timeColumn ?? "time", value)
         }
         continue
       }

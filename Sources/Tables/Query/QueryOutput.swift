@@ -3,7 +3,7 @@ public import PondSQLite
 
 /// How query results are printed.
 public enum QueryOutputFormat: String, Sendable, CaseIterable {
-  /// Columns aligned under a header (every row is held until the end, to measure the widths).
+  /// Columns aligned under a header (widths measured on the first `QueryOutput.measuredRows` rows).
   case table
   /// RFC 4180: a header line, fields quoted when they hold a comma, quote or line break; CRLF line ends.
   case csv
@@ -25,6 +25,8 @@ public struct QueryOutput {
   private let columns: [String]
   private let write: (String) -> Void
   private var held: [[String]] = []
+  /// A table's column widths, once measured.
+  private var widths: [Int]?
 
   public init(format: QueryOutputFormat, columns: [String], write: @escaping (String) -> Void) {
     self.format = format
@@ -35,8 +37,21 @@ public struct QueryOutput {
 
   public mutating func add(_ row: [SQLiteValue]) {
     switch format {
-    case .table: held.append(row.map { Self.text($0).map(Self.escapingControls) ?? "NULL" })
-    case .csv: write(row.map { Self.csvField(Self.text($0) ?? "") }.joined(separator: ",") + "\r\n")
+    case .table:
+      let fields = row.map { Self.text($0).map(Self.escapingControls) ?? "NULL" }
+      if let widths {
+        write(line(fields, widths))
+      } else {
+        held.append(fields)
+        if held.count == Self.measuredRows { finish() }
+      }
+    case .csv:
+      // An empty text is quoted: an empty field is NULL, so that the CSV reads back as it was.
+      let fields = row.map { value in
+        if case .text(let text) = value, text.isEmpty { return "\"\"" }
+        return Self.csvField(Self.text(value) ?? "")
+      }
+      write(fields.joined(separator: ",") + "\r\n")
     case .json:
       var line = "{"
       for (index, value) in row.enumerated() {
@@ -54,27 +69,35 @@ public struct QueryOutput {
     }
   }
 
-  /// Writes what is held (a table's lines).
+  /// Rows a table's column widths are measured on; later rows are written as they come (a wider value
+  /// shifts its line), so that memory does not grow with the result.
+  static let measuredRows = 1000
+
+  /// Writes what is held (a table's first lines); later rows of a table are written as they come.
   public mutating func finish() {
-    guard format == .table else { return }
+    guard format == .table, widths == nil else { return }
     var widths = columns.map(\.count)
     for row in held {
       for (index, field) in row.enumerated() where index < widths.count {
         widths[index] = max(widths[index], field.count)
       }
     }
-    func line(_ fields: [String]) -> String {
-      var parts: [String] = []
-      for (index, field) in fields.enumerated() {
-        let pad = String(repeating: " ", count: widths[index] - field.count)
-        parts.append(index == fields.count - 1 ? field : field + pad)
-      }
-      return parts.joined(separator: "  ") + "\n"
-    }
-    write(line(columns))
-    write(line(widths.map { String(repeating: "-", count: $0) }))
-    for row in held { write(line(row)) }
+    self.widths = widths
+    write(line(columns, widths))
+    write(line(widths.map { String(repeating: "-", count: $0) }, widths))
+    for row in held { write(line(row, widths)) }
     held = []
+  }
+
+  /// One line of a table: fields padded to `widths`, two spaces apart.
+  private func line(_ fields: [String], _ widths: [Int]) -> String {
+    var parts: [String] = []
+    for (index, field) in fields.enumerated() {
+      let width = index < widths.count ? widths[index] : field.count
+      let pad = String(repeating: " ", count: max(width - field.count, 0))
+      parts.append(index == fields.count - 1 ? field : field + pad)
+    }
+    return parts.joined(separator: "  ") + "\n"
   }
 
   private static func text(_ value: SQLiteValue) -> String? {

@@ -50,7 +50,7 @@ public struct QueryTable: Sendable {
 /// A query table that cannot be registered or read as declared.
 public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
   private enum Code: Sendable, Equatable {
-    case invalidTable, schemaMismatch, unrepresentable
+    case invalidTable, schemaMismatch, unrepresentable, notAnInstant
   }
 
   private let code: Code
@@ -75,6 +75,13 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
 
   static func unrepresentable(_ source: String, _ column: String, _ reason: String) -> QueryError {
     QueryError(.unrepresentable, "\(source): column \"\(column)\": \(reason)")
+  }
+
+  static func notAnInstant(_ table: String, column: String, _ value: String) -> QueryError {
+    QueryError(
+      .notAnInstant,
+      "table \(table): '\(value)' is compared with the time column \(column) but names no instant; "
+        + "write an ISO 8601 time such as '2024-06-01T12:00:00Z' or '2024-06-01'")
   }
 
   /// True when a file's columns differ from its table's.

@@ -65,63 +65,12 @@ enum TimestampText {
     }
   }
 
-  /// The instant a text names: `YYYY-MM-DD`, optionally followed by `T` or a space and `HH:MM:SS`, a
-  /// fraction of any length, and `Z` or `±HH:MM` (no zone reads as UTC). Nil for anything else.
+  /// The instant a text names, in PondTime's lenient ISO 8601 (the forms CSV import reads: `T` or a space,
+  /// a fraction of any length, `Z`, `±HH:MM`, `±HHMM`, `±HH`, or no zone for UTC). Nil for anything else.
   static func instant(_ text: UnsafeRawBufferPointer) -> (seconds: Int64, nanoseconds: Int64)? {
-    var position = 0
-    func digits(_ count: Int) -> Int64? {
-      guard position + count <= text.count else { return nil }
-      var value: Int64 = 0
-      for index in position..<position + count {
-        let byte = text[index]
-        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-        value = value * 10 + Int64(byte - UInt8(ascii: "0"))
-      }
-      position += count
-      return value
+    ISO8601Time(parsing: text.assumingMemoryBound(to: UInt8.self), options: .lenient).map {
+      ($0.seconds, $0.nanoseconds)
     }
-    func skip(_ character: Unicode.Scalar) -> Bool {
-      guard position < text.count, text[position] == UInt8(ascii: character) else { return false }
-      position += 1
-      return true
-    }
-    guard let year = digits(4), skip("-"), let month = digits(2), skip("-"), let day = digits(2),
-      (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day)
-    else { return nil }
-    var seconds = CivilDate.daysSinceEpoch(year: year, month: month, day: day) * 86_400
-    guard position < text.count else { return (seconds, 0) }
-    guard skip("T") || skip(" "), let hour = digits(2), skip(":"), let minute = digits(2),
-      skip(":"), let second = digits(2), hour < 24, minute < 60, second < 61
-    else { return nil }
-    seconds += (hour * 60 + minute) * 60 + second
-    var nanoseconds: Int64 = 0
-    if skip(".") {
-      var scale: Int64 = 100_000_000
-      var any = false
-      while position < text.count, text[position] >= UInt8(ascii: "0"),
-        text[position] <= UInt8(ascii: "9")
-      {
-        nanoseconds += Int64(text[position] - UInt8(ascii: "0")) * scale
-        scale /= 10
-        position += 1
-        any = true
-      }
-      guard any else { return nil }
-    }
-    if position == text.count || skip("Z") || skip("z") {
-    } else if position < text.count,
-      text[position] == UInt8(ascii: "+") || text[position] == UInt8(ascii: "-")
-    {
-      let sign: Int64 = text[position] == UInt8(ascii: "+") ? 1 : -1
-      position += 1
-      guard let hours = digits(2), skip(":"), let minutes = digits(2), hours < 24, minutes < 60
-      else { return nil }
-      seconds -= sign * (hours * 60 + minutes) * 60
-    } else {
-      return nil
-    }
-    guard position == text.count else { return nil }
-    return (seconds, nanoseconds)
   }
 
   /// The instant of `text` in microseconds (rounded toward the past), or nil when it names none.
@@ -229,12 +178,20 @@ struct TimestampFormatter {
 struct ParquetTimeUnitScale: Sendable, Hashable {
   let perSecond: Int64
 
-  /// Microseconds of a value in this unit, rounded toward the past.
+  /// Microseconds of a value in this unit, rounded toward the past, and clamped to Int64's range (a
+  /// sentinel such as Int64.max milliseconds stays the largest instant instead of overflowing): the one
+  /// conversion of stored times to microseconds (query, reduce, a table's recorded range).
   func microseconds(_ value: Int64) -> Int64 {
     switch perSecond {
-    case 1_000: value &* 1000
     case 1_000_000: value
+    case let unit where unit < 1_000_000: Self.clampedProduct(value, 1_000_000 / unit)
     default: value.dividedRoundingDown(by: perSecond / 1_000_000)
     }
+  }
+
+  /// `value * factor`, or Int64's bound on its side when that overflows.
+  static func clampedProduct(_ value: Int64, _ factor: Int64) -> Int64 {
+    let (product, overflow) = value.multipliedReportingOverflow(by: factor)
+    return overflow ? (value < 0 ? Int64.min : Int64.max) : product
   }
 }

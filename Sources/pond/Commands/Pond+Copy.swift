@@ -84,10 +84,12 @@ extension Pond {
           try output.line(
             "Copied \(report.written.count) file(s), \(report.bytes) bytes, to \(destination)")
         } else if table {
-          let store = try pond.open()
-          let report = try TableCopy.copy(
+          // Read and converted before the writer lock is taken: a large source does not hold up writers.
+          let prepared = try TableCopy.prepare(
             sources[0], to: destination, series: series, schema: schema, timeColumn: timeColumn,
-            into: store, commandLine: Invocation.commandLine)
+            reading: try pond.location.openForReading())
+          let store = try pond.open()
+          let report = try prepared.store(into: store, commandLine: Invocation.commandLine)
           let range = report.table.timeRange.map { range in
             ", \(report.table.timeColumn ?? "time") "
               + "\(PondStore.formatTime(range.lowerBound / 1000)) .. "
