@@ -315,7 +315,8 @@ extension PondStore {
           hint: "copy them with separate commands into different host directories")
       }
       names[Array(name.utf8)] = path
-      let target = try fileSystem.stat(path)  // a dangling link fails here, before anything is written
+      // A dangling link fails here, before anything is written.
+      let target = try fileSystem.stat(path)
       // A series of tables is one Parquet file per version: their concatenation is no Parquet file.
       let inside =
         target.entryType == .directory
