@@ -358,6 +358,11 @@ extension SQLiteDatabase {
       case SQLITE_INDEX_CONSTRAINT_GE: kind = .greaterThanOrEqual
       default: continue
       }
+      // A comparison under another collation than the column's own (`time COLLATE BINARY < ...`) orders
+      // values otherwise than the table's plan would: it is left to SQLite.
+      let declared = (table.columns[Int(constraint.iColumn)].collation ?? "BINARY").lowercased()
+      let compared = sqlite3_vtab_collation(info, Int32(position)).map { String(cString: $0) }
+      guard (compared ?? "BINARY").lowercased() == declared else { continue }
       constraints.append(SQLiteConstraint(column: Int(constraint.iColumn), operator: kind))
       var value: OpaquePointer?
       values.append(

@@ -5,9 +5,10 @@ import Testing
 
 @testable import Tables
 
-/// Stored times at the ends of Int64 (sentinels) convert to microseconds clamped, never overflowing: a query,
-/// a reduce and a table's recorded range all go through `ParquetTimeUnitScale`.
-@Suite struct TimeOverflowTests {
+/// The time column at its edges: stored times at the ends of Int64 (sentinels) convert to microseconds
+/// clamped, never overflowing (a query, a reduce and a table's recorded range all go through
+/// `ParquetTimeUnitScale`); a comparison under another collation is not pushed down.
+@Suite struct TimeColumnEdgeTests {
   @Test func millisecondSentinelsClampInsteadOfTrapping() throws {
     let scale = ParquetTimeUnitScale(perSecond: 1000)
     #expect(scale.microseconds(Int64.max) == Int64.max)
@@ -47,5 +48,33 @@ import Testing
     #expect(throws: QueryError.self) {
       try engine.run("SELECT max(time) FROM t") { _ in true }
     }
+  }
+
+  @Test func anotherCollationIsNotPushedDown() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("time-collation")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("t.parquet").path
+    let schema = try ParquetSchema([ParquetColumn(name: "time", type: .timestamp, nullable: false)])
+    // 2023-12-31T23:00:00Z: before 2024-01-01T00:00:00+02:00 in bytes, after it in time.
+    _ = try ParquetWriter.write(
+      path: path, schema: schema, columns: [.int64s([1_704_063_600_000_000])])
+    let engine = try QueryEngine()
+    try engine.register(
+      QueryTable(
+        name: "t", schema: schema, timeColumn: "time",
+        sources: [ParquetSource(name: "t") { try ParquetReader(path: path) }]))
+    func count(_ condition: String) throws -> String {
+      var answer = ""
+      try engine.run("SELECT count(*) FROM t WHERE \(condition)") { values in
+        answer = "\(values)"
+        return true
+      }
+      return answer
+    }
+    #expect(
+      try count("time < '2024-01-01T00:00:00+02:00'") == "[PondSQLite.SQLiteValue.integer(0)]")
+    #expect(
+      try count("time COLLATE BINARY < '2024-01-01T00:00:00+02:00'")
+        == "[PondSQLite.SQLiteValue.integer(1)]")
   }
 }
