@@ -104,6 +104,15 @@ let package = Package(
         "TLogFS", "DeltaLog", "ObjectStore", "PondFiles", "PondTime",
       ]),
 
+    // The field pipeline (docs/pipeline.md): resources stored in the pond and their lifecycle, the HydroVu
+    // collector (HTTP through PondCurl), and the static site of every reduced series.
+    .target(
+      name: "Pipeline",
+      dependencies: [
+        "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "PondCurl", "PondFiles",
+        "PondTime",
+      ]),
+
     // The agent: push on commit and on a schedule, follow remotes, /healthz and /metrics, as services.
     .target(
       name: "Agent",
@@ -135,7 +144,7 @@ let package = Package(
     .executableTarget(
       name: "pond",
       dependencies: [
-        "TinyFS", "TLogFS", "Tables", "ObjectStore", "Replication",
+        "TinyFS", "TLogFS", "Tables", "Pipeline", "ObjectStore", "Replication",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       // Not position-independent in release: a PIE's 42,000 absolute pointers (Swift metadata, witness
@@ -180,6 +189,12 @@ let package = Package(
       dependencies: [
         "Tables", "TLogFS", "TinyFS", "Parquet", "PondSQLite", "PondFiles", "PondTime",
         "PondTestSupport",
+      ]),
+    .testTarget(
+      name: "PipelineTests",
+      dependencies: [
+        "Pipeline", "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "PondCurl",
+        "PondFiles", "PondTime", "PondTestSupport",
       ]),
     .testTarget(
       name: "ReplicationTests",

@@ -1,0 +1,8 @@
+import Pipeline
+import Testing
+
+@Suite struct PipelineLayoutTests {
+  @Test func resourcesLiveUnderEtc() {
+    #expect(Pipeline.resourcesDirectory == "/etc/resources")
+  }
+}
