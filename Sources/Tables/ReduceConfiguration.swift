@@ -141,67 +141,97 @@ public struct ReduceConfiguration: Sendable, Hashable {
   /// - Throws: `TableError` (`.configuration`) naming the line (YAML that is not of this shape) or the key
   ///   (a missing, unknown or bad value).
   public init(yaml text: String, path: String) throws(TableError) {
-    let sections: [String: LocalYAML.Section]
+    let documents: [LocalYAML.Node]
     do {
-      sections = try LocalYAML.decode(text, path: path)
+      documents = try LocalYAML.documents(text, path: path)
     } catch {
       throw TableError(.configuration, path: path, line: error.line, reason: error.reason)
     }
-    func refuse(_ key: String, _ reason: String) -> TableError {
-      TableError(.configuration, path: path, reason: "\(key): \(reason)")
+    guard documents.count == 1 else {
+      throw TableError(
+        .configuration, path: path,
+        reason: documents.isEmpty ? "empty: expected reduce and columns" : "one document only")
     }
-    for key in sections.keys where key != "reduce" && key != "columns" {
-      throw refuse(key, "unknown top-level key (expected reduce and columns)")
+    try self.init(node: documents[0], path: path)
+  }
+
+  /// Reads a configuration from its YAML node (a file's document, or the `spec` of a `Reduce` resource);
+  /// `path` names its file in errors. Resolutions and aggregations are comma-separated (`1h, 6h, 1d`) or
+  /// flow lists (`[1h, 6h, 1d]`).
+  public init(node: LocalYAML.Node, path: String) throws(TableError) {
+    func refuse(_ key: String, _ reason: String, _ at: LocalYAML.Node? = nil) -> TableError {
+      TableError(.configuration, path: path, line: at?.line, reason: "\(key): \(reason)")
     }
-    guard case .map(let reduce)? = sections["reduce"] else {
-      throw refuse("reduce", "missing: a mapping with input, output and resolutions")
+    guard let sections = node.entries else {
+      throw refuse("reduce", "expected the keys reduce and columns", node)
     }
-    for key in reduce.keys where !["input", "output", "resolutions"].contains(key) {
-      throw refuse("reduce.\(key)", "unknown key (expected input, output, resolutions)")
+    for section in sections where section.key != "reduce" && section.key != "columns" {
+      throw refuse(section.key, "unknown top-level key (expected reduce and columns)", section.value)
+    }
+    guard let reduce = node["reduce"], let reduceEntries = reduce.entries else {
+      throw refuse("reduce", "missing: a mapping with input, output and resolutions", node["reduce"])
+    }
+    for entry in reduceEntries where !["input", "output", "resolutions"].contains(entry.key) {
+      throw refuse(
+        "reduce.\(entry.key)", "unknown key (expected input, output, resolutions)", entry.value)
     }
     func required(_ key: String) throws(TableError) -> String {
-      guard let value = reduce[key], !value.isEmpty else {
-        throw refuse("reduce.\(key)", "missing")
+      guard let value = reduce[key]?.scalar, !value.isEmpty else {
+        throw refuse("reduce.\(key)", "missing", reduce[key])
       }
       return value
     }
+    /// A comma-separated scalar or a flow list, as its items.
+    func items(_ node: LocalYAML.Node, _ key: String) throws(TableError) -> [String] {
+      if let text = node.scalar {
+        return text.split(separator: ",").map { TableSchema.trimmed($0) }.filter { !$0.isEmpty }
+      }
+      guard let list = node.items else { throw refuse(key, "expected a list such as 1h, 6h, 1d", node) }
+      var result: [String] = []
+      for item in list {
+        guard let text = item.scalar else { throw refuse(key, "expected plain values", item) }
+        result.append(text)
+      }
+      return result
+    }
+    guard let resolutionsNode = reduce["resolutions"] else {
+      throw refuse("reduce.resolutions", "missing", reduce)
+    }
     var resolutions: [ReduceResolution] = []
-    for item in try required("resolutions").split(separator: ",") {
-      let text = TableSchema.trimmed(item)
+    for text in try items(resolutionsNode, "reduce.resolutions") {
       guard let resolution = ReduceResolution(parsing: text) else {
         throw refuse(
-          "reduce.resolutions",
-          "\"\(text)\" is not a duration such as 30s, 15m, 1h or 1d")
+          "reduce.resolutions", "\"\(text)\" is not a duration such as 30s, 15m, 1h or 1d",
+          resolutionsNode)
       }
       resolutions.append(resolution)
     }
     var columns: [Column] = []
-    switch sections["columns"] {
-    case .map(let map)?:
-      for (name, list) in map {
-        var aggregations: [ReduceAggregation] = []
-        for item in list.split(separator: ",") {
-          let text = TableSchema.trimmed(item)
-          guard let aggregation = ReduceAggregation(rawValue: text) else {
-            throw refuse(
-              "columns.\(name)",
-              "unknown aggregation \"\(text)\" (expected "
-                + ReduceAggregation.allCases.map(\.rawValue).joined(separator: ", ") + ")")
-          }
-          guard !aggregations.contains(aggregation) else {
-            throw refuse("columns.\(name)", "\(aggregation) is given twice")
-          }
-          aggregations.append(aggregation)
+    guard let columnsNode = node["columns"] else {
+      throw refuse("columns", "missing: a mapping such as 'temp_c: avg, min, max'", node)
+    }
+    guard let columnEntries = columnsNode.entries else {
+      throw refuse("columns", "a mapping of column names to aggregations, not a list", columnsNode)
+    }
+    for entry in columnEntries {
+      let name = entry.key
+      var aggregations: [ReduceAggregation] = []
+      for text in try items(entry.value, "columns.\(name)") {
+        guard let aggregation = ReduceAggregation(rawValue: text) else {
+          throw refuse(
+            "columns.\(name)",
+            "unknown aggregation \"\(text)\" (expected "
+              + ReduceAggregation.allCases.map(\.rawValue).joined(separator: ", ") + ")", entry.value)
         }
-        guard !aggregations.isEmpty else {
-          throw refuse("columns.\(name)", "no aggregation (for example avg, min, max)")
+        guard !aggregations.contains(aggregation) else {
+          throw refuse("columns.\(name)", "\(aggregation) is given twice", entry.value)
         }
-        columns.append(Column(name: name, aggregations: aggregations))
+        aggregations.append(aggregation)
       }
-    case .list?:
-      throw refuse("columns", "a mapping of column names to aggregations, not a list")
-    case nil:
-      throw refuse("columns", "missing: a mapping such as 'temp_c: avg, min, max'")
+      guard !aggregations.isEmpty else {
+        throw refuse("columns.\(name)", "no aggregation (for example avg, min, max)", entry.value)
+      }
+      columns.append(Column(name: name, aggregations: aggregations))
     }
     do {
       try self.init(
