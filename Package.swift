@@ -109,8 +109,9 @@ let package = Package(
     .target(
       name: "Pipeline",
       dependencies: [
-        "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "PondCurl", "PondFiles",
-        "PondTime",
+        "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "PondCurl",
+        "PondCrypto",
+        "PondFiles", "PondTime",
       ]),
 
     // The agent: push on commit and on a schedule, follow remotes, /healthz and /metrics, as services.

@@ -354,18 +354,11 @@ struct ConfigurationReader {
       == true
   }
 
-  /// Keys that would hold a credential: never in this file.
-  static func isSecretKey(_ key: String) -> Bool {
-    let folded = key.lowercased().filter { $0.isLetter }
-    return ["secret", "password", "token", "accesskey", "credential"].contains {
-      folded.contains($0)
-    }
-  }
+  /// Keys that would hold a credential: never in this file (TLogFS's `ConfigurationSecrets` is the rule).
+  static func isSecretKey(_ key: String) -> Bool { ConfigurationSecrets.isSecretKey(key) }
 
-  /// An AWS access key id (`AKIA...`, `ASIA...`: 20 upper-case letters and digits).
   static func looksLikeAccessKey(_ text: String) -> Bool {
-    text.count == 20 && (text.hasPrefix("AKIA") || text.hasPrefix("ASIA"))
-      && text.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) }
+    ConfigurationSecrets.looksLikeAccessKey(text)
   }
 
   static func literalSecret(_ what: String) -> String {

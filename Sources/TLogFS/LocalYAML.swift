@@ -72,13 +72,15 @@ public enum LocalYAML {
     func flat(_ node: Node) throws(LocalYAMLError) -> [String: String] {
       if node.scalar == "" { return [:] }
       guard let members = node.entries else {
-        throw LocalYAMLError(path: path, line: node.line, reason: "expected 'key: value' lines here")
+        throw LocalYAMLError(
+          path: path, line: node.line, reason: "expected 'key: value' lines here")
       }
       var map: [String: String] = [:]
       for member in members {
         guard let value = member.value.scalar else {
           throw LocalYAMLError(
-            path: path, line: member.value.line, reason: "only plain or quoted scalars are read here")
+            path: path, line: member.value.line,
+            reason: "only plain or quoted scalars are read here")
         }
         map[member.key] = value
       }
@@ -341,7 +343,8 @@ extension LocalYAML {
             items.append(Node(.scalar(""), line: current.number))
             continue
           }
-          items.append(try block(at: lines[next].indent, text: lines[next].text, line: lines[next].number))
+          items.append(
+            try block(at: lines[next].indent, text: lines[next].text, line: lines[next].number))
         } else {
           // The item's content starts after the dash: a mapping there continues at that column.
           let column = indent + (current.text.count - rest.count)
@@ -357,7 +360,9 @@ extension LocalYAML {
       var entries: [Node.Entry] = []
       while next < lines.count, lines[next].indent == indent {
         let current = lines[next]
-        guard let (key, rest) = try LocalYAML.keyValue(current.text, failure: { failure(current.number, $0) })
+        guard
+          let (key, rest) = try LocalYAML.keyValue(
+            current.text, failure: { failure(current.number, $0) })
         else {
           throw failure(current.number, "expected 'key: value' in this mapping")
         }
@@ -367,12 +372,16 @@ extension LocalYAML {
         next += 1
         let value: Node
         if !rest.isEmpty {
-          value = try LocalYAML.flowOrScalar(rest, line: current.number) { failure(current.number, $0) }
-        } else if next < lines.count, lines[next].indent > indent
-          || (lines[next].indent == indent
-            && (lines[next].text == "-" || lines[next].text.hasPrefix("- ")))
+          value = try LocalYAML.flowOrScalar(rest, line: current.number) {
+            failure(current.number, $0)
+          }
+        } else if next < lines.count,
+          lines[next].indent > indent
+            || (lines[next].indent == indent
+              && (lines[next].text == "-" || lines[next].text.hasPrefix("- ")))
         {
-          value = try block(at: lines[next].indent, text: lines[next].text, line: lines[next].number)
+          value = try block(
+            at: lines[next].indent, text: lines[next].text, line: lines[next].number)
         } else {
           value = Node(.scalar(""), line: current.number)
         }
@@ -434,7 +443,9 @@ extension LocalYAML {
         rest = rest[end...]
       }
       items.append(Node(.scalar(item), line: line))
-      guard rest.isEmpty || rest.first == "," else { throw failure("expected ',' between list items") }
+      guard rest.isEmpty || rest.first == "," else {
+        throw failure("expected ',' between list items")
+      }
       rest = rest.dropFirst().drop { $0 == " " }
     }
     return Node(.list(items), line: line)

@@ -36,9 +36,10 @@ extension PondStore {
   /// (and appends) are held until the commit, up to `inlineBudget` bytes in all, and streamed into
   /// `_large_files` beyond it, so a copy of many small files needs bounded memory too (about three times the
   /// budget: the pending file system, the transaction's rows and the data file's columns each hold them).
+  /// `alongside` runs last in the same transaction (an Inbox records the files it copied in the same commit).
   public func copyIn(
     hostSources: [String], to destination: String, series: Bool, commandLine: String,
-    inlineBudget: Int64 = 32 << 20
+    inlineBudget: Int64 = 32 << 20, alongside: (FileSystem) throws -> Void = { _ in }
   ) throws -> CopyReport {
     if hostSources.contains(Self.standardInputSource) && hostSources.count > 1 {
       let twice = hostSources.count(where: { $0 == Self.standardInputSource }) > 1
@@ -112,6 +113,7 @@ extension PondStore {
           : destination
         try copyHostNode(source, to: target, series: series, fileSystem, &state, isArgument: true)
       }
+      try alongside(fileSystem)
     }
     return state.report
   }
@@ -258,7 +260,7 @@ extension PondStore {
 
   /// Expands a host glob pattern with `glob(3)`: the shell's own rules for host paths, which PondFiles (file
   /// I/O, not pattern matching) has no reason to wrap.
-  static func hostGlob(_ pattern: String) -> [String] {
+  public static func hostGlob(_ pattern: String) -> [String] {
     var result = glob_t()
     defer { globfree(&result) }
     guard glob(pattern, 0, nil, &result) == 0 else { return [] }

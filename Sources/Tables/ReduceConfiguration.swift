@@ -166,16 +166,21 @@ public struct ReduceConfiguration: Sendable, Hashable {
       throw refuse("reduce", "expected the keys reduce and columns", node)
     }
     for section in sections where section.key != "reduce" && section.key != "columns" {
-      throw refuse(section.key, "unknown top-level key (expected reduce and columns)", section.value)
+      throw refuse(
+        section.key, "unknown top-level key (expected reduce and columns)", section.value)
     }
     guard let reduce = node["reduce"], let reduceEntries = reduce.entries else {
-      throw refuse("reduce", "missing: a mapping with input, output and resolutions", node["reduce"])
+      throw refuse(
+        "reduce", "missing: a mapping with input, output and resolutions", node["reduce"])
     }
     for entry in reduceEntries where !["input", "output", "resolutions"].contains(entry.key) {
       throw refuse(
         "reduce.\(entry.key)", "unknown key (expected input, output, resolutions)", entry.value)
     }
     func required(_ key: String) throws(TableError) -> String {
+      if let node = reduce[key], node.scalar == nil {
+        throw refuse("reduce.\(key)", "expected one value, not a list or a mapping", node)
+      }
       guard let value = reduce[key]?.scalar, !value.isEmpty else {
         throw refuse("reduce.\(key)", "missing", reduce[key])
       }
@@ -186,7 +191,9 @@ public struct ReduceConfiguration: Sendable, Hashable {
       if let text = node.scalar {
         return text.split(separator: ",").map { TableSchema.trimmed($0) }.filter { !$0.isEmpty }
       }
-      guard let list = node.items else { throw refuse(key, "expected a list such as 1h, 6h, 1d", node) }
+      guard let list = node.items else {
+        throw refuse(key, "expected a list such as 1h, 6h, 1d", node)
+      }
       var result: [String] = []
       for item in list {
         guard let text = item.scalar else { throw refuse(key, "expected plain values", item) }
@@ -221,7 +228,8 @@ public struct ReduceConfiguration: Sendable, Hashable {
           throw refuse(
             "columns.\(name)",
             "unknown aggregation \"\(text)\" (expected "
-              + ReduceAggregation.allCases.map(\.rawValue).joined(separator: ", ") + ")", entry.value)
+              + ReduceAggregation.allCases.map(\.rawValue).joined(separator: ", ") + ")",
+            entry.value)
         }
         guard !aggregations.contains(aggregation) else {
           throw refuse("columns.\(name)", "\(aggregation) is given twice", entry.value)

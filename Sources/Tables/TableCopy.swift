@@ -1,5 +1,6 @@
 public import PondFiles
 public import TLogFS
+public import TinyFS
 
 /// `pond copy --table`: a CSV or Parquet file (or standard input) stored as a table, or appended to a series
 /// of tables, in the pond.
@@ -44,9 +45,16 @@ public enum TableCopy {
     /// destination, or one more version of the series there, whose latest version's schema and time
     /// column it must match (checked again here, under the writer lock).
     public func store(into store: PondStore, commandLine: String) throws -> Report {
-      _ = try store.storeTable(
-        parquetAt: parquet, describedBy: table, to: destination, series: series,
-        commandLine: commandLine
+      try store.change(commandLine: commandLine) { fileSystem in
+        try stage(into: store, in: fileSystem)
+      }
+    }
+
+    /// `store(into:commandLine:)` inside a transaction of `store.change`, whose file system is
+    /// `fileSystem`: several tables (and other changes) then make one commit.
+    public func stage(into store: PondStore, in fileSystem: FileSystem) throws -> Report {
+      _ = try store.stageTable(
+        parquetAt: parquet, describedBy: table, to: destination, series: series, in: fileSystem
       ) { previous in
         guard series, let previous else { return }
         try checkAppend(table, onto: previous, series: destination)

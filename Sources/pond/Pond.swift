@@ -27,6 +27,7 @@ struct Pond: AsyncParsableCommand {
     subcommands: [
       Init.self, Mkdir.self, Copy.self, List.self, Cat.self, Rm.self, Mv.self, Ln.self,
       Describe.self, Export.self, Log.self, Show.self, Status.self, Query.self, Reduce.self,
+      Apply.self, Resources.self, Run.self,
       Fsck.self,
       Remote.self,
       Push.self, Pull.self,

@@ -1,0 +1,160 @@
+public import TLogFS
+public import Tables
+
+/// A resource's spec read for its kind: what `pond run` runs. Read at `apply` without the environment
+/// (references stay as written, only checked) and at `run` with it (references replaced).
+public enum ResourceSpec: Sendable {
+  case inbox(InboxConfiguration)
+  case reduce(ReduceConfiguration)
+
+  /// Reads `resource`'s spec; `environment` nil checks it without replacing references.
+  /// - Throws: `PipelineError` naming the key and its line.
+  public init(_ resource: Resource, environment: [String: String]?) throws(PipelineError) {
+    var reader = SpecReader(node: resource.spec, environment: environment)
+    switch resource.kind {
+    case .inbox:
+      self = .inbox(try InboxConfiguration(&reader))
+    case .reduce:
+      do {
+        self = .reduce(try ReduceConfiguration(node: resource.spec, path: "spec"))
+      } catch {
+        throw PipelineError(error.line.map { "line \($0)" }, error.reason)
+      }
+    case .hydroVu, .site:
+      throw PipelineError(nil, "\(resource.kind) resources are not built into this pond yet")
+    }
+  }
+
+  /// The pond paths (or globs, or patterns with `$1`) this resource reads.
+  public var inputs: [String] {
+    switch self {
+    case .inbox: return []
+    case .reduce(let configuration): return [configuration.input]
+    }
+  }
+
+  /// The pond paths (or patterns) this resource writes.
+  public var outputs: [String] {
+    switch self {
+    case .inbox(let configuration): return [configuration.destination]
+    case .reduce(let configuration): return [configuration.output]
+    }
+  }
+
+  /// The pond directories Init creates (when missing).
+  public var directories: [String] {
+    switch self {
+    case .inbox(let configuration):
+      return configuration.mode == .tableSeries
+        ? [PathPatterns.parent(of: configuration.destination)] : [configuration.destination]
+    case .reduce(let configuration):
+      return [PathPatterns.literalPrefix(of: configuration.output)]
+    }
+  }
+}
+
+/// Reads a spec's keys with their lines: each key read once, unknown keys refused, `${env:VAR}` replaced
+/// when an environment is given.
+struct SpecReader {
+  let node: LocalYAML.Node
+  let environment: [String: String]?
+
+  func refuse(_ key: String, _ reason: String, at node: LocalYAML.Node? = nil, hint: String? = nil)
+    -> PipelineError
+  {
+    PipelineError("spec.\(key), line \((node ?? self.node).line)", reason, hint: hint)
+  }
+
+  /// Refuses keys other than `known`.
+  func only(_ known: [String]) throws(PipelineError) {
+    for entry in node.entries ?? [] where !known.contains(entry.key) {
+      throw refuse(
+        entry.key, "unknown key", at: entry.value,
+        hint: "the keys here are " + known.joined(separator: ", "))
+    }
+  }
+
+  func string(_ key: String) throws(PipelineError) -> String? {
+    guard let value = node[key] else { return nil }
+    guard let text = value.scalar else { throw refuse(key, "expected one value", at: value) }
+    guard let environment else {
+      _ = try wrapping(key, value) { () throws(PipelineError) in
+        try EnvironmentReferences.parts(text)
+      }
+      return text
+    }
+    return try wrapping(key, value) { () throws(PipelineError) in
+      try EnvironmentReferences.resolve(text, environment: environment)
+    }
+  }
+
+  func required(_ key: String, hint: String? = nil) throws(PipelineError) -> String {
+    guard let text = try string(key), !text.isEmpty else {
+      throw refuse(key, "missing", hint: hint)
+    }
+    return text
+  }
+
+  func integer(_ key: String) throws(PipelineError) -> Int64? {
+    guard let text = try string(key) else { return nil }
+    guard let value = Int64(text) else {
+      throw refuse(key, "'\(text)' is not a whole number", at: node[key])
+    }
+    return value
+  }
+
+  func bool(_ key: String) throws(PipelineError) -> Bool? {
+    guard let text = try string(key) else { return nil }
+    switch text {
+    case "true", "yes", "on": return true
+    case "false", "no", "off": return false
+    default: throw refuse(key, "'\(text)' is not true or false", at: node[key])
+    }
+  }
+
+  /// An absolute path or pattern (checked once references are replaced: `${env:DIR}/x` is left for then).
+  func absolutePath(_ key: String, hint: String? = nil) throws(PipelineError) -> String {
+    let text = try required(key, hint: hint)
+    guard text.hasPrefix("/") || (environment == nil && text.hasPrefix("${env:")) else {
+      throw refuse(key, "'\(text)' is not an absolute path", at: node[key], hint: hint)
+    }
+    return text
+  }
+
+  private func wrapping<T>(
+    _ key: String, _ value: LocalYAML.Node, _ body: () throws(PipelineError) -> T
+  ) throws(PipelineError) -> T {
+    do {
+      return try body()
+    } catch {
+      throw refuse(key, error.reason, at: value, hint: error.hint)
+    }
+  }
+}
+
+/// Literal parts of pond path patterns, for Init's directories and the order of resources.
+enum PathPatterns {
+  /// The components of `pattern` before the first one with a wildcard or a `$` capture, as a path.
+  static func literalPrefix(of pattern: String) -> String {
+    var kept: [Substring] = []
+    for component in pattern.split(separator: "/") {
+      if component.contains(where: { "*?[{$".contains($0) }) { break }
+      kept.append(component)
+    }
+    return "/" + kept.joined(separator: "/")
+  }
+
+  /// The parent directory of an absolute path.
+  static func parent(of path: String) -> String {
+    let components = path.split(separator: "/").dropLast()
+    return "/" + components.joined(separator: "/")
+  }
+
+  /// True when one pattern's literal prefix contains the other's (component-wise): what one writes may be
+  /// what the other reads.
+  static func overlap(_ a: String, _ b: String) -> Bool {
+    let left = literalPrefix(of: a).split(separator: "/")
+    let right = literalPrefix(of: b).split(separator: "/")
+    return zip(left, right).allSatisfy { $0 == $1 }
+  }
+}
