@@ -48,6 +48,14 @@ public enum Agent {
         successTerminationBehavior: .ignore,
         serviceName: "\(monitor.job.verb) \(monitor.job.pond) \(monitor.job.remoteName)")
     }
+    let pond = ResourceRunService.pondBeside()
+    for run in configuration.runs {
+      services.append(
+        .init(
+          service: ResourceRunService(
+            run: run, logger: logger, environment: environment, pond: pond),
+          successTerminationBehavior: .ignore, serviceName: "run \(run.pond)"))
+    }
     let router = Router()
     router.get("/healthz") { _, _ in health(monitors) }
     router.get("/metrics") { _, _ in
@@ -65,8 +73,10 @@ public enum Agent {
         address: .hostname(configuration.host, port: configuration.port), serverName: nil),
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? configuration.port
+        let runs =
+          configuration.runs.isEmpty ? "" : ", \(configuration.runs.count) scheduled run(s)"
         logger.notice(
-          "listening on http://\(configuration.host):\(port) (/healthz, /metrics); \(monitors.count) job(s)"
+          "listening on http://\(configuration.host):\(port) (/healthz, /metrics); \(monitors.count) job(s)\(runs)"
         )
       },
       logger: httpLogger)

@@ -25,11 +25,21 @@ public struct AgentConfiguration: Sendable {
     public var rpo: Duration
   }
 
+  /// `pond run` of a pond's resources on a schedule (docs/pipeline.md).
+  public struct Run: Sendable, Equatable {
+    public var pond: String
+    /// From the start of one run to the start of the next (a run that takes longer is followed at once).
+    public var every: Duration
+    /// The resources to run; all when empty.
+    public var resources: [String]
+  }
+
   public var host: String
   public var port: Int
   /// One of swift-log's level names: trace, debug, info, notice, warning, error, critical.
   public var logLevel: String
   public var jobs: [Job]
+  public var runs: [Run] = []
 
   public static let defaultHost = "127.0.0.1"
   public static let defaultPort = 9180
@@ -138,24 +148,29 @@ struct ConfigurationReader {
     }
     var seen: Set<String> = []
     for pond in ponds {
-      let jobs = readPond(pond)
-      if let path = jobs.first?.pond, !seen.insert(path).inserted {
+      let (jobs, run) = readPond(pond)
+      if let path = jobs.first?.pond ?? run?.pond, !seen.insert(path).inserted {
         problem(pond, "the pond \(path) appears twice")
       }
       configuration.jobs += jobs
+      if let run { configuration.runs.append(run) }
     }
     return configuration
   }
 
-  private mutating func readPond(_ node: Node) -> [AgentConfiguration.Job] {
-    guard let pond = mapping(node, "a pond", keys: ["path", "push", "follow"]) else { return [] }
+  private mutating func readPond(_ node: Node) -> (
+    [AgentConfiguration.Job], AgentConfiguration.Run?
+  ) {
+    guard let pond = mapping(node, "a pond", keys: ["path", "push", "follow", "run"]) else {
+      return ([], nil)
+    }
     guard let pathNode = pond["path"], let path = string(pathNode) else {
       problem(node, "a pond without 'path:'")
-      return []
+      return ([], nil)
     }
     guard Self.isPond(path) else {
       problem(pathNode, "no pond at \(path) (no \(path)/data/_delta_log/)")
-      return []
+      return ([], nil)
     }
     let origin = (try? PondStore.origin(ofPond: path)) ?? nil
     let registry: RemoteRegistry
@@ -163,7 +178,32 @@ struct ConfigurationReader {
       registry = try RemoteRegistry(pondRoot: path)
     } catch {
       problem(pathNode, "cannot read the remotes of \(path): \(error)")
-      return []
+      return ([], nil)
+    }
+    var run: AgentConfiguration.Run?
+    if let runNode = pond["run"],
+      let entry = mapping(runNode, "'run'", keys: ["every", "resources"])
+    {
+      if origin != nil {
+        problem(
+          runNode,
+          "\(path) is a read-only replica of \(origin!); its resources run where it was made")
+      }
+      var names: [String] = []
+      if let resourcesNode = entry["resources"] {
+        if case .sequence(let items) = resourcesNode {
+          names = items.compactMap { string($0) }
+        } else {
+          problem(resourcesNode, "'resources' must be a list of resource names ([a, b])")
+        }
+      }
+      if let everyNode = entry["every"] {
+        if let every = duration(everyNode) {
+          run = AgentConfiguration.Run(pond: path, every: every, resources: names)
+        }
+      } else {
+        problem(runNode, "'run' needs 'every:' (such as 15m)")
+      }
     }
     var jobs: [AgentConfiguration.Job] = []
     if let pushNode = pond["push"] {
@@ -217,10 +257,10 @@ struct ConfigurationReader {
         jobs.append(job)
       }
     }
-    if jobs.isEmpty && pond["push"] == nil && pond["follow"] == nil {
-      problem(node, "the pond \(path) has neither 'push:' nor 'follow:'")
+    if jobs.isEmpty && pond["push"] == nil && pond["follow"] == nil && pond["run"] == nil {
+      problem(node, "the pond \(path) has none of 'push:', 'follow:' and 'run:'")
     }
-    return jobs
+    return (jobs, run)
   }
 
   /// The S3 settings of a remote given as a URL, as `pond remote add` takes them.

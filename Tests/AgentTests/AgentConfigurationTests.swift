@@ -137,6 +137,19 @@ struct AgentConfigurationTests {
       ("ponds: []\n", "1: 'ponds' must be a list"),
       ("listen: 127.0.0.1:9180\n", "1: no 'ponds:'"),
       ("ponds:\n  - path: @POND@\n    push: [\n", "not YAML"),
+      ("ponds:\n  - path: @POND@\n    run:\n      resources: [a]\n", "4: 'run' needs 'every:'"),
+      ("ponds:\n  - path: @POND@\n    run:\n      every: soon\n", "4: 'soon' is not a duration"),
+      (
+        "ponds:\n  - path: @POND@\n    run:\n      every: 1m\n      resources: a\n",
+        "5: 'resources' must be a list"
+      ),
+      (
+        "ponds:\n  - path: @POND@\n    run:\n      every: 1m\n      when: now\n",
+        "5: unknown key 'when'"
+      ),
+      (
+        "ponds:\n  - path: @POND@\n", "2: the pond @POND@ has none of 'push:', 'follow:' and 'run:'"
+      ),
     ])
   func refused(text: String, expected: String) throws {
     let directory = try TestSupport.makeTemporaryDirectory()
@@ -146,7 +159,35 @@ struct AgentConfigurationTests {
     #expect(problems.contains { $0.contains(wanted) }, "\(problems)")
   }
 
-  @Test("the example configurations in deploy/ load", arguments: ["station.yaml", "lab.yaml"])
+  @Test("run: a pond's resources on a schedule, all or some; a pond may only run")
+  func scheduledRuns() throws {
+    let directory = try TestSupport.makeTemporaryDirectory()
+    let station = try Self.makePond(directory, "station")
+    let other = try Self.makePond(directory, "other")
+    let configuration = try Self.load(
+      """
+      ponds:
+        - path: \(station)
+          run:
+            every: 15m
+          push:
+            - remote: backup
+        - path: \(other)
+          run:
+            every: 30s
+            resources: [collect, hourly]
+      """, in: directory)
+    #expect(
+      configuration.runs == [
+        .init(pond: station, every: .seconds(900), resources: []),
+        .init(pond: other, every: .seconds(30), resources: ["collect", "hourly"]),
+      ])
+    #expect(configuration.jobs.map(\.pond) == [station])
+  }
+
+  @Test(
+    "the example configurations in deploy/ load",
+    arguments: ["station.yaml", "lab.yaml", "pipeline-agent.yaml"])
   func examples(name: String) throws {
     let directory = try TestSupport.makeTemporaryDirectory()
     let pond = try Self.makePond(directory, "station")
@@ -162,5 +203,8 @@ struct AgentConfigurationTests {
     #expect(configuration.host == "127.0.0.1")
     #expect(!configuration.jobs.isEmpty)
     #expect(configuration.jobs.allSatisfy { $0.pond == pond })
+    if name == "pipeline-agent.yaml" {
+      #expect(configuration.runs == [.init(pond: pond, every: .seconds(900), resources: [])])
+    }
   }
 }

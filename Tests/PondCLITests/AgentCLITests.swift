@@ -407,3 +407,67 @@ struct AgentCLITests {
     #expect(result.stderrText.contains(directory.path + "/pond-agent"), "\(result.stderrText)")
   }
 }
+
+@Suite("agent: scheduled runs of a pond's resources", .serialized)
+struct AgentRunTests {
+  @Test(
+    "run every 300ms: a file dropped in an Inbox's spool reaches the pond and the remote; failures are logged by name"
+  )
+  func scheduledInbox() throws {
+    let directory = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let remote = try TestRemote.make("file", in: directory)
+    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
+    try station.ok("init")
+    #expect(try station.run(["remote", "add", "backup", remote.url] + remote.options).status == 0)
+    let spool = directory.appendingPathComponent("spool")
+    try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+    let resources = try AgentCLITests.write(
+      """
+      kind: Inbox
+      name: logger
+      spec:
+        source: \(spool.path)/*.txt
+        destination: /inbox
+      ---
+      kind: Inbox
+      name: broken
+      spec:
+        source: ${env:NOT_SET_ANYWHERE}/*.txt
+        destination: /broken
+      """, to: directory, "resources.yaml")
+    try station.ok("apply", "-f", resources)
+    let config = try AgentCLITests.write(
+      """
+      listen: 127.0.0.1:0
+      ponds:
+        - path: \(station.root)
+          run:
+            every: 300ms
+          push:
+            - remote: backup
+              rpo: 1m
+      """, to: directory)
+    let agent = try RunningAgent(config: config, in: directory, environment: remote.environment)
+    try "reading 1\n".write(
+      to: spool.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+    try waitFor("the agent's run to copy a.txt", timeout: 20) {
+      (try station.run(["cat", "/inbox/a.txt"])).stdout == "reading 1\n"
+    }
+    let head = try AgentCLITests.head(station)
+    try waitFor("the push of version \(head)", timeout: 20) {
+      try station.run(["verify", "backup"]).status == 0
+        && (try station.ok("status")).contains("in step at version \(head)")
+    }
+    let metrics = try agent.get("/metrics")
+    #expect(
+      metrics.body.contains(
+        #"pond_agent_resource_runs_total{pond="\#(station.root)",result="failed"}"#),
+      "\(metrics.body)")
+    let stopped = try agent.terminate()
+    #expect(stopped.status == 0, "\(agent.stderr)")
+    #expect(
+      agent.stderr.contains("resource Inbox broken of \(station.root): failed"), "\(agent.stderr)")
+    #expect(agent.stderr.contains("NOT_SET_ANYWHERE is not set"), "\(agent.stderr)")
+  }
+}
