@@ -231,6 +231,44 @@ public struct TableSchema: Sendable, Hashable, CustomStringConvertible {
     return notes.isEmpty ? nil : notes.joined(separator: "; ")
   }
 
+  /// How this schema (a version's) fails to extend `latest` (the latest version's of the series it is
+  /// appended to), in one line such as `column temp_c is double here, int64 in the series; column site is
+  /// missing`; nil when it may be appended.
+  ///
+  /// The rule of a widening series: every column of `latest`, with the same type and nullability, in the
+  /// same order, and any new columns nullable, anywhere between them (the rows of older versions read
+  /// them as null). The schema a series is read with is its latest version's, which therefore holds every
+  /// column of every older version.
+  public func refusal(toExtend latest: TableSchema) -> String? {
+    var notes: [String] = []
+    for column in latest.columns {
+      guard let index = index(of: column.name) else {
+        notes.append("column \(column.name) is missing (a series keeps every column it had)")
+        continue
+      }
+      let here = columns[index]
+      if here.type != column.type {
+        notes.append("column \(column.name) is \(here.type) here, \(column.type) in the series")
+      } else if here.nullable != column.nullable {
+        notes.append(
+          "column \(column.name) is \(here.nullable ? "" : "not ")nullable here, \(column.nullable ? "" : "not ")nullable in the series"
+        )
+      }
+    }
+    for column in columns where latest.index(of: column.name) == nil && !column.nullable {
+      notes.append(
+        "new column \(column.name) is not nullable (a column added to a series must be nullable, "
+          + "written \(column.name):\(column.type)?: the rows of older versions read it as null)")
+    }
+    let kept = columns.map(\.name).filter { latest.index(of: $0) != nil }
+    if notes.isEmpty && kept != latest.columns.map(\.name) {
+      notes.append(
+        "the series' columns are in another order (\(kept.joined(separator: ",")) here, \(latest.columns.map(\.name).joined(separator: ",")) in the series; new columns may go anywhere, the others keep their order)"
+      )
+    }
+    return notes.isEmpty ? nil : notes.joined(separator: "; ")
+  }
+
   /// Refuses a name the text syntax could not carry back.
   static func check(name: String) throws(TableError) {
     guard !name.isEmpty else {

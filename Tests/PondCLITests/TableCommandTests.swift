@@ -57,7 +57,7 @@ struct TableCommandTests {
           "copy", "--table", "--series",
           pond.hostFile("b.csv", Array("time,x\n2024-01-01T00:00:00Z,1\n".utf8)), "/s",
         ],
-        "the header has column x, the schema"
+        "column temp_c: the series has column temp_c (time:timestamp?,temp_c:double?,site:string?), the header does not"
       ),
       (
         [
