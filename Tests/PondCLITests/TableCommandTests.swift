@@ -365,6 +365,9 @@ struct WidenedSeriesCommandTests {
         "query", "--format", "csv", "--table", "s=/s",
         "SELECT count(b), count(*), sum(b IS NULL) FROM s")
         == "count(b),count(*),sum(b IS NULL)\r\n1,3,2\r\n")
+    #expect(
+      try pond.ok("cat", "--format", "table", "--sql", "SELECT a, b FROM source", "/s")
+        == "a     b\n----  ----\n1.5   NULL\nNULL  NULL\n2.5   7\n")
     let described = try pond.ok("describe", "/s")
     #expect(
       described.contains(

@@ -164,6 +164,50 @@ struct SeriesWideningTests {
       ])
   }
 
+  @Test func atAnOlderVersionTheSeriesHasTheColumnsOfThatTime() throws {
+    let pond = try WideningFixture()
+    let store = try pond.reader
+    let first = try #require(
+      try store.tableVersions("/s", in: store.fileSystem()).first?.transaction)
+    let engine = try QueryEngine()
+    try engine.register(
+      try PondQuery.table(
+        named: "s", pattern: "/s", in: store, fileSystem: store.fileSystem(at: first)))
+    #expect(
+      try rows(engine, "SELECT * FROM s ORDER BY time DESC LIMIT 1")
+        == [[.text("2024-06-01T00:20:00.000000Z"), .real(3)]])
+  }
+
+  /// What a collector that writes Parquet itself does: `checkParquet`, then `storeTable` with
+  /// `TableSeries.appendCheck`, which refuses under the lock and commits nothing.
+  @Test func aCollectorStoresThroughStoreTableWithTheCheck() throws {
+    let pond = try WideningFixture()
+    func store(_ schema: String, _ columns: [ParquetColumnData]) throws {
+      let file = pond.directory.appendingPathComponent("collector.parquet").path
+      try? FileManager.default.removeItem(atPath: file)
+      _ = try ParquetWriter.write(
+        path: file, schema: try TableSchema(parsing: schema).parquetSchema, columns: columns)
+      let info = try TableImport.checkParquet(at: file)
+      _ = try PondStore(root: pond.root, mode: .write(wait: false)).storeTable(
+        parquetAt: file, describedBy: info, to: "/s", series: true, commandLine: "collector",
+        check: TableSeries.appendCheck(info, series: "/s"))
+    }
+    let time = ParquetColumnData.int64s([WideningFixture.start + 4 * WideningFixture.hour])
+    try store(
+      "c:int64?,time:timestamp,a:double?,b:double?",
+      [.int64s([1]), time, .doubles([2]), .doubles([3])])
+    let head = try pond.reader.head
+    #expect {
+      try store(
+        "time:timestamp,a:double?,b:double?,d:bool",
+        [time, .doubles([2]), .doubles([3]), .booleans([true])])
+    } throws: { error in
+      "\(error)".contains("column c is missing; new column d is not nullable")
+    }
+    #expect(try pond.reader.head == head)
+    #expect(try pond.query("SELECT count(c), count(*) FROM s") == [[.integer(1), .integer(8)]])
+  }
+
   @Test func aGlobReadsSeriesOfNarrowerSchemasWithTheWidest() throws {
     let pond = try WideningFixture()
     try pond.append(
