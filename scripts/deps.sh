@@ -2,12 +2,13 @@
 # Installs what building and testing DuckPond needs, and only what is missing:
 # Debian packages (C libraries, the zstd CLI) and a Python virtual environment (.venv) with the
 # independent checkers the interoperability tests run (deltalake, pyarrow, duckdb, moto, awscli),
-# and Ceph for the throwaway RADOS Gateway of scripts/ceph/with-rgw.sh.
+# Ceph for the throwaway RADOS Gateway of scripts/ceph/with-rgw.sh, and Chromium and dygraphs (libjs-dygraphs)
+# for the static site and its headless check (docs/pipeline.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev zlib1g-dev libsqlite3-dev sqlite3 zstd
-  pkg-config python3-venv bc ceph-mon ceph-osd radosgw ceph-common)
+  pkg-config python3-venv bc ceph-mon ceph-osd radosgw ceph-common chromium libjs-dygraphs)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

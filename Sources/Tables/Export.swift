@@ -14,6 +14,10 @@ public import TinyFS
 /// (`ParquetRowBatches`), into new files of the same schema, one per run of rows in one period. Rows whose
 /// time is null go into the null partition (`year=__HIVE_DEFAULT_PARTITION__/...`). Files are never merged
 /// across versions, and a version of no rows writes no file under partitioning.
+///
+/// Every file of a match has the schema it is read with (`TableSeries.schema(of:path:)`, its latest
+/// version's): an older version of a widened series, which lacks columns, is written anew with them, null
+/// (so DuckDB and pyarrow, which take the first file's schema, read every column without union_by_name).
 public enum Export {
   /// What was written for one match.
   public struct MatchReport: Sendable, Codable, Equatable {
@@ -31,6 +35,9 @@ public enum Export {
     public var bytes: Int64
     /// How many versions were split into periods (the others were copied as they are).
     public var splitVersions: Int
+    /// How many versions lacked columns of the latest version's schema and were written with it, nulls
+    /// in those columns (older versions of a widened series).
+    public var widenedVersions: Int
   }
 
   /// Exports the tables and series of tables that `patterns` match in `fileSystem` (a pond's, at some
@@ -42,7 +49,7 @@ public enum Export {
     _ patterns: [String], from store: PondStore, in fileSystem: FileSystem, to directory: String,
     partitioning: ExportPartitioning?, batchRows: Int = 8192
   ) throws -> [MatchReport] {
-    var plan: [(path: String, versions: [TableVersion])] = []
+    var plan: [(path: String, versions: [TableVersion], schema: TableSchema)] = []
     var seen = Set<[UInt8]>()
     for pattern in patterns {
       let matches: [String]
@@ -74,23 +81,30 @@ public enum Export {
               "has no time column (pond version \(missing.transaction)) to partition by; nothing was "
               + "written (export it without --temporal)")
         }
-        plan.append((path, versions))
+        guard let schema = try TableSeries.schema(of: versions, path: path) else { continue }
+        plan.append((path, versions, schema))
       }
     }
     try prepare(directory)
     var reports: [MatchReport] = []
-    for (path, versions) in plan {
+    for (path, versions, schema) in plan {
       let relative = path.drop(while: { $0 == "/" })
       let target = relative.isEmpty ? directory : directory + "/" + relative
       var report = MatchReport(
         path: path, directory: target, versions: versions.count, files: 0, rows: 0, bytes: 0,
-        splitVersions: 0)
+        splitVersions: 0, widenedVersions: 0)
       try LocalFiles.makeDirectories(target)
       for version in versions {
+        let widened = version.table.schema != schema.description
+        if widened { report.widenedVersions += 1 }
         if let partitioning {
           try exportPartitioned(
-            version, store: store, partitioning: partitioning, to: target, batchRows: batchRows,
-            &report)
+            version, schema: schema, widened: widened, store: store, partitioning: partitioning,
+            to: target, batchRows: batchRows, &report)
+        } else if widened {
+          try exportWidened(
+            version, schema: schema, store: store,
+            to: target + "/part-\(version.transaction).parquet", batchRows: batchRows, &report)
         } else {
           report.bytes += try copy(
             version, store: store, to: target + "/part-\(version.transaction).parquet")
@@ -140,14 +154,54 @@ public enum Export {
     return size
   }
 
+  /// Writes `version`, which lacks columns of `schema` (the series'), as one new file `path` of `schema`:
+  /// the columns it lacks are null.
+  private static func exportWidened(
+    _ version: TableVersion, schema: TableSchema, store: PondStore, to path: String, batchRows: Int,
+    _ report: inout MatchReport
+  ) throws {
+    let (reader, positions) = try open(version, schema: schema, store: store)
+    let parquetSchema = schema.parquetSchema
+    var batches = TableSeries.RowBatches(
+      reader: reader, schema: parquetSchema, positions: positions,
+      columns: Array(parquetSchema.columns.indices), batchRows: batchRows)
+    let writer = try ParquetWriter(path: path, schema: parquetSchema)
+    while let batch = try batches.next() {
+      try writer.write(batch)
+      report.rows += Int64(batch[0].rowCount)
+    }
+    report.bytes += try writer.finish().size
+    report.files += 1
+  }
+
+  /// A reader of `version`'s file, and where `schema`'s columns are in it.
+  private static func open(_ version: TableVersion, schema: TableSchema, store: PondStore) throws
+    -> (ParquetReader, [Int?])
+  {
+    let reader = try store.parquetReader(of: version)
+    guard let positions = TableSeries.positions(of: schema.parquetSchema, in: reader.schema) else {
+      throw TableError(
+        .export, path: reader.path,
+        reason:
+          "has columns (\(reader.schema.columns.map(\.description).joined(separator: ", "))) that do "
+          + "not fit the series' (\(schema)), as its pond version \(version.transaction) records")
+    }
+    return (reader, positions)
+  }
+
+  /// Writes `version` into the periods of `partitioning` under `target`: copied as it is when it lies in
+  /// one period, is not `widened` (it has every column of `schema`, the series') and has no null time;
+  /// otherwise split into new files of `schema`.
   private static func exportPartitioned(
-    _ version: TableVersion, store: PondStore, partitioning: ExportPartitioning, to target: String,
-    batchRows: Int, _ report: inout MatchReport
+    _ version: TableVersion, schema: TableSchema, widened: Bool, store: PondStore,
+    partitioning: ExportPartitioning, to target: String, batchRows: Int,
+    _ report: inout MatchReport
   ) throws {
     guard version.table.rows > 0 else { return }
-    let reader = try store.parquetReader(of: version)
+    let (reader, positions) = try open(version, schema: schema, store: store)
+    let parquetSchema = schema.parquetSchema
     guard let timeName = version.table.timeColumn,
-      let timeIndex = reader.schema.index(of: timeName),
+      let timeColumn = parquetSchema.index(of: timeName), let timeIndex = positions[timeColumn],
       case .timestamp(let unit, _) = reader.schema.columns[timeIndex].logicalType
     else {
       throw TableError(
@@ -158,7 +212,7 @@ public enum Export {
     }
     let prefix = "part-\(version.transaction)-"
     // Fast path: one period, no null time. The recorded range is in µs, rounded outwards.
-    if let range = version.table.timeRange {
+    if !widened, let range = version.table.timeRange {
       let period = partitioning.period(of: range.lowerBound, unit: .microseconds)
       if period.contains(range.upperBound),
         try !hasNull(reader: reader, column: timeIndex)
@@ -172,8 +226,9 @@ public enum Export {
       }
     }
     report.splitVersions += 1
-    var batches = ParquetRowBatches(
-      reader: reader, columns: Array(reader.schema.columns.indices), batchRows: batchRows)
+    var batches = TableSeries.RowBatches(
+      reader: reader, schema: parquetSchema, positions: positions,
+      columns: Array(parquetSchema.columns.indices), batchRows: batchRows)
     var writer: ParquetWriter?
     var current: ExportPartitioning.Period?
     var fileNumber = 0
@@ -185,7 +240,7 @@ public enum Export {
       report.bytes += summary.size
     }
     while let batch = try batches.next() {
-      let time = batch[timeIndex]
+      let time = batch[timeColumn]
       guard case .int64(let instants) = time.values else {
         preconditionFailure("a timestamp column holds INT64 values")
       }
@@ -220,7 +275,7 @@ public enum Export {
           let directory = target + "/" + period.directory
           try LocalFiles.makeDirectories(directory)
           writer = try ParquetWriter(
-            path: directory + "/\(prefix)\(fileNumber).parquet", schema: reader.schema)
+            path: directory + "/\(prefix)\(fileNumber).parquet", schema: parquetSchema)
           fileNumber += 1
           current = period
         }

@@ -5,10 +5,11 @@ import TLogFS
 /// memory is one page per column plus the open buckets, whatever the version's size.
 struct ReduceInput {
   /// Adds every row of `version` with a non-null time to `levels.finest`; returns the rows read and the
-  /// largest time seen (µs). A row in a bucket before `closedBefore` is late data.
+  /// largest time seen (µs). A row in a bucket before `closedBefore` is late data. `schema` is the input's
+  /// (`TableSeries.schema(of:path:)`): a configured column that this version lacks is null in its rows.
   static func read(
-    _ version: TableVersion, path: String, store: PondStore, columns: [ReduceConfiguration.Column],
-    closedBefore: Int64?, into levels: inout ReduceLevels
+    _ version: TableVersion, path: String, schema: TableSchema, store: PondStore,
+    columns: [ReduceConfiguration.Column], closedBefore: Int64?, into levels: inout ReduceLevels
   ) throws -> (rows: Int64, maxTime: Int64?) {
     let reader: ParquetReader
     do {
@@ -16,20 +17,29 @@ struct ReduceInput {
     } catch let error as ParquetError {
       throw TableError(error)
     }
-    let schema = try TableSchema(parquet: reader.schema)
-    guard let timeName = version.table.timeColumn, let timeIndex = schema.index(of: timeName) else {
+    let parquetSchema = schema.parquetSchema
+    guard let positions = TableSeries.positions(of: parquetSchema, in: reader.schema) else {
+      throw TableError(
+        .schema, path: path,
+        reason:
+          "version \(version.version) has columns (\(reader.schema.columns.map(\.description).joined(separator: ", "))) "
+          + "that do not fit the series' (\(schema))")
+    }
+    guard let timeName = version.table.timeColumn, let timeColumn = schema.index(of: timeName),
+      positions[timeColumn] != nil
+    else {
       throw TableError(
         .timeColumn, path: path,
         reason: "version \(version.version) has no time column: pond reduce buckets rows by time")
     }
-    let timeType = schema.columns[timeIndex].type
-    var indices = [timeIndex]
+    let timeType = schema.columns[timeColumn].type
+    var indices = [timeColumn]
     for column in columns {
       guard let index = schema.index(of: column.name) else {
         throw TableError(
           .configuration, path: path, column: column.name,
           reason:
-            "version \(version.version) has no column \(column.name) (columns: \(schema.columns.map(\.name).joined(separator: ", ")))"
+            "the input has no column \(column.name) (columns: \(schema.columns.map(\.name).joined(separator: ", ")))"
         )
       }
       let type = schema.columns[index].type
@@ -41,7 +51,9 @@ struct ReduceInput {
       }
       indices.append(index)
     }
-    var batches = ParquetRowBatches(reader: reader, columns: indices)
+    // A configured column this version lacks comes as nulls.
+    var batches = TableSeries.RowBatches(
+      reader: reader, schema: parquetSchema, positions: positions, columns: indices)
     let finest = levels.resolutions[0]
     let scale = ParquetTimeUnitScale(perSecond: timeType.timeUnit!.perSecond)
     var current: ReducePartial?
@@ -80,7 +92,7 @@ struct ReduceInput {
   }
 
   /// The next batch of rows, Parquet's errors as the table's.
-  private static func next(_ batches: inout ParquetRowBatches) throws(TableError)
+  private static func next(_ batches: inout TableSeries.RowBatches) throws(TableError)
     -> [ParquetColumnData]?
   {
     do {

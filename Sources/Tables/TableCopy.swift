@@ -42,8 +42,8 @@ public enum TableCopy {
     deinit { for path in temporaries { try? LocalFiles.remove(path) } }
 
     /// Stores the table in `store` (opened for writing) as one commit: a new version of the table at the
-    /// destination, or one more version of the series there, whose latest version's schema and time
-    /// column it must match (checked again here, under the writer lock).
+    /// destination, or one more version of the series there, which must extend its latest version
+    /// (`TableSeries.checkAppend`, checked here under the writer lock).
     public func store(into store: PondStore, commandLine: String) throws -> Report {
       try store.change(commandLine: commandLine) { fileSystem in
         try stage(into: store, in: fileSystem)
@@ -54,11 +54,8 @@ public enum TableCopy {
     /// `fileSystem`: several tables (and other changes) then make one commit.
     public func stage(into store: PondStore, in fileSystem: FileSystem) throws -> Report {
       _ = try store.stageTable(
-        parquetAt: parquet, describedBy: table, to: destination, series: series, in: fileSystem
-      ) { previous in
-        guard series, let previous else { return }
-        try checkAppend(table, onto: previous, series: destination)
-      }
+        parquetAt: parquet, describedBy: table, to: destination, series: series, in: fileSystem,
+        check: series ? TableSeries.appendCheck(table, series: destination) : { _ in })
       return Report(path: destination, table: table, wasParquet: wasParquet)
     }
   }
@@ -70,7 +67,8 @@ public enum TableCopy {
   /// else is read as CSV and converted there, with `schema` (the `--schema` text) or an inferred one.
   /// `timeColumn` names the time column (inferred when one column is a timestamp). With `series`, a CSV
   /// appended to an existing series is converted with the series' schema and time column unless others
-  /// are given (a column of whole numbers in a file joins a series' double column).
+  /// are given (a column of whole numbers in a file joins a series' double column); columns of the file
+  /// that the series lacks widen it (`TableImport.convertCSV`'s `widening`).
   public static func prepare(
     _ source: String, to destination: String, series: Bool, schema: String?, timeColumn: String?,
     reading pond: PondStore
@@ -114,7 +112,8 @@ public enum TableCopy {
       parquet = TemporaryName.make(in: local)
       temporaries.append(parquet)
       info = try TableImport.convertCSV(
-        at: input, to: parquet, schema: given, timeColumn: timeColumn)
+        at: input, to: parquet, schema: given, timeColumn: timeColumn,
+        widening: schema == nil && given != nil)
     }
     handedOver = true
     return Prepared(
@@ -142,23 +141,6 @@ public enum TableCopy {
       return nil
     }
     return try store.tableVersions(path, in: fileSystem).last?.table
-  }
-
-  /// Refuses a version whose schema or time column differs from the series' latest version's.
-  static func checkAppend(_ new: TableInfo, onto previous: TableInfo, series path: String) throws {
-    let seriesSchema = try TableSchema(parsing: previous.schema)
-    if let difference = try TableSchema(parsing: new.schema).difference(fromSeries: seriesSchema) {
-      throw TableError(
-        .schema, path: path,
-        reason: "the table does not match the series' schema (\(seriesSchema)): \(difference); "
-          + "nothing was appended")
-    }
-    guard new.timeColumn == previous.timeColumn else {
-      throw TableError(
-        .timeColumn, path: path,
-        reason: "the table's time column is \(new.timeColumn ?? "none"), the series' is "
-          + "\(previous.timeColumn ?? "none"); nothing was appended")
-    }
   }
 
   /// Reads standard input to its end into a new file at `path`.

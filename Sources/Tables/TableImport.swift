@@ -46,16 +46,34 @@ public enum TableImport {
   /// follow the schema's order.
   /// - Parameter timeColumn: the column holding each row's time; when nil, the one timestamp column if
   ///   there is exactly one, none if there is none.
+  /// - Parameter widening: with a `schema`, the header may also name columns the schema lacks (a series'
+  ///   schema, widened by a file with new columns): they follow the schema's columns, in the header's
+  ///   order, nullable, with the types inference gives them (one more pass over the file).
   /// - Throws: `TableError`: a malformed file (line and column), a value that does not parse as its column's
   ///   type (line, column and value), an unusable time column, or a write failure.
   public static func convertCSV(
     at path: String, to parquetPath: String, schema given: TableSchema? = nil,
-    timeColumn: String? = nil,
+    timeColumn: String? = nil, widening: Bool = false,
     options: ParquetWriterOptions = ParquetWriterOptions()
   ) throws(TableError) -> TableInfo {
-    let schema: TableSchema
+    var schema: TableSchema
     if let given {
       schema = given
+      if widening {
+        let names = try header(of: CSVReader(path: path))
+        if let missing = given.columns.first(where: { !names.contains($0.name) }) {
+          throw TableError(
+            .schema, path: path, line: 1, column: missing.name,
+            reason:
+              "the series has column \(missing.name) (\(given)), the header does not: a version keeps "
+              + "every column of its series (an empty column holds nulls)")
+        }
+        if names.contains(where: { given.index(of: $0) == nil }) {
+          let inferred = try inferSchema(ofCSVAt: path)
+          schema = try TableSchema(
+            given.columns + inferred.columns.filter { given.index(of: $0.name) == nil })
+        }
+      }
     } else {
       schema = try inferSchema(ofCSVAt: path)
     }

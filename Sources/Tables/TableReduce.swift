@@ -111,6 +111,8 @@ public enum TableReduce {
     var input: String
     var output: String
     var versions: [TableVersion]
+    /// The schema the input is read with (its latest version's; older versions may lack columns).
+    var schema: TableSchema
     var state: ReduceState?
     var report: InputReport
   }
@@ -159,7 +161,9 @@ public enum TableReduce {
       rebuilt = "\(output) holds output but no \(stateName)"
     }
     let versions = all.filter { $0.version > (state?.version ?? 0) }
-    guard !versions.isEmpty else { return nil }
+    guard !versions.isEmpty, let schema = try TableSeries.schema(of: all, path: input) else {
+      return nil
+    }
     if let state, let maxTime = state.maxTime {
       let closedBefore = configuration.resolutions[0].bucketStart(of: maxTime)
       if let late = versions.first(where: {
@@ -175,7 +179,9 @@ public enum TableReduce {
     let report = InputReport(
       input: input, output: output, versions: versions.count, rows: 0, buckets: [:],
       rebuilt: rebuilt)
-    return Plan(input: input, output: output, versions: versions, state: state, report: report)
+    return Plan(
+      input: input, output: output, versions: versions, schema: schema, state: state, report: report
+    )
   }
 
   /// Reads the plan's versions into buckets; the closed ones go to the sinks (one per resolution).
@@ -223,8 +229,8 @@ public enum TableReduce {
     var rows: Int64 = 0
     for (index, version) in versions.enumerated() {
       let read = try ReduceInput.read(
-        version, path: plan.input, store: store, columns: columns, closedBefore: closedBefore,
-        into: &levels)
+        version, path: plan.input, schema: plan.schema, store: store, columns: columns,
+        closedBefore: closedBefore, into: &levels)
       rows += read.rows
       if let time = read.maxTime { maxTime = Swift.max(maxTime ?? time, time) }
       guard let maxTime else { continue }

@@ -201,10 +201,24 @@ public struct TableSchema: Sendable, Hashable, CustomStringConvertible {
   /// The index of the column named exactly `name`.
   public func index(of name: String) -> Int? { columns.firstIndex { $0.name == name } }
 
-  /// How this schema (a new version's) differs from `series` (the series it is added to), in one line
-  /// such as `column temp_c is double here, int64 in the series; column x is missing`; nil when equal.
-  /// Nullability and column order count as differences too.
+  /// How this schema differs from `series`, exactly, in one line such as `column temp_c is double here,
+  /// int64 in the series; column x is missing`; nil when equal. Nullability and column order count as
+  /// differences too. (A version appended to a series may also widen it: `refusal(toExtend:)`.)
   public func difference(fromSeries series: TableSchema) -> String? {
+    var notes = changes(from: series)
+    for column in columns where series.index(of: column.name) == nil {
+      notes.append("column \(column.name) is not in the series")
+    }
+    if notes.isEmpty && self != series {
+      notes.append(
+        "the columns are in another order (\(columns.map(\.name).joined(separator: ",")) here, \(series.columns.map(\.name).joined(separator: ",")) in the series)"
+      )
+    }
+    return notes.isEmpty ? nil : notes.joined(separator: "; ")
+  }
+
+  /// A note for each column of `series` that this schema lacks, or holds with another type or nullability.
+  private func changes(from series: TableSchema) -> [String] {
     var notes: [String] = []
     for column in series.columns {
       guard let index = index(of: column.name) else {
@@ -220,12 +234,28 @@ public struct TableSchema: Sendable, Hashable, CustomStringConvertible {
         )
       }
     }
-    for column in columns where series.index(of: column.name) == nil {
-      notes.append("column \(column.name) is not in the series")
-    }
-    if notes.isEmpty && self != series {
+    return notes
+  }
+
+  /// How this schema (a version's) fails to extend `latest` (the latest version's of the series it is
+  /// appended to), in one line such as `column temp_c is double here, int64 in the series; column site is
+  /// missing`; nil when it may be appended.
+  ///
+  /// The rule of a widening series: every column of `latest`, with the same type and nullability, in the
+  /// same order, and any new columns nullable, anywhere between them (the rows of older versions read
+  /// them as null). The schema a series is read with is its latest version's, which therefore holds every
+  /// column of every older version.
+  public func refusal(toExtend latest: TableSchema) -> String? {
+    var notes = changes(from: latest)
+    for column in columns where latest.index(of: column.name) == nil && !column.nullable {
       notes.append(
-        "the columns are in another order (\(columns.map(\.name).joined(separator: ",")) here, \(series.columns.map(\.name).joined(separator: ",")) in the series)"
+        "new column \(column.name) is not nullable (a column added to a series must be nullable, "
+          + "written \(column.name):\(column.type)?: the rows of older versions read it as null)")
+    }
+    let kept = columns.map(\.name).filter { latest.index(of: $0) != nil }
+    if notes.isEmpty && kept != latest.columns.map(\.name) {
+      notes.append(
+        "the series' columns are in another order (\(kept.joined(separator: ",")) here, \(latest.columns.map(\.name).joined(separator: ",")) in the series; new columns may go anywhere, the others keep their order)"
       )
     }
     return notes.isEmpty ? nil : notes.joined(separator: "; ")

@@ -155,7 +155,7 @@ struct ExportCommandTests {
     try Self.makeSeries(pond)
     let out = pond.directory.appendingPathComponent("years").path
     let text = try pond.ok("export", "--temporal", "year", "/lake/s", out)
-    #expect(text.contains("(versions: 3, split: 1)"), "\(text)")
+    #expect(text.contains("(versions: 3, split: 1, widened: 0)"), "\(text)")
     let files = try Self.files(under: out)
     // The third version is split around its null time: 08:30, null, 09:30 make three files.
     #expect(files.count == 5, "\(files)")

@@ -57,7 +57,7 @@ struct TableCommandTests {
           "copy", "--table", "--series",
           pond.hostFile("b.csv", Array("time,x\n2024-01-01T00:00:00Z,1\n".utf8)), "/s",
         ],
-        "the header has column x, the schema"
+        "column temp_c: the series has column temp_c (time:timestamp?,temp_c:double?,site:string?), the header does not"
       ),
       (
         [
@@ -336,5 +336,77 @@ struct TableReplicationCommandTests {
     )
     try pond.ok("copy", "--table", pond.hostFile("back.csv", Array(printed.utf8)), "/back")
     #expect(try pond.ok("cat", "/back") == printed)
+  }
+}
+
+/// A series of tables that widens with a new nullable column, through the binary.
+@Suite("pond tables: a series widens with new nullable columns")
+struct WidenedSeriesCommandTests {
+  @Test("a CSV with a new column widens the series; cat, query, describe and export read it")
+  func widenAndRead() throws {
+    let pond = try CLIPond()
+    defer { pond.cleanup() }
+    try pond.ok("init")
+    let first = "time,a\n2024-01-01T00:00:00Z,1.5\n2024-01-01T00:30:00Z,\n"
+    let second = "time,a,b\n2024-01-01T01:00:00Z,2.5,7\n"
+    try pond.ok("copy", "--table", "--series", pond.hostFile("1.csv", Array(first.utf8)), "/s")
+    try pond.ok("copy", "--table", "--series", pond.hostFile("2.csv", Array(second.utf8)), "/s")
+    #expect(
+      try pond.ok("cat", "/s")
+        == "time,a,b\r\n2024-01-01T00:00:00.000000Z,1.5,\r\n2024-01-01T00:30:00.000000Z,,\r\n"
+        + "2024-01-01T01:00:00.000000Z,2.5,7\r\n")
+    #expect(
+      try pond.ok("cat", "--format", "json", "/s")
+        == "{\"time\":\"2024-01-01T00:00:00.000000Z\",\"a\":1.5,\"b\":null}\n"
+        + "{\"time\":\"2024-01-01T00:30:00.000000Z\",\"a\":null,\"b\":null}\n"
+        + "{\"time\":\"2024-01-01T01:00:00.000000Z\",\"a\":2.5,\"b\":7}\n")
+    #expect(
+      try pond.ok(
+        "query", "--format", "csv", "--table", "s=/s",
+        "SELECT count(b), count(*), sum(b IS NULL) FROM s")
+        == "count(b),count(*),sum(b IS NULL)\r\n1,3,2\r\n")
+    #expect(
+      try pond.ok("cat", "--format", "table", "--sql", "SELECT a, b FROM source", "/s")
+        == "a     b\n----  ----\n1.5   NULL\nNULL  NULL\n2.5   7\n")
+    let described = try pond.ok("describe", "/s")
+    #expect(
+      described.contains(
+        "2 rows  time 2024-01-01T00:00:00.000Z .. 2024-01-01T00:30:00.000Z  schema time:timestamp?,a:double?\n"
+      ))
+    #expect(
+      described.contains(
+        "1 rows  time 2024-01-01T01:00:00.000Z .. 2024-01-01T01:00:00.000Z  schema time:timestamp?,a:double?,b:int64?\n"
+      ))
+    let out = pond.directory.appendingPathComponent("out").path
+    let exported = try pond.ok("export", "/s", out)
+    #expect(exported.contains("2 files, 3 rows") && exported.contains("widened: 1"), "\(exported)")
+  }
+
+  @Test("a changed type, a dropped column and a new column that is not nullable commit nothing")
+  func refusals() throws {
+    let pond = try CLIPond()
+    defer { pond.cleanup() }
+    try pond.ok("init")
+    let first = "time,a\n2024-01-01T00:00:00Z,1.5\n"
+    try pond.ok("copy", "--table", "--series", pond.hostFile("1.csv", Array(first.utf8)), "/s")
+    let head = try pond.ok("log")
+    let row = "time,a,b\n2024-01-01T01:00:00Z,2,3\n"
+    let cases: [(schema: String, csv: String, message: String)] = [
+      ("time:timestamp?,a:int64?,b:int64?", row, "column a is int64 here, double in the series"),
+      ("time:timestamp?,b:int64?", "time,b\n2024-01-01T01:00:00Z,3\n", "column a is missing"),
+      ("time:timestamp?,a:double?,b:int64", row, "new column b is not nullable"),
+    ]
+    for (index, refused) in cases.enumerated() {
+      let result = try pond.run(
+        "copy", "--table", "--series", "--schema", refused.schema,
+        pond.hostFile("r\(index).csv", Array(refused.csv.utf8)), "/s")
+      #expect(result.status != 0)
+      #expect(
+        result.stderr.contains(
+          "/s: the table does not extend the series' schema (time:timestamp?,a:double?): ")
+          && result.stderr.contains(refused.message)
+          && result.stderr.contains("nothing was appended"), "\(result.stderr)")
+    }
+    #expect(try pond.ok("log") == head)
   }
 }

@@ -6,7 +6,9 @@ import PondSQLite
 /// Types: BOOLEAN, INT32 and INT64 are INTEGER (booleans 0 and 1), FLOAT and DOUBLE are REAL, strings TEXT,
 /// other byte arrays BLOB, dates and timestamps TEXT (`TimestampText`). Constraints `=`, `<`, `<=`, `>`,
 /// `>=` on the time column with an instant are used to skip files (by `ParquetSource.timeRange`, unopened),
-/// pages whose time values all fall outside, and rows; SQLite still checks every constraint itself.
+/// pages whose time values all fall outside, and rows; SQLite still checks every constraint itself. Columns
+/// are found in each file by name: one a file lacks (an older version of a widened series) is null in its
+/// rows.
 final class ParquetVirtualTable: SQLiteVirtualTable {
   let table: QueryTable
   let columns: [SQLiteVirtualColumn]
@@ -118,6 +120,8 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
   private var needed: [Int] = []
   private var sourceIndex = -1
   private var reader: ParquetReader?
+  /// For each schema column, its index in `reader`'s file; nil when the file lacks it (read as null).
+  private var positions: [Int?] = []
   private var rowGroup = -1
   private var rowGroupRows = 0
   /// The current row in the row group.
@@ -130,7 +134,7 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
   /// The time bounds of the pages this cursor has decoded, kept across scans (a few bytes a page).
   private var pageTimes: [PageKey: PageTimes] = [:]
   /// Readers this cursor opened, kept across scans: the inner side of a join is scanned once per outer row.
-  private var openReaders: [Int: ParquetReader] = [:]
+  private var openReaders: [Int: (reader: ParquetReader, positions: [Int?])] = [:]
   private var readerOrder: [Int] = []
   private static let keptReaders = 8
 
@@ -261,8 +265,9 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
         rowGroupRows = Int(reader.rowGroupRowCounts[rowGroup])
         row = 0
         for column in needed {
-          columnStates[column] = ColumnState(
-            pages: reader.pages(ofColumn: column, rowGroup: rowGroup), path: reader.path)
+          columnStates[column] = positions[column].map {
+            ColumnState(pages: reader.pages(ofColumn: $0, rowGroup: rowGroup), path: reader.path)
+          }
         }
         if rowGroupRows > 0 { return true }
         continue
@@ -274,31 +279,26 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
       guard sourceIndex < sources.count else { return false }
       let source = sources[sourceIndex]
       if let range, let known = source.timeRange, !known.overlaps(range) { continue }
-      reader = try open(sourceIndex)
+      (reader, positions) = try open(sourceIndex)
       rowGroup = -1
+      // A file without the time column has only null times, none in range.
+      if range != nil, let time = table.timeColumn, positions[time] == nil { reader = nil }
     }
   }
 
-  private func open(_ index: Int) throws -> ParquetReader {
+  /// The reader of source `index`, and where the table's columns are in it (`TableSeries.positions`).
+  private func open(_ index: Int) throws -> (reader: ParquetReader, positions: [Int?]) {
     if let kept = openReaders[index] { return kept }
     let source = table.table.sources[index]
     let opened = try source.open()
-    guard Self.matches(opened.schema, schema) else {
-      throw QueryError.schemaMismatch(table.table.name, source: source.name, found: opened.schema)
+    guard let positions = TableSeries.positions(of: schema, in: opened.schema) else {
+      throw QueryError.schemaMismatch(
+        table.table.name, source: source.name, found: opened.schema, expected: schema)
     }
     if readerOrder.count == Self.keptReaders { openReaders[readerOrder.removeFirst()] = nil }
     readerOrder.append(index)
-    openReaders[index] = opened
-    return opened
-  }
-
-  /// Same names and types in the same order; a file may be stricter about nulls than its table.
-  private static func matches(_ file: ParquetSchema, _ table: ParquetSchema) -> Bool {
-    file.columns.count == table.columns.count
-      && zip(file.columns, table.columns).allSatisfy {
-        $0.name == $1.name && $0.physicalType == $1.physicalType && $0.logicalType == $1.logicalType
-          && (!$0.nullable || $1.nullable)
-      }
+    openReaders[index] = (opened, positions)
+    return (opened, positions)
   }
 
   func column(_ index: Int, into cell: SQLiteResultCell) throws {
@@ -309,7 +309,10 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
       return
     }
     guard let state = columnStates[index] else {
-      preconditionFailure("SQLite read column \(index), which colUsed left out")
+      precondition(
+        needed.contains(index), "SQLite read column \(index), which colUsed left out")
+      cell.setNull()
+      return
     }
     try state.seek(to: row)
     guard let valueIndex = state.valueIndex(at: row) else {

@@ -8,10 +8,12 @@ public enum PondQuery {
   /// The query table `name` over the table, series of tables, or glob of them at `pattern` in
   /// `fileSystem` (a version of `store`).
   ///
-  /// A glob unions every table and series of tables it matches (other matches, directories say, are left
-  /// out), all of one schema and time column, with a text column per wildcard (`capture1`, `capture2`, ...)
-  /// holding what it matched. Each version becomes one source whose recorded time range lets a query skip
-  /// it unopened.
+  /// A series is read with its latest version's schema: a column an older version lacks is null in its
+  /// rows (`TableSeries`). A glob unions every table and series of tables it matches (other matches,
+  /// directories say, are left out), all of one time column and of one schema, or of schemas the widest
+  /// of them extends (`TableSchema.refusal(toExtend:)`), with a text column per wildcard (`capture1`,
+  /// `capture2`, ...) holding what it matched. Each version becomes one source whose recorded time range
+  /// lets a query skip it unopened.
   public static func table(
     named name: String, pattern: String, in store: PondStore, fileSystem: FileSystem
   ) throws -> QueryTable {
@@ -28,27 +30,19 @@ public enum PondQuery {
     } else {
       matches = [(try fileSystem.stat(pattern).path, [])]
     }
-    var first: (path: String, info: TableInfo)?
+    // Each match is read with its latest version's schema (`TableSeries.schema(of:path:)`); the glob's
+    // with the widest of them, which every other must widen to, as a new version of a series could.
+    var widest: (path: String, schema: TableSchema, timeColumn: String?)?
+    var schemas: [(path: String, schema: TableSchema, timeColumn: String?)] = []
     var sources: [ParquetSource] = []
     let reading = StoreReference(store: store)
     for match in matches {
       let versions = try store.tableVersions(match.path, in: fileSystem)
+      guard let schema = try TableSeries.schema(of: versions, path: match.path) else { continue }
+      let found = (match.path, schema, versions.last!.table.timeColumn)
+      schemas.append(found)
+      if widest == nil || widest!.schema.refusal(toExtend: schema) != nil { widest = found }
       for version in versions {
-        if let first {
-          guard first.info.schema == version.table.schema,
-            first.info.timeColumn == version.table.timeColumn
-          else {
-            throw PondError(
-              .invalidArgument, path: match.path,
-              "version \(version.version) has columns \(version.table.schema) (time column "
-                + "\(version.table.timeColumn ?? "none")); \(first.path) has \(first.info.schema) "
-                + "(time column \(first.info.timeColumn ?? "none"))",
-              hint: "a table of a query holds tables of one schema: name them with separate --table"
-            )
-          }
-        } else {
-          first = (match.path, version.table)
-        }
         sources.append(
           ParquetSource(
             name: "\(match.path) (version \(version.version))", timeRange: version.table.timeRange,
@@ -56,16 +50,35 @@ public enum PondQuery {
           ) { try reading.open(version) })
       }
     }
-    guard let first else {
+    guard let widest else {
       // Only a series whose every version appended nothing (moves) has none: its columns are unknown.
       throw PondError(
         .invalidArgument, path: pattern, "holds no table version yet",
         hint: "store one with 'pond copy --table'")
     }
-    let schema = try TableSchema(parsing: first.info.schema)
+    for other in schemas {
+      if let refusal = widest.schema.refusal(toExtend: other.schema) {
+        throw PondError(
+          .invalidArgument, path: other.path,
+          "has columns \(other.schema), which \(widest.path)'s (\(widest.schema)) do not extend "
+            + "(\(refusal))",
+          hint:
+            "a table of a query holds tables of one schema, or of schemas that widen one another "
+            + "with nullable columns: name them with separate --table")
+      }
+      guard other.timeColumn == widest.timeColumn else {
+        throw PondError(
+          .invalidArgument, path: other.path,
+          "has the time column \(other.timeColumn ?? "none"); \(widest.path) has "
+            + "\(widest.timeColumn ?? "none")",
+          hint:
+            "a table of a query holds tables of one time column: name them with separate --table")
+      }
+    }
+    let schema = widest.schema
     let captureCount = matches.first?.captures.count ?? 0
     return QueryTable(
-      name: name, schema: schema.parquetSchema, timeColumn: first.info.timeColumn,
+      name: name, schema: schema.parquetSchema, timeColumn: widest.timeColumn,
       captureColumns: (0..<captureCount).map { "capture\($0 + 1)" }, sources: sources)
   }
 }

@@ -24,7 +24,9 @@ public struct ParquetSource: Sendable {
   }
 }
 
-/// A table that SQL can read: Parquet files of one schema, read one after the other as one table.
+/// A table that SQL can read: Parquet files read one after the other as one table. Each file holds the
+/// schema's columns, found by name (`TableSeries.positions`), or lacks some nullable ones, which are null
+/// in its rows (the older versions of a widened series).
 public struct QueryTable: Sendable {
   /// The name SQL uses (`FROM name`).
   public var name: String
@@ -66,11 +68,14 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     QueryError(.invalidTable, "table \(table): \(reason)")
   }
 
-  static func schemaMismatch(_ table: String, source: String, found: ParquetSchema) -> QueryError {
+  static func schemaMismatch(
+    _ table: String, source: String, found: ParquetSchema, expected: ParquetSchema
+  ) -> QueryError {
     QueryError(
       .schemaMismatch,
       "table \(table): \(source) has columns (\(found.columns.map(\.description).joined(separator: ", "))), "
-        + "not the table's: every file of a table must have the same columns")
+        + "not the table's (\(expected.columns.map(\.description).joined(separator: ", "))): every "
+        + "file of a table must have its columns, of the same types, or lack only nullable ones")
   }
 
   static func unrepresentable(_ source: String, _ column: String, _ reason: String) -> QueryError {

@@ -16,7 +16,8 @@ extension Pond {
         ./-). Named FIFOs, \
         /dev/stdin and /proc files are read to their end too, not by their size.
         Tables: pond copy --table SOURCE POND_PATH stores one table (--series: appends it to the \
-        series of tables there, whose schema it must match). A Parquet file is stored as it is, once \
+        series of tables there, whose columns it must keep; new ones must be nullable). A Parquet \
+        file is stored as it is, once \
         every page is read; anything else is read as CSV (header required) and converted to Parquet \
         with --schema 'time:timestamp,temp_c:double?,...' or a schema inferred from the values \
         (timestamp, double, int64, bool, string; empty cells are nulls). See docs/tables.md.

@@ -60,7 +60,8 @@ extension Pond {
         for report in reports {
           try output.line(
             "\(report.path) -> \(report.directory): \(report.files) files, \(report.rows) rows, "
-              + "\(report.bytes) bytes (versions: \(report.versions), split: \(report.splitVersions))"
+              + "\(report.bytes) bytes (versions: \(report.versions), split: \(report.splitVersions), "
+              + "widened: \(report.widenedVersions))"
           )
         }
       }

@@ -9,7 +9,9 @@ extension Pond {
       abstract: "Run SQL over pond tables and series of tables.",
       discussion: """
         Each --table NAME=PATH_OR_GLOB makes the table, series of tables, or glob of them at that \
-        path readable as NAME. A glob unions every table it matches (one schema), with a text \
+        path readable as NAME (a series with its latest version's columns: NULL in older rows \
+        that lack them). A glob unions every table it matches (one schema, or narrower ones \
+        the widest extends), with a text \
         column per wildcard (capture1, capture2, ...) holding what it matched. The engine is \
         SQLite: its functions (strftime, date, avg, ...) and syntax; timestamps are ISO 8601 text \
         in UTC ('2024-06-01T12:00:00.000000Z'), so compare them with such literals. Constraints on \
