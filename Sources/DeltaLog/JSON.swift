@@ -42,6 +42,15 @@ public enum JSONValue: Sendable, Equatable {
     return nil
   }
 
+  /// A number as a `Double`: `.double` as it is, `.int` converted (exact up to 2^53).
+  public var doubleValue: Double? {
+    switch self {
+    case .double(let d): return d
+    case .int(let i): return Double(i)
+    default: return nil
+    }
+  }
+
   public var boolValue: Bool? {
     if case .bool(let b) = self { return b }
     return nil
