@@ -61,6 +61,36 @@ private func server(pageSize: Int = 10, options: [String] = []) throws -> FakeHy
     #expect(stats.armed == 0)
   }
 
+  @Test func aTokenIsRenewedBeforeItExpires() async throws {
+    // Tokens live 1 s: the client renews one that is about to expire without waiting for a 401.
+    let fake = try server(options: ["--token-seconds", "1"])
+    let pond = try HydroVuPond()
+    let collector = fake.collector()
+    _ = try await collector.run(pond: pond.root, commandLine: "run")
+    try await Task.sleep(for: .seconds(1))
+    let report = try await collector.run(pond: pond.root, commandLine: "run")
+    #expect(report.version == nil)
+    let stats = try await fake.stats()
+    // At least one renewal (more when a run outlasts a token on a busy machine).
+    #expect(stats.tokens >= 2)
+    // Every request was answered the first time: no 401 was needed.
+    #expect(stats.requests["/public-api/v1/sispec/friendlynames"] == 2)
+    #expect(stats.requests["/public-api/v1/locations/100/data"] == 10 + 1)
+  }
+
+  @Test func aLongRetryAfterIsCapped() async throws {
+    let fake = try server()
+    try await fake.arm("429", count: 1, match: "/sispec", retryAfter: 3600)
+    let client = HydroVuClient(
+      baseURL: fake.baseURL, clientID: FakeHydroVu.clientID,
+      clientSecret: FakeHydroVu.clientSecret, maxRetryAfter: .milliseconds(100))
+    let clock = ContinuousClock()
+    let started = clock.now
+    #expect(try await client.friendlyNames().parameters.count == 2)
+    #expect(clock.now - started < .seconds(30))
+    #expect(try await fake.stats().faults == 1)
+  }
+
   @Test func serverErrorsAreRetried() async throws {
     let fake = try server()
     try await fake.arm("500", count: 4, match: "/data")
