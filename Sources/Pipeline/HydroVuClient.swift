@@ -1,6 +1,7 @@
 import DeltaLog
 public import ObjectStore
 public import PondCurl
+import PondFiles
 import Synchronization
 
 /// HydroVu's public API, as the collector uses it: OAuth2 client credentials, the parameter and unit names,
@@ -154,7 +155,8 @@ public final class HydroVuClient: Sendable {
       }
       switch response.status {
       case 200..<300:
-        return (try parse(response.body, path: path), response.header("x-isi-next-page"))
+        let next = response.header("x-isi-next-page").flatMap { $0.isEmpty ? nil : $0 }
+        return (try await parse(response.body, path: path), next)
       case 401, 403:
         // A 401 says the token expired: fetch a new one, once; the same answer to a fresh token is a refusal.
         forget(bearer)
@@ -252,7 +254,7 @@ public final class HydroVuClient: Sendable {
       }
       switch response.status {
       case 200..<300:
-        let json = try parse(response.body, path: path)
+        let json = try await parse(response.body, path: path)
         guard let value = json["access_token"]?.stringValue, !value.isEmpty else {
           throw malformed(path, "it has no \"access_token\"")
         }
@@ -275,10 +277,11 @@ public final class HydroVuClient: Sendable {
     }
   }
 
-  private func parse(_ body: [UInt8], path: String) throws -> JSONValue {
+  /// Parses a body on `BlockingPool.shared` (a page of readings is megabytes: not on Swift's pool).
+  private func parse(_ body: [UInt8], path: String) async throws -> JSONValue {
     do {
-      return try JSONValue.parse(body)
-    } catch {
+      return try await BlockingPool.shared.run { try JSONValue.parse(body) }
+    } catch let error as JSONParseError {
       throw HydroVuError(
         .malformed,
         "the answer to GET \(path) is not valid JSON: \(error.reason) at byte \(error.offset) of "

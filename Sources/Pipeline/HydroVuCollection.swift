@@ -134,9 +134,9 @@ public final class HydroVuCollection: Sendable {
 }
 
 /// What a HydroVu run did.
-public struct HydroVuReport: Sendable, Equatable {
+public struct HydroVuReport: Sendable, Equatable, Encodable {
   /// One configured device.
-  public struct Device: Sendable, Equatable {
+  public struct Device: Sendable, Equatable, Encodable {
     public var id: Int64
     public var name: String
     /// Its series of readings.

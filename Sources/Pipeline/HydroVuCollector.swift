@@ -61,17 +61,22 @@ public struct HydroVuCollector: Sendable {
     let plans = try await BlockingPool.shared.run {
       try Self.plan(configuration, pond: root)
     }
-    var names: HydroVuNames?
+    // Every start time is known (or refused) before the first request.
+    var starts: [String: Int64] = [:]
+    for plan in plans where plan.device.active {
+      starts[plan.device.name] = try startTime(of: plan)
+    }
+    var names = HydroVuNames(parameters: [:], units: [:])
     var locations: [Int64: HydroVuLocation] = [:]
+    if !starts.isEmpty {
+      names = try await client.friendlyNames()
+      for location in try await client.locations() { locations[location.id] = location }
+    }
     var fetched: [Fetched] = []
     for plan in plans {
-      guard plan.device.active else {
+      guard let start = starts[plan.device.name] else {
         fetched.append(Fetched(plan: plan))
         continue
-      }
-      if names == nil {
-        names = try await client.friendlyNames()
-        for location in try await client.locations() { locations[location.id] = location }
       }
       guard let location = locations[plan.device.id] else {
         throw HydroVuError(
@@ -79,17 +84,14 @@ public struct HydroVuCollector: Sendable {
           "device \(plan.device.name): HydroVu lists no location with id \(plan.device.id) for client "
             + "id \(configuration.clientID); check the device's id")
       }
-      let start = try startTime(of: plan)
       var readings = Readings(start: start, limit: configuration.maxPointsPerRun)
-      var ended = true
       try await client.readings(location: plan.device.id, startTime: start) { page in
-        readings.add(page, names: names!, scope: plan.device.scope ?? plan.device.name)
-        if readings.isFull { ended = false }
+        readings.add(page, names: names, scope: plan.device.scope ?? plan.device.name)
         return !readings.isFull
       }
       fetched.append(
         Fetched(
-          plan: plan, readings: readings, complete: ended,
+          plan: plan, readings: readings, complete: !readings.isFull,
           deviceFile: Self.deviceFile(location)))
     }
     let local = root + "/" + PondLayout.localDirectory

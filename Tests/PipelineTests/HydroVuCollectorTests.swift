@@ -164,11 +164,30 @@ private func server(
     #expect(error?.message.contains("device d100") == true)
     #expect(error?.message.contains("no start time") == true)
     #expect(try pond.head == head)
+    // Refused before any request.
+    #expect(try await fake.stats().requests.isEmpty)
     // Once the device has data, no start is needed.
     _ = try await fake.collector().run(pond: pond.root, commandLine: "run")
     let report = try await fake.collector(withoutStart: true).run(
       pond: pond.root, commandLine: "run")
     #expect(report.version == nil)
+  }
+
+  @Test func aDeviceHydroVuDoesNotListIsRefused() async throws {
+    let fake = try server(devices: 1)
+    let pond = try HydroVuPond()
+    var configuration = fake.configuration()
+    configuration.devices.append(.init(id: 999, name: "ghost"))
+    let error = await #expect(throws: HydroVuError.self) {
+      try await HydroVuCollector(configuration, client: fake.client()).run(
+        pond: pond.root, commandLine: "run")
+    }
+    #expect(error?.kind == .configuration)
+    #expect(
+      error?.message
+        == "device ghost: HydroVu lists no location with id 999 for client id test-client; check "
+        + "the device's id")
+    #expect(try pond.head == 0)
   }
 
   @Test func aSeriesChangedDuringCollectionIsNotAppendedTo() async throws {
