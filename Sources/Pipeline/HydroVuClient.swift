@@ -192,8 +192,9 @@ public final class HydroVuClient: Sendable {
     }
   }
 
-  /// Waits before the next try of a 429 or 5xx answer (a 429's `Retry-After` seconds, capped, when it
-  /// gives one); throws for any other status, or when the tries are spent.
+  /// Waits before the next try of a 429 or 5xx answer (a 429's `Retry-After` in seconds, capped at
+  /// `maxRetryAfter`, when it gives one; the backoff otherwise); throws for any other status, or when the
+  /// tries are spent.
   private func retryOrThrow(_ response: HTTPResponse, path: String, attempt: inout Int)
     async throws
   {
@@ -258,9 +259,10 @@ public final class HydroVuClient: Sendable {
         guard let value = json["access_token"]?.stringValue, !value.isEmpty else {
           throw malformed(path, "it has no \"access_token\"")
         }
-        guard let seconds = json["expires_in"]?.int64Value, seconds > 0 else {
-          throw malformed(path, "it has no positive integer \"expires_in\"")
+        guard let life = json["expires_in"]?.doubleValue, life >= 1, life < 1e9 else {
+          throw malformed(path, "it has no \"expires_in\" of at least one second")
         }
+        let seconds = Int64(life)
         // Renewed a little early (a tenth of its life, at most a minute), so that it does not expire
         // between being checked and being received.
         let margin = min(seconds * 100, 60_000)

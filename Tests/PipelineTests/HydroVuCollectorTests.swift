@@ -217,7 +217,7 @@ private func server(
     let root = pond.root
     let run = Task { try await collector.run(pond: root, commandLine: "stalled") }
     var stalled = false
-    for _ in 0..<200 where !stalled {
+    for _ in 0..<600 where !stalled {
       try await Task.sleep(for: .milliseconds(50))
       stalled = try await fake.stats().stalled == 1
     }
