@@ -92,6 +92,27 @@ private func server(
     #expect(try pond.versions("/hydrovu/d100/readings").map(\.table.rows) == [45, 45, 45, 45, 20])
   }
 
+  @Test func aRunCutShortNeverStoresHalfATimestamp() async throws {
+    // Each page holds 7 timestamps and the first of the 3 parameters of the next one: after two pages a
+    // run has seen 15 timestamps, the 15th only in part. With at most 15 per run, it must read a third
+    // page before storing the 15th.
+    let fake = try server(options: ["--straddle"])
+    let pond = try HydroVuPond()
+    let times = fake.times(from: start)
+    var stored = 0
+    while stored < 200 {
+      let report = try await fake.collector(maxPoints: 15).run(pond: pond.root, commandLine: "run")
+      let rows = min(15, 200 - stored)
+      #expect(report.devices.map(\.rows) == [Int64(rows), Int64(rows)])
+      stored += rows
+      try fake.expectStored(in: pond, location: 101, times: Array(times.prefix(stored)))
+    }
+    try fake.expectStored(in: pond, location: 100, times: times)
+    #expect(
+      try pond.versions("/hydrovu/d101/readings").map(\.table.rows)
+        == Array(repeating: 15, count: 13) + [5])
+  }
+
   @Test func aParameterThatAppearsLaterWidensTheSeries() async throws {
     let since = start + 100 * interval
     let fake = try server(devices: 1, options: ["--late-parameter", "3:\(since)"])

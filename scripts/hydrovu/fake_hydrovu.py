@@ -12,7 +12,8 @@ Serves, on 127.0.0.1, the endpoints DuckPond's collector uses, from a determinis
                                                "customParameter", "readings": [{"timestamp", "value"}]}]}
 
 Paging: a response that has more sends `x-isi-next-page`; the client sends it back as `x-isi-start-page`.
-A data page holds --page-size timestamps (every parameter's readings at them); a list page
+A data page holds --page-size timestamps (every parameter's readings at them; with --straddle, also the
+first half of the next timestamp's parameters, whose other half opens the next page); a list page
 --list-page-size locations.
 
 The generator: devices 1..N have location ids FIRST_ID+0.., parameters 1..P (parameter p has unit p),
@@ -327,34 +328,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (KeyError, ValueError):
             return self.send_json(400, {"error": "startTime (Unix seconds) is required"})
         step = args.interval
+        count = args.parameters
         first_time = max(start_time, args.start)
         first_index = -(-(first_time - args.start) // step)
         last_index = (min(end_time, args.end) - args.start) // step
+        # Pages are runs of cells (timestamp k, parameter p) in time order; with --straddle a page ends
+        # half-way through a timestamp's parameters, and the next page holds the rest.
+        first_cell = first_index * count
         if start_page:
             try:
-                first_index = int(base64.urlsafe_b64decode(start_page.encode()).decode())
+                first_cell = int(base64.urlsafe_b64decode(start_page.encode()).decode())
             except ValueError:
                 return self.send_json(400, {"error": "bad x-isi-start-page"})
-        stop = min(last_index + 1, first_index + args.page_size)
-        times = [args.start + k * step for k in range(first_index, stop)]
+        page_cells = args.page_size * count + (count // 2 if args.straddle else 0)
+        stop_cell = min((last_index + 1) * count, first_cell + page_cells)
         late = dict(args.late_parameter)
+        shown = {p: [] for p in range(1, count + 1)}
+        for cell in range(first_cell, stop_cell):
+            t = args.start + (cell // count) * step
+            p = cell % count + 1
+            if t >= late.get(p, t):
+                shown[p].append(t)
         parts = []
-        for p in range(1, args.parameters + 1):
-            since = late.get(p)
-            shown = times if since is None else [t for t in times if t >= since]
-            if not shown:
+        for p in range(1, count + 1):
+            if not shown[p]:
                 continue
             base = location * 1000 + p * 100
             readings = ",".join(
-                '{"timestamp":%d,"value":%r}' % (t, base + ((t // 60) % 10007) / 8) for t in shown
+                '{"timestamp":%d,"value":%r}' % (t, base + ((t // 60) % 10007) / 8) for t in shown[p]
             )
             parts.append(
                 '{"parameterId":"%d","unitId":"%d","customParameter":false,"readings":[%s]}' % (p, p, readings)
             )
         body = ('{"locationId":%d,"parameters":[%s]}' % (location, ",".join(parts))).encode()
         headers = []
-        if stop <= last_index:
-            headers.append(("x-isi-next-page", base64.urlsafe_b64encode(str(stop).encode()).decode()))
+        if stop_cell < (last_index + 1) * count:
+            headers.append(("x-isi-next-page", base64.urlsafe_b64encode(str(stop_cell).encode()).decode()))
         self.answer(body, headers)
 
 
@@ -374,6 +383,9 @@ def main():
     parser.add_argument("--interval", type=int, default=900, help="seconds between readings")
     parser.add_argument("--page-size", type=int, default=1000, help="timestamps per data page")
     parser.add_argument("--list-page-size", type=int, default=100, help="locations per list page")
+    parser.add_argument(
+        "--straddle", action="store_true", help="end each data page half-way through a timestamp's parameters"
+    )
     parser.add_argument("--token-requests", type=int, default=1_000_000)
     parser.add_argument("--token-seconds", type=int, default=3600)
     parser.add_argument("--client-id", default="test-client")
