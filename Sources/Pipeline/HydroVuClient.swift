@@ -60,12 +60,12 @@ public final class HydroVuClient: Sendable {
     let (json, _) = try await get(path)
     func names(_ key: String) throws -> [String: String] {
       guard let members = json[key]?.objectMembers else {
-        throw malformed(path, "it has no object \"\(key)\"")
+        throw malformed("GET \(path)", "it has no object \"\(key)\"")
       }
       var names: [String: String] = [:]
       for (id, name) in members {
         guard let text = name.stringValue else {
-          throw malformed(path, "\(key).\(id) is not a string")
+          throw malformed("GET \(path)", "\(key).\(id) is not a string")
         }
         names[id] = text
       }
@@ -79,10 +79,12 @@ public final class HydroVuClient: Sendable {
     let path = "/public-api/v1/locations/list"
     var locations: [HydroVuLocation] = []
     try await pages(path) { json in
-      guard let items = json.arrayValue else { throw malformed(path, "it is not an array") }
+      guard let items = json.arrayValue else {
+        throw malformed("GET \(path)", "it is not an array")
+      }
       for item in items {
         guard let id = item["id"]?.int64Value else {
-          throw malformed(path, "a location has no integer \"id\"")
+          throw malformed("GET \(path)", "a location has no integer \"id\"")
         }
         let gps = item["gps"]
         locations.append(
@@ -156,7 +158,7 @@ public final class HydroVuClient: Sendable {
       switch response.status {
       case 200..<300:
         let next = response.header("x-isi-next-page").flatMap { $0.isEmpty ? nil : $0 }
-        return (try await parse(response.body, path: path), next)
+        return (try await parse(response.body, request: "GET \(path)"), next)
       case 401, 403:
         // A 401 says the token expired: fetch a new one, once; the same answer to a fresh token is a refusal.
         forget(bearer)
@@ -255,12 +257,12 @@ public final class HydroVuClient: Sendable {
       }
       switch response.status {
       case 200..<300:
-        let json = try await parse(response.body, path: path)
+        let json = try await parse(response.body, request: "POST \(path)")
         guard let value = json["access_token"]?.stringValue, !value.isEmpty else {
-          throw malformed(path, "it has no \"access_token\"")
+          throw malformed("POST \(path)", "it has no \"access_token\"")
         }
         guard let life = json["expires_in"]?.doubleValue, life >= 1, life < 1e9 else {
-          throw malformed(path, "it has no \"expires_in\" of at least one second")
+          throw malformed("POST \(path)", "it has no \"expires_in\" of at least one second")
         }
         let seconds = Int64(life)
         // Renewed a little early (a tenth of its life, at most a minute), so that it does not expire
@@ -280,13 +282,13 @@ public final class HydroVuClient: Sendable {
   }
 
   /// Parses a body on `BlockingPool.shared` (a page of readings is megabytes: not on Swift's pool).
-  private func parse(_ body: [UInt8], path: String) async throws -> JSONValue {
+  private func parse(_ body: [UInt8], request: String) async throws -> JSONValue {
     do {
       return try await BlockingPool.shared.run { try JSONValue.parse(body) }
     } catch let error as JSONParseError {
       throw HydroVuError(
         .malformed,
-        "the answer to GET \(path) is not valid JSON: \(error.reason) at byte \(error.offset) of "
+        "the answer to \(request) is not valid JSON: \(error.reason) at byte \(error.offset) of "
           + "\(body.count); nothing was stored: run again, and report it to HydroVu if it persists")
     }
   }
@@ -299,10 +301,10 @@ public final class HydroVuClient: Sendable {
   }
 }
 
-func malformed(_ path: String, _ what: String) -> HydroVuError {
+/// An answer to `request` (`GET /path`) of another shape than HydroVu's.
+func malformed(_ request: String, _ what: String) -> HydroVuError {
   HydroVuError(
-    .malformed,
-    "the answer to GET \(path) is not what HydroVu sends: \(what); nothing was stored")
+    .malformed, "the answer to \(request) is not what HydroVu sends: \(what); nothing was stored")
 }
 
 /// The names of HydroVu's parameters and units by id (`sispec/friendlynames`).
@@ -352,15 +354,15 @@ public struct HydroVuDataPage: Sendable, Equatable {
   /// Decodes the page `json` answered to `path`.
   init(_ json: JSONValue, path: String) throws {
     guard let items = json["parameters"]?.arrayValue else {
-      throw malformed(path, "it has no array \"parameters\"")
+      throw malformed("GET \(path)", "it has no array \"parameters\"")
     }
     parameters = []
     for item in items {
       guard let parameter = Self.id(item["parameterId"]), let unit = Self.id(item["unitId"]) else {
-        throw malformed(path, "a parameter has no \"parameterId\" or \"unitId\"")
+        throw malformed("GET \(path)", "a parameter has no \"parameterId\" or \"unitId\"")
       }
       guard let readings = item["readings"]?.arrayValue else {
-        throw malformed(path, "parameter \(parameter) has no array \"readings\"")
+        throw malformed("GET \(path)", "parameter \(parameter) has no array \"readings\"")
       }
       var timestamps: [Int64] = []
       var values: [Double] = []
@@ -368,11 +370,13 @@ public struct HydroVuDataPage: Sendable, Equatable {
       values.reserveCapacity(readings.count)
       for reading in readings {
         guard let time = reading["timestamp"]?.int64Value else {
-          throw malformed(path, "a reading of parameter \(parameter) has no integer \"timestamp\"")
+          throw malformed(
+            "GET \(path)", "a reading of parameter \(parameter) has no integer \"timestamp\"")
         }
         guard let value = reading["value"], !value.isNull else { continue }
         guard let number = value.doubleValue else {
-          throw malformed(path, "the value of parameter \(parameter) at \(time) is not a number")
+          throw malformed(
+            "GET \(path)", "the value of parameter \(parameter) at \(time) is not a number")
         }
         timestamps.append(time)
         values.append(number)

@@ -1,3 +1,4 @@
+import DeltaLog
 import Pipeline
 import PondTestSupport
 import Testing
@@ -200,6 +201,28 @@ private func server(pageSize: Int = 10, options: [String] = []) throws -> FakeHy
     #expect(
       String(decoding: file, as: UTF8.self)
         == #"{"id":7,"name":"Lake \"A\"","description":null,"latitude":44.5,"longitude":-123.0}"#)
+  }
+
+  @Test func aPageOfAnotherShapeIsRefusedAndNullValuesAreLeftOut() throws {
+    let path = "/public-api/v1/locations/7/data"
+    let page = try HydroVuDataPage(
+      JSONValue.parse(
+        #"{"parameters":[{"parameterId":3,"unitId":"9","readings":[{"timestamp":10,"value":1},"#
+          + #"{"timestamp":20,"value":null},{"timestamp":30,"value":2.5}]}]}"#), path: path)
+    #expect(page.parameters.map(\.parameterID) == ["3"])
+    #expect(page.parameters[0].timestamps == [10, 30])
+    #expect(page.parameters[0].values == [1, 2.5])
+    let error = #expect(throws: HydroVuError.self) {
+      try HydroVuDataPage(
+        JSONValue.parse(
+          #"{"parameters":[{"parameterId":"1","unitId":"1","readings":[{"timestamp":"x"}]}]}"#),
+        path: path)
+    }
+    #expect(error?.kind == .malformed)
+    #expect(
+      error?.message
+        == "the answer to GET \(path) is not what HydroVu sends: a reading of parameter 1 has no "
+        + "integer \"timestamp\"; nothing was stored")
   }
 
   @Test func pagesAndNamesComeBackDecoded() async throws {
