@@ -101,8 +101,9 @@ public final class HydroVuCollection: Sendable {
   }
 
   /// Commits the collection to `store` (opened for writing) as one commit: each device's new version of its
-  /// series (refused, with nothing written, when the series changed since the collection read it) and
-  /// each changed device file. Commits nothing when there is nothing new.
+  /// series (refused, with nothing written, when the series changed since the collection read it, or when
+  /// it does not extend the series' latest version: `TableSeries.checkAppend`) and each changed device
+  /// file. Commits nothing when there is nothing new.
   public func store(into store: PondStore, commandLine: String) throws -> HydroVuReport {
     var report = report
     guard hasChanges else { return report }
@@ -125,6 +126,7 @@ public final class HydroVuCollection: Sendable {
               "\(entry.seriesPath) changed while HydroVu was read (another run stored readings?); "
                 + "nothing was committed: run again")
           }
+          try TableSeries.checkAppend(table, onto: latest, series: entry.seriesPath)
         }
       }
     }

@@ -5,6 +5,7 @@ import PondTestSupport
 import TLogFS
 import Tables
 import Testing
+import TinyFS
 
 private let start: Int64 = 1_704_067_200  // 2024-01-01T00:00:00Z
 private let interval: Int64 = 900
@@ -130,7 +131,7 @@ private func server(
       in: pond, location: 100, times: fake.times(from: start), since: [3: since])
   }
 
-  @Test(.disabled("needs series widening (branch widen)"))
+  @Test
   func aWidenedSeriesReadsAsOneTable() async throws {
     let since = start + 100 * interval
     let fake = try server(devices: 1, options: ["--late-parameter", "3:\(since)"])
@@ -209,6 +210,32 @@ private func server(
         == "device ghost: HydroVu lists no location with id 999 for client id test-client; check "
         + "the device's id")
     #expect(try pond.head == 0)
+  }
+
+  @Test func aSeriesTheCollectorDidNotWriteIsRefused() async throws {
+    let fake = try server(devices: 1)
+    let pond = try HydroVuPond()
+    let csv = try pond.scratch.write(
+      Array("time,site\n2024-01-01T00:00:00Z,lake\n".utf8), to: "other.csv")
+    try PondStore(root: pond.root, mode: .write(wait: true)).change(commandLine: "mkdir") {
+      try $0.createDirectory("/hydrovu/d100", withParents: true)
+    }
+    let prepared = try TableCopy.prepare(
+      csv, to: "/hydrovu/d100/readings", series: true, schema: nil, timeColumn: nil,
+      reading: try PondStore(root: pond.root, mode: .read))
+    _ = try prepared.store(
+      into: try PondStore(root: pond.root, mode: .write(wait: true)), commandLine: "copy")
+    let head = try pond.head
+    let error = await #expect(throws: HydroVuError.self) {
+      try await fake.collector().run(pond: pond.root, commandLine: "run")
+    }
+    #expect(error?.kind == .pond)
+    #expect(
+      error?.message
+        == "/hydrovu/d100/readings has columns time:timestamp?,site:string? (time column time), not "
+        + "those of HydroVu readings (time:timestamp, then double? columns); move it away or choose "
+        + "another directory")
+    #expect(try pond.head == head)
   }
 
   @Test func aSeriesChangedDuringCollectionIsNotAppendedTo() async throws {
