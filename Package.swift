@@ -109,9 +109,8 @@ let package = Package(
     .target(
       name: "Pipeline",
       dependencies: [
-        "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "PondCurl",
-        "PondCrypto",
-        "PondFiles", "PondTime",
+        "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "ObjectStore", "PondCurl",
+        "PondCrypto", "PondFiles", "PondTime",
       ]),
 
     // The agent: push on commit and on a schedule, follow remotes, /healthz and /metrics, as services.
