@@ -111,7 +111,7 @@ let package = Package(
       dependencies: [
         "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "PondCurl",
         "PondCrypto",
-        "PondFiles", "PondTime",
+        "PondFiles", "PondSQLite", "PondTime",
       ]),
 
     // The agent: push on commit and on a schedule, follow remotes, /healthz and /metrics, as services.
