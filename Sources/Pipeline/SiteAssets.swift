@@ -149,7 +149,7 @@ enum SiteAssets {
 
       function start(config) {
         series = config;
-        if (series.range === null) { return; }
+        if (!series.range) { return; }
         whole();
       }
 
@@ -188,7 +188,7 @@ enum SiteAssets {
         return result;
       }
 
-      function ready() { return series !== null && (series.range === null || (shown !== null && pending === 0)); }
+      function ready() { return series !== null && (!series.range || (shown !== null && pending === 0)); }
 
       return {
         register: register, start: start, zoom: zoom, whole: whole, drawn: drawn, ready: ready,

@@ -35,6 +35,10 @@ public enum SiteBuilder {
   /// The manifest's name in the output directory.
   public static let manifestName = ".pond-site.json"
 
+  /// Part of every file's inputs: change it when what a file is made into changes (the pages' HTML, the
+  /// data files' format), so that a rebuild by a newer `pond` rewrites the files an older one made.
+  static let format = "pond-site-1"
+
   /// dygraphs' files copied into the site: required, then optional (source maps the others name).
   static let dygraphsFiles = ["dygraph.min.js", "dygraph.min.css"]
   static let dygraphsMaps = ["dygraph.min.js.map", "dygraph.min.css.map"]
@@ -71,9 +75,10 @@ public enum SiteBuilder {
     var output = try SiteOutput(directory: directory)
 
     for asset in assets {
-      try output.emit(asset.name, inputs: digest(["asset", asset.name], asset.bytes)) {
-        asset.bytes
-      }
+      try output.emit(
+        asset.name, inputs: digest(["asset", asset.name], asset.bytes),
+        from: asset.name.hasPrefix("site.") ? "pond" : configuration.dygraphs + "/" + asset.name
+      ) { asset.bytes }
     }
     var summaries: [SiteSummary] = []
     var indexInputs = ["index", configuration.title]
@@ -110,18 +115,23 @@ public enum SiteBuilder {
       let pageDigest = digest(pageInputs)
       indexInputs.append(pageDigest)
       let base = "series/\(series.directory)"
-      try output.emit(base + "/index.html", inputs: pageDigest) {
+      try output.emit(
+        base + "/index.html", inputs: pageDigest,
+        from: ([series.path] + series.resolutions.map(\.path)).joined(separator: " ")
+      ) {
         Array(try SitePages.page(title: configuration.title, summary: try summarize()).utf8)
       }
       for (index, resolution) in series.resolutions.enumerated() {
         let span = resolution.spanMilliseconds
         for number in resolution.chunks {
           var inputs = ["chunk", resolution.name, series.timeColumn] + series.columns
-          for version in resolution.versions(inChunk: number) {
+          let versions = resolution.versions(inChunk: number)
+          for version in versions {
             inputs += ["\(version.node)", "\(version.version)", version.sha256]
           }
           try output.emit(
-            "\(base)/res=\(resolution.name)/\(number).js", inputs: digest(inputs)
+            "\(base)/res=\(resolution.name)/\(number).js", inputs: digest(inputs),
+            from: "\(resolution.path) versions \(runs(versions.map(\.version)))"
           ) {
             SitePages.data(
               resolution: resolution.name, number: number,
@@ -132,7 +142,10 @@ public enum SiteBuilder {
       }
       summaries.append(try summarize())
     }
-    try output.emit("index.html", inputs: digest(indexInputs)) {
+    try output.emit(
+      "index.html", inputs: digest(indexInputs),
+      from: found.map(\.path).joined(separator: " ")
+    ) {
       Array(SitePages.index(title: configuration.title, summaries: summaries).utf8)
     }
     let removed = try output.finish()
@@ -143,10 +156,23 @@ public enum SiteBuilder {
       kept: output.kept, removed: removed)
   }
 
+  /// Ascending numbers as runs: `1-3,7`.
+  static func runs(_ numbers: [UInt64]) -> String {
+    var parts: [String] = []
+    var index = numbers.startIndex
+    while index < numbers.endIndex {
+      var end = index
+      while end + 1 < numbers.endIndex, numbers[end + 1] == numbers[end] + 1 { end += 1 }
+      parts.append(end == index ? "\(numbers[index])" : "\(numbers[index])-\(numbers[end])")
+      index = end + 1
+    }
+    return parts.joined(separator: ",")
+  }
+
   /// SHA-256 (hex) of `parts`, each followed by a NUL, then `bytes`.
   static func digest(_ parts: [String], _ bytes: [UInt8] = []) -> String {
     let hasher = SHA256Hasher()
-    for part in parts {
+    for part in [format] + parts {
       hasher.update(Array(part.utf8))
       hasher.update([0])
     }
@@ -155,9 +181,14 @@ public enum SiteBuilder {
   }
 }
 
-/// What `.pond-site.json` records: per file of the site, the digest of its inputs and its bytes' SHA-256.
+/// What `.pond-site.json` records: per file of the site, what it was made from, the digest of its inputs
+/// and its bytes' SHA-256.
 struct SiteManifest: Codable, Equatable {
   struct Entry: Codable, Equatable {
+    /// For readers: the pond paths (and, for a data file, the table versions) or host file it came from.
+    var from: String
+    /// SHA-256 of everything the file depends on: the table versions' node, number and SHA-256, the
+    /// station file's SHA-256, the title, the asset's bytes, `SiteBuilder.format`.
     var inputs: String
     var sha256: String
     var size: Int64
@@ -212,10 +243,12 @@ struct SiteOutput {
 
   /// Records `name` (a path relative to the directory) with `inputs`; writes `make()`'s bytes unless the
   /// previous build wrote it from the same inputs and the file is still there at its size.
-  mutating func emit(_ name: String, inputs: String, make: () throws -> [UInt8]) throws {
+  mutating func emit(
+    _ name: String, inputs: String, from: String, make: () throws -> [UInt8]
+  ) throws {
     precondition(manifest.files[name] == nil, "\(name) made twice")
     let path = directory + "/" + name
-    if let old = previous.files[name], old.inputs == inputs,
+    if let old = previous.files[name], old.inputs == inputs, old.from == from,
       let status = try? LocalFiles.status(path), status.size == old.size
     {
       manifest.files[name] = old
@@ -233,7 +266,8 @@ struct SiteOutput {
         hint: "choose a site directory you can write, with space left")
     }
     manifest.files[name] = .init(
-      inputs: inputs, sha256: SHA256Digest(hashing: bytes).description, size: Int64(bytes.count))
+      from: from, inputs: inputs, sha256: SHA256Digest(hashing: bytes).description,
+      size: Int64(bytes.count))
     written += 1
   }
 

@@ -293,6 +293,16 @@ def check(arguments):
             report["failures"] += compare_points(zoomed, expected)
             base, extension = os.path.splitext(arguments.screenshot)
             report["zoomed_screenshot"] = screenshot(browser, session, base + "-zoomed" + extension)
+            # Back to the whole range: the coarsest resolution again, from the files already loaded.
+            evaluate(browser, session, "pondSite.whole()")
+            if not wait_until(browser, session, "pondSite.ready()"):
+                report["failures"].append("the whole range did not come back")
+            whole = evaluate(browser, session, "pondSite.drawn()")
+            report["whole"] = {k: whole[k] for k in ("resolution", "chunks", "window")}
+            if [whole[k] for k in ("resolution", "chunks", "window")] != [
+                initial[k] for k in ("resolution", "chunks", "window")
+            ]:
+                report["failures"].append("'whole range' shows %s, not the first view" % report["whole"])
         # Events that arrived with the last replies.
         evaluate(browser, session, "0")
     except DevToolsError as error:
