@@ -23,7 +23,9 @@ extension Pond.Site {
         written by 'pond reduce'; it becomes a page with a dygraphs chart per column family (avg with \
         a min-max band, or lines), first the whole range at the coarsest resolution, then the finest \
         resolution that fits the view as you zoom. Data files hold 1,500 buckets of one resolution each, \
-        so that a view loads at most two. The site needs no server: open OUT_DIR/index.html from disk or \
+        so that a view loads at most two (the whole range loads every file of the coarsest resolution: \
+        more than two only beyond 1,500 of its buckets, about 4 years at 1d; add a coarser resolution \
+        to the reduce to keep it at two). The site needs no server: open OUT_DIR/index.html from disk or \
         serve the directory; it requests nothing outside it.
 
         --info names a station description per series, with $1... for the --series glob's captures \
