@@ -197,6 +197,12 @@ enum SiteAssets {
     })();
     """#
 
+  /// The site's icon, so that browsers ask for it rather than for `/favicon.ico` outside the site.
+  static let icon = #"""
+    <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><ellipse cx="8" cy="10" rx="7" ry="4" fill="#3a7ca5"/><circle cx="8" cy="5" r="3" fill="#e0b400"/></svg>
+
+    """#
+
   static let style = #"""
     body { font-family: sans-serif; margin: 1.5em auto; max-width: 72em; padding: 0 1em; color: #222; }
     header { font-size: 0.9em; margin-bottom: 1em; }

@@ -68,6 +68,7 @@ public enum SiteBuilder {
     }
     assets.append(("site.js", Array(SiteAssets.script.utf8)))
     assets.append(("site.css", Array(SiteAssets.style.utf8)))
+    assets.append(("icon.svg", Array(SiteAssets.icon.utf8)))
 
     let readVersion = version ?? store.head
     let fileSystem = try store.fileSystem(at: version)
@@ -77,7 +78,7 @@ public enum SiteBuilder {
     for asset in assets {
       try output.emit(
         asset.name, inputs: digest(["asset", asset.name], asset.bytes),
-        from: asset.name.hasPrefix("site.") ? "pond" : configuration.dygraphs + "/" + asset.name
+        from: asset.name.hasPrefix("dygraph") ? configuration.dygraphs + "/" + asset.name : "pond"
       ) { asset.bytes }
     }
     var summaries: [SiteSummary] = []

@@ -118,6 +118,7 @@ enum SitePages {
     <head>
     <meta charset="utf-8">
     <title>\(escaped(title))</title>
+    <link rel="icon" type="image/svg+xml" href="\(root)icon.svg">
     <link rel="stylesheet" href="\(root)dygraph.min.css">
     <link rel="stylesheet" href="\(root)site.css">
     </head>

@@ -25,15 +25,17 @@ struct SiteBrowserTests {
   }
 
   /// Runs the check; returns its JSON report and exit status.
-  static func check(site: String, screenshot: String, expected: String) throws -> (
-    [String: Any], Int32
-  ) {
+  static func check(site: String, screenshot: String, expected: String, serve: Bool = false) throws
+    -> (
+      [String: Any], Int32
+    )
+  {
     let result = try TestSupport.run(
       try python(),
       [
         script.path, "--site", site, "--page", "series/reduced_2Fa/index.html", "--screenshot",
         screenshot, "--expected", expected, "--chromium", chromium,
-      ])
+      ] + (serve ? ["--serve"] : []))
     let report = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
     return (
       try #require(report, "check_site.py printed no report: \(result.stderrText)"), result.status
@@ -58,7 +60,7 @@ struct SiteBrowserTests {
   }
 
   @Test(
-    "the index and a series page load cleanly from file://, draw, and zoom to the query engine's rows",
+    "the index and a series page load cleanly from file:// and http, draw, and zoom to the query engine's rows",
     .enabled(
       if: FileManager.default.isExecutableFile(atPath: chromium) || TestSupport.isCI,
       "needs Debian's chromium at /usr/bin/chromium (CI installs it)"))
@@ -99,6 +101,15 @@ struct SiteBrowserTests {
     #expect(
       FileManager.default.fileExists(atPath: screenshot.replacing(".png", with: "-zoomed.png")))
     print("pond site build: screenshots of the series page kept at \(screenshot) and -zoomed.png")
+
+    // The same from a web server (the script's own, on 127.0.0.1).
+    let (served, servedStatus) = try Self.check(
+      site: site, screenshot: pond.scratch.path("served.png"), expected: try Self.expected(pond),
+      serve: true)
+    #expect(servedStatus == 0, "\(served["failures"] ?? served)")
+    #expect((served["base"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
+    #expect((served["outside"] as? [String])?.isEmpty == true)
+    #expect((served["zoomed"] as? [String: Any])?["chunks"] as? [Int] == [315, 316])
 
     // The checks can fail: a request outside the site and a point that differs are reported.
     let page = site + "/index.html"

@@ -42,7 +42,8 @@ struct SiteBuilderTests {
     let files = try siteFiles(out)
     // 1h spans 62.5 days: a (90 days) meets 315, 316, 317, b (60 days) 315, 316; 6h and 1d one span each.
     var expected: Set<String> = [
-      ".pond-site.json", "index.html", "site.js", "site.css", "dygraph.min.js", "dygraph.min.css",
+      ".pond-site.json", "index.html", "site.js", "site.css", "icon.svg", "dygraph.min.js",
+      "dygraph.min.css",
       "dygraph.min.js.map", "dygraph.min.css.map",
       "series/reduced_2Fa/index.html", "series/reduced_2Fb/index.html",
     ]

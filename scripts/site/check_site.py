@@ -8,7 +8,8 @@ needed. Python standard library only.
     check_site.py --site DIR --page series/<dir>/index.html --screenshot OUT.png \
         [--expected ZOOM.json] [--chromium /usr/bin/chromium]
 
-Opens file://DIR/index.html, then the series page; fails on any console error, exception or error log entry,
+Opens file://DIR/index.html (with --serve: http://127.0.0.1:PORT/index.html, served by this script from DIR
+on a port of its own), then the series page; fails on any console error, exception or error log entry,
 and on any request for a URL outside DIR; checks that every chart's canvas has drawn pixels; saves a
 screenshot. With --expected (JSON: {"window": [start_ms, end_ms], "resolution": "1h", "columns": [...],
 "rows": [[time_ms, value, ...], ...]}, the rows of that resolution in the window), zooms the page to the
@@ -20,6 +21,8 @@ stdout; exits 0 when every check passed, 1 otherwise, 2 when Chromium could not 
 import argparse
 import base64
 import fcntl
+import functools
+import http.server
 import json
 import os
 import select
@@ -27,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 TIMEOUT = 30.0
@@ -70,8 +74,8 @@ class Browser:
             "--disable-client-side-phishing-detection",
             "--metrics-recording-only",
             "--no-pings",
-            # Nothing resolves: the browser cannot reach any host, whatever a page asks.
-            "--host-resolver-rules=MAP * ~NOTFOUND",
+            # No name resolves: the browser reaches no host but 127.0.0.1 (--serve), whatever a page asks.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
             "--window-size=1200,1000",
             "--allow-file-access-from-files",
             "about:blank",
@@ -227,7 +231,13 @@ def compare_points(drawn, expected):
 def check(arguments):
     site = os.path.realpath(arguments.site)
     site_url = "file://" + site + "/"
-    report = {"site": site, "failures": [], "requests": [], "errors": []}
+    server = None
+    if arguments.serve:
+        handler = functools.partial(QuietHandler, directory=site)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        site_url = "http://127.0.0.1:%d/" % server.server_address[1]
+    report = {"site": site, "base": site_url, "failures": [], "requests": [], "errors": []}
     expected = None
     if arguments.expected:
         with open(arguments.expected) as file:
@@ -310,6 +320,9 @@ def check(arguments):
     finally:
         browser.close()
         log.close()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
 
     for event in browser.events:
         method, params = event["method"], event.get("params", {})
@@ -328,7 +341,9 @@ def check(arguments):
             report["errors"].append("log: %s %s" % (entry.get("text"), entry.get("url", "")))
     report["outside"] = [url for url in report["requests"] if not url.startswith(site_url)]
     if report["outside"]:
-        report["failures"].append("requests outside the site: %s" % report["outside"])
+        report["failures"].append(
+            "requests outside the site: %s" % [url if len(url) < 200 else url[:200] + "..." for url in report["outside"]]
+        )
     if report["errors"]:
         report["failures"].append("errors in the browser: %s" % report["errors"])
     shutil.rmtree(profile, ignore_errors=True)
@@ -337,12 +352,20 @@ def check(arguments):
     return 0 if report["ok"] else 1
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site without logging each request on stderr."""
+
+    def log_message(self, format, *args):
+        pass
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--site", required=True, help="the site's directory")
     parser.add_argument("--page", required=True, help="a series page, relative to the site")
     parser.add_argument("--screenshot", required=True, help="where to save the series page's PNG")
     parser.add_argument("--expected", help="JSON of the zoom to check (see above)")
+    parser.add_argument("--serve", action="store_true", help="serve DIR on 127.0.0.1 instead of file://")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     sys.exit(check(parser.parse_args()))
 
