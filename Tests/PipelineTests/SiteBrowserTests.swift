@@ -25,17 +25,15 @@ struct SiteBrowserTests {
   }
 
   /// Runs the check; returns its JSON report and exit status.
-  static func check(site: String, screenshot: String, expected: String, serve: Bool = false) throws
-    -> (
-      [String: Any], Int32
-    )
-  {
+  static func check(
+    site: String, screenshot: String, expected: String, serve: Bool = false, probes: [String] = []
+  ) throws -> (report: [String: Any], status: Int32) {
     let result = try TestSupport.run(
       try python(),
       [
         script.path, "--site", site, "--page", "series/reduced_2Fa/index.html", "--screenshot",
         screenshot, "--expected", expected, "--chromium", chromium,
-      ] + (serve ? ["--serve"] : []))
+      ] + (serve ? ["--serve"] : []) + probes.flatMap { ["--probe", $0] })
     let report = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
     return (
       try #require(report, "check_site.py printed no report: \(result.stderrText)"), result.status
@@ -79,8 +77,17 @@ struct SiteBrowserTests {
     try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
     let screenshot = Self.artifacts.appendingPathComponent("series-a.png").path
 
+    let day: Int64 = 86_400_000
     let (report, status) = try Self.check(
-      site: site, screenshot: screenshot, expected: try Self.expected(pond))
+      site: site, screenshot: screenshot, expected: try Self.expected(pond),
+      probes: [
+        // 10 days from 2024-01-01: 1h (its 62.5-day span fits), one file; 80 days: 6h (375 days), one file; 400
+        // days: wider than 6h's span, so 1d; a 62.5-day view across 1h's files 315 and 316: two.
+        "\(Self.window.0 - 19 * day),\(Self.window.0 - 9 * day)",
+        "\(Self.window.0 - 19 * day),\(Self.window.0 + 61 * day)",
+        "\(Self.window.0 - 200 * day),\(Self.window.0 + 200 * day)",
+        "\(Self.window.0),\(Self.window.0 + 1500 * 3_600_000)",
+      ])
     #expect(status == 0, "\(report["failures"] ?? report)")
     #expect(report["ok"] as? Bool == true)
     #expect((report["failures"] as? [String])?.isEmpty == true)
@@ -97,6 +104,9 @@ struct SiteBrowserTests {
     #expect(zoomed["resolution"] as? String == "1h" && zoomed["chunks"] as? [Int] == [315, 316])
     // 21 days of hours, both ends included, on each of the two charts.
     #expect(zoomed["points"] as? [Int] == [505, 505])
+    let probes = try #require(report["probes"] as? [[String: Any]])
+    #expect(probes.map { $0["resolution"] as? String } == ["1h", "6h", "1d", "1h"])
+    #expect(probes.map { $0["chunks"] as? [Int] } == [[315], [52], [13], [315, 316]])
     #expect(FileManager.default.fileExists(atPath: screenshot))
     #expect(
       FileManager.default.fileExists(atPath: screenshot.replacing(".png", with: "-zoomed.png")))

@@ -6,7 +6,7 @@ and writes replies and events on fd 4, each message JSON ended by a NUL byte), s
 needed. Python standard library only.
 
     check_site.py --site DIR --page series/<dir>/index.html --screenshot OUT.png \
-        [--expected ZOOM.json] [--chromium /usr/bin/chromium]
+        [--expected ZOOM.json] [--probe START,END ...] [--serve] [--chromium /usr/bin/chromium]
 
 Opens file://DIR/index.html (with --serve: http://127.0.0.1:PORT/index.html, served by this script from DIR
 on a port of its own), then the series page; fails on any console error, exception or error log entry,
@@ -313,6 +313,15 @@ def check(arguments):
                 initial[k] for k in ("resolution", "chunks", "window")
             ]:
                 report["failures"].append("'whole range' shows %s, not the first view" % report["whole"])
+        # Each --probe window: which resolution and files the page picks for it.
+        report["probes"] = []
+        for probe in arguments.probe:
+            start, end = (int(part) for part in probe.split(","))
+            evaluate(browser, session, "pondSite.zoom(%d, %d)" % (start, end))
+            if not wait_until(browser, session, "pondSite.ready()"):
+                report["failures"].append("the view %s did not finish loading" % probe)
+            view = evaluate(browser, session, "pondSite.drawn()")
+            report["probes"].append({k: view[k] for k in ("window", "resolution", "chunks")})
         # Events that arrived with the last replies.
         evaluate(browser, session, "0")
     except DevToolsError as error:
@@ -365,6 +374,13 @@ def main():
     parser.add_argument("--page", required=True, help="a series page, relative to the site")
     parser.add_argument("--screenshot", required=True, help="where to save the series page's PNG")
     parser.add_argument("--expected", help="JSON of the zoom to check (see above)")
+    parser.add_argument(
+        "--probe",
+        action="append",
+        default=[],
+        metavar="START,END",
+        help="zoom to this window (UTC ms) too and report the resolution and files picked",
+    )
     parser.add_argument("--serve", action="store_true", help="serve DIR on 127.0.0.1 instead of file://")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     sys.exit(check(parser.parse_args()))
