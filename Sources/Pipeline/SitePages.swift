@@ -117,6 +117,7 @@ enum SitePages {
     <html lang="en">
     <head>
     <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>\(escaped(title))</title>
     <link rel="icon" type="image/svg+xml" href="\(root)icon.svg">
     <link rel="stylesheet" href="\(root)dygraph.min.css">

@@ -355,6 +355,9 @@ def check(arguments):
         )
     if report["errors"]:
         report["failures"].append("errors in the browser: %s" % report["errors"])
+    if report["failures"]:
+        with open(log_path, "rb") as file:
+            report["chromium_log"] = file.read()[-4000:].decode(errors="replace")
     shutil.rmtree(profile, ignore_errors=True)
     report["ok"] = not report["failures"]
     print(json.dumps(report, indent=1, sort_keys=True))
