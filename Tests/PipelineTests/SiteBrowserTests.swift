@@ -26,12 +26,13 @@ struct SiteBrowserTests {
 
   /// Runs the check; returns its JSON report and exit status.
   static func check(
-    site: String, screenshot: String, expected: String, serve: Bool = false, probes: [String] = []
+    site: String, page: String = "series/reduced_2Fa/index.html", screenshot: String,
+    expected: String, serve: Bool = false, probes: [String] = []
   ) throws -> (report: [String: Any], status: Int32) {
     let result = try TestSupport.run(
       try python(),
       [
-        script.path, "--site", site, "--page", "series/reduced_2Fa/index.html", "--screenshot",
+        script.path, "--site", site, "--page", page, "--screenshot",
         screenshot, "--expected", expected, "--chromium", chromium,
       ] + (serve ? ["--serve"] : []) + probes.flatMap { ["--probe", $0] })
     let report = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
@@ -139,6 +140,38 @@ struct SiteBrowserTests {
       })
     #expect(
       failures.contains { $0.contains("chart temp_c") && $0.contains("first difference at 100") })
+  }
+
+  @Test(
+    "a whole range beyond 1,500 buckets of the coarsest resolution loads each of its files",
+    .enabled(
+      if: FileManager.default.isExecutableFile(atPath: chromium) || TestSupport.isCI,
+      "needs Debian's chromium at /usr/bin/chromium (CI installs it)"))
+  func wholeRangeBeyondOneSpan() throws {
+    try #require(
+      FileManager.default.isExecutableFile(atPath: Self.chromium),
+      "chromium is missing under CI: add chromium to scripts/deps.sh")
+    let pond = try SiteTestPond.standard("site-browser-wide")
+    // 1h alone: its span is 62.5 days, and a's 90 days meet files 315, 316 and 317.
+    try pond.reduce(
+      SiteTestPond.reduce.replacing("/reduced/$1", with: "/hourly/$1").replacing(
+        "1h, 6h, 1d", with: "1h"))
+    let site = pond.scratch.path("site")
+    _ = try SiteBuilder.build(
+      SiteConfiguration(title: "Hourly", series: "/hourly/*"), from: try pond.reader(), into: site)
+    let (report, status) = try Self.check(
+      site: site, page: "series/hourly_2Fa/index.html", screenshot: pond.scratch.path("wide.png"),
+      expected: try Self.expected(pond))
+    #expect(status == 0, "\(report["failures"] ?? report)")
+    let initial = try #require(report["initial"] as? [String: Any])
+    #expect(initial["resolution"] as? String == "1h")
+    #expect(initial["chunks"] as? [Int] == [315, 316, 317])
+    #expect(
+      (initial["loads"] as? [String])?.sorted()
+        == ["res=1h/315.js", "res=1h/316.js", "res=1h/317.js"])
+    // Every hour of the 90 days but the last, still open, on each chart.
+    let hours = 90 * 24 - 1
+    #expect(initial["points"] as? [Int] == [hours, hours])
   }
 }
 

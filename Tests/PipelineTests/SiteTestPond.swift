@@ -79,9 +79,9 @@ struct SiteTestPond {
   }
 
   @discardableResult
-  func reduce() throws -> TableReduce.Report {
+  func reduce(_ yaml: String = SiteTestPond.reduce) throws -> TableReduce.Report {
     try TableReduce.run(
-      try ReduceConfiguration(yaml: Self.reduce, path: "reduce.yaml"), on: try writer(),
+      try ReduceConfiguration(yaml: yaml, path: "reduce.yaml"), on: try writer(),
       rebuild: false, commandLine: "pond reduce reduce.yaml")
   }
 
