@@ -81,27 +81,9 @@ public enum SiteBuilder {
         from: asset.name.hasPrefix("dygraph") ? configuration.dygraphs + "/" + asset.name : "pond"
       ) { asset.bytes }
     }
-    var summaries: [SiteSummary] = []
+    var summaries = SiteSummaries(store: store, fileSystem: fileSystem)
     var indexInputs = ["index", configuration.title]
     for series in found {
-      let reader = SiteRowReader(series: series, store: store, fileSystem: fileSystem)
-      var summary: SiteSummary?
-      func summarize() throws -> SiteSummary {
-        if let summary { return summary }
-        var latest: SiteRow?
-        if let finest = series.resolutions.firstIndex(where: { !$0.versions.isEmpty }),
-          let newest = series.resolutions[finest].versions.compactMap(\.table.timeRange)
-            .map(\.upperBound).max()
-        {
-          latest = try reader.rows(
-            resolution: finest, from: newest.dividedRoundingDown(by: 1000), to: nil,
-            descending: true, limit: 1
-          ).first
-        }
-        let made = SiteSummary(series: series, latest: latest)
-        summary = made
-        return made
-      }
       var pageInputs = [
         "page", configuration.title, series.path, series.name, series.timeColumn,
         series.stationDigest ?? "no station",
@@ -120,7 +102,9 @@ public enum SiteBuilder {
         base + "/index.html", inputs: pageDigest,
         from: ([series.path] + series.resolutions.map(\.path)).joined(separator: " ")
       ) {
-        Array(try SitePages.page(title: configuration.title, summary: try summarize()).utf8)
+        Array(
+          try SitePages.page(title: configuration.title, summary: try summaries.summary(of: series))
+            .utf8)
       }
       for (index, resolution) in series.resolutions.enumerated() {
         let span = resolution.spanMilliseconds
@@ -136,18 +120,21 @@ public enum SiteBuilder {
           ) {
             SitePages.data(
               resolution: resolution.name, number: number,
-              rows: try reader.rows(resolution: index, from: number * span, to: (number + 1) * span)
-            )
+              rows: try summaries.reader(series).rows(
+                resolution: index, from: number * span, to: (number + 1) * span))
           }
         }
       }
-      summaries.append(try summarize())
     }
     try output.emit(
       "index.html", inputs: digest(indexInputs),
       from: found.map(\.path).joined(separator: " ")
     ) {
-      Array(SitePages.index(title: configuration.title, summaries: summaries).utf8)
+      Array(
+        SitePages.index(
+          title: configuration.title, summaries: try found.map { try summaries.summary(of: $0) }
+        )
+        .utf8)
     }
     let removed = try output.finish()
     return SiteBuildReport(
@@ -179,6 +166,45 @@ public enum SiteBuilder {
     }
     hasher.update(bytes)
     return Hex.encode(hasher.finalize())
+  }
+}
+
+/// The summaries (newest bucket) of the series, read once each and only for the pages that are written.
+struct SiteSummaries {
+  let store: PondStore
+  let fileSystem: FileSystem
+  private var readers: [String: SiteRowReader] = [:]
+  private var made: [String: SiteSummary] = [:]
+
+  init(store: PondStore, fileSystem: FileSystem) {
+    self.store = store
+    self.fileSystem = fileSystem
+  }
+
+  /// The row reader of `series`, made on first use.
+  mutating func reader(_ series: SiteSeries) -> SiteRowReader {
+    if let reader = readers[series.path] { return reader }
+    let reader = SiteRowReader(series: series, store: store, fileSystem: fileSystem)
+    readers[series.path] = reader
+    return reader
+  }
+
+  /// The summary of `series`, read on first use.
+  mutating func summary(of series: SiteSeries) throws -> SiteSummary {
+    if let summary = made[series.path] { return summary }
+    var latest: SiteRow?
+    if let finest = series.resolutions.firstIndex(where: { !$0.versions.isEmpty }),
+      let newest = series.resolutions[finest].versions.compactMap(\.table.timeRange)
+        .map(\.upperBound).max()
+    {
+      latest = try reader(series).rows(
+        resolution: finest, from: newest.dividedRoundingDown(by: 1000), to: nil,
+        descending: true, limit: 1
+      ).first
+    }
+    let summary = SiteSummary(series: series, latest: latest)
+    made[series.path] = summary
+    return summary
   }
 }
 
