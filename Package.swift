@@ -110,7 +110,7 @@ let package = Package(
       name: "Pipeline",
       dependencies: [
         "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "ObjectStore", "PondCurl",
-        "PondCrypto", "PondFiles", "PondTime",
+        "PondCrypto", "PondFiles", "PondSQLite", "PondTime",
       ]),
 
     // The agent: push on commit and on a schedule, follow remotes, /healthz and /metrics, as services.

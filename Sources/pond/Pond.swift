@@ -31,7 +31,7 @@ struct Pond: AsyncParsableCommand {
       Fsck.self,
       Remote.self,
       Push.self, Pull.self,
-      Restore.self, Verify.self, Promote.self, Agent.self,
+      Restore.self, Verify.self, Promote.self, Agent.self, Site.self,
     ]
   )
 
