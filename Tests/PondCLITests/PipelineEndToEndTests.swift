@@ -15,13 +15,18 @@ struct PipelineEndToEndTests {
     let machine: Machine
     let fake: FakeHydroVu
 
-    func run(_ arguments: [String]) throws -> PondBinary.Result {
+    /// `pond`'s environment: the pond, the remote's credentials, HydroVu's client id and secret.
+    var environment: [String: String] {
       var environment = ProcessInfo.processInfo.environment
       environment["POND"] = machine.root
       environment["HYDROVU_CLIENT_ID"] = FakeHydroVu.clientID
       environment["HYDROVU_CLIENT_SECRET"] = FakeHydroVu.clientSecret
       environment.merge(machine.remote.environment) { _, new in new }
-      return try PondBinary.run(arguments, environment: environment)
+      return environment
+    }
+
+    func run(_ arguments: [String]) throws -> PondBinary.Result {
+      try PondBinary.run(arguments, environment: environment)
     }
   }
 
@@ -198,14 +203,10 @@ struct PipelineEndToEndTests {
     let head = try station.machine.ok("log").split(separator: "\n").count
 
     try await fake.arm("stall", match: "/locations/101/data", seconds: 60)
-    var environment = ProcessInfo.processInfo.environment
-    environment["POND"] = station.machine.root
-    environment["HYDROVU_CLIENT_ID"] = FakeHydroVu.clientID
-    environment["HYDROVU_CLIENT_SECRET"] = FakeHydroVu.clientSecret
     let process = Process()
     process.executableURL = PondBinary.url
     process.arguments = ["run", "lake", "--no-backup"]
-    process.environment = environment
+    process.environment = station.environment
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
