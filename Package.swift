@@ -109,7 +109,8 @@ let package = Package(
     .target(
       name: "Pipeline",
       dependencies: [
-        "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "ObjectStore", "PondCurl",
+        "Tables", "Replication", "TLogFS", "TinyFS", "DeltaLog", "Parquet", "ObjectStore",
+        "PondCurl",
         "PondCrypto", "PondFiles", "PondSQLite", "PondTime",
       ]),
 

@@ -127,8 +127,8 @@ public enum PipelineRun {
       let spec = try ResourceSpec(resource, environment: context.environment)
       try start(spec, context: context)
       phase = "run"
-      let (message, version) = try await work(spec, resource, context)
-      return outcome(version == nil ? .unchanged : .ok, message, version)
+      let (message, version, changed) = try await work(spec, resource, context)
+      return outcome(changed ? .ok : .unchanged, message, version)
     } catch {
       return outcome(.failed, "\(error)", nil)
     }
@@ -157,6 +157,16 @@ public enum PipelineRun {
   static func start(_ spec: ResourceSpec, context: Context) throws {
     let fileSystem = try PondStore(root: context.pondRoot, mode: .read).fileSystem()
     switch spec {
+    case .hydroVu:
+      // The references to the credentials were replaced (a missing variable fails here) and the
+      // configuration checked when the spec was read with the environment.
+      break
+    case .site(let configuration, _):
+      guard !(try fileSystem.glob(configuration.series)).isEmpty else {
+        throw PipelineError(
+          configuration.series, "no series to publish matches in the pond yet",
+          hint: "the Reduce that writes it must run first")
+      }
     case .inbox(let configuration):
       let directory = PathPatterns.parent(of: configuration.source)
       guard (try? LocalFiles.status(directory)).flatMap({ $0 })?.isDirectory == true else {
@@ -173,11 +183,33 @@ public enum PipelineRun {
     }
   }
 
-  /// Run: the kind's work.
+  /// Run: the kind's work: what it did, the version it committed, and whether it did anything.
   static func work(_ spec: ResourceSpec, _ resource: Resource, _ context: Context) async throws
-    -> (String, Int64?)
+    -> (String, Int64?, Bool)
   {
     switch spec {
+    case .hydroVu(let configuration):
+      let report = try await HydroVuCollector(configuration).run(
+        pond: context.pondRoot, commandLine: context.commandLine)
+      let rows = report.devices.reduce(0) { $0 + $1.rows }
+      let active = report.devices.filter(\.active).count
+      return (
+        report.version == nil
+          ? "no new reading from \(active) device(s)"
+          : "collected \(rows) reading time(s) from \(active) device(s) into \(configuration.directory)",
+        report.version, report.version != nil
+      )
+    case .site(let configuration, let out):
+      let root = context.pondRoot
+      let report = try await BlockingPool.shared.run {
+        try SiteBuilder.build(
+          configuration, from: try PondStore(root: root, mode: .read), into: out)
+      }
+      return (
+        "built \(out) from version \(report.version): \(report.series) series, \(report.files) files "
+          + "(\(report.written) written, \(report.kept) kept, \(report.removed) removed)", nil,
+        report.written + report.removed > 0
+      )
     case .inbox(let configuration):
       let (copied, version) = try Inbox.run(
         configuration, resource: resource, pondRoot: context.pondRoot,
@@ -185,7 +217,8 @@ public enum PipelineRun {
       return (
         copied.isEmpty
           ? "no new file matches \(configuration.source)"
-          : "copied \(copied.count) new file(s) into \(configuration.destination)", version
+          : "copied \(copied.count) new file(s) into \(configuration.destination)", version,
+        version != nil
       )
     case .reduce(let configuration):
       let store = try PondStore(root: context.pondRoot, mode: .write(wait: true))
@@ -195,7 +228,8 @@ public enum PipelineRun {
       return (
         report.version == nil
           ? "nothing new to reduce"
-          : "reduced \(report.inputs.count) input(s), \(rows) rows", report.version
+          : "reduced \(report.inputs.count) input(s), \(rows) rows", report.version,
+        report.version != nil
       )
     }
   }

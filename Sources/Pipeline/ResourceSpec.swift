@@ -1,11 +1,15 @@
+import PondTime
 public import TLogFS
 public import Tables
 
 /// A resource's spec read for its kind: what `pond run` runs. Read at `apply` without the environment
 /// (references stay as written, only checked) and at `run` with it (references replaced).
 public enum ResourceSpec: Sendable {
+  case hydroVu(HydroVuConfiguration)
   case inbox(InboxConfiguration)
   case reduce(ReduceConfiguration)
+  /// The site and the host directory it is built into.
+  case site(SiteConfiguration, out: String)
 
   /// Reads `resource`'s spec; `environment` nil checks it without replacing references.
   /// - Throws: `PipelineError` naming the key and its line.
@@ -20,30 +24,45 @@ public enum ResourceSpec: Sendable {
       } catch {
         throw PipelineError(error.line.map { "line \($0)" }, error.reason)
       }
-    case .hydroVu, .site:
-      throw PipelineError(nil, "\(resource.kind) resources are not built into this pond yet")
+    case .hydroVu:
+      self = .hydroVu(try HydroVuConfiguration(&reader))
+    case .site:
+      try reader.only(["out", "title", "series", "info", "dygraphs"])
+      let out = try reader.absolutePath("out", hint: "the host directory the site is built into")
+      self = .site(
+        SiteConfiguration(
+          title: try reader.string("title") ?? resource.name,
+          series: try reader.string("series") ?? SiteConfiguration.defaultSeries,
+          info: try reader.string("info"),
+          dygraphs: try reader.string("dygraphs") ?? SiteConfiguration.defaultDygraphs), out: out)
     }
   }
 
   /// The pond paths (or globs, or patterns with `$1`) this resource reads.
   public var inputs: [String] {
     switch self {
-    case .inbox: return []
+    case .hydroVu, .inbox: return []
     case .reduce(let configuration): return [configuration.input]
+    case .site(let configuration, _):
+      return [configuration.series] + (configuration.info.map { [$0] } ?? [])
     }
   }
 
   /// The pond paths (or patterns) this resource writes.
   public var outputs: [String] {
     switch self {
+    case .hydroVu(let configuration): return [configuration.directory]
     case .inbox(let configuration): return [configuration.destination]
     case .reduce(let configuration): return [configuration.output]
+    case .site: return []
     }
   }
 
   /// The pond directories Init creates (when missing).
   public var directories: [String] {
     switch self {
+    case .hydroVu(let configuration): return [configuration.directory]
+    case .site: return []
     case .inbox(let configuration):
       return configuration.mode == .tableSeries
         ? [PathPatterns.parent(of: configuration.destination)] : [configuration.destination]
@@ -58,11 +77,13 @@ public enum ResourceSpec: Sendable {
 struct SpecReader {
   let node: LocalYAML.Node
   let environment: [String: String]?
+  /// Before a key's name in messages (`devices[0].`).
+  var prefix = ""
 
   func refuse(_ key: String, _ reason: String, at node: LocalYAML.Node? = nil, hint: String? = nil)
     -> PipelineError
   {
-    PipelineError("spec.\(key), line \((node ?? self.node).line)", reason, hint: hint)
+    PipelineError("spec.\(prefix)\(key), line \((node ?? self.node).line)", reason, hint: hint)
   }
 
   /// Refuses keys other than `known`.
@@ -156,5 +177,55 @@ enum PathPatterns {
     let left = literalPrefix(of: a).split(separator: "/")
     let right = literalPrefix(of: b).split(separator: "/")
     return zip(left, right).allSatisfy { $0 == $1 }
+  }
+}
+
+extension HydroVuConfiguration {
+  /// From a `HydroVu` resource's spec: `base_url`, `client_id`, `client_secret`, `directory`,
+  /// `max_points_per_run`, `start` (ISO 8601) and `devices` (each `id`, `name`, `scope`, `active`).
+  init(_ reader: inout SpecReader) throws(PipelineError) {
+    try reader.only([
+      "base_url", "client_id", "client_secret", "directory", "max_points_per_run", "start",
+      "devices",
+    ])
+    let maxPoints = try reader.integer("max_points_per_run")
+    var start: UTCMicroseconds?
+    if let text = try reader.string("start") {
+      guard let time = UTCMicroseconds(iso8601: text) else {
+        throw reader.refuse(
+          "start", "'\(text)' is not an ISO 8601 time", at: reader.node["start"],
+          hint: "such as 2026-01-01T00:00:00Z")
+      }
+      start = time
+    }
+    guard let list = reader.node["devices"]?.items, !list.isEmpty else {
+      throw reader.refuse(
+        "devices", "expected a list of devices (- id: 123, name: lake)", at: reader.node["devices"])
+    }
+    var devices: [Device] = []
+    for (index, item) in list.enumerated() {
+      var device = SpecReader(
+        node: item, environment: reader.environment, prefix: "devices[\(index)].")
+      try device.only(["id", "name", "scope", "active"])
+      guard let id = try device.integer("id") else { throw device.refuse("id", "missing") }
+      devices.append(
+        Device(
+          id: id, name: try device.required("name"), scope: try device.string("scope"),
+          active: try device.bool("active") ?? true))
+    }
+    self.init(
+      baseURL: try reader.string("base_url") ?? HydroVuConfiguration.defaultBaseURL,
+      clientID: try reader.required("client_id"),
+      clientSecret: try reader.required("client_secret"),
+      directory: try reader.absolutePath("directory", hint: "a pond directory such as /hydrovu"),
+      maxPointsPerRun: Int(maxPoints ?? Int64(HydroVuConfiguration.defaultMaxPointsPerRun)),
+      start: start, devices: devices)
+    if reader.environment != nil {
+      do {
+        try validate()
+      } catch {
+        throw PipelineError("spec", error.description)
+      }
+    }
   }
 }

@@ -1,3 +1,5 @@
+import TinyFS
+
 /// What `pond site build` (and the `Site` resource) publishes: which reduce outputs, how the pages are titled,
 /// where each station's description comes from, and where dygraphs is installed.
 public struct SiteConfiguration: Sendable, Equatable {
@@ -33,33 +35,19 @@ public struct SiteConfiguration: Sendable, Equatable {
   ///   captures of `series`.
   func infoPath(captures: [String]) throws(SiteError) -> String? {
     guard let info else { return nil }
-    var result = ""
-    var characters = info[...]
-    while let character = characters.first {
-      characters = characters.dropFirst()
-      guard character == "$" else {
-        result.append(character)
-        continue
-      }
-      if characters.first == "$" {
-        result.append("$")
-        characters = characters.dropFirst()
-        continue
-      }
-      let digits = characters.prefix { $0.isASCII && $0.isNumber }
-      guard let number = Int(digits), number >= 1 else {
+    do {
+      return try CapturePattern.substitute(info, captures: captures)
+    } catch {
+      switch error {
+      case .dollarWithoutNumber:
         throw SiteError(
           .configuration, path: info,
           "info: \"$\" must be followed by a capture number ($1...) or \"$\"")
-      }
-      guard number <= captures.count else {
+      case .beyondCaptures(let number, let available):
         throw SiteError(
           .configuration, path: info,
-          "info: $\(number), but the series glob \(series) has \(captures.count) wildcard(s)")
+          "info: $\(number), but the series glob \(series) has \(available) wildcard(s)")
       }
-      result += captures[number - 1]
-      characters = characters.dropFirst(digits.count)
     }
-    return result
   }
 }

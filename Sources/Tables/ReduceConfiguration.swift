@@ -1,5 +1,6 @@
 import PondFiles
 public import TLogFS
+import TinyFS
 
 /// One aggregation of `pond reduce`, computed per bucket over a column's non-null values.
 public enum ReduceAggregation: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
@@ -253,35 +254,20 @@ public struct ReduceConfiguration: Sendable, Hashable {
   /// The output directory for an input whose glob captured `captures`: `$1`... replaced, `$$` is `$`.
   /// - Throws: `TableError` for a `$n` beyond the captures.
   public func outputDirectory(captures: [String]) throws(TableError) -> String {
-    var result = ""
-    var characters = output[...]
-    while let character = characters.first {
-      characters = characters.dropFirst()
-      guard character == "$" else {
-        result.append(character)
-        continue
-      }
-      if characters.first == "$" {
-        result.append("$")
-        characters = characters.dropFirst()
-        continue
-      }
-      let digits = characters.prefix { $0.isASCII && $0.isNumber }
-      guard let number = Int(digits), number >= 1 else {
+    do {
+      return try CapturePattern.substitute(output, captures: captures)
+    } catch {
+      switch error {
+      case .dollarWithoutNumber:
         throw TableError(
           .configuration,
           reason: "reduce.output: \"$\" must be followed by a capture number ($1...) or \"$\"")
-      }
-      guard number <= captures.count else {
+      case .beyondCaptures(let number, let available):
         throw TableError(
           .configuration,
           reason:
-            "reduce.output: $\(number), but the input glob \(input) has \(captures.count) wildcard(s)"
-        )
+            "reduce.output: $\(number), but the input glob \(input) has \(available) wildcard(s)")
       }
-      result += captures[number - 1]
-      characters = characters.dropFirst(digits.count)
     }
-    return result
   }
 }

@@ -348,3 +348,41 @@ struct GlobWalker {
     }
   }
 }
+
+/// A pattern that names a glob match's captures: `$1`, `$2`... are the captures of the glob's wildcards in
+/// order, `$$` is `$` (`pond reduce`'s output directory, a site's station file).
+public enum CapturePattern {
+  /// What `substitute` refuses.
+  public enum Problem: Error, Sendable, Equatable {
+    /// A `$` followed by neither a capture number (from 1) nor `$`.
+    case dollarWithoutNumber
+    /// `$number`, but the glob has only `available` wildcards.
+    case beyondCaptures(number: Int, available: Int)
+  }
+
+  /// `pattern` with `$1`... replaced by `captures` and `$$` by `$`.
+  public static func substitute(_ pattern: String, captures: [String]) throws(Problem) -> String {
+    var result = ""
+    var characters = pattern[...]
+    while let character = characters.first {
+      characters = characters.dropFirst()
+      guard character == "$" else {
+        result.append(character)
+        continue
+      }
+      if characters.first == "$" {
+        result.append("$")
+        characters = characters.dropFirst()
+        continue
+      }
+      let digits = characters.prefix { $0.isASCII && $0.isNumber }
+      guard let number = Int(digits), number >= 1 else { throw .dollarWithoutNumber }
+      guard number <= captures.count else {
+        throw .beyondCaptures(number: number, available: captures.count)
+      }
+      result += captures[number - 1]
+      characters = characters.dropFirst(digits.count)
+    }
+    return result
+  }
+}

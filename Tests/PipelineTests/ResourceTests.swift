@@ -307,3 +307,28 @@ struct PipelineRunTests {
     await #expect(throws: (any Error).self) { try await pond.run(["nope"]) }
   }
 }
+
+@Suite("resources: deploy/pipeline.yaml")
+struct PipelineExampleTests {
+  @Test("the example resource file applies: its kinds, order and references")
+  func example() throws {
+    let path = TestSupport.repositoryRoot.appendingPathComponent("deploy/pipeline.yaml").path
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let resources = try Resource.parse(text, file: path)
+    #expect(resources.map(\.kind) == [.hydroVu, .inbox, .reduce, .site])
+    let hydroVu = try ResourceSpec(
+      resources[0], environment: ["HYDROVU_CLIENT_ID": "id", "HYDROVU_CLIENT_SECRET": "secret"])
+    guard case .hydroVu(let configuration) = hydroVu else {
+      Issue.record("not a HydroVu spec")
+      return
+    }
+    #expect(configuration.clientSecret == "secret")
+    #expect(configuration.devices.map(\.active) == [true, true, false])
+    #expect(resources[0].spec["client_secret"]?.scalar == "${env:HYDROVU_CLIENT_SECRET}")
+    let pond = try PipelinePond()
+    let report = try pond.apply(text)
+    #expect(report.resources.count == 4)
+    let specs = try resources.map { try ResourceSpec($0, environment: nil) }
+    #expect(specs[3].inputs == ["/reduced/*", "/hydrovu/$1/device.json"])
+  }
+}
