@@ -3,8 +3,8 @@
 
 The field pipeline end to end on the release `pond`: a year of 15-minute readings (10 parameters, 5 devices)
 collected from the project's fake HydroVu server (scripts/hydrovu/fake_hydrovu.py) by a HydroVu resource and
-`pond run`, reduced by a Reduce resource to 1h/6h/1d, and published by `pond site build`; then one more day
-collected, reduced and the site rebuilt.
+`pond run`, reduced by a Reduce resource to 1h/6h/1d, and published by `pond site build` (and by a Site
+resource, which must write the same bytes); then one more day collected, reduced and the site rebuilt.
 
 The peer, in the same run against the same server: `peer`, below, the plain Python collector a scientist
 would write (urllib and pyarrow: a token, the pages of each location's data, parameters joined on their
@@ -13,7 +13,7 @@ and last time, per column the count and the sum of the values: all values are mu
 2^53, so the sums are exact in any order) and that pond's reduced series equal DuckDB's GROUP BY over the
 peer's files.
 
-Every measured step is its own process under /usr/bin/time (seconds and peak RSS); the fake server's CPU
+Every measured step is its own process under /usr/bin/time (seconds, CPU, peak RSS); the fake server's CPU
 time during each collection is read from /proc so that the client's share is visible.
 """
 import argparse
@@ -95,17 +95,22 @@ def peer(base_url, client_id, client_secret, start, out_dir, scope):
 RESULTS = []
 
 
+CPU = {}  # label -> the CPU seconds (user + system) of its last measured process
+
+
 def measure(label, command, env=None):
     """Runs command under /usr/bin/time; returns (seconds, peak MiB, stdout)."""
     timing = os.path.join(ARGS.work, "time.txt")
     start = time.monotonic()
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", timing] + command, capture_output=True, env=env)
+    result = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", timing] + command, capture_output=True,
+                            env=env)
     seconds = time.monotonic() - start
     if result.returncode != 0:
         sys.exit(f"{label}: {' '.join(command[:3])} failed ({result.returncode}):\n"
                  f"{result.stdout.decode()[-2000:]}{result.stderr.decode()[-3000:]}")
-    peak = int(open(timing).read().split()[-1]) / 1024
-    return seconds, peak, result.stdout.decode()
+    user, system, peak = open(timing).read().split()[-3:]
+    CPU[label] = float(user) + float(system)
+    return seconds, int(peak) / 1024, result.stdout.decode()
 
 
 def record(step, who, seconds, peak, note=""):
@@ -191,13 +196,17 @@ def page_weight(site, page):
                 files += [os.path.join(base, f"res={coarsest['name']}", f"{n}.js") for n in coarsest["chunks"]]
     for f in files:
         assert os.path.isfile(f), f"{page} loads {f}, which the site does not hold"
-    return sum(os.path.getsize(f) for f in files), len(files)
+    return sum(os.path.getsize(f) for f in files), len(files), \
+        ", ".join(f"{os.path.relpath(f, site)} {os.path.getsize(f) / 1e3:.1f} kB" for f in files)
 
 
 def site_figures(site):
     files, size = tree(site)
     largest = max(((os.path.getsize(os.path.join(d, n)), os.path.relpath(os.path.join(d, n), site))
                    for d, _, names in os.walk(site) for n in names))
+    data = max((os.path.getsize(os.path.join(d, n)), os.path.relpath(os.path.join(d, n), site))
+               for d, _, names in os.walk(site) for n in names if "/res=" in d)
+    largest = (largest, data)
     pages = [os.path.join(d, n) for d, _, names in os.walk(site) for n in names if n.endswith(".html")]
     weights = sorted(((page_weight(site, p), os.path.relpath(p, site)) for p in pages), reverse=True)
     return files, size, largest, weights[0], len(pages)
@@ -212,6 +221,7 @@ def main():
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--page-size", type=int, default=1000, help="timestamps per data page")
     parser.add_argument("--dygraphs", default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="collections by each side (median reported)")
     ARGS = parser.parse_args()
     ARGS.python = sys.executable
     work = ARGS.work
@@ -232,12 +242,11 @@ def main():
               f"{timestamps * DEVICES * PARAMETERS:,} readings; fake HydroVu on {server.url}, "
               f"{ARGS.page_size} timestamps per page", flush=True)
 
-        # 1. Collect: the HydroVu resource, then the peer, against the same server.
-        subprocess.run(pond("init"), env=env, check=True, capture_output=True)
+        # 1. Collect: the HydroVu resource into a fresh pond, then the peer into a fresh directory, against the
+        # same server; ROUNDS times, alternating; the median of each is reported, the last round's data kept.
         resources = os.path.join(work, "pipeline.yaml")
         devices = "".join(f"    - id: {FIRST_ID + i}\n      name: d{FIRST_ID + i}\n      scope: {SCOPE}\n"
                           for i in range(DEVICES))
-        columns = []  # filled once the collector has written them
         with open(resources, "w") as out:
             out.write("kind: HydroVu\nname: lake\nspec:\n"
                       f"  base_url: {server.url}\n"
@@ -247,25 +256,34 @@ def main():
                       "  max_points_per_run: 100000\n"
                       "  start: 2025-01-01T00:00:00Z\n"
                       "  devices:\n" + devices)
-        measure("apply", pond("apply", "-f", resources), env=env)
-        cpu = server.cpu()
-        s, p, _ = measure("collect", pond("run", "--no-backup", "lake"), env=env)
-        pond_server_cpu = server.cpu() - cpu
+        rounds = {"pond": [], "peer": []}  # (seconds, peak MiB, CPU s, server CPU s)
+        for round_ in range(ARGS.rounds):
+            shutil.rmtree(pond_dir, ignore_errors=True)
+            subprocess.run(pond("init"), env=env, check=True, capture_output=True)
+            measure("apply", pond("apply", "-f", resources), env=env)
+            cpu = server.cpu()
+            s, p, _ = measure("collect", pond("run", "--no-backup", "lake"), env=env)
+            rounds["pond"].append((s, p, CPU["collect"], server.cpu() - cpu))
+            peer_dir = os.path.join(work, "peer")
+            shutil.rmtree(peer_dir, ignore_errors=True)
+            cpu = server.cpu()
+            s, p, _ = measure("peer", [ARGS.python, os.path.abspath(__file__), "peer", server.url, CLIENT_ID,
+                                       CLIENT_SECRET, str(START), peer_dir, SCOPE])
+            rounds["peer"].append((s, p, CPU["peer"], server.cpu() - cpu))
+            print(f"  round {round_ + 1}: pond {rounds['pond'][-1][0]:.2f} s, peer {rounds['peer'][-1][0]:.2f} s",
+                  flush=True)
         pond_files, pond_bytes = tree(pond_dir)
-        data_bytes = tree(os.path.join(pond_dir, "data"))[1] if os.path.isdir(os.path.join(pond_dir, "data")) else 0
-        record("collect a year (pond run, HydroVu)", "pond", s, p,
-               f"server CPU {pond_server_cpu:.2f} s; pond {pond_bytes / 1e6:.2f} MB in {pond_files} files")
-        pond_collect = s
-
-        peer_dir = os.path.join(work, "peer")
-        cpu = server.cpu()
-        s, p, _ = measure("peer", [ARGS.python, os.path.abspath(__file__), "peer", server.url, CLIENT_ID,
-                                   CLIENT_SECRET, str(START), peer_dir, SCOPE])
-        peer_server_cpu = server.cpu() - cpu
+        data_bytes = tree(os.path.join(pond_dir, "data"))[1]
         peer_files, peer_bytes = tree(peer_dir)
-        record("collect a year (Python urllib+pyarrow)", "peer", s, p,
-               f"server CPU {peer_server_cpu:.2f} s; {peer_bytes / 1e6:.2f} MB in {peer_files} Parquet files")
-        peer_collect = s
+        median = {who: sorted(runs)[len(runs) // 2] for who, runs in rounds.items()}
+        pond_collect, pond_peak, pond_cpu, pond_server_cpu = median["pond"]
+        peer_collect, peer_peak, peer_cpu, peer_server_cpu = median["peer"]
+        record(f"collect {ARGS.days} days (pond run, HydroVu)", "pond", pond_collect, pond_peak,
+               f"CPU {pond_cpu:.2f} s, server CPU {pond_server_cpu:.2f} s; pond {pond_bytes / 1e6:.2f} MB in "
+               f"{pond_files} files")
+        record(f"collect {ARGS.days} days (Python peer)", "peer", peer_collect, peer_peak,
+               f"CPU {peer_cpu:.2f} s, server CPU {peer_server_cpu:.2f} s; {peer_bytes / 1e6:.2f} MB in "
+               f"{peer_files} Parquet files")
 
         # What each stored: per device rows, first and last time, per column the count and sum of values.
         import pyarrow.compute as pc
@@ -354,9 +372,22 @@ def main():
         report = json.loads(out)
         files, size, largest, (weight, heaviest), pages = site_figures(site)
         record("site build", "pond", s, p, f"{files} files, {size / 1e6:.2f} MB, {pages} pages")
-        print(f"  site: heaviest first view {heaviest[1]}: {weight[0] / 1e3:.1f} kB in {weight[1]} files; "
-              f"largest file {largest[1]}: {largest[0] / 1e3:.1f} kB", flush=True)
+        (largest, largest_data) = largest
+        print(f"  site: heaviest first view {heaviest}: {weight[0] / 1e3:.1f} kB in {weight[1]} files "
+              f"({weight[2]}); largest file {largest[1]}: {largest[0] / 1e3:.1f} kB; largest data file "
+              f"{largest_data[1]}: {largest_data[0] / 1e3:.1f} kB", flush=True)
         site_seconds, site_peak = s, p
+        # The same site from a Site resource (`pond run`): the same bytes.
+        site_resource = os.path.join(work, "site-resource")
+        with open(resources, "a") as out:
+            out.write(f"---\nkind: Site\nname: site\nspec:\n  out: {site_resource}\n  title: Bench\n"
+                      "  series: /reduced/*\n  info: /hydrovu/$1/device.json\n")
+            if ARGS.dygraphs:
+                out.write(f"  dygraphs: {ARGS.dygraphs}\n")
+        measure("apply", pond("apply", "-f", resources), env=env)
+        s, p, _ = measure("site", pond("run", "--no-backup", "site"), env=env)
+        record("site build (pond run, Site)", "pond", s, p, "the same bytes as pond site build")
+        subprocess.run(["diff", "-r", site, site_resource], check=True)
 
         # 3. One more day: the server's "now" a day later (same port, so the resource is unchanged).
         server.stop()
@@ -382,15 +413,21 @@ def main():
     total = time.monotonic() - started
     print(f"""
 summary (pipeline, {ARGS.days} days x {DEVICES} devices x {PARAMETERS} parameters every 15 minutes):
-  collect         pond {pond_collect:.2f} s (peak RSS {RESULTS[0][3]:.1f} MiB), Python peer {peer_collect:.2f} s \
-(peak RSS {RESULTS[1][3]:.1f} MiB): pond/peer {pond_collect / peer_collect:.2f} (peer {peer_collect / pond_collect:.2f}x pond's time)
-                  the fake server's own CPU during each: pond {pond_server_cpu:.2f} s, peer {peer_server_cpu:.2f} s
-  stored          {rows_stored:,} rows; pond {pond_bytes / 1e6:.2f} MB on disk ({pond_files} files, data/ {data_bytes / 1e6:.2f} MB); \
+  collect         pond {pond_collect:.2f} s (CPU {pond_cpu:.2f} s, peak RSS {pond_peak:.1f} MiB), Python peer \
+{peer_collect:.2f} s (CPU {peer_cpu:.2f} s, peak RSS {peer_peak:.1f} MiB), medians of {ARGS.rounds}
+                  pond/peer: time {pond_collect / peer_collect:.2f}, CPU {pond_cpu / peer_cpu:.2f}; \
+the fake server's own CPU meanwhile: {pond_server_cpu:.2f} s (pond), {peer_server_cpu:.2f} s (peer)
+                  every round: pond {", ".join(f"{r[0]:.2f}" for r in rounds["pond"])} s; \
+peer {", ".join(f"{r[0]:.2f}" for r in rounds["peer"])} s
+  stored          {rows_stored:,} rows; pond {pond_bytes / 1e6:.2f} MB on disk ({pond_files} files, \
+data/ {data_bytes / 1e6:.2f} MB); \
 peer Parquet {peer_bytes / 1e6:.2f} MB
   reduce          {reduce_seconds:.2f} s, peak RSS {reduce_peak:.1f} MiB
   site build      {site_seconds:.2f} s, peak RSS {site_peak:.1f} MiB: {files} files, {size / 1e6:.2f} MB; \
-heaviest first view {weight[0] / 1e3:.1f} kB ({heaviest}); largest file {largest[0] / 1e3:.1f} kB ({largest[1]})
-  one more day    collect {s1:.2f} s, reduce {s2:.2f} s, site rebuild {s3:.2f} s ({again.get('written')} files written); \
+heaviest first view {weight[0] / 1e3:.1f} kB ({heaviest}, {weight[1]} files); largest file {largest[0] / 1e3:.1f} kB \
+({largest[1]}), largest data file {largest_data[0] / 1e3:.1f} kB
+  one more day    collect {s1:.2f} s, reduce {s2:.2f} s, site rebuild {s3:.2f} s \
+({again.get('written')} files written); \
 site then {files2} files, {size2 / 1e6:.2f} MB, heaviest view {weight2[0] / 1e3:.1f} kB
   whole run       {total:.0f} s""")
 

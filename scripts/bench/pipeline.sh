@@ -3,7 +3,7 @@
 # collected from the fake HydroVu server by a HydroVu resource and `pond run`, next to a plain Python
 # collector (urllib + pyarrow) against the same server in the same run, the stored values checked equal;
 # then the Reduce resource (1h/6h/1d), `pond site build` (size, files, heaviest first view), and one more day
-# collected, reduced and rebuilt. About two minutes. Smaller runs: DAYS=30 scripts/bench/pipeline.sh
+# collected, reduced and rebuilt. About 40 seconds. Smaller runs: DAYS=30 scripts/bench/pipeline.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYTHON="${POND_TEST_PYTHON:-.venv/bin/python}"
@@ -16,4 +16,5 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pond-pipeline-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 "$PYTHON" scripts/bench/pipeline.py --pond-bin "$POND_BIN" --work "$WORK" \
-  --fake scripts/hydrovu/fake_hydrovu.py --days "${DAYS:-365}" --page-size "${PAGE_SIZE:-1000}"
+  --fake scripts/hydrovu/fake_hydrovu.py --days "${DAYS:-365}" --page-size "${PAGE_SIZE:-1000}" \
+  --rounds "${ROUNDS:-3}"
