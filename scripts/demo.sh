@@ -4,7 +4,9 @@
 #   a "lab" restores the remote; the station commits more and pushes; the lab pulls;
 #   then, for every version, both sides are shown to read the same (listing, JSON rows and every file's
 #   bytes, and SQL over a series of tables), and where the deltalake venv exists, deltalake reads the remote
-#   at every version.
+#   at every version; agents push and follow; then the field pipeline: a HydroVu collector (against a fake
+#   server on 127.0.0.1), a reduce and a site as resources of the station's pond, run by 'pond run', which
+#   pushes; the lab pulls and builds the same site.
 # The demo folder is removed at the end; KEEP=1 keeps it (its path is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -153,6 +155,63 @@ echo "station /healthz: $(curl -s "http://127.0.0.1:$STATION_PORT/healthz")"
 echo "lab /metrics (a few lines):"
 curl -s "http://127.0.0.1:$LAB_PORT/metrics" | grep -v '^#' | grep -E 'head|behind|lag' | head -6
 stop_agents
+
+say "field pipeline: HydroVu (a fake server on 127.0.0.1), reduce and site as resources, pond run, then the lab"
+python3 scripts/hydrovu/fake_hydrovu.py --devices 2 --parameters 3 --start 1767225600 --end 1767830400 \
+  --page-size 500 >"$DEMO/hydrovu.out" 2>"$DEMO/hydrovu.log" &
+HYDROVU=$!
+trap 'kill "$HYDROVU" 2>/dev/null || true; stop_agents; finish' EXIT
+for _ in $(seq 1 50); do [ -s "$DEMO/hydrovu.out" ] && break; sleep 0.1; done
+HYDROVU_PORT=$(head -1 "$DEMO/hydrovu.out")
+cat >"$DEMO/pipeline.yaml" <<YAML
+kind: HydroVu
+name: lake
+spec:
+  base_url: http://127.0.0.1:$HYDROVU_PORT
+  client_id: \${env:HYDROVU_CLIENT_ID}
+  client_secret: \${env:HYDROVU_CLIENT_SECRET}
+  directory: /hydrovu
+  start: 2026-01-01T00:00:00Z
+  devices:
+    - id: 100
+      name: north
+      scope: probe
+    - id: 101
+      name: south
+      scope: probe
+---
+kind: Reduce
+name: summaries
+spec:
+  reduce:
+    input: /hydrovu/*/readings
+    output: /reduced/\$1
+    resolutions: [1h, 6h, 1d]
+  columns:
+    probe.Temperature.C: [avg, min, max]
+    probe.Depth.m: [avg, min, max]
+---
+kind: Site
+name: web
+spec:
+  out: $DEMO/station-site
+  title: Lake stations
+  series: /reduced/*
+  info: /hydrovu/\$1/device.json
+YAML
+pond apply --pond "$STATION" -f "$DEMO/pipeline.yaml"
+HYDROVU_CLIENT_ID=test-client HYDROVU_CLIENT_SECRET=test-secret pond run --pond "$STATION"
+kill "$HYDROVU"; wait "$HYDROVU" 2>/dev/null || true
+pond pull --pond "$LAB"
+head=$(pond log --pond "$STATION" | tail -1 | cut -f1)
+pond site build --pond "$LAB" --title "Lake stations" --series '/reduced/*' --info '/hydrovu/$1/device.json' \
+  "$DEMO/lab-site"
+if diff -r "$DEMO/station-site" "$DEMO/lab-site" >/dev/null; then
+  echo "the station's site (its Site resource) and the lab's (pond site build at version $head) are byte-identical:"
+  echo "  $(find "$DEMO/lab-site" -type f | wc -l) files, $(du -sh "$DEMO/lab-site" | cut -f1); open $DEMO/lab-site/index.html (KEEP=1)"
+else
+  echo "the station's and the lab's sites DIFFER"; failures=$((failures + 1))
+fi
 
 if [ "$failures" -ne 0 ]; then
   echo "demo FAILED: $failures difference(s)"; KEEP=1; exit 1

@@ -52,7 +52,8 @@ struct ResourceRunService: Service {
       .increment()
       return
     }
-    let seconds = Double((ContinuousClock.now - started).components.seconds)
+    let elapsed = (ContinuousClock.now - started).components
+    let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
     Timer(label: "pond_agent_resource_run_duration_seconds", dimensions: dimensions)
       .recordSeconds(seconds)
     let ok = result.status == 0
@@ -77,7 +78,8 @@ struct ResourceRunService: Service {
     }
     if !ok && outcomes.isEmpty {
       logger.error(
-        "resources of \(run.pond): pond run exited \(result.status): \(result.stderr.trimmed)")
+        "resources of \(run.pond): pond run exited \(result.status): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+      )
     }
   }
 
@@ -139,11 +141,5 @@ struct ResourceRunService: Service {
       "pond"
     )
     .path
-  }
-}
-
-extension String {
-  fileprivate var trimmed: String {
-    String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
   }
 }

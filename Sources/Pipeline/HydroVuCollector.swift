@@ -86,7 +86,9 @@ public struct HydroVuCollector: Sendable {
       }
       var readings = Readings(start: start, limit: configuration.maxPointsPerRun)
       try await client.readings(location: plan.device.id, startTime: start) { page in
-        readings.add(page, names: names, scope: plan.device.scope ?? plan.device.name)
+        try readings.add(
+          page, names: names, scope: plan.device.scope ?? plan.device.name, device: plan.device.name
+        )
         return !readings.isFull
       }
       fetched.append(
@@ -215,6 +217,8 @@ struct Readings: Sendable {
   let limit: Int
   private(set) var columnNames: [String] = []
   private var columnIndex: [String: Int] = [:]
+  /// Which parameter and unit each column holds.
+  private var sources: [String: String] = [:]
   private(set) var cells: [[Int64: Double]] = []
   private var times = Set<Int64>()
 
@@ -226,11 +230,24 @@ struct Readings: Sendable {
   /// True once more than `limit` timestamps arrived: the first `limit` are then complete.
   var isFull: Bool { times.count > limit }
 
-  mutating func add(_ page: HydroVuDataPage, names: HydroVuNames, scope: String) {
+  /// Adds a page's readings. Two parameters (or units) whose names make the same column are refused: their
+  /// readings would overwrite each other.
+  mutating func add(_ page: HydroVuDataPage, names: HydroVuNames, scope: String, device: String)
+    throws(HydroVuError)
+  {
     for parameter in page.parameters {
       let name = Self.columnName(
         scope: scope, parameter: names.parameters[parameter.parameterID] ?? parameter.parameterID,
         unit: names.units[parameter.unitID] ?? parameter.unitID)
+      let source = "parameter \(parameter.parameterID) in unit \(parameter.unitID)"
+      if let other = sources[name], other != source {
+        throw HydroVuError(
+          .malformed,
+          "device \(device): \(other) and \(source) both make the column \"\(name)\"; their readings "
+            + "would mix, so nothing was stored (report it; the names come from HydroVu's friendlynames)"
+        )
+      }
+      sources[name] = source
       let column: Int
       if let known = columnIndex[name] {
         column = known

@@ -56,34 +56,58 @@ enum Inbox {
   /// The record of copied files, `<state>/inbox`: one line per file, `<sha256> <host path>`.
   static func recordPath(_ resource: Resource) -> String { resource.statePath + "/inbox" }
 
-  /// Copies the new files matching the glob, all in one commit with the record. Returns the paths copied.
+  /// An Inbox appending to a series of tables failed at a file after committing the ones before it.
+  struct PartialFailure: Error, CustomStringConvertible {
+    var copied: Int
+    var version: Int64
+    var failure: any Error
+    var description: String {
+      "\(failure) (the \(copied) file(s) before it were copied and recorded, up to version \(version))"
+    }
+  }
+
+  /// Copies the new files matching the glob, with the record of copied files, in one commit (one per file
+  /// for a series of tables). The writer lock is held from reading the record to the last commit, so two
+  /// runs at once never copy a file twice. Returns the paths copied and the last version committed.
   static func run(
     _ configuration: InboxConfiguration, resource: Resource, pondRoot: String, commandLine: String
   ) throws -> (copied: [String], version: Int64?) {
-    let reading = try PondStore(root: pondRoot, mode: .read)
+    let store = try PondStore(root: pondRoot, mode: .write(wait: true))
     let recordPath = recordPath(resource)
     var seen = Set<String>()
-    let fileSystem = try reading.fileSystem()
-    if try fileSystem.exists(recordPath) {
-      let text = String(decoding: try fileSystem.readFile(recordPath), as: UTF8.self)
+    let live = try store.fileSystem()
+    if try live.exists(recordPath) {
+      let text = String(decoding: try live.readFile(recordPath), as: UTF8.self)
       seen = Set(text.split(separator: "\n").map(String.init))
     }
+    let seenPaths = Dictionary(
+      seen.compactMap { line in
+        line.firstIndex(of: " ").map { (String(line[line.index(after: $0)...]), line) }
+      },
+      uniquingKeysWith: { first, _ in first })
     var new: [(path: String, line: String)] = []
-    for path in PondStore.hostGlob(configuration.source).sorted() {
-      guard (try? LocalFiles.status(path)).flatMap({ $0 })?.isDirectory == false else { continue }
-      let digest: String
-      do {
-        digest = Hex.encode(try SHA256.hash(fileAt: path))
-      } catch {
-        throw PipelineError(path, "cannot read: \(error)")
+    for path in try hostFiles(configuration.source) {
+      let line = try digest(path) + " " + path
+      guard !seen.contains(line) else { continue }
+      if configuration.mode == .tableSeries, seenPaths[path] != nil {
+        throw PipelineError(
+          path, "was appended to \(configuration.destination) before with other content",
+          hint:
+            "a file must be complete when it appears in the spool (write it elsewhere, then move it "
+            + "in); move this one out, or give it a new name if it holds new readings only")
       }
-      let line = digest + " " + path
-      if !seen.contains(line) { new.append((path, line)) }
+      new.append((path, line))
     }
     guard !new.isEmpty else { return ([], nil) }
-    /// Records `lines` as copied, in the same commit as what copied them.
-    func writeRecord(_ lines: [String], _ fileSystem: FileSystem) throws {
-      seen.formUnion(lines)
+    /// Records `lines` as copied, in the same commit as what copied them, once each file still has the
+    /// content it had when it was chosen (a file still being written is copied on a later run).
+    func record(_ files: [(path: String, line: String)], _ fileSystem: FileSystem) throws {
+      for file in files where try digest(file.path) + " " + file.path != file.line {
+        throw PipelineError(
+          file.path, "changed while it was copied; nothing of this run was committed",
+          hint: "it is copied by a later run once it stops changing")
+      }
+      seen.formUnion(files.map(\.line))
       if !(try fileSystem.exists(resource.statePath)) {
         try fileSystem.createDirectory(resource.statePath, withParents: true)
       }
@@ -92,10 +116,9 @@ enum Inbox {
     }
     switch configuration.mode {
     case .file:
-      let store = try PondStore(root: pondRoot, mode: .write(wait: true))
       _ = try store.copyIn(
         hostSources: new.map(\.path), to: configuration.destination + "/", series: false,
-        commandLine: commandLine, alongside: { try writeRecord(new.map(\.line), $0) })
+        commandLine: commandLine, alongside: { try record(new, $0) })
       return (new.map(\.path), store.head)
     case .table:
       var prepared: [TableCopy.Prepared] = []
@@ -103,30 +126,53 @@ enum Inbox {
         prepared.append(
           try TableCopy.prepare(
             file.path, to: configuration.destination + "/" + stem(of: file.path), series: false,
-            schema: nil, timeColumn: configuration.timeColumn, reading: reading))
+            schema: nil, timeColumn: configuration.timeColumn, reading: store))
       }
-      let store = try PondStore(root: pondRoot, mode: .write(wait: true))
       try store.change(commandLine: commandLine) { fileSystem in
         for table in prepared { _ = try table.stage(into: store, in: fileSystem) }
-        try writeRecord(new.map(\.line), fileSystem)
+        try record(new, fileSystem)
       }
       return (new.map(\.path), store.head)
     case .tableSeries:
       // A series of tables takes one version per commit: one commit per file, each with the record of
       // the files copied so far (a run stopped between two leaves the record true).
-      var store: PondStore?
-      for file in new {
-        let table = try TableCopy.prepare(
-          file.path, to: configuration.destination, series: true, schema: nil,
-          timeColumn: configuration.timeColumn, reading: store ?? reading)
-        let writing = try store ?? PondStore(root: pondRoot, mode: .write(wait: true))
-        store = writing
-        try writing.change(commandLine: commandLine) { fileSystem in
-          _ = try table.stage(into: writing, in: fileSystem)
-          try writeRecord([file.line], fileSystem)
+      let before = store.head
+      for (index, file) in new.enumerated() {
+        do {
+          let table = try TableCopy.prepare(
+            file.path, to: configuration.destination, series: true, schema: nil,
+            timeColumn: configuration.timeColumn, reading: store)
+          try store.change(commandLine: commandLine) { fileSystem in
+            _ = try table.stage(into: store, in: fileSystem)
+            try record([file], fileSystem)
+          }
+        } catch {
+          guard index > 0 else { throw error }
+          throw PartialFailure(copied: index, version: store.head, failure: error)
         }
       }
-      return (new.map(\.path), store?.head)
+      return (new.map(\.path), store.head == before ? nil : store.head)
+    }
+  }
+
+  /// The regular files the host glob matches, sorted.
+  static func hostFiles(_ pattern: String) throws -> [String] {
+    let matches: [String]
+    do {
+      matches = try PondStore.hostGlob(pattern)
+    } catch {
+      throw PipelineError(pattern, "\(error)", hint: "check the directory's permissions")
+    }
+    return matches.filter { (try? LocalFiles.status($0)).flatMap({ $0 })?.isDirectory == false }
+      .sorted()
+  }
+
+  /// The SHA-256 of a host file, as hex.
+  static func digest(_ path: String) throws -> String {
+    do {
+      return Hex.encode(try SHA256.hash(fileAt: path))
+    } catch {
+      throw PipelineError(path, "cannot read: \(error)")
     }
   }
 

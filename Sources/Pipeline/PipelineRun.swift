@@ -45,6 +45,8 @@ public enum PipelineRun {
     public var pondRoot: String
     public var commandLine: String
     public var environment: [String: String]
+    /// Reduces recompute their outputs from the start (`pond run --rebuild`).
+    public var rebuild = false
   }
 
   /// Runs the resources named (all when `names` is empty) of the pond at `pondRoot`, then pushes to its
@@ -52,7 +54,7 @@ public enum PipelineRun {
   /// - Throws: `PipelineError` before anything runs: an unknown name, a cycle among the resources.
   public static func run(
     pondRoot: String, names: [String], environment: [String: String], commandLine: String,
-    backup: Bool = true, progress: @Sendable (String) -> Void = { _ in }
+    backup: Bool = true, rebuild: Bool = false, progress: @Sendable (String) -> Void = { _ in }
   ) async throws -> Report {
     let reading = try PondStore(root: pondRoot, mode: .read)
     let all = try ResourceStore.list(in: try reading.fileSystem())
@@ -70,8 +72,9 @@ public enum PipelineRun {
         if !selected.contains(resource) { selected.append(resource) }
       }
     }
-    let order = try ResourceGraph(selected).order()
-    let context = Context(pondRoot: pondRoot, commandLine: commandLine, environment: environment)
+    let order = try ResourceGraph(selected.sorted { $0.name < $1.name }).order()
+    let context = Context(
+      pondRoot: pondRoot, commandLine: commandLine, environment: environment, rebuild: rebuild)
     var outcomes: [String: Outcome] = [:]
     var results: [Outcome] = []
     for (resource, dependencies) in order {
@@ -94,7 +97,14 @@ public enum PipelineRun {
     }
     var backups: [Backup] = []
     if backup, results.contains(where: { $0.version != nil }) {
-      for remote in try RemoteRegistry(pondRoot: pondRoot).remotes {
+      let remotes: [RemoteSettings]
+      do {
+        remotes = try RemoteRegistry(pondRoot: pondRoot).remotes
+      } catch {
+        remotes = []
+        backups.append(Backup(remote: "(the remotes file)", ok: false, message: "\(error)"))
+      }
+      for remote in remotes {
         progress("backup: pushing to \(remote.name)")
         do {
           let store = try remote.open(environment: environment)
@@ -122,25 +132,34 @@ public enum PipelineRun {
     }
     do {
       let checked = try ResourceSpec(resource, environment: nil)
-      try initialize(resource, checked, context: context)
+      let redefined = try initialize(resource, checked, context: context)
       phase = "start"
       let spec = try ResourceSpec(resource, environment: context.environment)
       try start(spec, context: context)
       phase = "run"
+      var context = context
+      // A Reduce whose definition changed recomputes its outputs (the old ones were made another way).
+      context.rebuild = context.rebuild || redefined
       let (message, version, changed) = try await work(spec, resource, context)
       return outcome(changed ? .ok : .unchanged, message, version)
+    } catch let error as Inbox.PartialFailure {
+      return outcome(.failed, "\(error)", error.version)
     } catch {
       return outcome(.failed, "\(error)", nil)
     }
   }
 
   /// Init: once per definition (its record `<state>/init` holds the definition it was made for), the
-  /// directories the resource writes into are created, in one commit with the record.
-  static func initialize(_ resource: Resource, _ spec: ResourceSpec, context: Context) throws {
+  /// directories the resource writes into are created, in one commit with the record. Returns true when an
+  /// earlier definition had been initialised (the resource was redefined).
+  static func initialize(_ resource: Resource, _ spec: ResourceSpec, context: Context) throws
+    -> Bool
+  {
     let record = resource.statePath + "/init"
     let reading = try PondStore(root: context.pondRoot, mode: .read).fileSystem()
-    if try reading.exists(record), try reading.readFile(record) == Array(resource.text.utf8) {
-      return
+    let existed = try reading.exists(record)
+    if existed, try reading.readFile(record) == Array(resource.text.utf8) {
+      return false
     }
     let store = try PondStore(root: context.pondRoot, mode: .write(wait: true))
     try store.change(commandLine: context.commandLine + " (init \(resource.name))") { fileSystem in
@@ -151,6 +170,7 @@ public enum PipelineRun {
       }
       try fileSystem.writeFile(record, contents: Array(resource.text.utf8))
     }
+    return existed
   }
 
   /// Start: the inputs are there.
@@ -168,7 +188,7 @@ public enum PipelineRun {
           hint: "the Reduce that writes it must run first")
       }
     case .inbox(let configuration):
-      let directory = PathPatterns.parent(of: configuration.source)
+      let directory = PathPatterns.literalPrefix(of: PathPatterns.parent(of: configuration.source))
       guard (try? LocalFiles.status(directory)).flatMap({ $0 })?.isDirectory == true else {
         throw PipelineError(
           configuration.source, "its host directory \(directory) does not exist",
@@ -223,7 +243,7 @@ public enum PipelineRun {
     case .reduce(let configuration):
       let store = try PondStore(root: context.pondRoot, mode: .write(wait: true))
       let report = try TableReduce.run(
-        configuration, on: store, rebuild: false, commandLine: context.commandLine)
+        configuration, on: store, rebuild: context.rebuild, commandLine: context.commandLine)
       let rows = report.inputs.reduce(0) { $0 + $1.rows }
       return (
         report.version == nil
@@ -273,10 +293,28 @@ struct ResourceGraph {
           !done.contains(resources[$0].name) && dependencies[$0].allSatisfy(done.contains)
         })
       else {
-        let stuck = resources.indices.filter { !done.contains(resources[$0].name) }
-        let cycle = stuck.map { index in
-          resources[index].name + " (needs "
-            + dependencies[index].filter { !done.contains($0) }.joined(separator: ", ") + ")"
+        // Only the resources on a cycle are named: those that can reach themselves through the
+        // dependencies left (others may only wait for one).
+        let stuck = Set(
+          resources.indices.filter { !done.contains(resources[$0].name) }.map { resources[$0].name }
+        )
+        let left = Dictionary(
+          uniqueKeysWithValues: resources.indices.map {
+            (resources[$0].name, dependencies[$0].filter(stuck.contains))
+          })
+        func reachesItself(_ name: String) -> Bool {
+          var seen = Set<String>()
+          var frontier = left[name] ?? []
+          while let next = frontier.popLast() {
+            if next == name { return true }
+            if seen.insert(next).inserted { frontier += left[next] ?? [] }
+          }
+          return false
+        }
+        let cycle = resources.map(\.name).filter { stuck.contains($0) && reachesItself($0) }.map {
+          name in
+          name + " (needs "
+            + (left[name] ?? []).filter { reachesItself($0) }.joined(separator: ", ") + ")"
         }
         throw PipelineError(
           nil, "the resources depend on each other in a cycle: " + cycle.joined(separator: "; "),

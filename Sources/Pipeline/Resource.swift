@@ -64,7 +64,7 @@ public struct Resource: Sendable, Equatable {
     guard let entries = document.entries else {
       throw refuse(document, "a resource is a mapping with kind, name and spec")
     }
-    for entry in entries where !["kind", "name", "spec", "uuid", "apiVersion"].contains(entry.key) {
+    for entry in entries where !["kind", "name", "spec", "uuid"].contains(entry.key) {
       throw refuse(entry.value, "unknown key '\(entry.key)' (expected kind, name, spec)")
     }
     guard let kindText = document["kind"]?.scalar, !kindText.isEmpty else {
@@ -146,7 +146,11 @@ public struct Resource: Sendable, Equatable {
             onlyReferences =
               try entry.value.scalar.map(EnvironmentReferences.isOnlyReferences) ?? false
           } catch {
-            throw PipelineError("\(file), line \(entry.value.line)", error.reason, hint: error.hint)
+            // Not the value: it may be the secret itself.
+            throw PipelineError(
+              "\(file), line \(entry.value.line)",
+              "'\(entry.key)' holds a malformed reference (its value is not shown)",
+              hint: "write '\(entry.key): ${env:VAR}'")
           }
           guard onlyReferences else {
             throw PipelineError(

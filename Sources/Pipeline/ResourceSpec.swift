@@ -22,7 +22,8 @@ public enum ResourceSpec: Sendable {
       do {
         self = .reduce(try ReduceConfiguration(node: resource.spec, path: "spec"))
       } catch {
-        throw PipelineError(error.line.map { "line \($0)" }, error.reason)
+        throw PipelineError(
+          nil, "\(error)", hint: "the spec is pond reduce's configuration (docs/tables.md)")
       }
     case .hydroVu:
       self = .hydroVu(try HydroVuConfiguration(&reader))
@@ -31,7 +32,7 @@ public enum ResourceSpec: Sendable {
       let out = try reader.absolutePath("out", hint: "the host directory the site is built into")
       self = .site(
         SiteConfiguration(
-          title: try reader.string("title") ?? resource.name,
+          title: try reader.string("title") ?? SiteConfiguration.defaultTitle,
           series: try reader.string("series") ?? SiteConfiguration.defaultSeries,
           info: try reader.string("info"),
           dygraphs: try reader.string("dygraphs") ?? SiteConfiguration.defaultDygraphs), out: out)
@@ -171,12 +172,19 @@ enum PathPatterns {
     return "/" + components.joined(separator: "/")
   }
 
-  /// True when one pattern's literal prefix contains the other's (component-wise): what one writes may be
-  /// what the other reads.
+  /// True when what one pattern names may be what the other names, or inside it: compared component by
+  /// component, a component with a wildcard or a `$` capture matches any, `**` any number; the shorter
+  /// pattern's components must all match (a directory holds what is below it).
   static func overlap(_ a: String, _ b: String) -> Bool {
-    let left = literalPrefix(of: a).split(separator: "/")
-    let right = literalPrefix(of: b).split(separator: "/")
-    return zip(left, right).allSatisfy { $0 == $1 }
+    let left = a.split(separator: "/")
+    let right = b.split(separator: "/")
+    for (x, y) in zip(left, right) {
+      if x == "**" || y == "**" { return true }
+      let wild = { (component: Substring) in component.contains(where: { "*?[{$".contains($0) }) }
+      if wild(x) || wild(y) { continue }
+      if x != y { return false }
+    }
+    return true
   }
 }
 

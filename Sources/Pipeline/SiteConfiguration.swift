@@ -17,6 +17,8 @@ public struct SiteConfiguration: Sendable, Equatable {
 
   /// The default of `series`: every output of the example reduce configuration (`/reduced/$1`).
   public static let defaultSeries = "/reduced/*"
+  /// The title when none is given (`pond site build` and the `Site` resource alike).
+  public static let defaultTitle = "DuckPond"
   /// Where Debian's `libjs-dygraphs` installs dygraphs.
   public static let defaultDygraphs = "/usr/share/javascript/dygraphs"
 

@@ -127,17 +127,21 @@ extension SiteSeries {
     }
     guard let first = resolutions.first(where: { !$0.versions.isEmpty }) else { return nil }
     resolutions.sort { $0.resolution < $1.resolution }
-    let info = first.versions[0].table
+    // Every reader takes a series' schema from its latest version (TableSeries); the resolutions of one
+    // reduce output share their columns.
+    let info = first.versions[first.versions.count - 1].table
     guard let timeColumn = info.timeColumn else {
       throw SiteError(
         .input, path: first.path, "has no time column",
         hint: "the site shows the output of 'pond reduce', whose tables have one")
     }
-    for resolution in resolutions {
-      for version in resolution.versions where version.table.schema != info.schema {
+    let schema = try TableSeries.schema(of: first.versions, path: first.path)
+    for resolution in resolutions where !resolution.versions.isEmpty {
+      let other = try TableSeries.schema(of: resolution.versions, path: resolution.path)
+      guard other == schema else {
         throw SiteError(
           .input, path: resolution.path,
-          "version \(version.version) has columns \(version.table.schema), \(first.path) has \(info.schema)",
+          "has columns \(other.map(\.description) ?? "-"), \(first.path) has \(info.schema)",
           hint:
             "the resolutions of one reduce output share its columns; run 'pond reduce --rebuild'")
       }
@@ -149,7 +153,7 @@ extension SiteSeries {
     directory = Self.fileName(for: match.path)
     self.resolutions = resolutions
     self.timeColumn = timeColumn
-    columns = try TableSchema(parsing: info.schema).columns.map(\.name).filter { $0 != timeColumn }
+    columns = (schema?.columns ?? []).map(\.name).filter { $0 != timeColumn }
     if let infoPath = try configuration.infoPath(captures: match.captures),
       try fileSystem.exists(infoPath)
     {
@@ -177,8 +181,7 @@ extension SiteSeries {
         UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"):
         name.append(Character(Unicode.Scalar(byte)))
       default:
-        let hex = Array("0123456789ABCDEF")
-        name += "_\(hex[Int(byte >> 4)])\(hex[Int(byte & 15)])"
+        name += "_" + Hex.encode([byte]).uppercased()
       }
     }
     return name.isEmpty ? "_2F" : name

@@ -60,7 +60,7 @@ extension PondStore {
       } else if try HostIO.status(source) != nil {
         sources.append(source)
       } else if FileSystem.isPattern(source) {
-        let matches = Self.hostGlob(source)
+        let matches = try Self.hostGlob(source)
         guard !matches.isEmpty else {
           throw PondError(.io, path: source, "no host file matches the pattern")
         }
@@ -259,11 +259,21 @@ extension PondStore {
   }
 
   /// Expands a host glob pattern with `glob(3)`: the shell's own rules for host paths, which PondFiles (file
-  /// I/O, not pattern matching) has no reason to wrap.
-  public static func hostGlob(_ pattern: String) -> [String] {
+  /// I/O, not pattern matching) has no reason to wrap. No match is an empty list.
+  /// - Throws: `PondError` when a directory of the pattern cannot be read (permissions), or out of memory.
+  public static func hostGlob(_ pattern: String) throws -> [String] {
     var result = glob_t()
     defer { globfree(&result) }
-    guard glob(pattern, 0, nil, &result) == 0 else { return [] }
+    // A directory that cannot be read for lack of permission stops the expansion (a missing one is no match).
+    switch glob(pattern, 0, { _, error in error == EACCES ? 1 : 0 }, &result) {
+    case 0: break
+    case GLOB_NOMATCH: return []
+    case GLOB_ABORTED:
+      throw PondError(
+        .io, path: pattern, "a directory of the pattern cannot be read (permission denied)",
+        hint: "check its permissions")
+    default: throw PondError(.io, path: pattern, "cannot expand the pattern (out of memory)")
+    }
     return (0..<Int(result.gl_pathc)).compactMap { index in
       result.gl_pathv[index].map { String(cString: $0) }
     }

@@ -203,6 +203,30 @@ private func server(pageSize: Int = 10, options: [String] = []) throws -> FakeHy
         == #"{"id":7,"name":"Lake \"A\"","description":null,"latitude":44.5,"longitude":-123.0}"#)
   }
 
+  @Test func twoParametersThatMakeOneColumnAreRefusedNotMixed() throws {
+    let page = try HydroVuDataPage(
+      JSONValue.parse(
+        #"{"parameters":[{"parameterId":"1","unitId":"1","readings":[{"timestamp":10,"value":1}]},"#
+          + #"{"parameterId":"2","unitId":"1","readings":[{"timestamp":10,"value":2}]}]}"#),
+      path: "/data")
+    var readings = Readings(start: 0, limit: 10)
+    let names = HydroVuNames(parameters: ["1": "Temp", "2": "Temp"], units: ["1": "C"])
+    let error = #expect(throws: HydroVuError.self) {
+      try readings.add(page, names: names, scope: "s", device: "lake")
+    }
+    #expect(
+      error?.message.hasPrefix(
+        "device lake: parameter 1 in unit 1 and parameter 2 in unit 1 both make the column \"s.Temp.C\""
+      )
+        == true, "\(error?.message ?? "")")
+    // Distinct names go in distinct columns.
+    var fine = Readings(start: 0, limit: 10)
+    try fine.add(
+      page, names: HydroVuNames(parameters: ["1": "A", "2": "B"], units: ["1": "C"]), scope: "s",
+      device: "lake")
+    #expect(fine.columnNames == ["s.A.C", "s.B.C"])
+  }
+
   @Test func aPageOfAnotherShapeIsRefusedAndNullValuesAreLeftOut() throws {
     let path = "/public-api/v1/locations/7/data"
     let page = try HydroVuDataPage(

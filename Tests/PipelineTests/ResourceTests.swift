@@ -118,7 +118,7 @@ struct ResourceApplyTests {
       ("password: \"${env:A}x\"", "'password' holds a literal secret"),
       ("api_token: [a]", "'api_token' holds a literal secret"),
       ("key_id: AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
-      ("client_secret: ${A}", "not a reference '${env:VAR}'"),
+      ("client_secret: abc${oops", "holds a malformed reference (its value is not shown)"),
     ])
   func literalSecret(line: String, words: String) throws {
     let yaml = """
@@ -133,6 +133,7 @@ struct ResourceApplyTests {
       try Resource.parse(yaml, file: "r.yaml")
     } throws: { error in
       "\(error)".contains("r.yaml, line 6") && "\(error)".contains(words)
+        && !"\(error)".contains("hunter2") && !"\(error)".contains("abc")
     }
   }
 
@@ -236,6 +237,16 @@ struct PipelineRunTests {
         columns:
           v_avg: avg
       ---
+      kind: Reduce
+      name: after
+      spec:
+        reduce:
+          input: /a/*/res=1h
+          output: /c/$1
+          resolutions: 1d
+        columns:
+          v_avg_avg: avg
+      ---
       kind: Inbox
       name: free
       spec:
@@ -248,7 +259,7 @@ struct PipelineRunTests {
     } throws: { error in
       let text = "\(error)"
       return text.contains("cycle") && text.contains("up (needs down)")
-        && text.contains("down (needs up)") && !text.contains("free")
+        && text.contains("down (needs up)") && !text.contains("free") && !text.contains("after")
     }
     #expect(try pond.head == head)
   }
@@ -330,5 +341,95 @@ struct PipelineExampleTests {
     #expect(report.resources.count == 4)
     let specs = try resources.map { try ResourceSpec($0, environment: nil) }
     #expect(specs[3].inputs == ["/reduced/*", "/hydrovu/$1/device.json"])
+  }
+}
+
+@Suite("resources: pond run, more")
+struct PipelineRunMoreTests {
+  @Test("outputs below another's inputs are ordered, not a cycle: a reduce of a reduce's output")
+  func chainedReduces() async throws {
+    let pond = try PipelinePond()
+    _ = try pond.apply(
+      """
+      kind: Reduce
+      name: b-daily
+      spec:
+        reduce:
+          input: /hydrovu/*/hourly/res=1h
+          output: /hydrovu/$1/daily
+          resolutions: 1d
+        columns:
+          v_avg: avg
+      ---
+      kind: Reduce
+      name: c-hourly
+      spec:
+        reduce:
+          input: /hydrovu/*/readings
+          output: /hydrovu/$1/hourly
+          resolutions: 1h
+        columns:
+          v: avg
+      """)
+    let report = try await pond.run()
+    #expect(report.resources.map(\.name) == ["c-hourly", "b-daily"])
+    #expect(report.resources.map(\.status) == [.failed, .skipped])
+    #expect(report.resources[0].message.contains("no input matches"))
+  }
+
+  @Test(
+    "an Inbox appending to a series commits file by file: a bad last file fails, the ones before stay and are reported"
+  )
+  func partialInbox() async throws {
+    let pond = try PipelinePond()
+    try pond.writeDay(0, name: "d0")
+    try pond.writeDay(1, name: "d1")
+    _ = try pond.scratch.write(
+      Array("time,temp_c\n2026-01-05T00:00:00Z,1,2\n".utf8), to: "spool/zz-bad.csv")
+    _ = try pond.apply(pond.inboxAndReduce)
+    let report = try await pond.run(["z-logger"])
+    let outcome = try #require(report.resources.first)
+    #expect(outcome.status == .failed)
+    #expect(outcome.message.contains("zz-bad.csv"), "\(outcome.message)")
+    #expect(outcome.message.contains("the 2 file(s) before it were copied"), "\(outcome.message)")
+    let store = try PondStore(root: pond.root, mode: .read)
+    #expect(outcome.version == store.head)
+    #expect(
+      try store.tableVersions("/stations/lake/readings", in: try store.fileSystem()).count == 2)
+    // The next run copies nothing twice and fails on the bad file alone.
+    let again = try await pond.run(["z-logger"])
+    #expect(again.resources.first?.status == .failed)
+    #expect(again.resources.first?.version == nil)
+    #expect(try PondStore(root: pond.root, mode: .read).head == store.head)
+  }
+
+  @Test("a file appended to a series before, seen again with other content, is refused naming it")
+  func changedFileInSeries() async throws {
+    let pond = try PipelinePond()
+    try pond.writeDay(0, name: "d0")
+    _ = try pond.apply(pond.inboxAndReduce)
+    #expect(try await pond.run(["z-logger"]).resources.first?.status == .ok)
+    try pond.writeDay(3, name: "d0")
+    let report = try await pond.run(["z-logger"])
+    #expect(report.resources.first?.status == .failed)
+    #expect(
+      report.resources.first?.message.contains(
+        "d0.csv: was appended to /stations/lake/readings before") == true)
+  }
+
+  @Test("a Reduce whose definition changed recomputes its outputs on its next run")
+  func redefinedReduce() async throws {
+    let pond = try PipelinePond()
+    try pond.writeDay(0, name: "d0")
+    try pond.writeDay(1, name: "d1")
+    _ = try pond.apply(pond.inboxAndReduce)
+    #expect(!(try await pond.run()).failed)
+    _ = try pond.apply(pond.inboxAndReduce.replacingOccurrences(of: "[1h, 6h]", with: "[1h, 1d]"))
+    let report = try await pond.run()
+    #expect(!report.failed, "\(report.resources.map(\.message))")
+    #expect(report.resources.last?.status == .ok)
+    let fileSystem = try PondStore(root: pond.root, mode: .read).fileSystem()
+    #expect(try fileSystem.exists("/reduced/lake/res=1d"))
+    #expect(!(try fileSystem.exists("/reduced/lake/res=6h")))
   }
 }

@@ -154,9 +154,11 @@ extension Pond {
         definition: checks it and creates its output directories), Start (cheap checks: ${env:VAR} \
         references set, inputs present) and Run (its work; its output is one commit), in the order \
         their inputs and outputs give (a resource reading what another writes runs after it; a \
-        cycle is refused naming its members). A failed resource commits nothing, and those that \
-        depend on it are skipped. Then, when something was committed, Backup pushes to each of the \
-        pond's remotes ('pond remote add'); --no-backup leaves that to the agent.
+        cycle is refused naming its members). A failed resource commits nothing of its run (an \
+        Inbox appending to a series commits file by file: those before the failure stay), and \
+        those that depend on it are skipped. Then, when something was committed, Backup pushes to each of the \
+        pond's remotes ('pond remote add'); --no-backup leaves that to the agent. A Reduce whose \
+        definition changed recomputes its outputs on its next run (--rebuild forces it).
 
         Exit codes: 0 every resource ran (or had nothing new), 1 one failed or was skipped, or a \
         push failed (each is named).
@@ -170,6 +172,11 @@ extension Pond {
     @Flag(inversion: .prefixedNo, help: "Push to the pond's remotes after the run.")
     var backup = true
 
+    @Flag(
+      help:
+        "Reduces recompute their outputs from the start (after a failed redefinition, late data).")
+    var rebuild = false
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -178,7 +185,8 @@ extension Pond {
         let root = try location.path()
         let report = try await PipelineRun.run(
           pondRoot: root, names: names, environment: ProcessInfo.processInfo.environment,
-          commandLine: Invocation.commandLine, backup: backup, progress: Progress.show)
+          commandLine: Invocation.commandLine, backup: backup, rebuild: rebuild,
+          progress: Progress.show)
         Progress.clear()
         if json {
           try printJSON(report, to: output)

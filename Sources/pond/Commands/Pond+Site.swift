@@ -50,7 +50,7 @@ extension Pond.Site {
     var info: String?
 
     @Option(help: "The site's title.")
-    var title: String = "DuckPond"
+    var title: String = SiteConfiguration.defaultTitle
 
     @Option(
       help: ArgumentHelp(
