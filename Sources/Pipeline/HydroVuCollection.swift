@@ -13,7 +13,7 @@ public final class HydroVuCollection: Sendable {
   private let temporaries: [String]
 
   /// One device's changes.
-  private struct Staged: Sendable {
+  struct Staged: Sendable {
     var seriesPath: String
     var directory: String
     /// The new version of the series, and the latest version it was made to follow.
@@ -24,54 +24,61 @@ public final class HydroVuCollection: Sendable {
     var deviceFile: [UInt8]?
   }
 
+  /// One device's part of a collection: its changes and its report. Made as soon as the device's pages are
+  /// read, so that only one device's readings are held at a time.
+  struct Part: Sendable {
+    var staged: Staged
+    var report: HydroVuReport.Device
+  }
+
   /// True when committing it changes the pond.
   public var hasChanges: Bool { staged.contains { $0.parquet != nil || $0.deviceFile != nil } }
 
-  /// Writes the Parquet files of `fetched` into `local` (blocking).
-  init(_ fetched: [Fetched], local: String) throws {
-    var temporaries: [String] = []
-    var handedOver = false
-    defer { if !handedOver { for path in temporaries { try? LocalFiles.remove(path) } } }
-    var staged: [Staged] = []
-    var devices: [HydroVuReport.Device] = []
-    for device in fetched {
-      let plan = device.plan
-      var entry = Staged(
-        seriesPath: plan.seriesPath, directory: plan.directory, deviceFilePath: plan.deviceFilePath)
-      var report = HydroVuReport.Device(
-        id: plan.device.id, name: plan.device.name, path: plan.seriesPath,
-        active: plan.device.active, complete: device.complete)
-      if let file = device.deviceFile, file != plan.deviceFile {
-        entry.deviceFile = file
-        report.deviceFileWritten = true
-      }
-      if let readings = device.readings {
-        let times = readings.storedTimes
-        if let last = times.last {
-          // Columns with a reading among the stored times: the series' own, then new ones by name.
-          let used = readings.columnNames.indices.filter { column in
-            readings.cells[column].keys.contains { $0 <= last }
-          }
-          let added = used.map { readings.columnNames[$0] }
-            .filter { !plan.columns.contains($0) }.sorted()
-          let columns = plan.columns + added
-          let path = TemporaryName.make(in: local)
-          temporaries.append(path)
-          entry.table = try Self.write(times, of: readings, columns: columns, to: path)
-          entry.parquet = path
-          entry.follows = plan.latest
-          report.rows = Int64(times.count)
-          report.timeRange = times.first! * 1_000_000...last * 1_000_000
-          report.newColumns = plan.latest == nil ? [] : added
-        }
-      }
-      staged.append(entry)
-      devices.append(report)
+  /// Takes over `parts` (and removes their Parquet files when it goes).
+  init(_ parts: [Part]) {
+    staged = parts.map(\.staged)
+    temporaries = parts.compactMap(\.staged.parquet)
+    report = HydroVuReport(devices: parts.map(\.report), version: nil)
+  }
+
+  /// Writes `device`'s new readings as a Parquet file into `local` (blocking); the file belongs to the
+  /// caller until a collection takes the part over.
+  static func part(_ device: Fetched, local: String) throws -> Part {
+    let plan = device.plan
+    var entry = Staged(
+      seriesPath: plan.seriesPath, directory: plan.directory, deviceFilePath: plan.deviceFilePath)
+    var report = HydroVuReport.Device(
+      id: plan.device.id, name: plan.device.name, path: plan.seriesPath,
+      active: plan.device.active, complete: device.complete)
+    if let file = device.deviceFile, file != plan.deviceFile {
+      entry.deviceFile = file
+      report.deviceFileWritten = true
     }
-    self.staged = staged
-    self.temporaries = temporaries
-    self.report = HydroVuReport(devices: devices, version: nil)
-    handedOver = true
+    if let readings = device.readings {
+      let times = readings.storedTimes
+      if let last = times.last {
+        // Columns with a reading among the stored times: the series' own, then new ones by name.
+        let used = readings.columnNames.indices.filter { column in
+          readings.cells[column].keys.contains { $0 <= last }
+        }
+        let added = used.map { readings.columnNames[$0] }
+          .filter { !plan.columns.contains($0) }.sorted()
+        let columns = plan.columns + added
+        let path = TemporaryName.make(in: local)
+        do {
+          entry.table = try Self.write(times, of: readings, columns: columns, to: path)
+        } catch {
+          try? LocalFiles.remove(path)
+          throw error
+        }
+        entry.parquet = path
+        entry.follows = plan.latest
+        report.rows = Int64(times.count)
+        report.timeRange = times.first! * 1_000_000...last * 1_000_000
+        report.newColumns = plan.latest == nil ? [] : added
+      }
+    }
+    return Part(staged: entry, report: report)
   }
 
   deinit { for path in temporaries { try? LocalFiles.remove(path) } }

@@ -72,10 +72,20 @@ public struct HydroVuCollector: Sendable {
       names = try await client.friendlyNames()
       for location in try await client.locations() { locations[location.id] = location }
     }
-    var fetched: [Fetched] = []
+    let local = root + "/" + PondLayout.localDirectory
+    // Each device's readings become its Parquet file as soon as its pages are read: one device's readings
+    // are held at a time. The files go when this fails, or with the collection that takes them over.
+    var parts: [HydroVuCollection.Part] = []
+    var handedOver = false
+    defer {
+      if !handedOver {
+        for path in parts.compactMap(\.staged.parquet) { try? LocalFiles.remove(path) }
+      }
+    }
     for plan in plans {
       guard let start = starts[plan.device.name] else {
-        fetched.append(Fetched(plan: plan))
+        let device = Fetched(plan: plan)
+        parts.append(try HydroVuCollection.part(device, local: local))
         continue
       }
       guard let location = locations[plan.device.id] else {
@@ -91,16 +101,14 @@ public struct HydroVuCollector: Sendable {
         )
         return !readings.isFull
       }
-      fetched.append(
-        Fetched(
-          plan: plan, readings: readings, complete: !readings.isFull,
-          deviceFile: Self.deviceFile(location)))
+      let device = Fetched(
+        plan: plan, readings: readings, complete: !readings.isFull,
+        deviceFile: Self.deviceFile(location))
+      parts.append(
+        try await BlockingPool.shared.run { try HydroVuCollection.part(device, local: local) })
     }
-    let local = root + "/" + PondLayout.localDirectory
-    let ready = fetched
-    return try await BlockingPool.shared.run {
-      try HydroVuCollection(ready, local: local)
-    }
+    handedOver = true
+    return HydroVuCollection(parts)
   }
 
   /// Unix seconds of the first reading wanted: just after the newest stored, else the configured start.
