@@ -89,7 +89,7 @@ public enum PipelineRun {
             + ", which did not run", version: nil)
       } else {
         progress("\(resource.kind) \(resource.name): running")
-        outcome = await lifecycle(resource, context: context)
+        outcome = try await lifecycle(resource, context: context)
       }
       outcomes[resource.name] = outcome
       results.append(outcome)
@@ -122,8 +122,10 @@ public enum PipelineRun {
     return Report(resources: results, backups: backups)
   }
 
-  /// Init, Start and Run of one resource; a thrown error becomes a failed outcome naming its phase.
-  static func lifecycle(_ resource: Resource, context: Context) async -> Outcome {
+  /// Init, Start and Run of one resource; a thrown error becomes a failed outcome naming its phase, except
+  /// a cancellation (SIGINT or SIGTERM to `pond run`), which ends the run: what was not committed is not
+  /// there.
+  static func lifecycle(_ resource: Resource, context: Context) async throws -> Outcome {
     var phase = "init"
     func outcome(_ status: Outcome.Status, _ message: String, _ version: Int64?) -> Outcome {
       Outcome(
@@ -145,6 +147,7 @@ public enum PipelineRun {
     } catch let error as Inbox.PartialFailure {
       return outcome(.failed, "\(error)", error.version)
     } catch {
+      if Task.isCancelled || error is CancellationError { throw CancellationError() }
       return outcome(.failed, "\(error)", nil)
     }
   }

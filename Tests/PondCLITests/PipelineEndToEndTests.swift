@@ -246,4 +246,61 @@ struct PipelineEndToEndTests {
       #expect(abs((Double(fields.last ?? "") ?? 0) - sum) < 1e-6 * abs(sum), "\(csv)")
     }
   }
+
+  @Test(
+    "SIGTERM to pond run mid-collection (the agent stopping): exit 130, nothing committed, no temporary file left"
+  )
+  func terminatedRun() async throws {
+    let fake = try FakeHydroVu(
+      devices: 2, parameters: 3, start: Self.start, end: Self.start + 2 * 86_400,
+      options: ["--page-size", "7"])
+    defer { fake.stop() }
+    let directory = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let remote = try TestRemote.make("file", in: directory)
+    let station = Station(
+      machine: Machine(root: directory.appendingPathComponent("station").path, remote: remote),
+      fake: fake)
+    try station.machine.ok("init")
+    let file = directory.appendingPathComponent("resources.yaml")
+    let yaml = Self.resources(
+      fake, site: directory.appendingPathComponent("site").path, maxPoints: 1000)
+    try yaml.components(separatedBy: "---")[0].write(to: file, atomically: true, encoding: .utf8)
+    try station.machine.ok("apply", "-f", file.path)
+    // The first device is read and written to local/ before the second stalls.
+    try await fake.arm("stall", match: "/locations/101/data", seconds: 60)
+    let head = try station.machine.ok("log").split(separator: "\n").count
+    let errors = directory.appendingPathComponent("run.err")
+    FileManager.default.createFile(atPath: errors.path, contents: nil)
+    let process = Process()
+    process.executableURL = PondBinary.url
+    process.arguments = ["run", "lake", "--no-backup"]
+    process.environment = station.environment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = try FileHandle(forWritingTo: errors)
+    try process.run()
+    defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    let deadline = Date().addingTimeInterval(30)
+    while try await fake.stats().stalled < 1 {
+      guard Date() < deadline else {
+        Issue.record("the run never reached the stalled request")
+        return
+      }
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    kill(process.processIdentifier, SIGTERM)
+    let stopped = Date().addingTimeInterval(15)
+    while process.isRunning && Date() < stopped { try await Task.sleep(for: .milliseconds(50)) }
+    #expect(!process.isRunning, "pond run did not stop within 15 s of SIGTERM")
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130)
+    #expect(try String(contentsOf: errors, encoding: .utf8).contains("pond run: interrupted"))
+    #expect(try station.machine.ok("log").split(separator: "\n").count == head + 1)  // Init's commit only
+    let local = try FileManager.default.contentsOfDirectory(atPath: station.machine.root + "/local")
+    #expect(!local.contains { $0.hasPrefix(".pond-tmp-") }, "\(local)")
+    try await fake.clearFaults()
+    let next = try station.run(["run", "lake"])
+    #expect(next.status == 0, "\(next.stdout)\(next.stderr)")
+    #expect(next.stdout.contains("collected 386 reading time(s)"), "\(next.stdout)")
+  }
 }

@@ -183,10 +183,15 @@ extension Pond {
     func run() async throws {
       try await reportingFailures("run") { output in
         let root = try location.path()
-        let report = try await PipelineRun.run(
-          pondRoot: root, names: names, environment: ProcessInfo.processInfo.environment,
-          commandLine: Invocation.commandLine, backup: backup, rebuild: rebuild,
-          progress: Progress.show)
+        let (names, backup, rebuild) = (names, backup, rebuild)
+        let commandLine = Invocation.commandLine
+        // SIGINT or SIGTERM (the agent stopping) cancels the run: a resource's temporary files go, and
+        // what was not committed is not there (exit 130).
+        let report = try await cancellingOnInterrupt {
+          try await PipelineRun.run(
+            pondRoot: root, names: names, environment: ProcessInfo.processInfo.environment,
+            commandLine: commandLine, backup: backup, rebuild: rebuild, progress: Progress.show)
+        }
         Progress.clear()
         if json {
           try printJSON(report, to: output)
