@@ -2,6 +2,7 @@ import DeltaLog
 import FoundationEssentials
 import PondCrypto
 import PondFiles
+import PondTime
 import PondSQLite
 import TinyFS
 
@@ -215,6 +216,18 @@ extension PondStore {
     for name in names("/" + DeltaTable.logPrefix.dropLast())
     where TemporaryName.isTemporary(name) || name.hasSuffix(".tmp") {
       orphans.append(("data/\(DeltaTable.logPrefix)\(name)", "unfinished commit file"))
+    }
+    // Temporaries in local/ (a table being converted, a collection being staged) of commands killed before
+    // they could remove them. Conversions run without the writer lock, so a recent one may be in use: only
+    // those untouched for a day are named.
+    let localDirectory = root + "/" + PondLayout.localDirectory
+    let dayAgo = UTCMilliseconds.now().rawValue - 86_400_000
+    for name in ((try? LocalFiles.names(inDirectory: localDirectory)).flatMap { $0 } ?? []).sorted()
+    where TemporaryName.isTemporary(name) {
+      guard let status = (try? LocalFiles.status(localDirectory + "/" + name)).flatMap({ $0 }),
+        status.isRegularFile, status.modificationTime < dayAgo
+      else { continue }
+      orphans.append(("\(PondLayout.localDirectory)/\(name)", "unfinished local file (a day old)"))
     }
     guard complete else { return report }
     for disagreement in index?.finalDisagreements(logHead: latest) ?? [] {

@@ -97,10 +97,17 @@ struct CheckTests {
       "data/_delta_log/_commit_0f.json.tmp",
       // The temporary names this release writes (TemporaryName), in each directory.
       "data/.pond-tmp-d1", "data/_large_files/.pond-tmp-l1", "data/_delta_log/.pond-tmp-c1",
+      // A conversion or collection killed a day ago left its file in local/.
+      "local/.pond-tmp-old",
     ]
     for key in orphanKeys {
       _ = FileManager.default.createFile(atPath: pond.root + "/" + key, contents: Data([1]))
     }
+    let twoDaysAgo = Date().addingTimeInterval(-2 * 86_400)
+    try FileManager.default.setAttributes(
+      [.modificationDate: twoDaysAgo], ofItemAtPath: pond.root + "/local/.pond-tmp-old")
+    // One still in use (a conversion runs without the writer lock) is left alone.
+    _ = FileManager.default.createFile(atPath: pond.root + "/local/.pond-tmp-new", contents: Data([1]))
     let before = try pond.largeFiles()
     let report = try PondStore.check(root: pond.root)
     #expect(report.problems == [])
@@ -122,6 +129,7 @@ struct CheckTests {
       #expect(FileManager.default.fileExists(atPath: pond.root + "/" + key) == false)
     }
     #expect(try pond.largeFiles() == before.filter { !$0.hasPrefix("sha256=abab") })
+    #expect(FileManager.default.fileExists(atPath: pond.root + "/local/.pond-tmp-new"))
     let after = try PondStore.check(root: pond.root)
     #expect(after.problems == [] && after.notes == [])
     #expect(try pond.readAll(pond.reader(), "/d/big").count == 200_000)
