@@ -2,8 +2,8 @@ import DeltaLog
 import FoundationEssentials
 import PondCrypto
 import PondFiles
-import PondTime
 import PondSQLite
+import PondTime
 import TinyFS
 
 /// What `pond fsck` found.

@@ -295,7 +295,8 @@ struct PipelineEndToEndTests {
     process.waitUntilExit()
     #expect(process.terminationStatus == 130)
     #expect(try String(contentsOf: errors, encoding: .utf8).contains("pond run: interrupted"))
-    #expect(try station.machine.ok("log").split(separator: "\n").count == head + 1)  // Init's commit only
+    // Init's commit only.
+    #expect(try station.machine.ok("log").split(separator: "\n").count == head + 1)
     let local = try FileManager.default.contentsOfDirectory(atPath: station.machine.root + "/local")
     #expect(!local.contains { $0.hasPrefix(".pond-tmp-") }, "\(local)")
     try await fake.clearFaults()

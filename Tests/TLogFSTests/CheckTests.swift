@@ -107,7 +107,8 @@ struct CheckTests {
     try FileManager.default.setAttributes(
       [.modificationDate: twoDaysAgo], ofItemAtPath: pond.root + "/local/.pond-tmp-old")
     // One still in use (a conversion runs without the writer lock) is left alone.
-    _ = FileManager.default.createFile(atPath: pond.root + "/local/.pond-tmp-new", contents: Data([1]))
+    _ = FileManager.default.createFile(
+      atPath: pond.root + "/local/.pond-tmp-new", contents: Data([1]))
     let before = try pond.largeFiles()
     let report = try PondStore.check(root: pond.root)
     #expect(report.problems == [])
