@@ -57,6 +57,11 @@ public enum PipelineRun {
     backup: Bool = true, rebuild: Bool = false, progress: @Sendable (String) -> Void = { _ in }
   ) async throws -> Report {
     let reading = try PondStore(root: pondRoot, mode: .read)
+    if let origin = try PondStore.origin(ofPond: pondRoot) {
+      throw PipelineError(
+        pondRoot, "is a read-only replica of \(origin); its resources run on the pond it replicates",
+        hint: "'pond pull' brings their output here; 'pond site build' builds a site from it")
+    }
     let all = try ResourceStore.list(in: try reading.fileSystem())
     var selected = all
     if !names.isEmpty {

@@ -56,6 +56,16 @@ struct PipelineCommandTests {
     #expect(try pond.ok("run").contains("Inbox tables: unchanged"))
     let missing = try pond.run("resources", "rm", "hourly")
     #expect(missing.status == 1 && missing.stderr.contains("hourly: no such resource"))
+    // A read-only replica does not run resources.
+    let bucket = pond.directory.appendingPathComponent("bucket")
+    try FileManager.default.createDirectory(at: bucket, withIntermediateDirectories: true)
+    try pond.ok("remote", "add", "b", bucket.absoluteString)
+    try pond.ok("push")
+    let replica = pond.directory.appendingPathComponent("replica").path
+    #expect(try pond.run("restore", "--pond", replica, bucket.absoluteString).status == 0)
+    let onReplica = try pond.run("run", "--pond", replica)
+    #expect(onReplica.status == 1)
+    #expect(onReplica.stderr.contains("is a read-only replica of"), "\(onReplica.stderr)")
     let bad = pond.hostFile(
       "bad.yaml", Array("kind: Inbox\nname: x\nspec:\n  password: hunter2\n".utf8))
     let refused = try pond.run("apply", "-f", bad)
