@@ -59,7 +59,8 @@ public enum PipelineRun {
     let reading = try PondStore(root: pondRoot, mode: .read)
     if let origin = try PondStore.origin(ofPond: pondRoot) {
       throw PipelineError(
-        pondRoot, "is a read-only replica of \(origin); its resources run on the pond it replicates",
+        pondRoot,
+        "is a read-only replica of \(origin); its resources run on the pond it replicates",
         hint: "'pond pull' brings their output here; 'pond site build' builds a site from it")
     }
     let all = try ResourceStore.list(in: try reading.fileSystem())
