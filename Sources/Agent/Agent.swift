@@ -53,7 +53,8 @@ public enum Agent {
       services.append(
         .init(
           service: ResourceRunService(
-            run: run, logger: logger, environment: environment, pond: pond),
+            run: run, logger: logger, environment: environment, pond: pond,
+            backup: !configuration.jobs.contains { $0.pond == run.pond && $0.isPush }),
           successTerminationBehavior: .ignore, serviceName: "run \(run.pond)"))
     }
     let router = Router()

@@ -5,9 +5,10 @@ import PondFiles
 import PondTime
 import ServiceLifecycle
 
-/// Runs `pond run --no-backup` on one pond every `every` (docs/pipeline.md): the resources' lifecycle in a
-/// process of its own, the `pond` beside `pond-agent`, so that a collector's crash or memory stays out of the
-/// agent; the push jobs ship what it commits (on commit). Each run's outcome is logged (each failed resource
+/// Runs `pond run` on one pond every `every` (docs/pipeline.md): the resources' lifecycle in a process of its
+/// own, the `pond` beside `pond-agent`, so that a collector's crash or memory stays out of the agent. When a
+/// push job ships the pond, it pushes what the run commits (`--no-backup`); otherwise the run's own Backup
+/// pushes to the pond's remotes. Each run's outcome is logged (each failed resource
 /// named) and counted; shutdown stops a run in flight with SIGTERM (a run commits atomically: what it had
 /// not committed is not there, and the next run resumes).
 struct ResourceRunService: Service {
@@ -16,6 +17,9 @@ struct ResourceRunService: Service {
   let environment: [String: String]
   /// The `pond` program.
   let pond: String
+  /// True when no push job of the agent ships this pond: `pond run` then pushes to the pond's remotes itself
+  /// (its Backup phase).
+  var backup = false
 
   private var dimensions: [(String, String)] { [("pond", run.pond)] }
 
@@ -38,7 +42,8 @@ struct ResourceRunService: Service {
   /// One `pond run`: waits for it (SIGTERM to it when cancelled), then logs and counts its outcome.
   func runOnce() async {
     let started = ContinuousClock.now
-    let arguments = ["run", "--no-backup", "--json", "--pond", run.pond] + run.resources
+    let arguments =
+      ["run", "--json", "--pond", run.pond] + (backup ? [] : ["--no-backup"]) + run.resources
     let result: (status: Int32, stdout: String, stderr: String)
     do {
       result = try await Self.execute(pond, arguments, environment: environment)

@@ -470,4 +470,38 @@ struct AgentRunTests {
       agent.stderr.contains("resource Inbox broken of \(station.root): failed"), "\(agent.stderr)")
     #expect(agent.stderr.contains("NOT_SET_ANYWHERE is not set"), "\(agent.stderr)")
   }
+
+  @Test("run without a push job: the run's own backup pushes to the pond's remotes")
+  func scheduledRunBacksUp() throws {
+    let directory = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let remote = try TestRemote.make("file", in: directory)
+    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
+    try station.ok("init")
+    #expect(try station.run(["remote", "add", "backup", remote.url] + remote.options).status == 0)
+    let spool = directory.appendingPathComponent("spool")
+    try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+    let resources = try AgentCLITests.write(
+      "kind: Inbox\nname: logger\nspec:\n  source: \(spool.path)/*.txt\n  destination: /inbox\n",
+      to: directory, "resources.yaml")
+    try station.ok("apply", "-f", resources)
+    let config = try AgentCLITests.write(
+      "listen: 127.0.0.1:0\nponds:\n  - path: \(station.root)\n    run:\n      every: 300ms\n",
+      to: directory)
+    let agent = try RunningAgent(config: config, in: directory, environment: remote.environment)
+    try "reading 2\n".write(
+      to: spool.appendingPathComponent("b.txt"), atomically: true, encoding: .utf8)
+    try waitFor("the run to copy b.txt", timeout: 20) {
+      try station.run(["cat", "/inbox/b.txt"]).stdout == "reading 2\n"
+    }
+    // The commit that copied it reaches the remote with no push job: its commit file appears there.
+    let head = try AgentCLITests.head(station)
+    let commit = String(format: "%020d.json", head)
+    let log = URL(fileURLWithPath: try #require(remote.directory)).appendingPathComponent(
+      "_delta_log")
+    try waitFor("version \(head) to reach the remote", timeout: 20) {
+      FileManager.default.fileExists(atPath: log.appendingPathComponent(commit).path)
+    }
+    #expect(try agent.terminate().status == 0, "\(agent.stderr)")
+  }
 }
