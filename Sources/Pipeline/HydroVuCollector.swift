@@ -41,14 +41,14 @@ public struct HydroVuCollector: Sendable {
   }
 
   /// Collects and commits: `collect(pond:)`, then `store(into:commandLine:)` with the pond opened for
-  /// writing (waiting for the writer lock when `wait`).
-  public func run(pond root: String, commandLine: String, wait: Bool = true) async throws
+  /// writing (waiting for the writer lock).
+  public func run(pond root: String, commandLine: String) async throws
     -> HydroVuReport
   {
     let collection = try await collect(pond: root)
     guard collection.hasChanges else { return collection.report }
     return try await BlockingPool.shared.run {
-      let store = try PondStore(root: root, mode: .write(wait: wait))
+      let store = try PondStore(root: root, mode: .write(wait: true))
       return try collection.store(into: store, commandLine: commandLine)
     }
   }
