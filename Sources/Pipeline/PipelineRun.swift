@@ -7,7 +7,9 @@ import TinyFS
 /// `pond run`: the lifecycle of a pond's resources (docs/pipeline.md). Init (once per definition: check it,
 /// create its directories), Start (cheap checks: references to the environment set, inputs present), Run
 /// (the work, in dependency order, each resource's output one commit), then Backup (push to the pond's
-/// remotes). A failed resource commits nothing; the resources that depend on it are skipped.
+/// remotes). A failed resource commits nothing of its run (an Inbox appending to a series of tables commits
+/// file by file: the files before the failure stay, and its outcome gives their version); the resources that
+/// depend on it are skipped.
 public enum PipelineRun {
   /// What happened to one resource.
   public struct Outcome: Sendable, Encodable, Equatable {

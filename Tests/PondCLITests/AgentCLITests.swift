@@ -410,18 +410,24 @@ struct AgentCLITests {
 
 @Suite("agent: scheduled runs of a pond's resources", .serialized)
 struct AgentRunTests {
-  @Test(
-    "run every 300ms: a file dropped in an Inbox's spool reaches the pond and the remote; failures are logged by name"
-  )
-  func scheduledInbox() throws {
-    let directory = try TestSupport.makeTemporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: directory) }
+  /// A new pond in `directory` with a file:// remote named backup, and an empty spool directory.
+  static func station(in directory: URL) throws -> (Machine, TestRemote, URL) {
     let remote = try TestRemote.make("file", in: directory)
     let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
     try station.ok("init")
     #expect(try station.run(["remote", "add", "backup", remote.url] + remote.options).status == 0)
     let spool = directory.appendingPathComponent("spool")
     try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+    return (station, remote, spool)
+  }
+
+  @Test(
+    "run every 300ms: a file dropped in an Inbox's spool reaches the pond and the remote; failures are logged by name"
+  )
+  func scheduledInbox() throws {
+    let directory = try TestSupport.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let (station, remote, spool) = try Self.station(in: directory)
     let resources = try AgentCLITests.write(
       """
       kind: Inbox
@@ -475,12 +481,7 @@ struct AgentRunTests {
   func scheduledRunBacksUp() throws {
     let directory = try TestSupport.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let remote = try TestRemote.make("file", in: directory)
-    let station = Machine(root: directory.appendingPathComponent("station").path, remote: remote)
-    try station.ok("init")
-    #expect(try station.run(["remote", "add", "backup", remote.url] + remote.options).status == 0)
-    let spool = directory.appendingPathComponent("spool")
-    try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+    let (station, remote, spool) = try Self.station(in: directory)
     let resources = try AgentCLITests.write(
       "kind: Inbox\nname: logger\nspec:\n  source: \(spool.path)/*.txt\n  destination: /inbox\n",
       to: directory, "resources.yaml")

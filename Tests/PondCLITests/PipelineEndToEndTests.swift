@@ -177,52 +177,75 @@ struct PipelineEndToEndTests {
     #expect(previous?.keys.contains("index.html") == true)
   }
 
+  /// A station whose pond holds the HydroVu resource alone, against a fake server of two days in pages of 7.
+  final class CollectingStation {
+    let fake: FakeHydroVu
+    let directory: URL
+    let station: Station
+
+    init(maxPoints: Int) throws {
+      fake = try FakeHydroVu(
+        devices: 2, parameters: 3, start: PipelineEndToEndTests.start,
+        end: PipelineEndToEndTests.start + 2 * 86_400, options: ["--page-size", "7"])
+      directory = try TestSupport.makeTemporaryDirectory()
+      let remote = try TestRemote.make("file", in: directory)
+      station = Station(
+        machine: Machine(root: directory.appendingPathComponent("station").path, remote: remote),
+        fake: fake)
+      try station.machine.ok("init")
+      let file = directory.appendingPathComponent("resources.yaml")
+      let yaml = PipelineEndToEndTests.resources(
+        fake, site: directory.appendingPathComponent("site").path, maxPoints: maxPoints)
+      // The collector alone.
+      try yaml.components(separatedBy: "---")[0].write(to: file, atomically: true, encoding: .utf8)
+      try station.machine.ok("apply", "-f", file.path)
+    }
+
+    deinit {
+      fake.stop()
+      try? FileManager.default.removeItem(at: directory)
+    }
+
+    var logLength: Int { get throws { try station.machine.ok("log").split(separator: "\n").count } }
+
+    /// Starts `pond run lake --no-backup` with the second device's data stalled, and returns once the
+    /// request stalls (nil, with an issue recorded, when it never does).
+    func startStalledRun(standardError: FileHandle = .nullDevice) async throws -> Process? {
+      try await fake.arm("stall", match: "/locations/101/data", seconds: 60)
+      let process = Process()
+      process.executableURL = PondBinary.url
+      process.arguments = ["run", "lake", "--no-backup"]
+      process.environment = station.environment
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = standardError
+      try process.run()
+      let deadline = Date().addingTimeInterval(30)
+      while try await fake.stats().stalled < 1 {
+        guard Date() < deadline else {
+          Issue.record("the run never reached the stalled request")
+          kill(process.processIdentifier, SIGKILL)
+          return nil
+        }
+        try await Task.sleep(for: .milliseconds(50))
+      }
+      return process
+    }
+  }
+
   @Test(
     "pond run killed with SIGKILL mid-collection commits nothing; the next run resumes without gaps or duplicates"
   )
   func killedRun() async throws {
-    let fake = try FakeHydroVu(
-      devices: 2, parameters: 3, start: Self.start, end: Self.start + 2 * 86_400,
-      options: ["--page-size", "7"])
-    defer { fake.stop() }
-    let directory = try TestSupport.makeTemporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let remote = try TestRemote.make("file", in: directory)
-    let station = Station(
-      machine: Machine(root: directory.appendingPathComponent("station").path, remote: remote),
-      fake: fake)
-    try station.machine.ok("init")
-    let file = directory.appendingPathComponent("resources.yaml")
-    let yaml = Self.resources(
-      fake, site: directory.appendingPathComponent("site").path, maxPoints: 30)
-    // The collector alone.
-    try yaml.components(separatedBy: "---")[0].write(to: file, atomically: true, encoding: .utf8)
-    try station.machine.ok("apply", "-f", file.path)
+    let collecting = try CollectingStation(maxPoints: 30)
+    let (fake, station) = (collecting.fake, collecting.station)
     let first = try station.run(["run", "lake"])
     #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
-    let head = try station.machine.ok("log").split(separator: "\n").count
-
-    try await fake.arm("stall", match: "/locations/101/data", seconds: 60)
-    let process = Process()
-    process.executableURL = PondBinary.url
-    process.arguments = ["run", "lake", "--no-backup"]
-    process.environment = station.environment
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-    let deadline = Date().addingTimeInterval(30)
-    while try await fake.stats().stalled < 1 {
-      guard Date() < deadline else {
-        Issue.record("the run never reached the stalled request")
-        return
-      }
-      try await Task.sleep(for: .milliseconds(50))
-    }
+    let head = try collecting.logLength
+    guard let process = try await collecting.startStalledRun() else { return }
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     #expect(process.terminationReason == .uncaughtSignal)
-    #expect(try station.machine.ok("log").split(separator: "\n").count == head)
+    #expect(try collecting.logLength == head)
     // No lock is left behind: a writer goes ahead at once.
     try station.machine.ok("mkdir", "/after")
     try await fake.clearFaults()
@@ -251,43 +274,17 @@ struct PipelineEndToEndTests {
     "SIGTERM to pond run mid-collection (the agent stopping): exit 130, nothing committed, no temporary file left"
   )
   func terminatedRun() async throws {
-    let fake = try FakeHydroVu(
-      devices: 2, parameters: 3, start: Self.start, end: Self.start + 2 * 86_400,
-      options: ["--page-size", "7"])
-    defer { fake.stop() }
-    let directory = try TestSupport.makeTemporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let remote = try TestRemote.make("file", in: directory)
-    let station = Station(
-      machine: Machine(root: directory.appendingPathComponent("station").path, remote: remote),
-      fake: fake)
-    try station.machine.ok("init")
-    let file = directory.appendingPathComponent("resources.yaml")
-    let yaml = Self.resources(
-      fake, site: directory.appendingPathComponent("site").path, maxPoints: 1000)
-    try yaml.components(separatedBy: "---")[0].write(to: file, atomically: true, encoding: .utf8)
-    try station.machine.ok("apply", "-f", file.path)
     // The first device is read and written to local/ before the second stalls.
-    try await fake.arm("stall", match: "/locations/101/data", seconds: 60)
-    let head = try station.machine.ok("log").split(separator: "\n").count
-    let errors = directory.appendingPathComponent("run.err")
+    let collecting = try CollectingStation(maxPoints: 1000)
+    let (fake, station) = (collecting.fake, collecting.station)
+    let head = try collecting.logLength
+    let errors = collecting.directory.appendingPathComponent("run.err")
     FileManager.default.createFile(atPath: errors.path, contents: nil)
-    let process = Process()
-    process.executableURL = PondBinary.url
-    process.arguments = ["run", "lake", "--no-backup"]
-    process.environment = station.environment
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = try FileHandle(forWritingTo: errors)
-    try process.run()
+    guard
+      let process = try await collecting.startStalledRun(
+        standardError: try FileHandle(forWritingTo: errors))
+    else { return }
     defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-    let deadline = Date().addingTimeInterval(30)
-    while try await fake.stats().stalled < 1 {
-      guard Date() < deadline else {
-        Issue.record("the run never reached the stalled request")
-        return
-      }
-      try await Task.sleep(for: .milliseconds(50))
-    }
     kill(process.processIdentifier, SIGTERM)
     let stopped = Date().addingTimeInterval(15)
     while process.isRunning && Date() < stopped { try await Task.sleep(for: .milliseconds(50)) }
@@ -296,7 +293,7 @@ struct PipelineEndToEndTests {
     #expect(process.terminationStatus == 130)
     #expect(try String(contentsOf: errors, encoding: .utf8).contains("pond run: interrupted"))
     // Init's commit only.
-    #expect(try station.machine.ok("log").split(separator: "\n").count == head + 1)
+    #expect(try collecting.logLength == head + 1)
     let local = try FileManager.default.contentsOfDirectory(atPath: station.machine.root + "/local")
     #expect(!local.contains { $0.hasPrefix(".pond-tmp-") }, "\(local)")
     try await fake.clearFaults()
