@@ -94,7 +94,8 @@ let package = Package(
     .target(
       name: "Tables",
       dependencies: [
-        "TLogFS", "TinyFS", "DeltaLog", "Parquet", "PondSQLite", "PondFiles", "PondTime",
+        "TLogFS", "TinyFS", "DeltaLog", "Parquet", "PondSQLite", "PondCrypto", "PondFiles",
+        "PondTime",
       ]),
 
     // Push, pull, restore and verify between a pond and its remotes; the remotes file (YAML).

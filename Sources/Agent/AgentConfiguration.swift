@@ -317,7 +317,7 @@ struct ConfigurationReader {
     var entries: [String: Node] = [:]
     for (keyNode, value) in mapping {
       let key = keyNode.string ?? ""
-      if Self.isSecretKey(key) {
+      if ConfigurationSecrets.isSecretKey(key) {
         problem(keyNode, Self.literalSecret("'\(key)'"))
       } else if !keys.contains(key) {
         problem(
@@ -353,7 +353,7 @@ struct ConfigurationReader {
       rest = rest[rest.index(after: end)...]
     }
     result += rest
-    if Self.looksLikeAccessKey(result) && !scalar.string.contains("${") {
+    if ConfigurationSecrets.looksLikeAccessKey(result) && !scalar.string.contains("${") {
       problem(node, Self.literalSecret("an AWS access key"))
     }
     return result
@@ -392,13 +392,6 @@ struct ConfigurationReader {
   static func isPond(_ path: String) -> Bool {
     (try? LocalFiles.status(path + "/" + PondLayout.dataDirectory + "/_delta_log"))??.isDirectory
       == true
-  }
-
-  /// Keys that would hold a credential: never in this file (TLogFS's `ConfigurationSecrets` is the rule).
-  static func isSecretKey(_ key: String) -> Bool { ConfigurationSecrets.isSecretKey(key) }
-
-  static func looksLikeAccessKey(_ text: String) -> Bool {
-    ConfigurationSecrets.looksLikeAccessKey(text)
   }
 
   static func literalSecret(_ what: String) -> String {

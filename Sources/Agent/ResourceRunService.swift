@@ -137,14 +137,6 @@ struct ResourceRunService: Service {
     }
   }
 
-  /// `pond` in the directory of the running `pond-agent` (`/proc/self/exe`).
-  static func pondBeside() -> String {
-    let executable =
-      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-      ?? CommandLine.arguments[0]
-    return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(
-      "pond"
-    )
-    .path
-  }
+  /// `pond` in the directory of the running `pond-agent`.
+  static func pondBeside() -> String { RunningExecutable.sibling(named: "pond") }
 }

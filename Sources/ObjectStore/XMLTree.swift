@@ -94,8 +94,9 @@ struct XMLElement {
 }
 
 extension String {
-  /// The text with `&`, `<`, `>`, `"` and `'` escaped for XML.
-  var xmlEscaped: String {
+  /// The text with `&`, `<`, `>`, `"` and `'` escaped for XML and HTML (S3's request bodies, the site's
+  /// pages).
+  public var xmlEscaped: String {
     var out = ""
     for character in self {
       switch character {

@@ -184,7 +184,6 @@ public struct ParquetColumnPages: Sendable {
           }
           return .success(nil)
         case .dataV1(let encoding, let levelEncoding):
-          try checkCount(page.numValues, state: state, context: context)
           let plain = try decompress(body, codec: codec, size: page.uncompressedSize, context)
           let data = try withBytes(plain) { raw throws(ParquetError) in
             try decoder.decodeV1(
@@ -195,7 +194,6 @@ public struct ParquetColumnPages: Sendable {
           state.valuesRead += Int64(page.numValues)
           return .success(data)
         case .dataV2(let header):
-          try checkCount(page.numValues, state: state, context: context)
           let levels = header.repetitionLength + header.definitionLength
           guard levels <= page.compressedSize, levels <= page.uncompressedSize else {
             throw fail(.corrupt, "\(context): levels of \(levels) bytes exceed the page")

@@ -275,15 +275,13 @@ struct Readings: Sendable {
   /// The timestamps to store, ascending: at most `limit`.
   var storedTimes: [Int64] { Array(times.sorted().prefix(limit)) }
 
-  /// `<scope>.<parameter>.<unit>`, each part with `,`, `:` and control characters (which a column name
-  /// cannot hold) replaced by `_`.
+  /// `<scope>.<parameter>.<unit>`, each part with the characters a column name cannot hold
+  /// (`TableSchema.isForbiddenInColumnName`) replaced by `_`, and trimmed of white space.
   static func columnName(scope: String, parameter: String, unit: String) -> String {
     func clean(_ part: String) -> String {
       String(
         String.UnicodeScalarView(
-          part.unicodeScalars.map {
-            $0 == "," || $0 == ":" || $0.properties.generalCategory == .control ? "_" : $0
-          })
+          part.unicodeScalars.map { TableSchema.isForbiddenInColumnName($0) ? "_" : $0 })
       ).trimmingWhiteSpace
     }
     return "\(clean(scope)).\(clean(parameter)).\(clean(unit))"

@@ -85,7 +85,7 @@ public enum PipelineRun {
       pondRoot: pondRoot, commandLine: commandLine, environment: environment, rebuild: rebuild)
     var outcomes: [String: Outcome] = [:]
     var results: [Outcome] = []
-    for (resource, dependencies) in order {
+    for (resource, checked, dependencies) in order {
       let blocked = dependencies.filter {
         outcomes[$0].map { $0.status == .failed || $0.status == .skipped } ?? false
       }
@@ -97,7 +97,7 @@ public enum PipelineRun {
             + ", which did not run", version: nil)
       } else {
         progress("\(resource.kind) \(resource.name): running")
-        outcome = try await lifecycle(resource, context: context)
+        outcome = try await lifecycle(resource, checked, context: context)
       }
       outcomes[resource.name] = outcome
       results.append(outcome)
@@ -133,7 +133,11 @@ public enum PipelineRun {
   /// Init, Start and Run of one resource; a thrown error becomes a failed outcome naming its phase, except
   /// a cancellation (SIGINT or SIGTERM to `pond run`), which ends the run: what was not committed is not
   /// there.
-  static func lifecycle(_ resource: Resource, context: Context) async throws -> Outcome {
+  /// `checked` is the spec read without the environment (by the graph).
+  static func lifecycle(_ resource: Resource, _ checked: ResourceSpec, context: Context)
+    async throws
+    -> Outcome
+  {
     var phase = "init"
     func outcome(_ status: Outcome.Status, _ message: String, _ version: Int64?) -> Outcome {
       Outcome(
@@ -141,7 +145,6 @@ public enum PipelineRun {
         phase: status == .failed ? phase : nil, message: message, version: version)
     }
     do {
-      let checked = try ResourceSpec(resource, environment: nil)
       let redefined = try initialize(resource, checked, context: context)
       phase = "start"
       let spec = try ResourceSpec(resource, environment: context.environment)
@@ -169,7 +172,8 @@ public enum PipelineRun {
     let record = resource.statePath + "/init"
     let reading = try PondStore(root: context.pondRoot, mode: .read).fileSystem()
     let existed = try reading.exists(record)
-    if existed, try reading.readFile(record) == Array(resource.text.utf8) {
+    let text = Array(resource.text.utf8)
+    if existed, try reading.readFile(record) == text {
       return false
     }
     let store = try PondStore(root: context.pondRoot, mode: .write(wait: true))
@@ -179,7 +183,7 @@ public enum PipelineRun {
           try fileSystem.createDirectory(directory, withParents: true)
         }
       }
-      try fileSystem.writeFile(record, contents: Array(resource.text.utf8))
+      try fileSystem.writeFile(record, contents: text)
     }
     return existed
   }
@@ -293,11 +297,11 @@ struct ResourceGraph {
     }.map { resources[$0].name }
   }
 
-  /// Each resource with its dependencies, dependencies first (otherwise by name).
-  func order() throws -> [(Resource, [String])] {
+  /// Each resource with its spec and its dependencies, dependencies first (otherwise by name).
+  func order() throws -> [(Resource, ResourceSpec, [String])] {
     let dependencies = resources.indices.map { self.dependencies(of: $0) }
     var done = Set<String>()
-    var result: [(Resource, [String])] = []
+    var result: [(Resource, ResourceSpec, [String])] = []
     while result.count < resources.count {
       guard
         let next = resources.indices.first(where: {
@@ -332,7 +336,7 @@ struct ResourceGraph {
           hint: "an output of each is an input of the next; change an input or output path")
       }
       done.insert(resources[next].name)
-      result.append((resources[next], dependencies[next]))
+      result.append((resources[next], specs[next], dependencies[next]))
     }
     return result
   }

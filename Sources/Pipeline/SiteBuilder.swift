@@ -37,7 +37,7 @@ public enum SiteBuilder {
 
   /// Part of every file's inputs: change it when what a file is made into changes (the pages' HTML, the
   /// data files' format), so that a rebuild by a newer `pond` rewrites the files an older one made.
-  static let format = "pond-site-1"
+  static let format = "pond-site-2"
 
   /// dygraphs' files copied into the site: required, then optional (source maps the others name).
   static let dygraphsFiles = ["dygraph.min.js", "dygraph.min.css"]

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import ObjectStore
 import PondTime
 import Tables
 
@@ -66,21 +67,6 @@ struct SiteSummary {
 
 /// The HTML of the index and the series pages.
 enum SitePages {
-  static func escaped(_ text: String) -> String {
-    var result = ""
-    for character in text {
-      switch character {
-      case "&": result += "&amp;"
-      case "<": result += "&lt;"
-      case ">": result += "&gt;"
-      case "\"": result += "&quot;"
-      case "'": result += "&#39;"
-      default: result.append(character)
-      }
-    }
-    return result
-  }
-
   /// `2024-06-01 12:00 UTC`.
   static func time(_ milliseconds: Int64) -> String {
     guard let text = UTCMilliseconds(rawValue: milliseconds).iso8601 else {
@@ -101,13 +87,13 @@ enum SitePages {
       parts.append("\(latitude), \(longitude)")
     }
     if let description = station.description, !description.isEmpty { parts.append(description) }
-    return parts.map(escaped).joined(separator: "<br>")
+    return parts.map(\.xmlEscaped).joined(separator: "<br>")
   }
 
   static func latest(_ summary: SiteSummary) -> String {
     guard let row = summary.latest else { return "" }
     let values = zip(summary.series.columns, row.values).map { "\($0) = \($1.script)" }
-    return "<span class=\"latest\">\(escaped(values.joined(separator: ", ")))</span><br>"
+    return "<span class=\"latest\">\(values.joined(separator: ", ").xmlEscaped)</span><br>"
       + "<span class=\"meta\">at \(time(row.time))</span>"
   }
 
@@ -118,7 +104,7 @@ enum SitePages {
     <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>\(escaped(title))</title>
+    <title>\(title.xmlEscaped)</title>
     <link rel="icon" type="image/svg+xml" href="\(root)icon.svg">
     <link rel="stylesheet" href="\(root)dygraph.min.css">
     <link rel="stylesheet" href="\(root)site.css">
@@ -129,14 +115,14 @@ enum SitePages {
 
   static func index(title: String, summaries: [SiteSummary]) -> String {
     var html = head(title: title, root: "")
-    html += "<body>\n<h1>\(escaped(title))</h1>\n<table class=\"series\">\n"
+    html += "<body>\n<h1>\(title.xmlEscaped)</h1>\n<table class=\"series\">\n"
     html += "<tr><th>series</th><th>location</th><th>time range</th><th>latest values</th></tr>\n"
     for summary in summaries {
       let series = summary.series
       let name =
         series.station?.name.map {
-          "\(escaped($0))<br><span class=\"meta\">\(escaped(series.name))</span>"
-        } ?? escaped(series.name)
+          "\($0.xmlEscaped)<br><span class=\"meta\">\(series.name.xmlEscaped)</span>"
+        } ?? series.name.xmlEscaped
       html +=
         "<tr><td><a href=\"series/\(series.directory)/index.html\">\(name)</a></td>"
         + "<td>\(location(series.station))</td><td>\(range(series))</td><td>\(latest(summary))</td></tr>\n"
@@ -178,9 +164,9 @@ enum SitePages {
       .replacing("<", with: "\\u003C")
     let root = "../../"
     var html = head(title: "\(series.station?.name ?? series.name) – \(title)", root: root)
-    html += "<body>\n<header><a href=\"\(root)index.html\">\(escaped(title))</a></header>\n"
-    html += "<h1>\(escaped(series.station?.name ?? series.name))</h1>\n"
-    html += "<p class=\"meta\">\(escaped(series.path)) · \(range(series))"
+    html += "<body>\n<header><a href=\"\(root)index.html\">\(title.xmlEscaped)</a></header>\n"
+    html += "<h1>\((series.station?.name ?? series.name).xmlEscaped)</h1>\n"
+    html += "<p class=\"meta\">\(series.path.xmlEscaped) · \(range(series))"
     html += " · resolutions \(series.resolutions.map(\.name).joined(separator: ", "))</p>\n"
     let location = location(series.station)
     if !location.isEmpty { html += "<p class=\"meta\">\(location)</p>\n" }

@@ -223,9 +223,7 @@ final class SiteRowReader {
   ) throws -> [SiteRow] {
     guard !series.resolutions[index].versions.isEmpty else { return [] }
     let table = try table(index)
-    func quoted(_ name: String) -> String {
-      "\"" + name.replacing("\"", with: "\"\"") + "\""
-    }
+    let quoted = SQLiteQuery.quotedIdentifier
     func literal(_ milliseconds: Int64) throws -> String {
       guard let text = UTCMilliseconds(rawValue: milliseconds).iso8601 else {
         throw SiteError(

@@ -5,6 +5,11 @@ internal import CSQLite
 /// Unlike `SQLiteDatabase.query`, the statement is not cached: it is prepared once and finalized with this
 /// object. Not `Sendable`: it belongs to its connection's thread of control.
 public final class SQLiteQuery {
+  /// `name` as an SQL identifier: in double quotes, a quote inside doubled.
+  public static func quotedIdentifier(_ name: String) -> String {
+    "\"" + name.replacing("\"", with: "\"\"") + "\""
+  }
+
   /// The result columns' names (`sqlite3_column_name`).
   public let columnNames: [String]
   /// True when the statement changes nothing in the database (`sqlite3_stmt_readonly`).

@@ -300,9 +300,7 @@ extension SQLiteDatabase {
 
   /// `CREATE TABLE x("a" INTEGER, "b" TEXT COLLATE c, ...)`.
   private static func declaration(of columns: [SQLiteVirtualColumn]) -> String {
-    func quoted(_ name: String) -> String {
-      "\"" + name.replacing("\"", with: "\"\"") + "\""
-    }
+    let quoted = SQLiteQuery.quotedIdentifier
     let parts = columns.map { column in
       "\(quoted(column.name)) \(column.type.rawValue)"
         + (column.collation.map { " COLLATE \(quoted($0))" } ?? "")

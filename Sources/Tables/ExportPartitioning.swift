@@ -82,18 +82,15 @@ public struct ExportPartitioning: Sendable, Hashable, CustomStringConvertible {
     if levels.count > 3 { parts.append("hour=\(Self.twoDigits(hour))") }
     return Period(
       directory: parts.joined(separator: "/"),
-      range: Self.scaled(startSeconds, unit)..<Self.scaled(endSeconds, unit))
+      range: ParquetTimeUnitScale.clampedProduct(
+        startSeconds, unit.perSecond)..<ParquetTimeUnitScale.clampedProduct(
+          endSeconds, unit.perSecond))
   }
 
   private static func twoDigits(_ value: Int64) -> String {
     value < 10 ? "0\(value)" : "\(value)"
   }
 
-  /// `seconds` in `unit`s, clamped to Int64 (nanoseconds reach only the years 1677 to 2262).
-  private static func scaled(_ seconds: Int64, _ unit: ParquetTimeUnit) -> Int64 {
-    let (value, overflow) = seconds.multipliedReportingOverflow(by: unit.perSecond)
-    return overflow ? (seconds < 0 ? .min : .max) : value
-  }
 }
 
 extension Substring {

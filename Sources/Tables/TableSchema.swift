@@ -261,14 +261,18 @@ public struct TableSchema: Sendable, Hashable, CustomStringConvertible {
     return notes.isEmpty ? nil : notes.joined(separator: "; ")
   }
 
+  /// True for a character a column name cannot hold (the schema text separates columns with `,` and names
+  /// from types with `:`): a collector making names from other words replaces them.
+  public static func isForbiddenInColumnName(_ scalar: Unicode.Scalar) -> Bool {
+    scalar == "," || scalar == ":" || scalar.properties.generalCategory == .control
+  }
+
   /// Refuses a name the text syntax could not carry back.
   static func check(name: String) throws(TableError) {
     guard !name.isEmpty else {
       throw TableError(.schema, reason: "a column name is empty")
     }
-    if let bad = name.unicodeScalars.first(where: {
-      $0 == "," || $0 == ":" || $0.properties.generalCategory == .control
-    }) {
+    if let bad = name.unicodeScalars.first(where: isForbiddenInColumnName) {
       let shown =
         bad == "," || bad == ":" ? "\"\(bad)\"" : "a control character (U+\(hex(bad.value)))"
       throw TableError(

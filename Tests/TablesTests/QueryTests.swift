@@ -2,6 +2,7 @@ import Foundation
 import Parquet
 import PondSQLite
 import PondTestSupport
+import PondTime
 import Testing
 
 @testable import Tables
@@ -542,11 +543,18 @@ struct QueryMemoryTests {
   }
 
   @Test func instantsOfTexts() {
-    #expect(TimestampText.microseconds("2024-01-01T00:00:00Z") == 1_704_067_200_000_000)
-    #expect(TimestampText.microseconds("2024-01-01") == 1_704_067_200_000_000)
-    #expect(TimestampText.microseconds("2024-01-01 01:00:00.5+01:00") == 1_704_067_200_500_000)
-    #expect(TimestampText.microseconds("2024-01-01T00:00:00.0000019") == 1_704_067_200_000_001)
-    #expect(TimestampText.microseconds("2024-02-30") == nil)
-    #expect(TimestampText.microseconds("yesterday") == nil)
+    #expect(
+      UTCMicroseconds(iso8601: "2024-01-01T00:00:00Z", options: .lenient)?.rawValue
+        == 1_704_067_200_000_000)
+    #expect(
+      UTCMicroseconds(iso8601: "2024-01-01", options: .lenient)?.rawValue == 1_704_067_200_000_000)
+    #expect(
+      UTCMicroseconds(iso8601: "2024-01-01 01:00:00.5+01:00", options: .lenient)?.rawValue
+        == 1_704_067_200_500_000)
+    #expect(
+      UTCMicroseconds(iso8601: "2024-01-01T00:00:00.0000019", options: .lenient)?.rawValue
+        == 1_704_067_200_000_001)
+    #expect(UTCMicroseconds(iso8601: "2024-02-30", options: .lenient)?.rawValue == nil)
+    #expect(UTCMicroseconds(iso8601: "yesterday", options: .lenient)?.rawValue == nil)
   }
 }

@@ -1,5 +1,6 @@
 import Parquet
 import PondSQLite
+import PondTime
 
 /// A `QueryTable` as an SQLite virtual table: the schema's columns, then the capture columns (text).
 ///
@@ -133,6 +134,8 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
   private var text: [UInt8] = []
   /// The time bounds of the pages this cursor has decoded, kept across scans (a few bytes a page).
   private var pageTimes: [PageKey: PageTimes] = [:]
+  /// The page whose bounds were recorded last: recorded once per page, not once per row.
+  private var recordedPage: PageKey?
   /// Readers this cursor opened, kept across scans: the inner side of a join is scanned once per outer row.
   private var openReaders: [Int: (reader: ParquetReader, positions: [Int?])] = [:]
   private var readerOrder: [Int] = []
@@ -161,7 +164,8 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
     var upper = Int64.max
     var constrained = false
     for bound in constraints {
-      guard case .text(let value) = bound.value, let instant = TimestampText.microseconds(value)
+      guard case .text(let value) = bound.value,
+        let instant = UTCMicroseconds(iso8601: value, options: .lenient)?.rawValue
       else {
         // NULL compares false with everything; a text that names no instant is a mistake (it would sort
         // after every time: all rows or none, silently); numbers and blobs are left to SQLite.
@@ -239,9 +243,11 @@ final class ParquetTableCursor: SQLiteVirtualTableCursor {
           continue
         }
         let bounds = columnStates[time]!.bounds(timeScale)
-        pageTimes[
-          PageKey(source: source, rowGroup: group, page: columnStates[time]!.pageOrdinal)] =
-          PageTimes(bounds: bounds)
+        let key = PageKey(source: source, rowGroup: group, page: columnStates[time]!.pageOrdinal)
+        if key != recordedPage {
+          pageTimes[key] = PageTimes(bounds: bounds)
+          recordedPage = key
+        }
         guard let bounds, bounds.overlaps(range) else {
           row = columnStates[time]!.pageEnd
           continue

@@ -1,4 +1,5 @@
 import DeltaLog
+import PondCrypto
 public import PondSQLite
 
 /// How query results are printed.
@@ -62,7 +63,7 @@ public struct QueryOutput {
         case .integer(let number): line += String(number)
         case .real(let number): line += number.isFinite ? Self.real(number) : "null"
         case .text(let text): line += Self.jsonString(text)
-        case .blob(let bytes): line += Self.jsonString(Self.hex(bytes))
+        case .blob(let bytes): line += Self.jsonString(Hex.encode(bytes))
         }
       }
       write(line + "}\n")
@@ -106,7 +107,7 @@ public struct QueryOutput {
     case .integer(let number): String(number)
     case .real(let number): real(number)
     case .text(let text): text
-    case .blob(let bytes): "\\x" + hex(bytes)
+    case .blob(let bytes): "\\x" + Hex.encode(bytes)
     }
   }
 
@@ -119,17 +120,6 @@ public struct QueryOutput {
 
   private static func real(_ number: Double) -> String {
     number.description
-  }
-
-  private static func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-      out.append(digits[Int(byte >> 4)])
-      out.append(digits[Int(byte & 15)])
-    }
-    return String(decoding: out, as: UTF8.self)
   }
 
   private static func csvField(_ field: String) -> String {

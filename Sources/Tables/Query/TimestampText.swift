@@ -73,16 +73,6 @@ enum TimestampText {
     }
   }
 
-  /// The instant of `text` in microseconds (rounded toward the past), or nil when it names none.
-  static func microseconds(_ text: String) -> Int64? {
-    var text = text
-    return text.withUTF8 { bytes in
-      instant(UnsafeRawBufferPointer(bytes)).map {
-        $0.seconds * 1_000_000 + $0.nanoseconds / 1000
-      }
-    }
-  }
-
   /// The `pond_time` collation: texts that name instants in instant order, before all others, which are in
   /// byte order.
   static func compare(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import PondFiles
 
 extension Pond {
   /// `pond agent ...`: runs `pond-agent`, the program beside `pond`, with the same arguments. The agent is
@@ -33,14 +34,7 @@ extension Pond {
       Glibc.exit(1)
     }
 
-    /// `pond-agent` in the directory of the running executable (`/proc/self/exe`).
-    static var siblingPath: String {
-      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-      let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-      let executable = count > 0 ? String(cString: buffer) : CommandLine.arguments[0]
-      let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-        .joined(separator: "/")
-      return (directory.isEmpty ? "." : directory) + "/pond-agent"
-    }
+    /// `pond-agent` in the directory of the running executable.
+    static var siblingPath: String { RunningExecutable.sibling(named: "pond-agent") }
   }
 }
